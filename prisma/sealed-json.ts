@@ -1,0 +1,69 @@
+// Secrets at rest: secret values inside JSON documents (driver_info, instance_info)
+// are sealed with AES-256-GCM before they reach the database, and opened only by
+// code that needs them (the worker's activities). Sealed values look like
+// "$sealed:v1:<key id>:<base64 iv|tag|ciphertext>"; the key id lets old keys keep
+// opening rows during a key rotation.
+import crypto from 'node:crypto';
+import { isSecretKey } from '../workflows/contracts/secrets';
+
+const PREFIX = '$sealed:v1:';
+
+export interface SealKeys {
+  /** Seals new values. */
+  primary: Buffer;
+  /** Still open old values (rotation). */
+  previous?: Buffer[];
+}
+
+export function keyId(key: Buffer): string {
+  return crypto.createHash('sha256').update(key).digest('hex').slice(0, 8);
+}
+
+/** Parses a key given as 64 hex characters or base64 of 32 bytes. */
+export function parseKey(text: string): Buffer {
+  const t = text.trim();
+  const buf = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
+  if (buf.length !== 32) throw new Error('A secret key must be 32 bytes, given as 64 hex characters or base64.');
+  return buf;
+}
+
+export function isSealed(v: unknown): v is string {
+  return typeof v === 'string' && v.startsWith(PREFIX);
+}
+
+export function sealValue(plain: string, keys: SealKeys): string {
+  const iv = crypto.randomBytes(12);
+  const c = crypto.createCipheriv('aes-256-gcm', keys.primary, iv);
+  const ct = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+  return `${PREFIX}${keyId(keys.primary)}:${Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64')}`;
+}
+
+export function openValue(sealed: string, keys: SealKeys): string {
+  const [id, b64] = sealed.slice(PREFIX.length).split(':');
+  const key = [keys.primary, ...(keys.previous ?? [])].find((k) => keyId(k) === id);
+  if (!key) throw new Error(`No configured secret key has id ${id}; add the old key to IRONFLOW_SECRET_KEYS_PREVIOUS.`);
+  const raw = Buffer.from(b64 ?? '', 'base64');
+  const d = crypto.createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  d.setAuthTag(raw.subarray(12, 28));
+  return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8');
+}
+
+function walk(value: unknown, fn: (key: string, v: unknown) => unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => walk(v, fn));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = fn(k, v) ?? walk(v, fn);
+    return out;
+  }
+  return value;
+}
+
+/** Seals every string value under a secret key (already sealed values are kept). */
+export function sealSecrets<T>(doc: T, keys: SealKeys): T {
+  return walk(doc, (k, v) => (isSecretKey(k) && typeof v === 'string' && v !== '' && !isSealed(v) ? sealValue(v, keys) : undefined)) as T;
+}
+
+/** Opens every sealed value. */
+export function openSecrets<T>(doc: T, keys: SealKeys): T {
+  return walk(doc, (_k, v) => (isSealed(v) ? openValue(v, keys) : undefined)) as T;
+}

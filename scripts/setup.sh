@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, idempotently: Debian packages, npm dependencies,
+# the Temporal CLI, the Prisma clients, then builds. Safe to run again and again;
+# each step is skipped when its inputs have not changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
+
+# --- Debian packages ---------------------------------------------------------
+# What each is for: README.md, "Requirements".
+APT_PACKAGES=(
+  ipmitool openipmi tgt qemu-utils qemu-block-extra libiscsi-bin
+  tftpd-hpa tftp-hpa pxelinux syslinux-common busybox-static
+  python3-ironicclient postgresql sqlite3 build-essential python3
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=(); [ "$(id -u)" = 0 ] || SUDO=(sudo)
+  # tftpd-hpa and postgresql must not start system services: we run our own on free ports.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${SUDO[@]}" chmod +x /usr/sbin/policy-rc.d
+    trap '"${SUDO[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  "${SUDO[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- npm dependencies --------------------------------------------------------
+stamp=node_modules/.ironflow-lock.sha
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  log "installing npm dependencies (npm ci; better-sqlite3 compiles from source, ~1 min)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+
+# --- Temporal CLI -------------------------------------------------------------
+bash scripts/temporal-cli.sh >/dev/null
+
+# --- Prisma clients (SQLite and PostgreSQL) ----------------------------------
+bash scripts/prisma.sh generate
+
+# --- build -----------------------------------------------------------------------
+bash scripts/build.sh

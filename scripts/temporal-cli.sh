@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Prints the path of a Temporal CLI, installing it if needed, in this order:
+# `temporal` on PATH, the cached .tools/bin/temporal, then a build from the Go
+# module proxy (go install; the first build takes several minutes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VERSION=v1.5.1   # later tags carry a replace directive and cannot be go-installed by version
+if command -v temporal >/dev/null 2>&1; then command -v temporal; exit 0; fi
+cached=$PWD/.tools/bin/temporal
+if [ -x "$cached" ]; then echo "$cached"; exit 0; fi
+GO=$(command -v go || echo /usr/local/go/bin/go)
+if [ ! -x "$GO" ]; then
+  echo "temporal-cli: no 'temporal' on PATH and no Go toolchain to build it; install the Temporal CLI" >&2
+  exit 1
+fi
+echo "temporal-cli: building the Temporal CLI $VERSION with go install (several minutes, once)" >&2
+mkdir -p .tools/bin .tools/gocache .tools/gopath
+GOBIN=$PWD/.tools/bin GOPATH=$PWD/.tools/gopath GOCACHE=$PWD/.tools/gocache GOFLAGS=-modcacherw \
+  "$GO" install "github.com/temporalio/cli/cmd/temporal@$VERSION" >&2
+echo "$cached"

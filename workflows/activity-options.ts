@@ -1,0 +1,15 @@
+// Named timeout and retry presets for proxyActivities.
+import type { ActivityOptions } from '@temporalio/workflow';
+
+export const presets = {
+  /** Short database work: compare-and-set state changes, history rows. */
+  db: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
+  },
+  /** One BMC call: the IPMI client retries datagrams itself; Temporal retries whole calls a few times. */
+  bmcCall: {
+    startToCloseTimeout: '60 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
+  },
+} satisfies Record<string, ActivityOptions>;
