@@ -1,0 +1,249 @@
+// writeImage/verifyImage against a real tgtd with file-backed LUNs and the
+// real qemu-img + libiscsi initiator.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCommand } from '../../activities/shared/command-runner';
+import { writeImage } from '../../activities/iscsi/write-image';
+import { verifyImage } from '../../activities/iscsi/verify-image';
+import { readLunCapacity } from '../../activities/iscsi/lun-capacity';
+import {
+  ImageTooLargeError,
+  IscsiAuthError,
+  IscsiConnectionError,
+  ImageVerifyError,
+  WriteAbortedError,
+} from '../../activities/iscsi/errors';
+import { startTgtd, type Tgtd, type TgtdTarget } from '../support/tgtd';
+import { allCommandLines, sha256OfFile, sha256OfRange, writeRandomFile } from './helpers';
+
+const MiB = 1024 * 1024;
+const CHAP = { user: 'ironflow', secret: 'Chap-Secret-4711xyz' };
+
+function lunOf(t: TgtdTarget) {
+  return { portal: t.portal, iqn: t.iqn, lun: t.lun, chap: t.chap };
+}
+
+describe('writeImage to a real tgtd LUN', () => {
+  let dir: string;
+  let tgtd: Tgtd;
+  let n = 0;
+  const newTarget = (sizeBytes: number, chap = true) =>
+    tgtd.addTarget({ iqn: `iqn.2026-11.org.ironflow:test-${process.pid}-${n++}`, sizeBytes, chap: chap ? CHAP : undefined });
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-iscsi-test-'));
+    tgtd = await startTgtd(dir);
+  });
+  after(async () => {
+    await tgtd?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('writes a raw image with CHAP; the LUN then holds exactly the image', async () => {
+    const t = await newTarget(64 * MiB);
+    const img = path.join(dir, 'a.raw');
+    writeRandomFile(img, 20 * MiB + 4096);
+    const progress: number[] = [];
+    const r = await writeImage({ ...lunOf(t), rawPath: img, chunkBytes: 4 * MiB, onProgress: (b) => progress.push(b) });
+    assert.equal(r.bytesWritten, 20 * MiB + 4096);
+    assert.equal(r.lunBytes, 64 * MiB);
+    assert.equal(r.chunks, 6);
+    assert.deepEqual(progress, [4, 8, 12, 16, 20].map((m) => m * MiB).concat([20 * MiB + 4096]));
+    assert.equal(sha256OfRange(t.backingFile, 0, 20 * MiB + 4096), sha256OfFile(img));
+    await verifyImage({ ...lunOf(t), rawPath: img });
+  });
+
+  test('writes a qcow2 image after converting it to raw; qemu-img compare finds them equal', async () => {
+    const t = await newTarget(64 * MiB);
+    const data = path.join(dir, 'b-data.raw');
+    writeRandomFile(data, 8 * MiB);
+    const qcow2 = path.join(dir, 'b.qcow2');
+    const raw = path.join(dir, 'b.raw');
+    // A 48 MiB disk with data in its first 8 MiB and zeros after.
+    await runCommand({ file: 'qemu-img', args: ['convert', '-f', 'raw', '-O', 'qcow2', data, qcow2] });
+    await runCommand({ file: 'qemu-img', args: ['resize', '-f', 'qcow2', qcow2, `${48 * MiB}`] });
+    await runCommand({ file: 'qemu-img', args: ['convert', '-f', 'qcow2', '-O', 'raw', qcow2, raw] });
+    assert.equal(fs.statSync(raw).size, 48 * MiB);
+    // Dirty the LUN first so zero regions must really be written.
+    writeRandomFile(t.backingFile, 64 * MiB);
+    await writeImage({ ...lunOf(t), rawPath: raw, chunkBytes: 16 * MiB });
+    // The original qcow2 against the LUN's first 48 MiB.
+    await runCommand({
+      file: 'qemu-img',
+      args: ['compare', '--image-opts', `driver=qcow2,file.driver=file,file.filename=${qcow2}`,
+        `driver=raw,size=${48 * MiB},file.driver=file,file.filename=${t.backingFile}`],
+    });
+    assert.equal(sha256OfRange(t.backingFile, 0, 48 * MiB), sha256OfFile(raw));
+    await verifyImage({ ...lunOf(t), rawPath: raw });
+  });
+
+  test('wrong CHAP secret is refused with a clear, non-retryable error that does not leak the secret', async () => {
+    const t = await newTarget(16 * MiB);
+    const img = path.join(dir, 'c.raw');
+    writeRandomFile(img, 1 * MiB);
+    const before = sha256OfFile(t.backingFile);
+    const wrong = 'Not-The-Secret-99';
+    await assert.rejects(
+      writeImage({ ...lunOf(t), chap: { user: CHAP.user, secret: wrong }, rawPath: img }),
+      (e: unknown) => {
+        assert.ok(e instanceof IscsiAuthError, String(e));
+        assert.equal(e.retryable, false);
+        assert.match(e.message, /CHAP/);
+        assert.ok(!e.message.includes(wrong));
+        return true;
+      },
+    );
+    assert.equal(sha256OfFile(t.backingFile), before);
+  });
+
+  test('an image whose size is not a whole number of sectors is written exactly', async () => {
+    const t = await newTarget(16 * MiB);
+    writeRandomFile(t.backingFile, 16 * MiB);
+    const tailBefore = sha256OfRange(t.backingFile, 3 * MiB + 1024, 4096);
+    const img = path.join(dir, 'odd.raw');
+    writeRandomFile(img, 3 * MiB + 1000);
+    const r = await writeImage({ ...lunOf(t), rawPath: img, chunkBytes: MiB });
+    assert.equal(r.bytesWritten, 3 * MiB + 1000);
+    assert.equal(sha256OfRange(t.backingFile, 0, 3 * MiB + 1000), sha256OfFile(img));
+    // The rest of the last sector is zero-filled; what lies beyond it is untouched.
+    const pad = Buffer.alloc(24);
+    const fd = fs.openSync(t.backingFile, 'r');
+    fs.readSync(fd, pad, 0, 24, 3 * MiB + 1000);
+    fs.closeSync(fd);
+    assert.deepEqual(pad, Buffer.alloc(24));
+    assert.equal(sha256OfRange(t.backingFile, 3 * MiB + 1024, 4096), tailBefore);
+    await verifyImage({ ...lunOf(t), rawPath: img });
+  });
+
+  test('an image larger than the LUN is refused before any byte is written', async () => {
+    const t = await newTarget(8 * MiB);
+    writeRandomFile(t.backingFile, 8 * MiB);
+    const before = sha256OfFile(t.backingFile);
+    const img = path.join(dir, 'd.raw');
+    writeRandomFile(img, 8 * MiB + 512);
+    const progress: number[] = [];
+    await assert.rejects(writeImage({ ...lunOf(t), rawPath: img, onProgress: (b) => progress.push(b) }), (e: unknown) => {
+      assert.ok(e instanceof ImageTooLargeError, String(e));
+      assert.equal(e.retryable, false);
+      assert.equal(e.lunBytes, 8 * MiB);
+      return true;
+    });
+    assert.deepEqual(progress, []);
+    assert.equal(sha256OfFile(t.backingFile), before);
+    assert.equal(await readLunCapacity(lunOf(t)), 8 * MiB);
+  });
+
+  test('an aborted write resumes from the reported offset and ends up verified', async () => {
+    const t = await newTarget(64 * MiB);
+    const img = path.join(dir, 'e.raw');
+    writeRandomFile(img, 40 * MiB);
+    const ac = new AbortController();
+    let reported = 0;
+    await assert.rejects(
+      writeImage({
+        ...lunOf(t),
+        rawPath: img,
+        chunkBytes: 4 * MiB,
+        signal: ac.signal,
+        onProgress: (b) => {
+          reported = b;
+          if (b >= 12 * MiB) ac.abort();
+        },
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof WriteAbortedError, String(e));
+        assert.equal(e.bytesWritten, reported);
+        return true;
+      },
+    );
+    assert.equal(reported, 12 * MiB);
+    // What was reported is really on the LUN; nothing past it is.
+    assert.equal(sha256OfRange(t.backingFile, 0, reported), sha256OfRange(img, 0, reported));
+    assert.notEqual(sha256OfRange(t.backingFile, reported, 4 * MiB), sha256OfRange(img, reported, 4 * MiB));
+    const r = await writeImage({ ...lunOf(t), rawPath: img, chunkBytes: 4 * MiB, resumeFrom: reported });
+    assert.equal(r.resumedFrom, 12 * MiB);
+    assert.equal(r.chunks, 7);
+    await verifyImage({ ...lunOf(t), rawPath: img });
+  });
+
+  test('verifyImage reports a mismatch', async () => {
+    const t = await newTarget(16 * MiB);
+    const img = path.join(dir, 'f.raw');
+    writeRandomFile(img, 2 * MiB);
+    await writeImage({ ...lunOf(t), rawPath: img });
+    const fd = fs.openSync(t.backingFile, 'r+');
+    fs.writeSync(fd, Buffer.from('tampered'), 0, 8, MiB + 17);
+    fs.closeSync(fd);
+    await assert.rejects(verifyImage({ ...lunOf(t), rawPath: img }), (e: unknown) => {
+      assert.ok(e instanceof ImageVerifyError, String(e));
+      assert.match(e.message, /mismatch/i);
+      return true;
+    });
+  });
+
+  test('the CHAP secret never appears on any command line while writing', async () => {
+    const t = await newTarget(64 * MiB);
+    const img = path.join(dir, 'g.raw');
+    writeRandomFile(img, 32 * MiB);
+    let seen = 0;
+    let leaked = false;
+    let done = false;
+    const poll = (async () => {
+      while (!done) {
+        for (const c of allCommandLines()) {
+          if (c.includes('qemu-img')) seen++;
+          if (c.includes(CHAP.secret)) leaked = true;
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await writeImage({ ...lunOf(t), rawPath: img, chunkBytes: 2 * MiB });
+    done = true;
+    await poll;
+    assert.ok(seen > 0, 'expected to catch qemu-img running');
+    assert.equal(leaked, false);
+  });
+});
+
+describe('writeImage when the target dies', () => {
+  test('killing tgtd mid-write gives a retryable connection error, not a hang', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-iscsi-kill-'));
+    const tgtd = await startTgtd(dir);
+    try {
+      const t = await tgtd.addTarget({ iqn: `iqn.2026-11.org.ironflow:kill-${process.pid}`, sizeBytes: 512 * MiB });
+      const img = path.join(dir, 'big.raw');
+      writeRandomFile(img, 384 * MiB);
+      let killed = false;
+      const started = Date.now();
+      await assert.rejects(
+        writeImage({
+          ...lunOf(t),
+          rawPath: img,
+          chunkBytes: 32 * MiB,
+          portalProbeMs: 250,
+          onProgress: (b) => {
+            if (!killed && b >= 64 * MiB) {
+              killed = true;
+              void tgtd.kill();
+            }
+          },
+        }),
+        (e: unknown) => {
+          assert.ok(e instanceof IscsiConnectionError, String(e));
+          assert.equal(e.retryable, true);
+          assert.ok(e.bytesWritten >= 64 * MiB, `bytesWritten ${e.bytesWritten}`);
+          assert.match(e.message, /resumes/);
+          return true;
+        },
+      );
+      assert.ok(killed);
+      assert.ok(Date.now() - started < 20_000, 'should fail fast');
+    } finally {
+      await tgtd.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
