@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderLanConf } from './bmc-config';
+
+const base = {
+  name: 'lab-3',
+  index: 3,
+  port: 6231,
+  username: 'admin',
+  password: 'password',
+  chassisScript: '/repo/test/lab/chassis.sh',
+  nodeDir: '/repo/.data/lab/lab-3',
+};
+
+test('the LAN config listens on loopback, hooks the chassis script and defines the admin user', () => {
+  const text = renderLanConf(base);
+  assert.match(text, /^name "lab-3"$/m);
+  assert.match(text, /^ {4}addr 127\.0\.0\.1 6231$/m);
+  assert.match(text, /^ {2}chassis_control "\/repo\/test\/lab\/chassis\.sh \/repo\/\.data\/lab\/lab-3 0x20"$/m);
+  assert.match(text, /^ {2}user 2 true "admin" "password" admin 10 none md2 md5 straight$/m);
+  assert.match(text, /guid 1f0a1ab0000000000000000000000003/);
+});
+
+test('values that would break the config file are refused', () => {
+  assert.throws(() => renderLanConf({ ...base, password: 'pa ss"word' }));
+  assert.throws(() => renderLanConf({ ...base, password: 'x'.repeat(21) }));
+  assert.throws(() => renderLanConf({ ...base, nodeDir: '/my lab/x' }));
+  assert.throws(() => renderLanConf({ ...base, port: 0 }));
+});

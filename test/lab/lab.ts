@@ -1,0 +1,305 @@
+// The virtual lab: N simulated servers, each behind its own ipmi_sim BMC on
+// 127.0.0.1, PXE-booting over real TFTP from a tftpd the lab runs.
+//
+//   <dir>/tftp/                      TFTP root (unless tftpRoot is given)
+//   <dir>/<node>/disk.img            sparse disk file
+//   <dir>/<node>/node.env            what chassis.sh and node-server.sh need
+//   <dir>/<node>/power, boot         power (0|1) and boot device, as the BMC sees them
+//   <dir>/<node>/boot.json           the last boot (see node-server.sh)
+//   <dir>/<node>/console.log         the simulated server's and ramdisk's output
+//   <dir>/<node>/bmc/                lan.conf, ipmi_sim state and log, password
+//
+// BMC credentials: user `admin`, password `password` unless `password` says
+// otherwise ('per-node' = a random one per node, kept in <node>/bmc/password).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../../activities/shared/repo-root';
+import { runCommand } from '../../activities/shared/command-runner';
+import { freeTcpPort, freeUdpPort, waitFor } from '../support/procs';
+import { renderLanConf } from './bmc-config';
+import { isAlive, spawnDetached, stopDetached, type DetachedProcess } from './detached-process';
+import { labNodeMac, labNodeName } from './node-identity';
+import { startTftpServer, type TftpServer } from './tftp-server';
+
+export interface LabOptions {
+  nodes: number;
+  /** Where node folders live, e.g. <repo>/.data/lab. */
+  dir: string;
+  /** TFTP root the lab's tftpd serves (default <dir>/tftp). */
+  tftpRoot?: string;
+  /** Disk size in bytes (default 1 GiB). */
+  diskSize?: number;
+  /** BMC password for every node (default "password"), or 'per-node' for random ones. */
+  password?: string;
+  /** Extra IRONFLOW_* variables for the ramdisk in the lab (e.g. a faster poll interval). */
+  ramdiskEnv?: Record<string, string>;
+  /** The bootloader DHCP would announce (default pxelinux.0); the node fetches it first. */
+  bootfile?: string;
+}
+
+export interface BootRecord {
+  ts: string;
+  source: 'pxe' | 'disk';
+  via?: string;
+  config?: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  ramdisk?: boolean;
+  error?: string;
+  bootable?: boolean;
+  disk_sha256_first_mib?: string;
+  marker?: string;
+}
+
+export interface LabBmc {
+  address: string;
+  port: number;
+  username: string;
+  password: string;
+  passwordFile: string;
+}
+
+export interface LabNode {
+  name: string;
+  index: number;
+  mac: string;
+  bmc: LabBmc;
+  diskPath: string;
+  nodeDir: string;
+  /** Portal port and tgtd control channel of this node's ramdisk. */
+  iscsiPort: number;
+  tgtControl: number;
+  /** The last boot.json, or undefined if the node never booted. */
+  readBoot(): BootRecord | undefined;
+  /** Every boot so far, oldest first. */
+  bootHistory(): BootRecord[];
+  /** Power as the simulated hardware has it. */
+  power(): 'on' | 'off';
+  /** Exit code of the last ramdisk run, if it ended. */
+  ramdiskExit(): number | undefined;
+  consoleLog(): string;
+}
+
+/** What other tools need to enroll the nodes (no password: a file holds it). */
+export interface LabNodeDescription {
+  name: string;
+  mac: string;
+  bmc: { address: string; port: number; username: string; passwordFile: string };
+  diskPath: string;
+  nodeDir: string;
+}
+
+export interface Lab {
+  dir: string;
+  nodes: LabNode[];
+  tftpRoot: string;
+  tftpPort: number;
+  /** PIDs of the lab's long-running processes (BMCs, tftpd). */
+  processes: { role: string; pid: number; exe: string }[];
+  describe(): LabNodeDescription[];
+  /** Powers every node off (servers and tgtds killed by PID), stops BMCs and tftpd. */
+  stop(): Promise<void>;
+}
+
+const GiB = 1024 ** 3;
+
+function shellQuote(v: string): string {
+  return `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A tgtd management channel no tgtd on this machine uses yet. */
+function freeTgtControl(taken: Set<number>): number {
+  for (;;) {
+    const n = 20000 + crypto.randomInt(40000);
+    if (taken.has(n) || fs.existsSync(`/var/run/tgtd/socket.${n}`)) continue;
+    taken.add(n);
+    return n;
+  }
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Kills a node's simulated server (process group) and tgtd, as a power cut would. */
+export function powerCutNode(nodeDir: string): void {
+  for (const [file, group] of [
+    ['server.pid', true],
+    ['ramdisk/tgtd.pid', false],
+  ] as const) {
+    const p = path.join(nodeDir, file);
+    const pid = Number(fs.existsSync(p) ? fs.readFileSync(p, 'utf8').trim() : NaN);
+    if (Number.isInteger(pid) && pid > 1) {
+      try {
+        process.kill(group ? -pid : pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    fs.rmSync(p, { force: true });
+  }
+  if (fs.existsSync(nodeDir)) fs.writeFileSync(path.join(nodeDir, 'power'), '0\n');
+}
+
+function makeNode(index: number, nodeDir: string, bmc: LabBmc, iscsiPort: number, tgtControl: number): LabNode {
+  return {
+    name: labNodeName(index),
+    index,
+    mac: labNodeMac(index),
+    bmc,
+    diskPath: path.join(nodeDir, 'disk.img'),
+    nodeDir,
+    iscsiPort,
+    tgtControl,
+    readBoot: () => readJson<BootRecord>(path.join(nodeDir, 'boot.json')),
+    bootHistory: () => {
+      const f = path.join(nodeDir, 'boots.jsonl');
+      if (!fs.existsSync(f)) return [];
+      return fs
+        .readFileSync(f, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as BootRecord);
+    },
+    power: () => {
+      const f = path.join(nodeDir, 'power');
+      return fs.existsSync(f) && fs.readFileSync(f, 'utf8').trim() === '1' ? 'on' : 'off';
+    },
+    ramdiskExit: () => {
+      const f = path.join(nodeDir, 'ramdisk.exit');
+      return fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8').trim()) : undefined;
+    },
+    consoleLog: () => {
+      const f = path.join(nodeDir, 'console.log');
+      return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
+    },
+  };
+}
+
+async function bmcAnswers(bmc: LabBmc): Promise<boolean> {
+  try {
+    await runCommand({
+      file: 'ipmitool',
+      args: ['-I', 'lanplus', '-C', '3', '-H', bmc.address, '-p', String(bmc.port), '-U', bmc.username, '-E', '-N', '1', '-R', '1', 'power', 'status'],
+      secretEnv: { IPMI_PASSWORD: bmc.password },
+      timeoutMs: 5000,
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startLab(opts: LabOptions): Promise<Lab> {
+  const root = repoRoot();
+  const dir = path.resolve(opts.dir);
+  const tftpRoot = path.resolve(opts.tftpRoot ?? path.join(dir, 'tftp'));
+  const diskSize = opts.diskSize ?? GiB;
+  fs.mkdirSync(dir, { recursive: true });
+  const processes: { role: string; pid: number; exe: string }[] = [];
+  const started: DetachedProcess[] = [];
+  const nodes: LabNode[] = [];
+  let tftp: TftpServer | undefined;
+
+  const stop = async () => {
+    for (const n of nodes) powerCutNode(n.nodeDir);
+    await Promise.all(started.map((p) => stopDetached(p)));
+    if (tftp) await tftp.stop();
+  };
+
+  try {
+    tftp = await startTftpServer({ root: tftpRoot, port: await freeUdpPort(), logFile: path.join(dir, 'tftpd.log') });
+    processes.push({ role: 'tftpd', pid: tftp.process.pid, exe: tftp.process.exe });
+    const channels = new Set<number>();
+    for (let i = 0; i < opts.nodes; i++) {
+      const name = labNodeName(i);
+      const nodeDir = path.join(dir, name);
+      const bmcDir = path.join(nodeDir, 'bmc');
+      fs.mkdirSync(path.join(bmcDir, 'state'), { recursive: true });
+      powerCutNode(nodeDir);
+      fs.writeFileSync(path.join(nodeDir, 'boot'), 'default\n');
+      const diskPath = path.join(nodeDir, 'disk.img');
+      if (!fs.existsSync(diskPath)) {
+        fs.closeSync(fs.openSync(diskPath, 'w'));
+        fs.truncateSync(diskPath, diskSize);
+      }
+      const password = opts.password === 'per-node' ? crypto.randomBytes(8).toString('hex') : (opts.password ?? 'password');
+      const passwordFile = path.join(bmcDir, 'password');
+      fs.writeFileSync(passwordFile, password, { mode: 0o600 });
+      const bmc: LabBmc = { address: '127.0.0.1', port: await freeUdpPort(), username: 'admin', password, passwordFile };
+      const iscsiPort = await freeTcpPort();
+      const tgtControl = freeTgtControl(channels);
+      const env: Record<string, string> = {
+        LAB_NAME: name,
+        LAB_MAC: labNodeMac(i),
+        LAB_DISK: diskPath,
+        LAB_TFTP_HOST: '127.0.0.1',
+        LAB_TFTP_PORT: String(tftp.port),
+        LAB_BOOTFILE: opts.bootfile ?? 'pxelinux.0',
+        LAB_ISCSI_PORT: String(iscsiPort),
+        LAB_TGT_CONTROL: String(tgtControl),
+        LAB_INIT: path.join(root, 'ramdisk', 'init'),
+        LAB_NODE_SERVER: path.join(root, 'test', 'lab', 'node-server.sh'),
+        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      };
+      const lines = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
+      lines.push('export PATH');
+      for (const [k, v] of Object.entries(opts.ramdiskEnv ?? {})) {
+        if (!/^IRONFLOW_[A-Z_]+$/.test(k)) throw new Error(`ramdiskEnv: ${k} is not an IRONFLOW_* variable`);
+        lines.push(`export ${k}=${shellQuote(v)}`);
+      }
+      fs.writeFileSync(path.join(nodeDir, 'node.env'), `${lines.join('\n')}\n`);
+      const lanConf = path.join(bmcDir, 'lan.conf');
+      fs.writeFileSync(
+        lanConf,
+        renderLanConf({ name, index: i, port: bmc.port, username: bmc.username, password, chassisScript: path.join(root, 'test', 'lab', 'chassis.sh'), nodeDir }),
+        { mode: 0o600 },
+      );
+      const sim = spawnDetached('/usr/bin/ipmi_sim', ['-c', lanConf, '-f', path.join(root, 'test', 'lab', 'sim.emu'), '-n', '-s', path.join(bmcDir, 'state')], {
+        logFile: path.join(bmcDir, 'ipmi_sim.log'),
+        cwd: nodeDir,
+      });
+      started.push(sim);
+      processes.push({ role: `bmc ${name}`, pid: sim.pid, exe: sim.exe });
+      nodes.push(makeNode(i, nodeDir, bmc, iscsiPort, tgtControl));
+    }
+    await Promise.all(
+      nodes.map((n, i) =>
+        waitFor(
+          async () => {
+            if (!isAlive(started[i]!.pid)) throw new Error(`ipmi_sim for ${n.name} exited (see ${n.nodeDir}/bmc/ipmi_sim.log)`);
+            return bmcAnswers(n.bmc);
+          },
+          15000,
+          `BMC of ${n.name} on UDP ${n.bmc.port}`,
+        ),
+      ),
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+
+  return {
+    dir,
+    nodes,
+    tftpRoot,
+    tftpPort: tftp.port,
+    processes,
+    describe: () =>
+      nodes.map((n) => ({
+        name: n.name,
+        mac: n.mac,
+        bmc: { address: n.bmc.address, port: n.bmc.port, username: n.bmc.username, passwordFile: n.bmc.passwordFile },
+        diskPath: n.diskPath,
+        nodeDir: n.nodeDir,
+      })),
+    stop,
+  };
+}
