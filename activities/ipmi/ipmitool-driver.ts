@@ -2,7 +2,7 @@
 // command runner. The password travels in IPMI_PASSWORD (-E), never in argv.
 // Cipher suite 3 unless the target says otherwise: letting ipmitool discover
 // the suite costs ~10 s per call against ipmi_sim.
-import { runCommand } from '../shared/command-runner';
+import { CommandFailedError, runCommand } from '../shared/command-runner';
 import { bootSettingFromHex } from './boot-flags';
 import type { BmcTarget, BootDevice, BootDeviceSetting, PowerAction, PowerDriver, PowerState } from './driver';
 import { ipmitoolError } from './ipmitool-errors';
@@ -92,6 +92,10 @@ export class IpmitoolDriver implements PowerDriver {
           secretEnv: { IPMI_PASSWORD: t.password },
           timeoutMs: this.o.killAfterMs ?? 30000,
         });
+        // Some subcommands (e.g. chassis bootdev) print "... failed: <reason>" and still exit 0.
+        if (/ failed: /.test(r.stderr)) {
+          throw new CommandFailedError(`ipmitool ${what} reported a failure`, r.code, r.stdout, r.stderr, false);
+        }
         return r.stdout;
       } catch (e) {
         const err = ipmitoolError(e, what, Date.now() - started);

@@ -79,6 +79,8 @@ export class IpmiClient {
   private readonly negotiated = new Map<string, CipherSuiteId>();
   private readonly timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Counters for tests and metrics. */
+  readonly stats = { sessionsOpened: 0, sessionReopens: 0, keepAlives: 0 };
 
   constructor(options: IpmiClientOptions = {}) {
     this.o = { ...DEFAULTS, ...stripUndefined(options) };
@@ -196,6 +198,7 @@ export class IpmiClient {
       // The BMC may have expired or forgotten the session (timeout, BMC reboot):
       // open a new one and send the request again.
       entry.session.invalidate();
+      this.stats.sessionReopens++;
       entry = await this.openEntry(t, address, endpoint, deadline);
       return entry.session.request(spec, deadline, this.o.maxAttempts);
     }
@@ -208,6 +211,7 @@ export class IpmiClient {
     if (entry.session.isOpen) return entry;
     try {
       await entry.session.establish(deadline);
+      this.stats.sessionsOpened++;
       if (auto) this.negotiated.set(endpoint, suiteId);
       return entry;
     } catch (e) {
@@ -216,6 +220,7 @@ export class IpmiClient {
         this.negotiated.set(endpoint, 3);
         const fallback = this.entryFor(t, address, endpoint, 3);
         await fallback.session.establish(deadline);
+        this.stats.sessionsOpened++;
         return fallback;
       }
       throw e;
@@ -256,7 +261,7 @@ export class IpmiClient {
         void this.perBmc.run(entry.endpoint, () =>
           this.slots.run(() =>
             s.request(cmds.getDeviceId(), Date.now() + this.o.callTimeoutMs).then(
-              () => undefined,
+              () => void this.stats.keepAlives++,
               () => s.invalidate(),
             ),
           ),
