@@ -58,12 +58,15 @@ function intLike(v: unknown): number | undefined {
   return undefined;
 }
 
-/** Checks the IPMI keys of driver_info; returns human-readable reasons (empty when valid). */
-export function checkIpmiDriverInfo(info: Record<string, unknown>): string[] {
+/**
+ * Checks the IPMI keys of driver_info; returns human-readable reasons (empty when valid).
+ * With `allowMissing`, only malformed values count (a node may be enrolled before its BMC is known).
+ */
+export function checkIpmiDriverInfo(info: Record<string, unknown>, opts: { allowMissing?: boolean } = {}): string[] {
   const reasons: string[] = [];
   const address = info.ipmi_address;
   if (address === undefined || address === null || address === '') {
-    reasons.push("Missing the following IPMI credentials in node's driver_info: ['ipmi_address'].");
+    if (!opts.allowMissing) reasons.push("Missing the following IPMI credentials in node's driver_info: ['ipmi_address'].");
   } else if (typeof address !== 'string' || !(HOST_RE.test(address) || (address.includes(':') && IPV6_RE.test(address)))) {
     reasons.push(`Invalid ipmi_address ${JSON.stringify(address)}: expected an IP address or host name.`);
   }

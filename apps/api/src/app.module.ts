@@ -1,0 +1,39 @@
+// The API's module: controllers and the injectables they share.
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DriversController } from './drivers/drivers.controller';
+import { HistoryController } from './history/history.controller';
+import { ApiSettings } from './infra/settings';
+import { Store } from './infra/store';
+import { Workflows } from './infra/workflows';
+import { NodesController } from './nodes/nodes.controller';
+import { NodesService } from './nodes/nodes.service';
+import { PortsController } from './ports/ports.controller';
+import { PortsService } from './ports/ports.service';
+import { ProvisioningController } from './provisioning/provisioning.controller';
+import { ProvisioningService } from './provisioning/provisioning.service';
+import { RootController } from './root/root.controller';
+
+export interface AppDeps {
+  store: Store;
+  workflows: Workflows;
+  settings: ApiSettings;
+}
+
+@Module({})
+export class AppModule {
+  static register(deps: AppDeps): DynamicModule {
+    return {
+      module: AppModule,
+      // Order matters where paths overlap: literal segments (detail, validate, history) before :ident.
+      controllers: [RootController, DriversController, HistoryController, ProvisioningController, PortsController, NodesController],
+      providers: [
+        { provide: Store, useValue: deps.store },
+        { provide: Workflows, useValue: deps.workflows },
+        { provide: ApiSettings, useValue: deps.settings },
+        NodesService,
+        PortsService,
+        ProvisioningService,
+      ],
+    };
+  }
+}

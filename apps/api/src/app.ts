@@ -1,0 +1,67 @@
+// Builds the Nest application (not yet listening): used by main.ts and by tests.
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Client } from '@temporalio/client';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Database } from '../../../prisma/database';
+import type { SealKeys } from '../../../prisma/sealed-json';
+import type { Logger } from '../../shared/logger';
+import { AppModule } from './app.module';
+import { IronicErrorFilter } from './common/error.filter';
+import { microversionMiddleware } from './common/microversion';
+import { authMiddleware, type AuthConfig } from './common/request-context';
+import { ApiSettings } from './infra/settings';
+import { Store } from './infra/store';
+import { Workflows } from './infra/workflows';
+
+export interface BuildAppOptions {
+  db: Database;
+  keys: SealKeys;
+  temporal: Client;
+  taskQueue: string;
+  auth: AuthConfig;
+  conductor: string;
+  maxLimit: number;
+  bodyLimitBytes: number;
+  log: Logger;
+}
+
+export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplication> {
+  const settings = new ApiSettings(o.conductor, o.maxLimit, o.taskQueue);
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register({ store: new Store(o.db, o.keys), workflows: new Workflows(o.temporal, o.taskQueue, o.conductor), settings }),
+    { bodyParser: false, logger: false },
+  );
+  const filter = new IronicErrorFilter(o.log);
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      o.log.info({ reqId: res.getHeader('openstack-request-id'), actor: req.ctx?.actor, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    next();
+  });
+  app.use(authMiddleware(o.auth));
+  app.use('/v1', microversionMiddleware);
+  // Ironic is JSON only: parse every body as JSON whatever its Content-Type (DELETE sends octet-stream).
+  app.use(express.json({ limit: o.bodyLimitBytes, type: () => true, strict: false }));
+  app.useGlobalFilters(filter);
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Ironflow API')
+      .setDescription('OpenStack Ironic v1 compatible bare-metal provisioning API. Send X-OpenStack-Ironic-API-Version (1.1-1.78, or latest).')
+      .setVersion('1.78')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
+  await app.init();
+  // Errors raised by express middleware (auth, version, body parsing) before Nest's router.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    filter.catch(err, { switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }) } as never);
+  });
+  return app;
+}

@@ -1,0 +1,56 @@
+// X-OpenStack-Ironic-API-Version negotiation, as Ironic does it: a missing header
+// means the minimum, `latest` the maximum; anything outside [min, max] is 406.
+import type { NextFunction, Request, Response } from 'express';
+import { NotAcceptableError } from './errors';
+
+export const MIN_VERSION = { major: 1, minor: 1 };
+export const MAX_VERSION = { major: 1, minor: 78 };
+export const VERSION_HEADER = 'X-OpenStack-Ironic-API-Version';
+const RANGE = `[${MIN_VERSION.major}.${MIN_VERSION.minor}, ${MAX_VERSION.major}.${MAX_VERSION.minor}]`;
+
+export function formatVersion(minor: number): string {
+  return `1.${minor}`;
+}
+
+/** Parses the header; returns the minor version (major is always 1). */
+export function negotiate(header: string | undefined): number {
+  if (header === undefined || header.trim() === '') return MIN_VERSION.minor;
+  const h = header.trim();
+  if (h.toLowerCase() === 'latest') return MAX_VERSION.minor;
+  const m = /^(\d+)\.(\d+)$/.exec(h);
+  if (!m) throw new NotAcceptableError(`Invalid value for ${VERSION_HEADER} header: ${JSON.stringify(h)}. Use MAJOR.MINOR, e.g. 1.78, or latest.`);
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  if (major !== 1) {
+    throw new NotAcceptableError(`Mutually exclusive versions requested. Version ${h} requested but not supported by this service. The supported version range is: ${RANGE}.`);
+  }
+  if (minor < MIN_VERSION.minor || minor > MAX_VERSION.minor) {
+    throw new NotAcceptableError(`Version ${h} was requested but the minor version is not supported by this service. The supported version range is: ${RANGE}.`);
+  }
+  return minor;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    apiMinor?: number;
+  }
+}
+
+/** Express middleware for /v1: sets the min/max headers on every response (errors too). */
+export function microversionMiddleware(req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('X-OpenStack-Ironic-API-Minimum-Version', formatVersion(MIN_VERSION.minor));
+  res.setHeader('X-OpenStack-Ironic-API-Maximum-Version', formatVersion(MAX_VERSION.minor));
+  try {
+    req.apiMinor = negotiate(req.header(VERSION_HEADER));
+    res.setHeader(VERSION_HEADER, formatVersion(req.apiMinor));
+    next();
+  } catch (e) {
+    next(e);
+  }
+}
+
+export function requireVersion(req: Request, minor: number, what: string): void {
+  if ((req.apiMinor ?? MIN_VERSION.minor) < minor) {
+    throw new NotAcceptableError(`${what} requires API version 1.${minor} or later; send ${VERSION_HEADER}: 1.${minor} (or latest).`);
+  }
+}

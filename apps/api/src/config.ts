@@ -1,0 +1,55 @@
+// The API's configuration, read once from the environment.
+import os from 'node:os';
+import { ConfigError, loadCommonConfig, type CommonConfig } from '../../shared/config';
+import type { ApiToken, AuthConfig, Role } from './common/request-context';
+
+export interface ApiConfig {
+  common: CommonConfig;
+  host: string;
+  port: number;
+  auth: AuthConfig;
+  maxLimit: number;
+  bodyLimitBytes: number;
+  conductor: string;
+}
+
+const ROLES: Role[] = ['admin', 'member', 'observer'];
+
+/** IRONFLOW_API_TOKENS="name:role[:project]:token,...": a list of API tokens. */
+export function parseTokens(text: string): ApiToken[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    const parts = entry.split(':');
+    if (parts.length < 3 || parts.length > 4) throw new ConfigError(`IRONFLOW_API_TOKENS entry "${parts[0]}:…" must be name:role:token or name:role:project:token.`);
+    const [name, role] = parts;
+    const token = parts[parts.length - 1];
+    const project = parts.length === 4 ? parts[2] : undefined;
+    if (!ROLES.includes(role as Role)) throw new ConfigError(`IRONFLOW_API_TOKENS: role "${role}" of ${name} must be one of ${ROLES.join(', ')}.`);
+    if (role === 'member' && !project) throw new ConfigError(`IRONFLOW_API_TOKENS: member ${name} needs a project (name:member:project:token).`);
+    if (token.length < 16) throw new ConfigError(`IRONFLOW_API_TOKENS: the token of ${name} is shorter than 16 characters.`);
+    return { name, role: role as Role, project, token };
+  });
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const host = env.IRONFLOW_API_HOST ?? '127.0.0.1';
+  const tokens = env.IRONFLOW_API_TOKENS ? parseTokens(env.IRONFLOW_API_TOKENS) : [];
+  const auth: AuthConfig = tokens.length ? { mode: 'token', tokens } : { mode: 'none' };
+  if (auth.mode === 'none' && !isLoopback(host)) {
+    throw new ConfigError(`Refusing to serve on ${host} without authentication: set IRONFLOW_API_TOKENS, or bind 127.0.0.1.`);
+  }
+  const port = Number(env.IRONFLOW_API_PORT ?? 6385);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`IRONFLOW_API_PORT ${env.IRONFLOW_API_PORT} is not a port number.`);
+  return {
+    common: loadCommonConfig(env),
+    host,
+    port,
+    auth,
+    maxLimit: Number(env.IRONFLOW_API_MAX_LIMIT ?? 1000),
+    bodyLimitBytes: Number(env.IRONFLOW_API_BODY_LIMIT ?? 1024 * 1024),
+    conductor: env.IRONFLOW_CONDUCTOR_NAME ?? os.hostname(),
+  };
+}

@@ -1,0 +1,58 @@
+// /v1/drivers: the hardware types Ironflow supports.
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES, type HardwareType } from '../../../../workflows/contracts/drivers';
+import { BadRequestError, NotFoundError } from '../common/errors';
+import { readBool } from '../common/input';
+import { baseUrl, links } from '../common/links';
+import { ApiSettings } from '../infra/settings';
+
+@ApiTags('drivers')
+@Controller('v1/drivers')
+export class DriversController {
+  constructor(private readonly settings: ApiSettings) {}
+
+  private view(hw: HardwareType, base: string, detail: boolean): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      name: hw.name,
+      hosts: [this.settings.conductor],
+      type: 'dynamic',
+      links: links(base, 'drivers', hw.name),
+      properties: links(base, 'drivers', `${hw.name}/properties`),
+    };
+    if (detail) {
+      for (const t of INTERFACE_TYPES) {
+        out[`default_${t}_interface`] = hw.defaults[t];
+        out[`enabled_${t}_interfaces`] = [...hw.enabled[t]];
+      }
+    }
+    return out;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List hardware types' })
+  list(@Query('type') type: string | undefined, @Query('detail') detail: string | undefined, @Req() req: Request) {
+    if (type !== undefined && type !== 'dynamic' && type !== 'classic') throw new BadRequestError(`Invalid driver type "${type}": use dynamic or classic.`);
+    const d = detail === undefined ? false : readBool(detail, 'detail');
+    return { drivers: type === 'classic' ? [] : HARDWARE_TYPES.map((h) => this.view(h, baseUrl(req), d)) };
+  }
+
+  private find(name: string): HardwareType {
+    const hw = findHardwareType(name);
+    if (!hw) throw new NotFoundError(`Could not find the following driver(s) or hardware type(s): ${name}.`);
+    return hw;
+  }
+
+  @Get(':name')
+  @ApiOperation({ summary: 'Show a hardware type with its interfaces' })
+  show(@Param('name') name: string, @Req() req: Request) {
+    return this.view(this.find(name), baseUrl(req), true);
+  }
+
+  @Get(':name/properties')
+  @ApiOperation({ summary: 'The driver_info keys a hardware type reads' })
+  properties(@Param('name') name: string) {
+    return this.find(name).properties;
+  }
+}

@@ -1,0 +1,72 @@
+// /v1/nodes/{ident}/history: the node's audit trail (API ≥ 1.78).
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import type { HistoryEvent } from '../../../../prisma/generated/sqlite/client';
+import { NotFoundError } from '../common/errors';
+import { readBool, readUuid } from '../common/input';
+import { baseUrl } from '../common/links';
+import { requireVersion } from '../common/microversion';
+import { Store } from '../infra/store';
+import { findNode } from '../nodes/node-lookup';
+import { parseLimit } from '../nodes/node-list-query';
+import { isoTime } from '../nodes/node-view';
+import { ApiSettings } from '../infra/settings';
+
+@ApiTags('history')
+@Controller('v1/nodes/:ident/history')
+export class HistoryController {
+  constructor(private readonly store: Store, private readonly settings: ApiSettings) {}
+
+  private view(e: HistoryEvent, base: string, detail: boolean): Record<string, unknown> {
+    const out: Record<string, unknown> = { uuid: e.uuid, created_at: isoTime(e.createdAt), severity: e.severity, event: e.event };
+    if (detail) {
+      Object.assign(out, {
+        event_type: e.eventType, conductor: this.settings.conductor, user: e.actor, request_id: e.requestId,
+        from_state: e.fromState, to_state: e.toState,
+      });
+    }
+    out.links = [{ href: `${base}/v1/nodes/${e.nodeUuid}/history/${e.uuid}`, rel: 'self' }];
+    return out;
+  }
+
+  private async list(ident: string, q: Record<string, unknown>, req: Request, detail: boolean) {
+    requireVersion(req, 78, 'Node history');
+    const node = await findNode(this.store.db, ident);
+    const limit = parseLimit(typeof q.limit === 'string' ? q.limit : undefined, this.settings.maxLimit);
+    const marker = typeof q.marker === 'string' ? readUuid(q.marker, 'marker') : undefined;
+    const rows = await this.store.db.historyEvent.findMany({
+      where: { nodeUuid: node.uuid },
+      orderBy: { id: 'asc' },
+      take: limit,
+      ...(marker ? { cursor: { uuid: marker }, skip: 1 } : {}),
+    });
+    const body: Record<string, unknown> = { history: rows.map((r) => this.view(r, baseUrl(req), detail)) };
+    if (rows.length === limit && rows.length > 0) {
+      body.next = `${baseUrl(req)}/v1/nodes/${node.uuid}/history?${new URLSearchParams({ ...(detail ? { detail: 'True' } : {}), limit: String(limit), marker: rows[rows.length - 1].uuid })}`;
+    }
+    return body;
+  }
+
+  @Get()
+  @ApiOperation({ summary: "A node's history events, oldest first (?detail=True for actor, request id and states)" })
+  history(@Param('ident') ident: string, @Query() q: Record<string, unknown>, @Req() req: Request) {
+    return this.list(ident, q, req, typeof q.detail === 'string' && readBool(q.detail, 'detail'));
+  }
+
+  @Get('detail')
+  @ApiOperation({ summary: "A node's history events with every field" })
+  detail(@Param('ident') ident: string, @Query() q: Record<string, unknown>, @Req() req: Request) {
+    return this.list(ident, q, req, true);
+  }
+
+  @Get(':event')
+  @ApiOperation({ summary: 'One history event' })
+  async event(@Param('ident') ident: string, @Param('event') event: string, @Req() req: Request) {
+    requireVersion(req, 78, 'Node history');
+    const node = await findNode(this.store.db, ident);
+    const e = await this.store.db.historyEvent.findFirst({ where: { uuid: readUuid(event, 'event'), nodeUuid: node.uuid } });
+    if (!e) throw new NotFoundError(`Node history record ${event} could not be found.`);
+    return this.view(e, baseUrl(req), true);
+  }
+}

@@ -1,0 +1,16 @@
+// Finds a node by UUID or name, as every /v1/nodes/{ident} route does.
+import type { Database } from '../../../../prisma/database';
+import type { Node } from '../../../../prisma/generated/sqlite/client';
+import { BadRequestError, NodeNotFoundError } from '../common/errors';
+import { isUuidLike, normalizeUuid } from '../common/input';
+
+const NAME_RE = /^[A-Za-z0-9\-._~]{1,255}$/;
+
+export async function findNode(db: Database, ident: string): Promise<Node> {
+  let node: Node | null;
+  if (isUuidLike(ident)) node = await db.node.findUnique({ where: { uuid: normalizeUuid(ident) } });
+  else if (NAME_RE.test(ident)) node = await db.node.findUnique({ where: { name: ident } });
+  else throw new BadRequestError(`Expected UUID or name for node: ${ident}`);
+  if (!node) throw new NodeNotFoundError(ident);
+  return node;
+}

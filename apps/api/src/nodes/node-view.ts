@@ -1,0 +1,127 @@
+// A node row as the Ironic v1 API shows it (the 1.78 shape), secrets masked.
+import type { Node } from '../../../../prisma/generated/sqlite/client';
+import { findHardwareType, INTERFACE_TYPES, type InterfaceType } from '../../../../workflows/contracts/drivers';
+import { MASK, maskSecrets } from '../../../../workflows/contracts/secrets';
+import { links, type Link } from '../common/links';
+
+export function isoTime(d: Date | null | undefined): string | null {
+  if (!d) return null;
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+}
+
+export function parseJson(text: string): Record<string, unknown> {
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+export function interfacesOf(node: Pick<Node, 'driver' | 'interfaces'>): Record<InterfaceType, string> {
+  const overrides = parseJson(node.interfaces) as Partial<Record<InterfaceType, string>>;
+  const hw = findHardwareType(node.driver);
+  const out = {} as Record<InterfaceType, string>;
+  for (const t of INTERFACE_TYPES) out[t] = overrides[t] ?? hw?.defaults[t] ?? 'noop';
+  return out;
+}
+
+/** Every field `node list --long` knows, in the order Ironic documents them. */
+export const NODE_FIELDS = [
+  'allocation_uuid', 'automated_clean', 'bios_interface', 'boot_interface', 'boot_mode', 'chassis_uuid', 'clean_step',
+  'conductor', 'conductor_group', 'console_enabled', 'console_interface', 'created_at', 'raid_config', 'deploy_interface',
+  'deploy_step', 'description', 'driver', 'driver_info', 'driver_internal_info', 'extra', 'fault', 'inspect_interface',
+  'inspection_finished_at', 'inspection_started_at', 'instance_info', 'instance_uuid', 'last_error', 'lessee',
+  'maintenance', 'maintenance_reason', 'management_interface', 'name', 'network_data', 'network_interface', 'owner',
+  'power_interface', 'power_state', 'properties', 'protected', 'protected_reason', 'provision_updated_at',
+  'provision_state', 'raid_interface', 'rescue_interface', 'reservation', 'resource_class', 'retired', 'retired_reason',
+  'secure_boot', 'storage_interface', 'target_power_state', 'target_provision_state', 'target_raid_config', 'traits',
+  'uuid', 'updated_at', 'vendor_interface',
+] as const;
+
+export const DEFAULT_LIST_FIELDS = ['uuid', 'name', 'instance_uuid', 'power_state', 'provision_state', 'maintenance'];
+
+export interface NodeViewContext {
+  base: string;
+  /** Host holding the node's lock, or null. */
+  reservation: string | null;
+  conductor: string;
+}
+
+/** The document JSON Patch operates on: all patchable fields, secrets unmasked. */
+export function nodePatchDocument(node: Node, driverInfo: Record<string, unknown>): Record<string, unknown> {
+  const ifaces = interfacesOf(node);
+  const doc: Record<string, unknown> = {
+    automated_clean: node.automatedClean, chassis_uuid: null, conductor_group: node.conductorGroup,
+    description: node.description, driver: node.driver, driver_info: driverInfo, extra: parseJson(node.extra),
+    instance_info: parseJson(node.instanceInfo), instance_uuid: node.instanceUuid, lessee: node.lessee,
+    maintenance: node.maintenance, name: node.name, network_data: parseJson(node.interfaces).network_data ?? {},
+    owner: node.owner, properties: parseJson(node.properties), protected: node.protected,
+    protected_reason: node.protectedReason, resource_class: node.resourceClass, retired: node.retired,
+    retired_reason: node.retiredReason, shard: null,
+  };
+  for (const t of INTERFACE_TYPES) doc[`${t}_interface`] = ifaces[t];
+  return doc;
+}
+
+export function nodeView(node: Node, ctx: NodeViewContext, fields?: readonly string[]): Record<string, unknown> {
+  const ifaces = interfacesOf(node);
+  const extraState = parseJson(node.interfaces);
+  const internal = maskSecrets(parseJson(node.driverInternalInfo)) as Record<string, unknown>;
+  const instanceInfo = maskSecrets(parseJson(node.instanceInfo)) as Record<string, unknown>;
+  if (instanceInfo.configdrive !== undefined) instanceInfo.configdrive = MASK;
+  const sub = (name: string): Link[] => links(ctx.base, 'nodes', `${node.uuid}/${name}`);
+  const full: Record<string, unknown> = {
+    uuid: node.uuid,
+    created_at: isoTime(node.createdAt),
+    updated_at: isoTime(node.updatedAt),
+    automated_clean: node.automatedClean,
+    boot_mode: null,
+    clean_step: {},
+    conductor_group: node.conductorGroup,
+    console_enabled: false,
+    deploy_step: {},
+    description: node.description,
+    driver: node.driver,
+    driver_info: maskSecrets(parseJson(node.driverInfo)),
+    driver_internal_info: internal,
+    extra: parseJson(node.extra),
+    fault: node.fault,
+    inspection_finished_at: null,
+    inspection_started_at: null,
+    instance_info: instanceInfo,
+    instance_uuid: node.instanceUuid,
+    last_error: node.lastError,
+    lessee: node.lessee,
+    maintenance: node.maintenance,
+    maintenance_reason: node.maintenanceReason,
+    name: node.name,
+    network_data: extraState.network_data ?? {},
+    owner: node.owner,
+    power_state: node.powerState,
+    properties: parseJson(node.properties),
+    protected: node.protected,
+    protected_reason: node.protectedReason,
+    provision_state: node.provisionState,
+    provision_updated_at: isoTime(node.provisionUpdatedAt),
+    raid_config: {},
+    reservation: ctx.reservation,
+    resource_class: node.resourceClass,
+    retired: node.retired,
+    retired_reason: node.retiredReason,
+    secure_boot: null,
+    target_power_state: node.targetPowerState,
+    target_provision_state: node.targetProvisionState,
+    target_raid_config: {},
+    traits: [],
+    conductor: ctx.conductor,
+    allocation_uuid: null,
+    chassis_uuid: null,
+    links: links(ctx.base, 'nodes', node.uuid),
+    ports: sub('ports'),
+    states: sub('states'),
+    portgroups: sub('portgroups'),
+    volume: sub('volume'),
+  };
+  for (const t of INTERFACE_TYPES) full[`${t}_interface`] = ifaces[t];
+  if (!fields) return full;
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (f in full) out[f] = full[f];
+  out.links = full.links;
+  return out;
+}

@@ -1,0 +1,65 @@
+// /v1/nodes: inventory routes. Validates input shape, asks NodesService, writes the Ironic shape.
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { baseUrl } from '../common/links';
+import { ctxOf } from '../common/request-context';
+import { requireVersion } from '../common/microversion';
+import { parseFields } from './node-list-query';
+import { NODE_FIELDS } from './node-view';
+import { NodesService, type Page } from './nodes.service';
+
+export function collection(key: string, page: Page, base: string, path: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { [key]: page.items };
+  if (page.next) body.next = `${base}${path}?${new URLSearchParams(page.next).toString()}`;
+  return body;
+}
+
+@ApiTags('nodes')
+@Controller('v1/nodes')
+export class NodesController {
+  constructor(private readonly nodes: NodesService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Enroll a node', description: 'Only `driver` is required. driver_info secrets are stored sealed and shown as ******.' })
+  @ApiBody({ schema: { type: 'object', required: ['driver'], example: { driver: 'ipmi', name: 'node-1', driver_info: { ipmi_address: '10.0.0.5', ipmi_username: 'admin', ipmi_password: 'secret' }, properties: { cpus: 8 } } } })
+  async create(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    if (typeof (body as { name?: unknown })?.name === 'string') requireVersion(req, 5, 'Node names');
+    const node = await this.nodes.create(body, ctxOf(req));
+    res.status(201).setHeader('Location', `${baseUrl(req)}/v1/nodes/${node.uuid}`);
+    return this.nodes.view(node, baseUrl(req));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List nodes', description: 'Filters: provision_state, maintenance, associated, driver, resource_class, owner, lessee, project, conductor_group. Paging: limit, marker, sort_key, sort_dir; fields; detail.' })
+  async list(@Query() query: Record<string, unknown>, @Req() req: Request) {
+    return collection('nodes', await this.nodes.list(query, baseUrl(req), false), baseUrl(req), '/v1/nodes');
+  }
+
+  @Get('detail')
+  @ApiOperation({ summary: 'List nodes with every field' })
+  async detail(@Query() query: Record<string, unknown>, @Req() req: Request) {
+    return collection('nodes', await this.nodes.list(query, baseUrl(req), true), baseUrl(req), '/v1/nodes/detail');
+  }
+
+  @Get(':ident')
+  @ApiOperation({ summary: 'Show a node by UUID or name' })
+  async show(@Param('ident') ident: string, @Query('fields') fields: string | undefined, @Req() req: Request) {
+    const wanted = parseFields(fields, NODE_FIELDS);
+    return this.nodes.view(await this.nodes.get(ident), baseUrl(req), wanted);
+  }
+
+  @Patch(':ident')
+  @ApiOperation({ summary: 'Update a node with an RFC 6902 JSON Patch (add, replace, remove)' })
+  @ApiBody({ schema: { type: 'array', example: [{ op: 'add', path: '/driver_info/ipmi_port', value: 623 }] } })
+  async patch(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request) {
+    return this.nodes.view(await this.nodes.patch(ident, body, ctxOf(req)), baseUrl(req));
+  }
+
+  @Delete(':ident')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a node (enroll, manageable, available, or any state in maintenance) and its ports' })
+  async remove(@Param('ident') ident: string, @Req() req: Request): Promise<void> {
+    await this.nodes.delete(ident, ctxOf(req));
+  }
+}

@@ -1,0 +1,163 @@
+// Node inventory: create, list, show, JSON-Patch, delete. Decides; never speaks HTTP.
+import crypto from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Node } from '../../../../prisma/generated/sqlite/client';
+import { writeHistory } from '../../../../prisma/node-operations';
+import { DELETE_ALLOWED_STATES, UPDATE_ALLOWED_STATES, type ProvisionState } from '../../../../workflows/contracts/states';
+import { ConflictError, ForbiddenError, NodeLockedError, NodeNotFoundError } from '../common/errors';
+import { readUuid, rejectUnknownKeys, requireObjectBody, type Json } from '../common/input';
+import { applyPatch, parsePatch } from '../common/json-patch';
+import type { RequestContext } from '../common/request-context';
+import { ApiSettings } from '../infra/settings';
+import { Store } from '../infra/store';
+import { NODE_CREATE_KEYS, NODE_PATCH_KEYS, nodeColumns, type NodeColumns } from './node-fields';
+import { findNode } from './node-lookup';
+import { parseNodeListQuery, SORTABLE } from './node-list-query';
+import { DEFAULT_LIST_FIELDS, nodePatchDocument, nodeView, parseJson } from './node-view';
+
+export interface Page {
+  items: Record<string, unknown>[];
+  /** Query for the next page, or undefined on the last page. */
+  next?: Record<string, string>;
+}
+
+function uniqueViolation(e: unknown): string[] | undefined {
+  const err = e as { code?: string; meta?: { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } } };
+  if (err?.code !== 'P2002') return undefined;
+  const t = err.meta?.target;
+  if (Array.isArray(t)) return t.map(String);
+  if (typeof t === 'string') return [t];
+  return err.meta?.driverAdapterError?.cause?.constraint?.fields ?? [];
+}
+
+@Injectable()
+export class NodesService {
+  constructor(private readonly store: Store, private readonly settings: ApiSettings) {}
+
+  private get db() {
+    return this.store.db;
+  }
+
+  async view(node: Node, base: string, fields?: readonly string[]): Promise<Record<string, unknown>> {
+    const res = await this.store.reservations([node.id], this.settings.conductor);
+    return nodeView(node, { base, reservation: res.get(node.id) ?? null, conductor: this.settings.conductor }, fields);
+  }
+
+  async get(ident: string): Promise<Node> {
+    return findNode(this.db, ident);
+  }
+
+  /** 409 while an operation holds the node. */
+  async assertUnlocked(node: Node): Promise<void> {
+    const res = await this.store.reservations([node.id], this.settings.conductor);
+    if (res.has(node.id)) throw new NodeLockedError(node.uuid, this.settings.conductor);
+  }
+
+  private toData(cols: NodeColumns) {
+    return {
+      name: cols.name, driver: cols.driver, driverInfo: JSON.stringify(this.store.seal(cols.driverInfo)),
+      properties: JSON.stringify(cols.properties), instanceInfo: JSON.stringify(this.store.seal(cols.instanceInfo)),
+      extra: JSON.stringify(cols.extra), interfaces: JSON.stringify(cols.interfaces), instanceUuid: cols.instanceUuid,
+      maintenance: cols.maintenance, resourceClass: cols.resourceClass, conductorGroup: cols.conductorGroup,
+      owner: cols.owner, lessee: cols.lessee, description: cols.description, automatedClean: cols.automatedClean,
+      protected: cols.protected, protectedReason: cols.protectedReason, retired: cols.retired, retiredReason: cols.retiredReason,
+    };
+  }
+
+  private duplicate(e: unknown, cols: NodeColumns, uuid: string): never {
+    const fields = uniqueViolation(e);
+    if (fields === undefined) throw e;
+    if (fields.some((f) => f.includes('name'))) throw new ConflictError(`A node with name ${cols.name} already exists.`);
+    if (fields.some((f) => f.includes('instance'))) throw new ConflictError(`A node with instance UUID ${cols.instanceUuid} already exists.`);
+    throw new ConflictError(`A node with UUID ${uuid} already exists.`);
+  }
+
+  async create(body: unknown, ctx: RequestContext): Promise<Node> {
+    const doc = requireObjectBody(body, 'node');
+    rejectUnknownKeys(doc, NODE_CREATE_KEYS, 'node');
+    const uuid = doc.uuid === undefined ? crypto.randomUUID() : readUuid(doc.uuid, 'uuid');
+    const cols = nodeColumns(doc, 'create');
+    try {
+      return await this.db.$transaction(async (tx) => {
+        const node = await tx.node.create({ data: { uuid, ...this.toData(cols), provisionState: 'enroll', createdAt: new Date() } });
+        await writeHistory(tx, {
+          nodeId: node.id, nodeUuid: uuid, eventType: 'inventory', actor: ctx.actor, requestId: ctx.requestId,
+          toState: 'enroll', event: `Node ${node.name ?? uuid} enrolled with driver ${node.driver}`,
+        });
+        return node;
+      });
+    } catch (e) {
+      this.duplicate(e, cols, uuid);
+    }
+  }
+
+  async list(query: Record<string, unknown>, base: string, detailPath: boolean): Promise<Page> {
+    const q = parseNodeListQuery(query, { maxLimit: this.settings.maxLimit, detailPath });
+    const col = SORTABLE[q.sortKey];
+    if (q.marker !== undefined && !(await this.db.node.findUnique({ where: { uuid: q.marker }, select: { id: true } }))) {
+      throw new NodeNotFoundError(q.marker);
+    }
+    const rows = await this.db.node.findMany({
+      where: q.where,
+      orderBy: col === 'id' ? [{ id: q.sortDir }] : [{ [col]: q.sortDir }, { id: q.sortDir }],
+      take: q.limit,
+      ...(q.marker ? { cursor: { uuid: q.marker }, skip: 1 } : {}),
+    });
+    const res = await this.store.reservations(rows.map((r) => r.id), this.settings.conductor);
+    const fields = q.detail ? undefined : (q.fields ?? DEFAULT_LIST_FIELDS);
+    const items = rows.map((n) => nodeView(n, { base, reservation: res.get(n.id) ?? null, conductor: this.settings.conductor }, fields));
+    if (rows.length < q.limit || rows.length === 0) return { items };
+    const next: Record<string, string> = { ...q.carry, sort_key: q.sortKey, sort_dir: q.sortDir };
+    if (q.fields) next.fields = q.fields.join(',');
+    if (typeof query.detail === 'string') next.detail = query.detail;
+    next.limit = String(q.limit);
+    next.marker = rows[rows.length - 1].uuid;
+    return { items, next };
+  }
+
+  async patch(ident: string, body: unknown, ctx: RequestContext): Promise<Node> {
+    const node = await findNode(this.db, ident);
+    const ops = parsePatch(body);
+    const state = node.provisionState as ProvisionState;
+    if (node.targetProvisionState !== null && !UPDATE_ALLOWED_STATES.includes(state)) {
+      throw new ConflictError(`Node ${ident} can not be updated while a state transition is in progress.`);
+    }
+    await this.assertUnlocked(node);
+    const current = nodePatchDocument(node, this.store.open(parseJson(node.driverInfo)));
+    current.instance_info = this.store.open(current.instance_info as Json);
+    const patched = applyPatch(current, ops, NODE_PATCH_KEYS);
+    const cols = nodeColumns(patched, 'update');
+    const changed = ops.map((o) => `${o.op} ${o.path}`).join(', ');
+    try {
+      return await this.db.$transaction(async (tx) => {
+        const updated = await tx.node.update({ where: { id: node.id }, data: { ...this.toData(cols), updatedAt: new Date() } });
+        await writeHistory(tx, {
+          nodeId: node.id, nodeUuid: node.uuid, eventType: 'inventory', actor: ctx.actor, requestId: ctx.requestId,
+          event: `Node updated: ${changed}`,
+        });
+        return updated;
+      });
+    } catch (e) {
+      this.duplicate(e, cols, node.uuid);
+    }
+  }
+
+  async delete(ident: string, ctx: RequestContext): Promise<void> {
+    const node = await findNode(this.db, ident);
+    if (node.protected) throw new ForbiddenError(`Node ${node.uuid} is protected and cannot be undeployed, rebuilt or deleted: unset protected first.`);
+    await this.assertUnlocked(node);
+    if (!node.maintenance && !DELETE_ALLOWED_STATES.includes(node.provisionState as ProvisionState)) {
+      throw new ConflictError(
+        `Can not delete node "${node.uuid}" while it is in provision state "${node.provisionState}". Valid provision states to perform deletion are: "(${DELETE_ALLOWED_STATES.map((s) => `'${s}'`).join(', ')})", or set the node into maintenance mode`,
+      );
+    }
+    if (node.instanceUuid && !node.maintenance) throw new ConflictError(`Node ${node.uuid} is associated with instance ${node.instanceUuid}.`);
+    await this.db.$transaction(async (tx) => {
+      await tx.node.delete({ where: { id: node.id } });
+      await writeHistory(tx, {
+        nodeUuid: node.uuid, eventType: 'inventory', actor: ctx.actor, requestId: ctx.requestId, fromState: node.provisionState,
+        event: `Node ${node.name ?? node.uuid} deleted with its ports`,
+      });
+    });
+  }
+}

@@ -1,0 +1,68 @@
+// /v1/ports and /v1/nodes/{ident}/ports.
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { baseUrl } from '../common/links';
+import { ctxOf } from '../common/request-context';
+import { parseFields } from '../nodes/node-list-query';
+import { collection } from '../nodes/nodes.controller';
+import { PORT_FIELDS } from './port-view';
+import { PortsService } from './ports.service';
+
+@ApiTags('ports')
+@Controller()
+export class PortsController {
+  constructor(private readonly ports: PortsService) {}
+
+  @Post('v1/ports')
+  @ApiOperation({ summary: 'Create a port (a NIC of a node); the MAC must be unique' })
+  @ApiBody({ schema: { type: 'object', required: ['address', 'node_uuid'], example: { address: '52:54:00:12:34:56', node_uuid: '1be26c0b-03f2-4d2e-ae87-c02d7f33c123' } } })
+  async create(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const port = await this.ports.create(body, ctxOf(req));
+    res.status(201).setHeader('Location', `${baseUrl(req)}/v1/ports/${port.uuid}`);
+    return this.ports.view(port, baseUrl(req));
+  }
+
+  @Get('v1/ports')
+  @ApiOperation({ summary: 'List ports (filters: node, address)' })
+  async list(@Query() q: Record<string, unknown>, @Req() req: Request) {
+    return collection('ports', await this.ports.list(q, baseUrl(req), false), baseUrl(req), '/v1/ports');
+  }
+
+  @Get('v1/ports/detail')
+  @ApiOperation({ summary: 'List ports with every field' })
+  async detail(@Query() q: Record<string, unknown>, @Req() req: Request) {
+    return collection('ports', await this.ports.list(q, baseUrl(req), true), baseUrl(req), '/v1/ports/detail');
+  }
+
+  @Get('v1/nodes/:ident/ports')
+  @ApiOperation({ summary: "List a node's ports" })
+  async nodePorts(@Param('ident') ident: string, @Query() q: Record<string, unknown>, @Req() req: Request) {
+    return collection('ports', await this.ports.list(q, baseUrl(req), false, ident), baseUrl(req), `/v1/nodes/${ident}/ports`);
+  }
+
+  @Get('v1/nodes/:ident/ports/detail')
+  @ApiOperation({ summary: "List a node's ports with every field" })
+  async nodePortsDetail(@Param('ident') ident: string, @Query() q: Record<string, unknown>, @Req() req: Request) {
+    return collection('ports', await this.ports.list(q, baseUrl(req), true, ident), baseUrl(req), `/v1/nodes/${ident}/ports/detail`);
+  }
+
+  @Get('v1/ports/:id')
+  @ApiOperation({ summary: 'Show a port by UUID' })
+  async show(@Param('id') id: string, @Query('fields') fields: string | undefined, @Req() req: Request) {
+    return this.ports.view(await this.ports.get(id), baseUrl(req), parseFields(fields, PORT_FIELDS));
+  }
+
+  @Patch('v1/ports/:id')
+  @ApiOperation({ summary: 'Update a port with a JSON Patch' })
+  async patch(@Param('id') id: string, @Body() body: unknown, @Req() req: Request) {
+    return this.ports.view(await this.ports.patch(id, body, ctxOf(req)), baseUrl(req));
+  }
+
+  @Delete('v1/ports/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a port' })
+  async remove(@Param('id') id: string, @Req() req: Request): Promise<void> {
+    await this.ports.delete(id, ctxOf(req));
+  }
+}

@@ -1,0 +1,55 @@
+// /v1/nodes/{ident}/states, /maintenance and /validate.
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { baseUrl } from '../common/links';
+import { ctxOf } from '../common/request-context';
+import { isoTime } from '../nodes/node-view';
+import { NodesService } from '../nodes/nodes.service';
+import { ProvisioningService } from './provisioning.service';
+
+@ApiTags('provisioning')
+@Controller('v1/nodes/:ident')
+export class ProvisioningController {
+  constructor(private readonly provisioning: ProvisioningService, private readonly nodes: NodesService) {}
+
+  @Get('states')
+  @ApiOperation({ summary: 'Power and provision state of a node' })
+  async states(@Param('ident') ident: string) {
+    const n = await this.nodes.get(ident);
+    return {
+      console_enabled: false, last_error: n.lastError, power_state: n.powerState, provision_state: n.provisionState,
+      target_power_state: n.targetPowerState, target_provision_state: n.targetProvisionState,
+      provision_updated_at: isoTime(n.provisionUpdatedAt), raid_config: {}, target_raid_config: {}, boot_mode: null, secure_boot: null,
+    };
+  }
+
+  @Put('states/provision')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Change the provision state', description: 'target: manage, provide, active/deploy, deleted/undeploy, rebuild, clean (+clean_steps), abort.' })
+  @ApiBody({ schema: { type: 'object', required: ['target'], example: { target: 'manage' } } })
+  async provision(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.provisioning.provision(ident, body, ctxOf(req), req.apiMinor ?? 1);
+    res.setHeader('Location', `${baseUrl(req)}/v1/nodes/${ident}/states`);
+  }
+
+  @Put('maintenance')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Put a node in maintenance, with an optional reason' })
+  async setMaintenance(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request): Promise<void> {
+    await this.provisioning.setMaintenance(ident, true, body, ctxOf(req));
+  }
+
+  @Delete('maintenance')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Take a node out of maintenance' })
+  async unsetMaintenance(@Param('ident') ident: string, @Req() req: Request): Promise<void> {
+    await this.provisioning.setMaintenance(ident, false, undefined, ctxOf(req));
+  }
+
+  @Get('validate')
+  @ApiOperation({ summary: 'Validate each driver interface of a node' })
+  async validate(@Param('ident') ident: string) {
+    return this.provisioning.validate(ident);
+  }
+}
