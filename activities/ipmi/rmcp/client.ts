@@ -188,19 +188,26 @@ export class IpmiClient {
   // ---- internals -------------------------------------------------------------------
 
   private async callLocked(t: IpmiTarget, address: string, endpoint: string, spec: cmds.CommandSpec, deadline: number) {
-    let entry = await this.openEntry(t, address, endpoint, deadline);
-    entry.lastUse = Date.now();
-    const fresh = Date.now() - entry.session.openedAt < this.o.attemptTimeoutMs;
-    try {
-      return await entry.session.request(spec, deadline, fresh ? this.o.maxAttempts : this.o.reopenAfterAttempts);
-    } catch (e) {
-      if (!(e instanceof IpmiTimeoutError) || fresh || Date.now() >= deadline) throw e;
-      // The BMC may have expired or forgotten the session (timeout, BMC reboot):
-      // open a new one and send the request again.
-      entry.session.invalidate();
-      this.stats.sessionReopens++;
-      entry = await this.openEntry(t, address, endpoint, deadline);
-      return entry.session.request(spec, deadline, this.o.maxAttempts);
+    const started = Date.now();
+    for (;;) {
+      let entry: Entry | undefined;
+      try {
+        entry = await this.openEntry(t, address, endpoint, deadline);
+        entry.lastUse = Date.now();
+        // A session opened during this call gets all attempts; an older one may
+        // have been dropped by the BMC, so give up on it sooner.
+        const fresh = entry.session.openedAt >= started;
+        return await entry.session.request(spec, deadline, fresh ? this.o.maxAttempts : this.o.reopenAfterAttempts);
+      } catch (e) {
+        if (!(e instanceof IpmiTimeoutError) || Date.now() >= deadline) throw e;
+        // Lossy path, or the BMC expired/forgot the session (idle timeout, BMC
+        // reboot) and now drops our packets: open a new session and send again,
+        // for as long as the call's deadline allows.
+        if (entry?.session.isOpen) {
+          entry.session.invalidate();
+          this.stats.sessionReopens++;
+        }
+      }
     }
   }
 
@@ -239,7 +246,7 @@ export class IpmiClient {
         privilege: this.o.privilege,
         policy: this.policy,
         maxAttempts: this.o.maxAttempts,
-        maxHandshakes: 3,
+        maxHandshakes: 8,
       });
       entry = { session, endpoint, lastUse: Date.now() };
       this.sessions.set(key, entry);
