@@ -9,6 +9,7 @@ import type { SealKeys } from '../../../prisma/sealed-json';
 import type { Logger } from '../../shared/logger';
 import { AppModule } from './app.module';
 import { IronicErrorFilter } from './common/error.filter';
+import { BadRequestError } from './common/errors';
 import { microversionMiddleware } from './common/microversion';
 import { authMiddleware, type AuthConfig } from './common/request-context';
 import { ApiSettings } from './infra/settings';
@@ -25,6 +26,21 @@ export interface BuildAppOptions {
   maxLimit: number;
   bodyLimitBytes: number;
   log: Logger;
+}
+
+function parseJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const text = typeof req.body === 'string' ? req.body : '';
+  if (text.trim() === '') {
+    req.body = undefined;
+    next();
+    return;
+  }
+  try {
+    req.body = JSON.parse(text);
+    next();
+  } catch (e) {
+    next(new BadRequestError(`Malformed JSON in request body: ${(e as Error).message}. Send a valid JSON document.`));
+  }
 }
 
 export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplication> {
@@ -46,8 +62,9 @@ export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplicati
   });
   app.use(authMiddleware(o.auth));
   app.use('/v1', microversionMiddleware);
-  // Ironic is JSON only: parse every body as JSON whatever its Content-Type (DELETE sends octet-stream).
-  app.use(express.json({ limit: o.bodyLimitBytes, type: () => true, strict: false }));
+  // Ironic is JSON only: read every body as JSON whatever its Content-Type (DELETE sends octet-stream).
+  app.use(express.text({ limit: o.bodyLimitBytes, type: () => true }));
+  app.use(parseJsonBody);
   app.useGlobalFilters(filter);
   const doc = SwaggerModule.createDocument(
     app,

@@ -1,0 +1,121 @@
+// Bad input gets a 4xx with a message that says what to fix, and changes nothing.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, faultOf, startStack, type TestStack } from '../support/stack';
+import { dbSnapshot } from '../support/snapshot';
+
+interface Case {
+  name: string;
+  method: string;
+  path: string | ((c: Ctx) => string);
+  body?: unknown | ((c: Ctx) => unknown);
+  raw?: string;
+  headers?: Record<string, string>;
+  status: number;
+  message: RegExp;
+}
+interface Ctx {
+  node: string;
+  busy: string;
+  port: string;
+}
+
+const NODE = (c: Ctx) => `/v1/nodes/${c.node}`;
+
+const CASES: Case[] = [
+  { name: 'malformed JSON', method: 'POST', path: '/v1/nodes', raw: '{"driver": "ipmi",', status: 400, message: /Malformed JSON.*valid JSON/ },
+  { name: 'body is an array', method: 'POST', path: '/v1/nodes', body: [1, 2], status: 400, message: /must be a JSON object/ },
+  { name: 'missing driver', method: 'POST', path: '/v1/nodes', body: { name: 'x' }, status: 400, message: /'driver' is a required property/ },
+  { name: 'unknown driver', method: 'POST', path: '/v1/nodes', body: { driver: 'nosuch' }, status: 400, message: /supports driver nosuch.*Known drivers: ipmi/ },
+  { name: 'unknown field', method: 'POST', path: '/v1/nodes', body: { driver: 'ipmi', bogus: 1 }, status: 400, message: /Additional properties are not allowed \('bogus' was unexpected\)/ },
+  { name: 'driver of wrong type', method: 'POST', path: '/v1/nodes', body: { driver: 42 }, status: 400, message: /'driver' is a required property \(a string\)/ },
+  { name: 'name of wrong type', method: 'POST', path: '/v1/nodes', body: { driver: 'ipmi', name: 7 }, status: 400, message: /Expected string for name/ },
+  { name: 'name with a space', method: 'POST', path: '/v1/nodes', body: { driver: 'ipmi', name: 'bad name' }, status: 400, message: /invalid name 'bad name'/ },
+  { name: 'reserved name', method: 'POST', path: '/v1/nodes', body: { driver: 'ipmi', name: 'detail' }, status: 400, message: /"detail" is reserved/ },
+  { name: 'properties not an object', method: 'POST', path: '/v1/nodes', body: { driver: 'ipmi', properties: 'cpus=4' }, status: 400, message: /Invalid properties: expected a JSON object/ },
+  { name: 'bad ipmi_port', method: 'POST', path: '/v1/nodes', body: { driver: 'ipmi', driver_info: { ipmi_port: 'abc' } }, status: 400, message: /Invalid ipmi_port "abc": expected an integer 1-65535/ },
+  { name: 'bad cipher suite', method: 'POST', path: '/v1/nodes', body: { driver: 'ipmi', driver_info: { ipmi_cipher_suite: 1 } }, status: 400, message: /supported suites are 3 and 17/ },
+  { name: 'unknown interface', method: 'POST', path: '/v1/nodes', body: { driver: 'ipmi', power_interface: 'nosuch' }, status: 400, message: /interfaces\.power' entrypoint: nosuch\. Valid interfaces are \['ipmi', 'ipmitool'\]/ },
+  { name: 'bad uuid', method: 'POST', path: '/v1/nodes', body: { driver: 'ipmi', uuid: 'not-a-uuid' }, status: 400, message: /Expected UUID for uuid/ },
+  { name: 'duplicate name', method: 'POST', path: '/v1/nodes', body: { driver: 'ipmi', name: 'taken' }, status: 409, message: /A node with name taken already exists/ },
+  { name: 'bad maintenance boolean', method: 'POST', path: '/v1/nodes', body: { driver: 'ipmi', maintenance: 'maybe' }, status: 400, message: /Invalid maintenance: Unrecognized value "maybe"/ },
+  { name: 'oversize body', method: 'POST', path: '/v1/nodes', body: { driver: 'ipmi', extra: { blob: 'x'.repeat(2 * 1024 * 1024) } }, status: 413, message: /too large: the limit is 1048576 bytes/ },
+  { name: 'unknown node', method: 'GET', path: '/v1/nodes/nosuchnode', status: 404, message: /Node nosuchnode could not be found/ },
+  { name: 'invalid node ident', method: 'GET', path: '/v1/nodes/bad%20name', status: 400, message: /Expected UUID or name for node: bad name/ },
+  { name: 'patch not an array', method: 'PATCH', path: NODE, body: { op: 'add' }, status: 400, message: /is not of type 'array'/ },
+  { name: 'patch op move', method: 'PATCH', path: NODE, body: [{ op: 'move', path: '/name', from: '/x' }], status: 400, message: /Additional properties are not allowed \('from' was unexpected\)/ },
+  { name: 'patch bad op', method: 'PATCH', path: NODE, body: [{ op: 'copy', path: '/name', value: 1 }], status: 400, message: /op "copy" is not one of/ },
+  { name: 'patch bad path', method: 'PATCH', path: NODE, body: [{ op: 'add', path: 'name', value: 'x' }], status: 400, message: /does not match/ },
+  { name: 'patch read-only field', method: 'PATCH', path: NODE, body: [{ op: 'replace', path: '/provision_state', value: 'active' }], status: 400, message: /Cannot patch \/provision_state\. Only the following can be updated/ },
+  { name: 'patch new root attribute', method: 'PATCH', path: NODE, body: [{ op: 'add', path: '/uuid', value: 'x' }], status: 400, message: /Cannot patch \/uuid/ },
+  { name: 'patch remove missing key', method: 'PATCH', path: NODE, body: [{ op: 'remove', path: '/extra/nope' }], status: 400, message: /can't remove a non-existent object 'nope'/ },
+  { name: 'patch add without value', method: 'PATCH', path: NODE, body: [{ op: 'add', path: '/extra/a' }], status: 400, message: /'add' needs a 'value'/ },
+  { name: 'patch driver_info to a string', method: 'PATCH', path: NODE, body: [{ op: 'replace', path: '/driver_info', value: 'x' }], status: 400, message: /Invalid driver_info: expected a JSON object/ },
+  { name: 'patch name to duplicate', method: 'PATCH', path: NODE, body: [{ op: 'add', path: '/name', value: 'taken' }], status: 409, message: /A node with name taken already exists/ },
+  { name: 'patch second op fails: first not applied', method: 'PATCH', path: NODE, body: [{ op: 'add', path: '/extra/ok', value: 1 }, { op: 'remove', path: '/properties/nope' }], status: 400, message: /non-existent object 'nope'/ },
+  { name: 'port bad MAC', method: 'POST', path: '/v1/ports', body: (c: Ctx) => ({ address: '52:54:00:aa:bb:zz', node_uuid: c.node }), status: 400, message: /Expected valid MAC address for address: 52:54:00:aa:bb:zz/ },
+  { name: 'port MAC with dashes', method: 'POST', path: '/v1/ports', body: (c: Ctx) => ({ address: '52-54-00-aa-bb-02', node_uuid: c.node }), status: 400, message: /Expected valid MAC address/ },
+  { name: 'port duplicate MAC (other case)', method: 'POST', path: '/v1/ports', body: (c: Ctx) => ({ address: '52:54:00:AA:00:01', node_uuid: c.node }), status: 409, message: /A port with MAC address 52:54:00:aa:00:01 already exists/ },
+  { name: 'port node by name', method: 'POST', path: '/v1/ports', body: { address: '52:54:00:aa:00:09', node_uuid: 'taken' }, status: 400, message: /Expected UUID for node_uuid: taken/ },
+  { name: 'port unknown node', method: 'POST', path: '/v1/ports', body: { address: '52:54:00:aa:00:09', node_uuid: '11111111-2222-3333-4444-555555555555' }, status: 400, message: /Node 11111111-2222-3333-4444-555555555555 could not be found/ },
+  { name: 'port missing address', method: 'POST', path: '/v1/ports', body: (c: Ctx) => ({ node_uuid: c.node }), status: 400, message: /'address' is a required property/ },
+  { name: 'port bad local_link_connection', method: 'POST', path: '/v1/ports', body: (c: Ctx) => ({ address: '52:54:00:aa:00:09', node_uuid: c.node, local_link_connection: { switch_id: 'nope', port_id: 'p1' } }), status: 400, message: /switch_id nope: expected a MAC address/ },
+  { name: 'port show by MAC', method: 'GET', path: '/v1/ports/52:54:00:aa:00:01', status: 400, message: /Expected UUID for port_uuid/ },
+  { name: 'port patch to duplicate MAC', method: 'PATCH', path: (c: Ctx) => `/v1/ports/${c.port}`, body: [{ op: 'replace', path: '/address', value: '52:54:00:aa:00:02' }], status: 409, message: /already exists/ },
+  { name: 'list with zero limit', method: 'GET', path: '/v1/nodes?limit=0', status: 400, message: /Limit must be positive/ },
+  { name: 'list with bad sort_dir', method: 'GET', path: '/v1/nodes?sort_dir=up', status: 400, message: /Invalid sort direction: up/ },
+  { name: 'list sorted by a JSON field', method: 'GET', path: '/v1/nodes?sort_key=driver_info', status: 400, message: /driver_info is an invalid field for sorting/ },
+  { name: 'list by unknown provision state', method: 'GET', path: '/v1/nodes?provision_state=bogus', status: 400, message: /Provision state "bogus" is not valid/ },
+  { name: 'list with unknown field', method: 'GET', path: '/v1/nodes?fields=uuid,bogus', status: 400, message: /Field\(s\) "bogus" are not valid/ },
+  { name: 'provision without target', method: 'PUT', path: (c: Ctx) => `${NODE(c)}/states/provision`, body: {}, status: 400, message: /Missing mandatory parameter: target/ },
+  { name: 'provision unknown verb', method: 'PUT', path: (c: Ctx) => `${NODE(c)}/states/provision`, body: { target: 'frobnicate' }, status: 400, message: /"frobnicate" can not be performed.*Allowed from "enroll": manage/ },
+  { name: 'invalid transition', method: 'PUT', path: (c: Ctx) => `${NODE(c)}/states/provision`, body: { target: 'provide' }, status: 400, message: /"provide" can not be performed on node .* in state "enroll"/ },
+  { name: 'clean_steps with manage', method: 'PUT', path: (c: Ctx) => `${NODE(c)}/states/provision`, body: { target: 'manage', clean_steps: [] }, status: 400, message: /"clean_steps" can only be given with target "clean"/ },
+  { name: 'maintenance reason not a string', method: 'PUT', path: (c: Ctx) => `${NODE(c)}/maintenance`, body: { reason: 5 }, status: 400, message: /Expected string for reason: 5/ },
+  { name: 'operation on a busy node', method: 'PUT', path: (c: Ctx) => `/v1/nodes/${c.busy}/states/provision`, body: { target: 'manage' }, status: 409, message: /is locked by host test-conductor, please retry/ },
+  { name: 'delete a busy node', method: 'DELETE', path: (c: Ctx) => `/v1/nodes/${c.busy}`, status: 409, message: /is locked by host/ },
+  { name: 'patch a node in transition', method: 'PATCH', path: (c: Ctx) => `/v1/nodes/${c.busy}`, body: [{ op: 'add', path: '/extra/a', value: 1 }], status: 409, message: /is locked by host/ },
+  { name: 'maintenance on a busy node', method: 'PUT', path: (c: Ctx) => `/v1/nodes/${c.busy}/maintenance`, body: { reason: 'x' }, status: 409, message: /is locked by host/ },
+  { name: 'version too new', method: 'GET', path: '/v1/nodes', headers: { 'X-OpenStack-Ironic-API-Version': '1.99' }, status: 406, message: /Version 1\.99 was requested but the minor version is not supported.*\[1\.1, 1\.78\]/ },
+  { name: 'version garbage', method: 'GET', path: '/v1/nodes', headers: { 'X-OpenStack-Ironic-API-Version': 'one' }, status: 406, message: /Invalid value for X-OpenStack-Ironic-API-Version header/ },
+  { name: 'history below 1.78', method: 'GET', path: (c: Ctx) => `${NODE(c)}/history`, headers: { 'X-OpenStack-Ironic-API-Version': '1.70' }, status: 406, message: /Node history requires API version 1\.78/ },
+  { name: 'unknown route', method: 'GET', path: '/v1/chassis-of-doom', status: 404, message: /could not be found/ },
+  { name: 'unknown driver show', method: 'GET', path: '/v1/drivers/nosuch', status: 404, message: /Could not find the following driver\(s\) or hardware type\(s\): nosuch/ },
+];
+
+describe('bad input: 4xx with a clear message, nothing changed', () => {
+  let stack: TestStack;
+  const ctx = {} as Ctx;
+  before(async () => {
+    // No worker: an operation, once started, stays running and holds its node's lock.
+    stack = await startStack({ worker: false });
+    const taken = await api(stack, 'POST', '/v1/nodes', { driver: 'ipmi', name: 'taken', driver_info: { ipmi_address: '127.0.0.1' } });
+    const node = await api(stack, 'POST', '/v1/nodes', { driver: 'ipmi', name: 'target', extra: { keep: true } });
+    const busy = await api(stack, 'POST', '/v1/nodes', { driver: 'ipmi', name: 'busy', driver_info: { ipmi_address: '127.0.0.1' } });
+    ctx.node = node.body.uuid;
+    ctx.busy = busy.body.uuid;
+    assert.equal(taken.status, 201);
+    const p1 = await api(stack, 'POST', '/v1/ports', { address: '52:54:00:aa:00:01', node_uuid: ctx.node });
+    await api(stack, 'POST', '/v1/ports', { address: '52:54:00:aa:00:02', node_uuid: ctx.node });
+    ctx.port = p1.body.uuid;
+    const m = await api(stack, 'PUT', `/v1/nodes/${ctx.busy}/states/provision`, { target: 'manage' });
+    assert.equal(m.status, 202);
+  });
+  after(async () => stack.stop());
+
+  test(`the table has at least 30 cases (${CASES.length})`, () => assert.ok(CASES.length >= 30));
+
+  for (const c of CASES) {
+    test(c.name, async () => {
+      const before = await dbSnapshot(stack.db);
+      const path = typeof c.path === 'function' ? c.path(ctx) : c.path;
+      const body = c.raw ?? (typeof c.body === 'function' ? (c.body as (x: Ctx) => unknown)(ctx) : c.body);
+      const res = await api(stack, c.method, path, body, c.headers);
+      assert.equal(res.status, c.status, res.text);
+      assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+      assert.match(faultOf(res.body), c.message);
+      if (path.startsWith('/v1')) assert.equal(res.headers.get('x-openstack-ironic-api-maximum-version'), '1.78');
+      assert.equal(await dbSnapshot(stack.db), before, 'the database changed');
+    });
+  }
+});

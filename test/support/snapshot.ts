@@ -1,0 +1,13 @@
+// A digest of every row Ironflow stores, to prove a rejected request changed nothing.
+import crypto from 'node:crypto';
+import type { Database } from '../../prisma/database';
+
+export async function dbSnapshot(db: Database): Promise<string> {
+  const [nodes, ports, history, operations] = await Promise.all([
+    db.node.findMany({ orderBy: { id: 'asc' } }),
+    db.port.findMany({ orderBy: { id: 'asc' } }),
+    db.historyEvent.findMany({ orderBy: { id: 'asc' } }),
+    db.operation.findMany({ orderBy: { id: 'asc' } }),
+  ]);
+  return crypto.createHash('sha256').update(JSON.stringify({ nodes, ports, history, operations })).digest('hex');
+}

@@ -1,0 +1,124 @@
+// The whole Ironflow stack in one test process: a database, a worker on its own
+// task queue (against the shared Temporal dev server) and the API on a free port.
+import crypto from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Client, Connection } from '@temporalio/client';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { buildApp } from '../../apps/api/src/app';
+import type { AuthConfig } from '../../apps/api/src/common/request-context';
+import { startWorker, type RunningWorker } from '../../apps/worker/src/main';
+import type { CommonConfig } from '../../apps/shared/config';
+import { createLogger } from '../../apps/shared/logger';
+import { openDatabase, type Database } from '../../prisma/database';
+import { createTestDatabase, type TestDatabase } from './database';
+import { useTemporal, type TemporalServer } from './temporal';
+import { freeTcpPort } from './procs';
+
+let runtimeInstalled = false;
+
+export interface TestStack {
+  url: string;
+  db: Database;
+  database: TestDatabase;
+  temporal: Client;
+  cfg: CommonConfig;
+  /** Everything the API and worker logged, as text. */
+  logs(): string;
+  /** Starts a worker on the stack's task queue (if it was started without one). */
+  startWorker(): Promise<RunningWorker>;
+  worker?: RunningWorker;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  auth?: AuthConfig;
+  /** false: start no worker (operations wait in Temporal until one starts). */
+  worker?: boolean;
+  maxLimit?: number;
+  bodyLimitBytes?: number;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const server: TemporalServer = await useTemporal();
+  const database = await createTestDatabase();
+  const taskQueue = `test-${crypto.randomBytes(4).toString('hex')}`;
+  const cfg: CommonConfig = {
+    dataDir: '/nonexistent',
+    databaseUrl: database.url,
+    temporal: { address: server.address, namespace: 'default', taskQueue },
+    keys: { primary: crypto.randomBytes(32) },
+    logLevel: 'info',
+  };
+  let logText = '';
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logText += chunk.toString();
+      cb();
+    },
+  });
+  const log = createLogger('api', 'info', sink);
+  const db = openDatabase(database.url);
+  const connection = await Connection.connect({ address: server.address });
+  const temporal = new Client({ connection, namespace: 'default' });
+  const app: NestExpressApplication = await buildApp({
+    db, keys: cfg.keys, temporal, taskQueue, auth: opts.auth ?? { mode: 'none' }, conductor: 'test-conductor',
+    maxLimit: opts.maxLimit ?? 1000, bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024, log,
+  });
+  const port = await freeTcpPort();
+  await app.listen(port, '127.0.0.1');
+  const stack: TestStack = {
+    url: `http://127.0.0.1:${port}`,
+    db,
+    database,
+    temporal,
+    cfg,
+    logs: () => logText,
+    async startWorker() {
+      stack.worker = await startWorker(cfg, { migrate: false });
+      return stack.worker;
+    },
+    async stop() {
+      await app.close();
+      await stack.worker?.stop();
+      await connection.close();
+      await db.$disconnect();
+      await database.drop();
+      await server.stop();
+    },
+  };
+  if (opts.worker !== false) await stack.startWorker();
+  return stack;
+}
+
+/** fetch with Ironic's headers; returns status, headers and parsed JSON (or text). */
+export async function api(
+  stack: { url: string },
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: any; text: string }> {
+  const res = await fetch(`${stack.url}${path}`, {
+    method,
+    headers: { 'X-OpenStack-Ironic-API-Version': '1.78', 'Content-Type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+/** The faultstring inside Ironic's double-encoded error body. */
+export function faultOf(body: any): string {
+  return JSON.parse(body.error_message).faultstring;
+}
