@@ -1,0 +1,435 @@
+// A content-addressed image cache on local disk, shared by every process that
+// points at the same root. Each image is keyed by its verified checksum and
+// stored once, as raw; it is downloaded and converted once however many
+// callers ask for it at the same time (single-flight in the process, a lock
+// file across processes). Nothing becomes visible until it is complete: work
+// happens in tmp/ and lands in objects/ by one rename.
+//
+//   root/objects/<key>/disk.raw   the raw image (read-only by convention)
+//   root/objects/<key>/meta.json  what it is; its mtime = last use (LRU)
+//   root/locks/<key>.lock         cross-process lock (see cache-lock.ts)
+//   root/pins/<key>/<holder>      pins: never evicted while any exists
+//   root/links/<holder>/<key>.raw hard links for per-node use
+//   root/tmp/                     downloads and conversions in progress
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { acquireLock, tryLock, type HeldLock } from './cache-lock';
+import { fetchToFile } from './download';
+import { ImageChecksumMismatchError, InvalidImageSourceError } from './errors';
+import { inspectImage } from './image-format';
+import { formatChecksum, parseChecksum, parseImageSource, redactUrl, type Checksum, type ImageSource } from './image-source';
+import { convertToRaw, type DiskFormat } from './qemu-img';
+
+export interface ImageCacheOptions {
+  root: string;
+  /** The only directory file:// sources may point into (file:// is refused without it). */
+  imageDir?: string;
+  /** Evict least-recently-used unpinned images once the cache holds more than this (bytes on disk). */
+  maxBytes?: number;
+  /** A lock not refreshed for this long is considered abandoned (default 30 s). */
+  lockStaleMs?: number;
+}
+
+export type EnsurePhase = 'download' | 'convert';
+
+export interface EnsureOptions {
+  /** Bytes downloaded (phase 'download') or bytes of raw image written (phase 'convert'). */
+  onProgress?: (bytes: number, phase: EnsurePhase) => void;
+  signal?: AbortSignal;
+  /** Pin the image for this holder before returning, so no eviction can race the caller. */
+  pinFor?: string;
+}
+
+export interface EnsureResult {
+  key: string;
+  /** The cached raw image. Treat it as read-only; use linkFor() for per-node copies. */
+  rawPath: string;
+  /** Virtual (disk) size in bytes: the size of the raw image. */
+  sizeBytes: number;
+  /** The format the image arrived in. */
+  format: DiskFormat;
+  /** This call downloaded the image. */
+  downloaded: boolean;
+  /** This call converted it from qcow2. */
+  converted: boolean;
+}
+
+export interface ImageCacheStats {
+  downloads: number;
+  conversions: number;
+  hits: number;
+  evictions: number;
+}
+
+interface Meta {
+  key: string;
+  format: DiskFormat;
+  sizeBytes: number;
+  source: string;
+  checksum: string;
+  cachedAt: string;
+}
+
+interface Flight {
+  promise: Promise<EnsureResult>;
+  waiters: number;
+  abort: AbortController;
+  listeners: Set<(bytes: number, phase: EnsurePhase) => void>;
+}
+
+const KEY = /^(md5|sha256|sha512)-[0-9a-f]{32,128}$/;
+const HOLDER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+// Shared by every ImageCache in this process, keyed by root + image key.
+const flights = new Map<string, Flight>();
+
+export function cacheKey(c: Checksum): string {
+  return `${c.algo}-${c.hex}`;
+}
+
+function assertKey(key: string): void {
+  if (!KEY.test(key)) throw new InvalidImageSourceError(`invalid image cache key ${JSON.stringify(key)}`);
+}
+
+function assertHolder(holder: string): void {
+  if (!HOLDER.test(holder)) {
+    throw new InvalidImageSourceError(`invalid cache holder id ${JSON.stringify(holder)}: use letters, digits, . _ - (max 128)`);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('aborted');
+}
+
+export class ImageCache {
+  private readonly root: string;
+  private readonly counters: ImageCacheStats = { downloads: 0, conversions: 0, hits: 0, evictions: 0 };
+  private swept = false;
+
+  constructor(private readonly opts: ImageCacheOptions) {
+    this.root = path.resolve(opts.root);
+  }
+
+  /** What this instance has done since it was created. */
+  stats(): ImageCacheStats {
+    return { ...this.counters };
+  }
+
+  private dir(...parts: string[]): string {
+    return path.join(this.root, ...parts);
+  }
+
+  /**
+   * Returns the cached raw image for source + checksum, fetching, verifying
+   * and converting it first if needed. `checksum` is `<algo>:<hex>`, a bare md5,
+   * or a parsed Checksum.
+   */
+  async ensure(sourceText: string, checksum: string | Checksum, opts: EnsureOptions = {}): Promise<EnsureResult> {
+    const source = await parseImageSource(sourceText, { imageDir: this.opts.imageDir });
+    const sum = typeof checksum === 'string' ? parseChecksum(checksum) : parseChecksum(formatChecksum(checksum));
+    const key = cacheKey(sum);
+    if (opts.pinFor !== undefined) assertHolder(opts.pinFor);
+    opts.signal?.throwIfAborted();
+    await this.init();
+
+    const flightId = `${this.root}\0${key}`;
+    let flight = flights.get(flightId);
+    let leader = false;
+    if (!flight) {
+      leader = true;
+      const ac = new AbortController();
+      const f: Flight = { waiters: 0, abort: ac, listeners: new Set(), promise: Promise.resolve(undefined as never) };
+      f.promise = this.produce(key, source, sum, ac.signal, (b, p) => f.listeners.forEach((l) => l(b, p))).finally(() => {
+        flights.delete(flightId);
+      });
+      flights.set(flightId, f);
+      flight = f;
+    }
+    const result = await this.join(flight, opts);
+    if (opts.pinFor !== undefined) {
+      // Pin, then make sure no eviction slipped in between producing and pinning.
+      await this.pin(key, opts.pinFor);
+      if (!(await this.lookup(key))) return this.ensure(sourceText, checksum, opts);
+    }
+    return leader ? result : { ...result, downloaded: false, converted: false };
+  }
+
+  private join(f: Flight, opts: EnsureOptions): Promise<EnsureResult> {
+    f.waiters++;
+    if (opts.onProgress) f.listeners.add(opts.onProgress);
+    return new Promise<EnsureResult>((resolve, reject) => {
+      let done = false;
+      const finish = () => {
+        if (done) return false;
+        done = true;
+        f.waiters--;
+        if (opts.onProgress) f.listeners.delete(opts.onProgress);
+        opts.signal?.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const onAbort = () => {
+        if (!finish()) return;
+        // The work stops only when nobody wants it any more.
+        if (f.waiters === 0) f.abort.abort(abortError(opts.signal!));
+        reject(abortError(opts.signal!));
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      f.promise.then(
+        (r) => finish() && resolve(r),
+        (e: unknown) => finish() && reject(e),
+      );
+    });
+  }
+
+  /** Reads a committed object, or undefined. Touches it as used. */
+  private async lookup(key: string): Promise<EnsureResult | undefined> {
+    const metaPath = this.dir('objects', key, 'meta.json');
+    let meta: Meta;
+    try {
+      meta = JSON.parse(await fs.readFile(metaPath, 'utf8')) as Meta;
+      await fs.access(this.dir('objects', key, 'disk.raw'));
+    } catch {
+      return undefined;
+    }
+    const now = new Date();
+    await fs.utimes(metaPath, now, now).catch(() => undefined);
+    return { key, rawPath: this.dir('objects', key, 'disk.raw'), sizeBytes: meta.sizeBytes, format: meta.format, downloaded: false, converted: false };
+  }
+
+  private async produce(
+    key: string,
+    source: ImageSource,
+    sum: Checksum,
+    signal: AbortSignal,
+    progress: (bytes: number, phase: EnsurePhase) => void,
+  ): Promise<EnsureResult> {
+    const hit = await this.lookup(key);
+    if (hit) {
+      this.counters.hits++;
+      return hit;
+    }
+    const lock = await acquireLock(this.dir('locks', `${key}.lock`), { signal, staleMs: this.opts.lockStaleMs });
+    try {
+      const again = await this.lookup(key);
+      if (again) {
+        this.counters.hits++;
+        return again;
+      }
+      const result = await this.fill(key, source, sum, signal, progress);
+      await this.evict(key).catch(() => undefined);
+      return result;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Downloads, verifies, converts and commits one image. Called with its lock held. */
+  private async fill(
+    key: string,
+    source: ImageSource,
+    sum: Checksum,
+    signal: AbortSignal,
+    progress: (bytes: number, phase: EnsurePhase) => void,
+  ): Promise<EnsureResult> {
+    const stem = `${key}.${process.pid}.${crypto.randomBytes(6).toString('hex')}`;
+    const part = this.dir('tmp', `${stem}.part`);
+    const staging = this.dir('tmp', `${stem}.d`);
+    try {
+      const got = await fetchToFile(source, part, {
+        algo: sum.algo,
+        imageDir: this.opts.imageDir,
+        signal,
+        onProgress: (b) => progress(b, 'download'),
+      });
+      this.counters.downloads++;
+      const what = source.kind === 'file' ? source.path : redactUrl(source.url);
+      if (got.hex !== sum.hex) {
+        throw new ImageChecksumMismatchError(what, formatChecksum(sum), `${sum.algo}:${got.hex}`);
+      }
+      const fmt = await inspectImage(part, { signal });
+      await fs.mkdir(staging);
+      const raw = path.join(staging, 'disk.raw');
+      let converted = false;
+      if (fmt.format === 'qcow2') {
+        await convertToRaw(part, raw, { srcFormat: 'qcow2', signal, onProgress: (b) => progress(b, 'convert') });
+        await fs.unlink(part);
+        this.counters.conversions++;
+        converted = true;
+      } else {
+        await fs.rename(part, raw);
+      }
+      const st = await fs.stat(raw);
+      if (st.size !== fmt.virtualSize) {
+        throw new Error(`converted image is ${st.size} bytes, expected the virtual size ${fmt.virtualSize}`);
+      }
+      await fs.chmod(raw, 0o444);
+      const meta: Meta = {
+        key,
+        format: fmt.format,
+        sizeBytes: fmt.virtualSize,
+        source: what,
+        checksum: formatChecksum(sum),
+        cachedAt: new Date().toISOString(),
+      };
+      await fs.writeFile(path.join(staging, 'meta.json'), JSON.stringify(meta, null, 2));
+      await syncFile(raw);
+      await syncFile(path.join(staging, 'meta.json'));
+      await fs.rename(staging, this.dir('objects', key));
+      return {
+        key,
+        rawPath: this.dir('objects', key, 'disk.raw'),
+        sizeBytes: fmt.virtualSize,
+        format: fmt.format,
+        downloaded: true,
+        converted,
+      };
+    } finally {
+      await fs.rm(part, { force: true });
+      await fs.rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  private async init(): Promise<void> {
+    for (const d of ['objects', 'locks', 'pins', 'links', 'tmp']) await fs.mkdir(this.dir(d), { recursive: true });
+    if (!this.swept) {
+      this.swept = true;
+      await this.sweep();
+    }
+  }
+
+  /** Removes leftovers of processes that died mid-download or mid-conversion. */
+  async sweep(): Promise<number> {
+    let removed = 0;
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir('tmp'));
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      const m = /^[a-z0-9]+-[0-9a-f]+\.(\d+)\./.exec(name) ?? /^evict\.(\d+)\./.exec(name);
+      if (!m || pidAlive(Number(m[1]))) continue;
+      await fs.rm(this.dir('tmp', name), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Pins an image for a holder (persisted; survives restarts). Idempotent. */
+  async pin(key: string, holder: string): Promise<void> {
+    assertKey(key);
+    assertHolder(holder);
+    await fs.mkdir(this.dir('pins', key), { recursive: true });
+    await fs.writeFile(this.dir('pins', key, holder), `${new Date().toISOString()}\n`);
+  }
+
+  /** Removes a holder's pin. Missing is fine. */
+  async unpin(key: string, holder: string): Promise<void> {
+    assertKey(key);
+    assertHolder(holder);
+    await fs.rm(this.dir('pins', key, holder), { force: true });
+    await fs.rmdir(this.dir('pins', key)).catch(() => undefined);
+  }
+
+  /** Holders that pin key. */
+  async pins(key: string): Promise<string[]> {
+    assertKey(key);
+    return fs.readdir(this.dir('pins', key)).catch(() => []);
+  }
+
+  /**
+   * A hard link to the cached image for one holder (a node), at
+   * links/<holder>/<key>.raw. It shares the master's blocks and stays valid
+   * even if the master is evicted. Idempotent.
+   */
+  async linkFor(key: string, holder: string): Promise<string> {
+    assertKey(key);
+    assertHolder(holder);
+    const master = this.dir('objects', key, 'disk.raw');
+    const mst = await fs.stat(master).catch(() => undefined);
+    if (!mst) throw new InvalidImageSourceError(`image ${key} is not in the cache: call ensure() first`);
+    await fs.mkdir(this.dir('links', holder), { recursive: true });
+    const link = this.dir('links', holder, `${key}.raw`);
+    const lst = await fs.stat(link).catch(() => undefined);
+    if (lst && lst.ino === mst.ino && lst.dev === mst.dev) return link;
+    const tmp = `${link}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+    await fs.link(master, tmp);
+    await fs.rename(tmp, link);
+    return link;
+  }
+
+  /** Removes a holder's hard link. Missing is fine. */
+  async unlinkFor(key: string, holder: string): Promise<void> {
+    assertKey(key);
+    assertHolder(holder);
+    await fs.rm(this.dir('links', holder, `${key}.raw`), { force: true });
+    await fs.rmdir(this.dir('links', holder)).catch(() => undefined);
+  }
+
+  /** Keys currently cached, least recently used first, with their bytes on disk. */
+  async list(): Promise<Array<{ key: string; bytesOnDisk: number; lastUsed: Date; pinned: boolean }>> {
+    const keys = await fs.readdir(this.dir('objects')).catch(() => [] as string[]);
+    const out: Array<{ key: string; bytesOnDisk: number; lastUsed: Date; pinned: boolean }> = [];
+    for (const key of keys) {
+      if (!KEY.test(key)) continue;
+      try {
+        const meta = await fs.stat(this.dir('objects', key, 'meta.json'));
+        const raw = await fs.stat(this.dir('objects', key, 'disk.raw'));
+        out.push({ key, bytesOnDisk: raw.blocks * 512, lastUsed: meta.mtime, pinned: (await this.pins(key)).length > 0 });
+      } catch {
+        /* being evicted */
+      }
+    }
+    return out.sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime());
+  }
+
+  /**
+   * Evicts least-recently-used, unpinned, unlocked images until the cache fits
+   * maxBytes. Never evicts `keep`. Returns the evicted keys.
+   */
+  async evict(keep?: string): Promise<string[]> {
+    const max = this.opts.maxBytes;
+    if (max === undefined) return [];
+    const entries = await this.list();
+    let total = entries.reduce((s, e) => s + e.bytesOnDisk, 0);
+    const evicted: string[] = [];
+    for (const e of entries) {
+      if (total <= max) break;
+      if (e.key === keep || e.pinned) continue;
+      let lock: HeldLock | undefined;
+      try {
+        lock = await tryLock(this.dir('locks', `${e.key}.lock`), { staleMs: this.opts.lockStaleMs });
+        if (!lock) continue;
+        if ((await this.pins(e.key)).length > 0) continue;
+        const trash = this.dir('tmp', `evict.${process.pid}.${crypto.randomBytes(6).toString('hex')}`);
+        await fs.rename(this.dir('objects', e.key), trash);
+        await fs.rm(trash, { recursive: true, force: true });
+        total -= e.bytesOnDisk;
+        evicted.push(e.key);
+        this.counters.evictions++;
+      } finally {
+        await lock?.release();
+      }
+    }
+    return evicted;
+  }
+}
+
+async function syncFile(file: string): Promise<void> {
+  const fh = await fs.open(file, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
