@@ -32,6 +32,8 @@ test('50 BMCs read concurrently by one client (limit 16)', async (t) => {
       expected.map((s) => (s === 'power on' ? 'power off' : 'power on')),
     );
     assert.equal(driver.client.stats.sessionsOpened, 50);
+    const peak = driver.client.stats.peakInFlight;
+    assert.ok(peak > 1 && peak <= 16, `peak requests in flight ${peak}`);
     t.diagnostic(`first pass (with session setup) ${first} ms, second pass ${secondMs} ms`);
     assert.ok(secondMs < 2000, `second pass took ${secondMs} ms`);
   } finally {

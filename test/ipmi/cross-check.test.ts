@@ -23,6 +23,11 @@ describe('native client vs ipmitool on one ipmi_sim', () => {
     await bmc.stop();
   });
 
+  test('RMCP presence ping: the BMC answers and says it speaks IPMI', async () => {
+    const pong = await client.ping(bmc.address, bmc.port);
+    assert.equal(pong.ipmiSupported, true);
+  });
+
   test('Get Device ID agrees with ipmitool mc info', async () => {
     const d = await client.getDeviceId(t);
     const info = await ipmitool(bmc, 'mc', 'info');

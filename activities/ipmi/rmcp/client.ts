@@ -80,7 +80,7 @@ export class IpmiClient {
   private readonly timer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Counters for tests and metrics. */
-  readonly stats = { sessionsOpened: 0, sessionReopens: 0, keepAlives: 0 };
+  readonly stats = { sessionsOpened: 0, sessionReopens: 0, keepAlives: 0, peakInFlight: 0 };
 
   constructor(options: IpmiClientOptions = {}) {
     this.o = { ...DEFAULTS, ...stripUndefined(options) };
@@ -129,6 +129,7 @@ export class IpmiClient {
     const endpoint = endpointKey(address, t.port);
     return this.perBmc.run(endpoint, () =>
       this.slots.run(async () => {
+        this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.slots.inUse);
         try {
           return await this.callLocked(t, address, endpoint, spec, deadline);
         } catch (e) {

@@ -69,6 +69,8 @@ export class RmcpSession {
   private bmcSessionId = 0;
   private keys: SessionKeys | undefined;
   private outSeq = 0;
+  /** Highest session sequence number seen from the BMC (replay window). */
+  private inSeq = 0;
   private rqSeq = 0;
   private tag = 0;
   /** Time of the last answered request (ms); keep-alive uses it. */
@@ -181,6 +183,8 @@ export class RmcpSession {
     );
     if (!packet || packet.payloadType !== PayloadType.ipmi || packet.sessionId !== this.consoleSessionId) return undefined;
     if (!packet.authenticated || !packet.encrypted) return undefined;
+    // Replay window: ignore packets far behind the highest sequence number seen.
+    if (packet.sequence + 16 < this.inSeq) return undefined;
     let plain: Buffer;
     try {
       plain = decryptPayload(keys.k2, packet.payload);
@@ -189,6 +193,7 @@ export class RmcpSession {
     }
     const r = decodeResponse(plain);
     if (!r || r.rqSeq !== rqSeq || r.cmd !== spec.cmd || r.netFn !== spec.netFn + 1) return undefined;
+    this.inSeq = Math.max(this.inSeq, packet.sequence);
     return r;
   }
 
@@ -335,6 +340,7 @@ export class RmcpSession {
     this.bmcSessionId = ctx.bmcSessionId;
     this.keys = keys;
     this.outSeq = 0;
+    this.inSeq = 0;
   }
 
   private nextOutSeq(): number {
