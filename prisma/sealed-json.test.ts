@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { isSealed, openSecrets, parseKey, sealSecrets } from './sealed-json';
+
+const key = crypto.randomBytes(32);
+
+test('secret values are sealed, others kept; opening restores them', () => {
+  const doc = { ipmi_address: '10.0.0.5', ipmi_password: 'Sup3r', nested: { chap_secret: 'c' } };
+  const sealed = sealSecrets(doc, { primary: key });
+  assert.equal(sealed.ipmi_address, '10.0.0.5');
+  assert.ok(isSealed(sealed.ipmi_password));
+  assert.ok(isSealed(sealed.nested.chap_secret));
+  assert.doesNotMatch(JSON.stringify(sealed), /Sup3r/);
+  assert.deepEqual(openSecrets(sealed, { primary: key }), doc);
+  assert.deepEqual(sealSecrets(sealed, { primary: key }), sealed, 'sealing twice is a no-op');
+});
+
+test('rotation: a new primary key opens values sealed with a previous key', () => {
+  const sealed = sealSecrets({ ipmi_password: 'old' }, { primary: key });
+  const next = crypto.randomBytes(32);
+  assert.equal(openSecrets(sealed, { primary: next, previous: [key] }).ipmi_password, 'old');
+  assert.throws(() => openSecrets(sealed, { primary: next }), /No configured secret key has id/);
+});
+
+test('tampering is detected', () => {
+  const sealed = sealSecrets({ ipmi_password: 'pw' }, { primary: key });
+  const raw = Buffer.from(sealed.ipmi_password.split(':')[3], 'base64');
+  raw[raw.length - 1] ^= 1;
+  const bad = { ipmi_password: sealed.ipmi_password.replace(/[^:]+$/, raw.toString('base64')) };
+  assert.throws(() => openSecrets(bad, { primary: key }));
+});
+
+test('keys are 32 bytes in hex or base64', () => {
+  assert.equal(parseKey('ab'.repeat(32)).length, 32);
+  assert.equal(parseKey(key.toString('base64')).length, 32);
+  assert.throws(() => parseKey('short'), /must be 32 bytes/);
+});

@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ALL_PROVISION_STATES, allowedTargets, findTransition, STABLE_STATES, TRANSITIONS, VERBS } from './states';
+
+test('every transition names real states and events', () => {
+  const events = new Set(Object.values(VERBS));
+  for (const t of TRANSITIONS) {
+    assert.ok(ALL_PROVISION_STATES.includes(t.from), t.from);
+    assert.ok(ALL_PROVISION_STATES.includes(t.to), t.to);
+    assert.ok(events.has(t.event), t.event);
+    if (t.target !== null) assert.ok(ALL_PROVISION_STATES.includes(t.target), t.target);
+  }
+});
+
+test('no two transitions share a state and an event', () => {
+  const keys = TRANSITIONS.map((t) => `${t.from}/${t.event}`);
+  assert.equal(new Set(keys).size, keys.length);
+});
+
+test("Ironic's lifecycle: enroll -> manageable -> available -> active -> available", () => {
+  assert.equal(findTransition('enroll', 'manage')?.to, 'verifying');
+  assert.equal(findTransition('manageable', 'provide')?.target, 'available');
+  assert.equal(findTransition('available', 'deploy')?.to, 'deploying');
+  assert.equal(findTransition('active', 'delete')?.target, 'available');
+  assert.equal(findTransition('available', 'manage')?.target, null, 'available -> manageable is synchronous');
+  assert.equal(findTransition('enroll', 'deploy'), undefined);
+});
+
+test('allowed targets are listed in API words; stable states have a null target', () => {
+  assert.deepEqual(allowedTargets('enroll'), ['manage']);
+  assert.deepEqual(allowedTargets('available'), ['manage', 'active', 'deploy']);
+  assert.ok(STABLE_STATES.includes('active'));
+});
