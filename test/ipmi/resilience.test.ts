@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { IpmiClient } from '../../activities/ipmi/rmcp';
+import { IpmiAuthError, IpmiClient } from '../../activities/ipmi/rmcp';
 import { startBmc, type Bmc } from '../support/bmc-sim';
 import { startUdpRelay, type UdpRelay } from '../support/udp-relay';
 import { targetOf } from './ipmitool-cli';
@@ -90,6 +90,22 @@ describe('sessions the BMC no longer knows', () => {
       assert.ok(keepAlive.stats.keepAlives >= 4, `keep-alives: ${keepAlive.stats.keepAlives}`);
     } finally {
       await Promise.all([noKeepAlive.close(), keepAlive.close(), idle.stop(), kept.stop()]);
+    }
+  });
+});
+
+describe('failed logins', () => {
+  test('70 wrong-password attempts do not use up the BMC session table (63 slots)', async () => {
+    const bmc = await startBmc();
+    const client = new IpmiClient({ attemptTimeoutMs: 300, keepAliveMs: 0 });
+    try {
+      const bad = targetOf(bmc, { password: 'wrong', cipherSuite: 3 });
+      for (let i = 0; i < 70; i++) await assert.rejects(client.getChassisStatus(bad), IpmiAuthError);
+      // Each failure tells the BMC (RAKP 3 with an error status), which frees the half-open session.
+      assert.equal((await client.getChassisStatus(targetOf(bmc, { cipherSuite: 3 }))).powerOn, false);
+    } finally {
+      await client.close();
+      await bmc.stop();
     }
   });
 });

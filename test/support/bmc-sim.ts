@@ -27,7 +27,7 @@ import { freeUdpPort, startProcess, waitFor, type Proc } from './procs';
 export interface BmcOptions {
   user?: string;
   password?: string;
-  /** State dir; a fresh temp dir when omitted. */
+  /** State dir (kept after stop); a fresh temp dir, removed on stop, when omitted. */
   dir?: string;
   /** Initial power state (default 0 = off). */
   power?: 0 | 1;
@@ -122,6 +122,7 @@ function waitForRmcp(port: number, timeoutMs: number): Promise<true> {
 export async function startBmc(opts: BmcOptions = {}): Promise<Bmc> {
   const username = opts.user ?? 'admin';
   const password = opts.password ?? 'password';
+  const ownDir = opts.dir === undefined;
   const stateDir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-bmc-'));
   fs.mkdirSync(path.join(stateDir, 'sim'), { recursive: true });
   const port = await freeUdpPort();
@@ -172,6 +173,7 @@ export async function startBmc(opts: BmcOptions = {}): Promise<Bmc> {
     },
     async stop() {
       await proc.stop(2000);
+      if (ownDir) fs.rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }

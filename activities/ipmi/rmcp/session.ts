@@ -2,7 +2,7 @@
 // RAKP 1-4, privilege), signed and encrypted requests, and Close Session.
 // Callers serialise use of a session (one request in flight); see client.ts.
 import { randomBytes } from 'node:crypto';
-import { AUTH_STATUSES, CIPHER_STATUSES, rakpStatusName } from './codes';
+import { AUTH_STATUSES, CIPHER_STATUSES, RAKP_STATUS, rakpStatusName } from './codes';
 import type { CipherSuite } from './cipher-suites';
 import * as cmds from './commands';
 import {
@@ -304,6 +304,17 @@ export class RmcpSession {
     ctx.bmcRandom = rakp2.bmcRandom;
     ctx.bmcGuid = rakp2.bmcGuid;
     if (!safeEqual(rakp2AuthCode(suite, this.password, ctx), rakp2.authCode)) {
+      // Tell the BMC (RAKP 3 with an error status) so it frees the half-open session.
+      this.link.send(
+        encodeRmcpPlus({
+          payloadType: PayloadType.rakp3,
+          encrypted: false,
+          authenticated: false,
+          sessionId: 0,
+          sequence: 0,
+          payload: encodeRakp3({ tag, status: RAKP_STATUS.invalidIntegrityCheckValue, bmcSessionId: ctx.bmcSessionId, authCode: Buffer.alloc(0) }),
+        }),
+      );
       throw new IpmiAuthError('authentication failed: RAKP 2 auth code does not verify (wrong password?)');
     }
     const keys = deriveSessionKeys(suite, this.kg, ctx);

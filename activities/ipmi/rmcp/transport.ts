@@ -18,6 +18,8 @@ export interface Link {
    * rejects if `accept` throws (e.g. a typed RAKP error).
    */
   roundTrip<T>(packet: Buffer, accept: (msg: Buffer) => T | undefined, timeoutMs: number): Promise<T | undefined>;
+  /** Sends without waiting for an answer. */
+  send(packet: Buffer): void;
 }
 
 type Waiter = (msg: Buffer) => void;
@@ -32,6 +34,9 @@ export class UdpTransport {
     const family = net.isIPv6(address) ? 6 : 4;
     const key = endpointKey(address, port);
     return {
+      send: (packet: Buffer) => {
+        if (!this.closed) this.socket(family).send(packet, port, address, () => undefined);
+      },
       roundTrip: <T>(packet: Buffer, accept: (msg: Buffer) => T | undefined, timeoutMs: number) =>
         new Promise<T | undefined>((resolve, reject) => {
           if (this.closed) {
