@@ -54,6 +54,16 @@ export async function writeHistory(
 
 /** Returns true if this call recorded the start (false: it was recorded already). */
 export async function beginOperation(db: Database, op: BeginOperation): Promise<boolean> {
+  try {
+    return await recordStart(db, op);
+  } catch (e) {
+    // The API and the workflow's first activity raced to insert the same run: the other won.
+    if ((e as { code?: string }).code === 'P2002') return false;
+    throw e;
+  }
+}
+
+function recordStart(db: Database, op: BeginOperation): Promise<boolean> {
   return db.$transaction(async (tx) => {
     const existing = await tx.operation.findUnique({ where: { runId: op.runId } });
     if (existing) return false;

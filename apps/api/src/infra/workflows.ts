@@ -7,20 +7,35 @@ import { NodeLockedError, ServiceUnavailableError } from '../common/errors';
 export class Workflows {
   constructor(private readonly client: Client, private readonly taskQueue: string, private readonly host: string) {}
 
-  /** Starts workflowType holding the node's lock; returns the run id. */
-  async startNodeOperation(nodeUuid: string, workflowType: string, input: unknown): Promise<{ workflowId: string; runId: string }> {
+  /**
+   * Starts workflowType holding the node's lock; returns the run id. `busy()` says whether
+   * the database still records a running operation: when it does not, a run that still
+   * holds the id has finished its work and is closing, so we wait for it briefly.
+   */
+  async startNodeOperation(
+    nodeUuid: string,
+    workflowType: string,
+    input: unknown,
+    busy: () => Promise<boolean>,
+  ): Promise<{ workflowId: string; runId: string }> {
     const workflowId = nodeOperationId(nodeUuid);
-    try {
-      const handle = await this.client.workflow.start(workflowType, {
-        workflowId,
-        taskQueue: this.taskQueue,
-        args: [input],
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      });
-      return { workflowId, runId: handle.firstExecutionRunId };
-    } catch (e) {
-      if (e instanceof WorkflowExecutionAlreadyStartedError) throw new NodeLockedError(nodeUuid, this.host);
-      throw new ServiceUnavailableError(`The workflow service is unavailable (${(e as Error).message}); retry shortly.`);
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      try {
+        const handle = await this.client.workflow.start(workflowType, {
+          workflowId,
+          taskQueue: this.taskQueue,
+          args: [input],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        });
+        return { workflowId, runId: handle.firstExecutionRunId };
+      } catch (e) {
+        if (!(e instanceof WorkflowExecutionAlreadyStartedError)) {
+          throw new ServiceUnavailableError(`The workflow service is unavailable (${(e as Error).message}); retry shortly.`);
+        }
+        if (Date.now() > deadline || (await busy())) throw new NodeLockedError(nodeUuid, this.host);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
   }
 }

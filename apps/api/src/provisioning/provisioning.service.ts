@@ -85,7 +85,7 @@ export class ProvisioningService {
       nodeUuid: node.uuid, actor: ctx.actor, requestId: ctx.requestId,
       fromState: transition.from, viaState: transition.to, target: transition.target,
     };
-    const run = await this.workflows.startNodeOperation(node.uuid, workflowType, input);
+    const run = await this.workflows.startNodeOperation(node.uuid, workflowType, input, () => this.locked(node));
     // Record the transition before answering 202 (clients poll at once). If this
     // process dies here, the workflow's first activity records it instead.
     await beginOperation(this.db, { ...input, kind: transition.event, workflowId: run.workflowId, runId: run.runId, fromState: transition.from, viaState: transition.to, target: transition.target });
