@@ -110,6 +110,34 @@ describe('failed logins', () => {
   });
 });
 
+describe('session lifecycle', () => {
+  test('close() sends Close Session: 70 clients in turn never fill the BMC session table', async () => {
+    const bmc = await startBmc();
+    try {
+      for (let i = 0; i < 70; i++) {
+        const client = new IpmiClient({ attemptTimeoutMs: 300 });
+        await client.getChassisStatus(targetOf(bmc, { cipherSuite: 3 }));
+        await client.close();
+      }
+    } finally {
+      await bmc.stop();
+    }
+  });
+
+  test('no cipher suite given: 17 is tried, ipmi_sim refuses it, 3 is used and remembered', async () => {
+    const bmc = await startBmc();
+    const client = new IpmiClient({ attemptTimeoutMs: 300 });
+    try {
+      const t = targetOf(bmc); // cipherSuite undefined
+      for (let i = 0; i < 3; i++) assert.equal((await client.getChassisStatus(t)).powerOn, false);
+      assert.equal(client.stats.sessionsOpened, 1);
+    } finally {
+      await client.close();
+      await bmc.stop();
+    }
+  });
+});
+
 describe('callers at once', () => {
   test('40 concurrent calls to one BMC are serialised and all succeed', async () => {
     const bmc = await startBmc({ power: 1 });
