@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+if [ $# -eq 0 ]; then
+  echo "lint: eslint (dependency directions, floating promises)" >&2
+  npx eslint . --max-warnings 0
+fi
 
 work=$(mktemp -d /tmp/ironflow-test.XXXXXX)
 temporal_pid=
