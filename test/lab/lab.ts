@@ -112,7 +112,7 @@ function shellQuote(v: string): string {
 /** A tgtd management channel no tgtd on this machine uses yet. */
 function freeTgtControl(taken: Set<number>): number {
   for (;;) {
-    const n = 20000 + crypto.randomInt(40000);
+    const n = 1000 + crypto.randomInt(31000); // tgtd accepts -C up to 32767
     if (taken.has(n) || fs.existsSync(`/var/run/tgtd/socket.${n}`)) continue;
     taken.add(n);
     return n;
