@@ -4,7 +4,11 @@ import { IscsiAuthError, IscsiConnectionError, IscsiTargetNotFoundError, ImageWr
 
 function lastLine(text: string): string {
   const lines = text.trim().split('\n').filter((l) => l.trim().length > 0);
-  return lines.length ? lines[lines.length - 1].replace(/^qemu-img: /, '').trim() : 'no output';
+  if (!lines.length) return 'no output';
+  const line = lines[lines.length - 1].replace(/^qemu-img: /, '').trim();
+  // "Could not open '<all our options>': iSCSI: <reason>" → "iSCSI: <reason>"
+  const i = line.indexOf('iSCSI: ');
+  return i >= 0 ? line.slice(i) : line.replace(/^Could not open '[^']*': /, '');
 }
 
 /** Classifies a failed qemu-img run against a LUN. */

@@ -17,6 +17,7 @@ import {
   WriteAbortedError,
 } from '../../activities/iscsi/errors';
 import { startTgtd, type Tgtd, type TgtdTarget } from '../support/tgtd';
+import { waitFor } from '../support/procs';
 import { allCommandLines, sha256OfFile, sha256OfRange, writeRandomFile } from './helpers';
 
 const MiB = 1024 * 1024;
@@ -209,40 +210,54 @@ describe('writeImage to a real tgtd LUN', () => {
 });
 
 describe('writeImage when the target dies', () => {
-  test('killing tgtd mid-write gives a retryable connection error, not a hang', async () => {
+  test('killing tgtd mid-chunk gives a clear retryable error, not a hang; the retry against a restarted target resumes and verifies', async (tc) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-iscsi-kill-'));
     const tgtd = await startTgtd(dir);
+    let second: Tgtd | undefined;
     try {
-      const t = await tgtd.addTarget({ iqn: `iqn.2026-11.org.ironflow:kill-${process.pid}`, sizeBytes: 512 * MiB });
+      const iqn = `iqn.2026-11.org.ironflow:kill-${process.pid}`;
+      const t = await tgtd.addTarget({ iqn, sizeBytes: 512 * MiB, chap: CHAP });
       const img = path.join(dir, 'big.raw');
-      writeRandomFile(img, 384 * MiB);
-      let killed = false;
+      writeRandomFile(img, 448 * MiB);
+      let firstChunkDone = false;
+      // Once a chunk is done and the next qemu-img is running, kill the target under it.
+      const killer = (async () => {
+        await waitFor(async () => firstChunkDone, 30_000, 'the first chunk');
+        await waitFor(async () => allCommandLines().some((c) => c.includes('qemu-img convert') && c.includes(iqn)), 10_000, 'qemu-img');
+        await new Promise((r) => setTimeout(r, 100));
+        await tgtd.kill();
+      })();
       const started = Date.now();
+      let failure: IscsiConnectionError | undefined;
       await assert.rejects(
-        writeImage({
-          ...lunOf(t),
-          rawPath: img,
-          chunkBytes: 32 * MiB,
-          portalProbeMs: 250,
-          onProgress: (b) => {
-            if (!killed && b >= 64 * MiB) {
-              killed = true;
-              void tgtd.kill();
-            }
-          },
-        }),
+        writeImage({ ...lunOf(t), rawPath: img, chunkBytes: 64 * MiB, portalProbeMs: 250, onProgress: () => (firstChunkDone = true) }),
         (e: unknown) => {
           assert.ok(e instanceof IscsiConnectionError, String(e));
+          failure = e;
           assert.equal(e.retryable, true);
-          assert.ok(e.bytesWritten >= 64 * MiB, `bytesWritten ${e.bytesWritten}`);
-          assert.match(e.message, /resumes/);
+          assert.match(e.message, /^lost the iSCSI connection to iqn\.\S+ LUN 1 at 127\.0\.0\.1:\d+ after \d+ bytes \((portal unreachable: .*ECONNREFUSED|iSCSI: .*)\); a retry resumes from there$/);
+          assert.ok(!e.message.includes('driver='), e.message);
           return true;
         },
       );
-      assert.ok(killed);
+      await killer;
+      tc.diagnostic(`${failure!.message} (after ${Date.now() - started} ms)`);
       assert.ok(Date.now() - started < 20_000, 'should fail fast');
+      assert.ok(failure!.bytesWritten >= 64 * MiB && failure!.bytesWritten < 448 * MiB, `bytesWritten ${failure!.bytesWritten}`);
+      // The hung qemu-img was killed, not left behind.
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(allCommandLines().filter((c) => c.includes('qemu-img') && c.includes(iqn)), []);
+
+      // The "node" comes back (new tgtd, same disk, new port); the retry resumes where the error said.
+      second = await startTgtd(dir);
+      const t2 = await second.addTarget({ iqn, sizeBytes: 512 * MiB, chap: CHAP, backingFile: t.backingFile });
+      const r = await writeImage({ ...lunOf(t2), rawPath: img, chunkBytes: 64 * MiB, resumeFrom: failure!.bytesWritten });
+      assert.equal(r.resumedFrom, failure!.bytesWritten);
+      assert.ok(r.chunks < 7, `resumed, so fewer than all 7 chunks (${r.chunks})`);
+      await verifyImage({ ...lunOf(t2), rawPath: img });
     } finally {
       await tgtd.stop();
+      await second?.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -21,7 +21,7 @@ export interface Tgtd {
   port: number;
   channel: number;
   /** Creates a target with LUN 1 backed by a new file of sizeBytes (zero-filled, sparse). */
-  addTarget(opts: { iqn: string; sizeBytes: number; chap?: { user: string; secret: string } }): Promise<TgtdTarget>;
+  addTarget(opts: { iqn: string; sizeBytes: number; chap?: { user: string; secret: string }; backingFile?: string }): Promise<TgtdTarget>;
   /** Orderly stop: `tgtadm --op delete --mode system`, then SIGKILL by PID. */
   stop(): Promise<void>;
   /** Crash: SIGKILL by PID at once (for "target died mid-write" tests). */
@@ -86,12 +86,15 @@ function handle(proc: Proc, port: number, channel: number, dir: string): Tgtd {
     pid: proc.pid,
     port,
     channel,
-    async addTarget({ iqn, sizeBytes, chap }) {
+    async addTarget({ iqn, sizeBytes, chap, backingFile: existing }) {
       const tid = nextTid++;
-      const backingFile = path.join(dir, `lun-${channel}-${tid}.img`);
-      const fd = fs.openSync(backingFile, 'w');
-      fs.ftruncateSync(fd, sizeBytes);
-      fs.closeSync(fd);
+      // An existing backing file is served as it is (e.g. after restarting a "crashed" tgtd).
+      const backingFile = existing ?? path.join(dir, `lun-${channel}-${tid}.img`);
+      if (!existing) {
+        const fd = fs.openSync(backingFile, 'w');
+        fs.ftruncateSync(fd, sizeBytes);
+        fs.closeSync(fd);
+      }
       await tgtadm(channel, ['--op', 'new', '--mode', 'target', '--tid', String(tid), '-T', iqn]);
       await tgtadm(channel, ['--op', 'new', '--mode', 'logicalunit', '--tid', String(tid), '--lun', '1', '-b', backingFile]);
       await tgtadm(channel, ['--op', 'bind', '--mode', 'target', '--tid', String(tid), '-I', 'ALL']);
