@@ -284,7 +284,14 @@ export class ImageCache {
       await fs.writeFile(path.join(staging, 'meta.json'), JSON.stringify(meta, null, 2));
       await syncFile(raw);
       await syncFile(path.join(staging, 'meta.json'));
-      await fs.rename(staging, this.dir('objects', key));
+      // A damaged leftover (no meta.json, so never a hit) must not block the commit.
+      const leftover = this.dir('objects', key);
+      if (await fs.stat(leftover).catch(() => undefined)) {
+        const trash = this.dir('tmp', `evict.${process.pid}.${crypto.randomBytes(6).toString('hex')}`);
+        await fs.rename(leftover, trash);
+        await fs.rm(trash, { recursive: true, force: true });
+      }
+      await fs.rename(staging, leftover);
       return {
         key,
         rawPath: this.dir('objects', key, 'disk.raw'),

@@ -231,6 +231,18 @@ describe('ImageCache', () => {
     assert.equal(fs.existsSync(link), false);
   });
 
+  test('a damaged entry (raw image without meta.json) is replaced, not trusted', async () => {
+    const root = freshRoot();
+    const sum = `sha256:${sha256(f('c.raw'))}`;
+    const key = `sha256-${sum.slice(7)}`;
+    fs.mkdirSync(path.join(root, 'objects', key), { recursive: true });
+    fs.writeFileSync(path.join(root, 'objects', key, 'disk.raw'), 'garbage');
+    const cache = new ImageCache({ root });
+    const r = await cache.ensure(server.url('/c.raw'), sum);
+    assert.equal(r.downloaded, true);
+    assert.equal(sha256(r.rawPath), sha256(f('c.raw')));
+  });
+
   test('holder ids and keys that could escape the cache root are refused', async () => {
     const cache = new ImageCache({ root: freshRoot() });
     await assert.rejects(cache.pin(`sha256-${'a'.repeat(64)}`, '../evil'), /invalid cache holder/);
