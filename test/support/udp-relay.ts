@@ -45,7 +45,9 @@ export function seededRandom(seed: number): () => number {
 }
 
 export async function startUdpRelay(o: RelayOptions): Promise<UdpRelay> {
-  const random = seededRandom(o.seed ?? 1);
+  // One PRNG per direction, so each direction's losses depend only on its own datagram order.
+  const randomToTarget = seededRandom(o.seed ?? 1);
+  const randomToClient = seededRandom(((o.seed ?? 1) ^ 0x9e3779b9) >>> 0);
   const front = dgram.createSocket('udp4');
   const upstreams = new Map<string, dgram.Socket>();
   const stats: RelayStats = { forwardedToTarget: 0, droppedToTarget: 0, forwardedToClient: 0, droppedToClient: 0 };
@@ -70,7 +72,7 @@ export async function startUdpRelay(o: RelayOptions): Promise<UdpRelay> {
       up = dgram.createSocket('udp4');
       up.on('error', () => undefined);
       up.on('message', (msg) => {
-        if (relay.dead || random() < relay.dropToClient) {
+        if (relay.dead || randomToClient() < relay.dropToClient) {
           stats.droppedToClient++;
           return;
         }
@@ -84,7 +86,7 @@ export async function startUdpRelay(o: RelayOptions): Promise<UdpRelay> {
 
   front.on('error', () => undefined);
   front.on('message', (msg, rinfo) => {
-    if (relay.dead || random() < relay.dropToTarget) {
+    if (relay.dead || randomToTarget() < relay.dropToTarget) {
       stats.droppedToTarget++;
       return;
     }
