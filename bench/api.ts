@@ -1,0 +1,137 @@
+// API benchmark: Ironflow's Ironic-compatible API against real OpenStack Ironic,
+// same workload, same run, one system at a time on this machine:
+//   (a) enroll N nodes (+1 port each) with C concurrent keep-alive HTTP clients;
+//   (b) R sequential GET /v1/nodes and GET /v1/nodes/detail with N nodes enrolled;
+//   (c) RSS (and PSS, CPU seconds) of the API process(es) at the end.
+//
+//   npm run bench -- api [--nodes 1000] [--concurrency 8] [--requests 50] [--db sqlite|postgres] [--with-ironic]
+//
+// Ironic comes from ../shared/peers/ironic (see bench/ironic-peer.ts); when it is
+// not installed, --with-ironic installs it from Debian, else only Ironflow is measured.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ironicUnavailable, startIronicPeer } from './ironic-peer';
+import { API_BENCH_USAGE, parseApiBenchArgs, UsageError, type ApiBenchArgs } from './lib/api-bench-args';
+import { formatApiBench, type ApiBenchResult, type SystemResult } from './lib/api-report';
+import { Cleanups } from './lib/cleanups';
+import { installIronic, ironicInstalled } from './lib/ironic-install';
+import { startIronflow } from './lib/ironflow-server';
+import { machineInfo } from './lib/machine';
+import { treeUsage } from './lib/proc-usage';
+import { enroll, timeList, type EnrollResult } from './lib/workload';
+
+type Log = (line: string) => void;
+
+async function measure(name: string, url: string, a: ApiBenchArgs, log: Log): Promise<Pick<SystemResult, 'enroll' | 'list' | 'detail'>> {
+  log(`  ${name}: enrolling ${a.nodes} nodes + ports with ${a.concurrency} clients ...`);
+  const en: EnrollResult = await enroll(url, a.nodes, a.concurrency);
+  log(`  ${name}: enrolled ${en.enrolled}/${a.nodes} in ${en.seconds.toFixed(2)} s (${en.nodesPerSecond.toFixed(1)} nodes/s)` +
+    (en.failures ? `, ${en.failures} failures: ${en.firstFailure}` : ''));
+  const list = await timeList(url, '/v1/nodes', a.requests);
+  const detail = await timeList(url, '/v1/nodes/detail', a.requests);
+  const want = Math.min(en.enrolled, 1000);
+  for (const l of [list, detail]) {
+    if (l.items !== want) throw new Error(`${name}: GET ${l.path} returned ${l.items} nodes, expected ${want}`);
+  }
+  log(`  ${name}: GET /v1/nodes p50 ${list.latency.p50Ms.toFixed(1)} ms, /detail p50 ${detail.latency.p50Ms.toFixed(1)} ms`);
+  return { enroll: en, list, detail };
+}
+
+async function benchIronflow(a: ApiBenchArgs, cleanups: Cleanups, workDir: string, log: Log): Promise<SystemResult> {
+  log(`Ironflow (${a.db}): starting Temporal, the database and the API ...`);
+  const dir = path.join(workDir, 'ironflow');
+  fs.mkdirSync(dir);
+  const server = await startIronflow({ db: a.db, workDir: dir, cleanups, cpuProfDir: a.cpuProf, log });
+  const figures = await measure('Ironflow', server.url, a, log);
+  const api = treeUsage(server.apiPid);
+  const temporal = treeUsage(server.temporalPid);
+  await cleanups.runAll();
+  if (a.cpuProf) log(`  CPU profile of the API written to ${path.resolve(a.cpuProf)}`);
+  return {
+    name: 'Ironflow', database: server.databaseUrl.startsWith('file:') ? 'SQLite file' : 'PostgreSQL (throwaway, fsync off)', ...figures,
+    processes: [
+      { label: 'API', usage: api, inTotal: true },
+      { label: 'Temporal dev server', usage: temporal, inTotal: false },
+    ],
+    versions: server.versions,
+  };
+}
+
+async function benchIronic(a: ApiBenchArgs, cleanups: Cleanups, workDir: string, log: Log): Promise<SystemResult> {
+  log('Ironic: starting ironic-conductor and ironic-api (../shared/peers/ironic/start.sh) ...');
+  const dir = path.join(workDir, 'ironic');
+  fs.mkdirSync(dir);
+  const peer = await startIronicPeer(dir);
+  cleanups.add('ironic', () => peer.stop());
+  log(`  Ironic ${peer.version} on ${peer.url}`);
+  const figures = await measure('Ironic', peer.url, a, log);
+  const api = treeUsage(peer.pids.api);
+  const conductor = treeUsage(peer.pids.conductor);
+  await cleanups.runAll();
+  return {
+    name: 'Ironic', database: 'SQLite file (the peer harness config)', ...figures,
+    processes: [
+      { label: 'API', usage: api, inTotal: true },
+      { label: 'conductor', usage: conductor, inTotal: true },
+    ],
+    versions: { ironic: peer.version },
+  };
+}
+
+export async function runApiBench(a: ApiBenchArgs, log: Log = (l) => console.error(l)): Promise<ApiBenchResult> {
+  let ironicMissing: string | undefined;
+  if (!a.ironic) ironicMissing = 'Ironic not measured (--no-ironic)';
+  else if (!ironicInstalled() && a.withIronic) await installIronic(log);
+  if (a.ironic) ironicMissing = ironicUnavailable();
+
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-bench-api-'));
+  const cleanups = new Cleanups(log);
+  const offSignals = cleanups.onSignals();
+  let ok = false;
+  try {
+    const machine = machineInfo();
+    const ironflow = await benchIronflow(a, cleanups, workDir, log);
+    let ironic: SystemResult | undefined;
+    if (!ironicMissing) {
+      try {
+        ironic = await benchIronic(a, cleanups, workDir, log);
+      } catch (e) {
+        await cleanups.runAll();
+        ironicMissing = `Ironic could not be measured: ${e instanceof Error ? e.message : String(e)}`;
+        log(ironicMissing);
+      }
+    }
+    ok = true;
+    const loadAtEnd = Math.round(os.loadavg()[0] * 100) / 100;
+    return { options: { nodes: a.nodes, concurrency: a.concurrency, requests: a.requests, db: a.db }, machine, ironflow, ironic, ironicMissing, loadAtEnd };
+  } finally {
+    await cleanups.runAll();
+    offSignals();
+    if (ok) fs.rmSync(workDir, { recursive: true, force: true });
+    else log(`logs kept in ${workDir}`);
+  }
+}
+
+if (require.main === module) {
+  let args: ApiBenchArgs;
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(API_BENCH_USAGE);
+    process.exit(0);
+  }
+  try {
+    args = parseApiBenchArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(e instanceof UsageError ? `${e.message}\n${API_BENCH_USAGE}` : e);
+    process.exit(2);
+  }
+  runApiBench(args)
+    .then((r) => {
+      console.log(formatApiBench(r));
+      if (args.json) console.log(JSON.stringify(r));
+    })
+    .catch((e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exitCode = 1;
+    });
+}
