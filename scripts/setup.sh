@@ -35,8 +35,10 @@ fi
 stamp=node_modules/.ironflow-lock.sha
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  log "installing npm dependencies (npm ci; better-sqlite3 compiles from source, ~1 min)"
-  npm ci --no-audit --no-fund --loglevel=error
+  log "installing npm dependencies (better-sqlite3 compiles from source, ~1 min)"
+  # `npm install` with the committed lock, not `npm ci`: the registry these machines reach lacks
+  # @swc/core's binaries for other platforms, and `npm ci` refuses a lock without them.
+  npm install --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
 
