@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { IpmiAuthError, IpmiClient } from '../../activities/ipmi/rmcp';
+import { IpmiAuthError, IpmiClient, IpmiTimeoutError } from '../../activities/ipmi/rmcp';
 import { startBmc, type Bmc } from '../support/bmc-sim';
 import { startUdpRelay, type UdpRelay } from '../support/udp-relay';
 import { targetOf } from './ipmitool-cli';
@@ -30,7 +30,7 @@ describe('30% datagram loss each way', () => {
     await bmc.stop();
   });
 
-  test('30 commands all succeed and leave the hardware as asked', async () => {
+  test('30 commands all succeed and leave the hardware as asked', async (tc) => {
     const t = { ...targetOf(bmc), address: relay.address, port: relay.port, cipherSuite: 3 as const };
     for (let i = 0; i < 30; i++) {
       switch (i % 3) {
@@ -49,6 +49,7 @@ describe('30% datagram loss each way', () => {
       }
     }
     assert.ok(relay.stats.droppedToTarget > 5 && relay.stats.droppedToClient > 5, JSON.stringify(relay.stats));
+    tc.diagnostic(`relay ${JSON.stringify(relay.stats)}, client ${JSON.stringify(client.stats)}`);
   });
 });
 
@@ -156,6 +157,30 @@ describe('callers at once', () => {
     } finally {
       await client.close();
       await bmc.stop();
+    }
+  });
+});
+
+describe('dead BMCs among live ones', () => {
+  test('calls queued behind dead BMCs keep their own time bound and succeed', async () => {
+    const live = await startBmc({ power: 1 });
+    const dead = await Promise.all([0, 1].map(() => startUdpRelay({ targetAddress: live.address, targetPort: live.port })));
+    dead.forEach((r) => (r.dead = true));
+    // Two slots: both taken by dead BMCs first, everything else waits for them.
+    const client = new IpmiClient({ maxConcurrency: 2, attemptTimeoutMs: 200, callTimeoutMs: 1000 });
+    try {
+      const deadCalls = dead.map((r) => client.getChassisStatus({ ...targetOf(live, { cipherSuite: 3 }), port: r.port }));
+      const liveCalls = Array.from({ length: 5 }, () => client.getChassisStatus(targetOf(live, { cipherSuite: 3 })));
+      const settled = await Promise.allSettled([...deadCalls, ...liveCalls]);
+      assert.deepEqual(
+        settled.map((r) => r.status),
+        ['rejected', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'],
+      );
+      for (const r of settled.slice(0, 2)) assert.ok(r.status === 'rejected' && r.reason instanceof IpmiTimeoutError);
+    } finally {
+      await client.close();
+      await Promise.all(dead.map((r) => r.close()));
+      await live.stop();
     }
   });
 });

@@ -121,24 +121,24 @@ export class IpmiClient {
     return this.call(t, cmds.getBootFlags()).then(cmds.parseBootFlagsResponse);
   }
 
-  /** Any command inside a session; resolves the response data after the completion code. */
+  /**
+   * Any command inside a session; resolves the response data after the completion code.
+   * The call's bound (callTimeoutMs) starts when it gets its turn at the BMC and a
+   * global slot, so time spent queued behind other calls does not eat into it.
+   */
   async call(t: IpmiTarget, spec: cmds.CommandSpec): Promise<Buffer> {
     if (this.closed) throw new IpmiError('IpmiClient is closed');
-    const deadline = Date.now() + this.o.callTimeoutMs;
     const address = await resolveAddress(t.address);
     const endpoint = endpointKey(address, t.port);
     return this.perBmc.run(endpoint, () =>
       this.slots.run(async () => {
         this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.slots.inUse);
+        const started = Date.now();
         try {
-          return await this.callLocked(t, address, endpoint, spec, deadline);
+          return await this.callLocked(t, address, endpoint, spec, started + this.o.callTimeoutMs);
         } catch (e) {
           if (e instanceof IpmiTimeoutError) {
-            throw new IpmiTimeoutError(
-              `BMC ${endpoint}: ${e.message}`,
-              e.attempts,
-              Date.now() - (deadline - this.o.callTimeoutMs),
-            );
+            throw new IpmiTimeoutError(`BMC ${endpoint}: ${e.message}`, e.attempts, Date.now() - started);
           }
           throw e;
         }
