@@ -1,0 +1,179 @@
+#!/bin/bash
+# Builds the deploy ramdisk: <repo>/.cache/ramdisk/kernel and initramfs.cpio.gz
+# from Debian packages, without installing anything system-wide:
+# `apt-get download` the packages, `dpkg-deb -x` them into a staging area,
+# copy what the ramdisk needs into a root, pack it with cpio.
+#
+#   ramdisk/build.sh            build if the inputs changed, print the outputs
+#   ramdisk/build.sh --force    rebuild
+#
+# Inputs (their hash decides whether to rebuild): ramdisk/init, rdinit,
+# udhcpc.script, this script, and the exact versions of the packages used
+# (the kernel image linux-image-amd64 points at, busybox-static, tgt and the
+# packages of the shared libraries tgtd/tgtadm need, found with readelf and
+# `dpkg -S` on this machine, which must have tgt installed).
+#
+# initramfs layout: /init (= rdinit, PID 1), /ironflow/init (= ramdisk/init),
+# /bin/busybox + applet links, /usr/sbin/tgtd + tgtadm + their libraries,
+# /lib/modules/<ver>/ with the drivers below and a modules.dep from busybox
+# depmod (so busybox modprobe resolves dependencies).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+CACHE=${IRONFLOW_RAMDISK_CACHE:-$REPO/.cache/ramdisk}
+DEBS=$CACHE/debs
+FORCE=${1:-}
+
+# Drivers for QEMU/KVM guests and common servers (NICs, disks). Their
+# dependencies are added from the modules' own `depends` fields.
+MODULES="e1000 e1000e igb virtio_pci virtio_net virtio_blk virtio_scsi ata_piix ahci sd_mod nvme af_packet"
+
+log() { echo "build.sh: $*" >&2; }
+
+candidate() { apt-cache policy "$1" | sed -n 's/^ *Candidate: //p'; }
+
+# ------------------------------------------------------------ packages ---
+
+KPKG=$(apt-cache depends linux-image-amd64 2> /dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1)
+[ -n "$KPKG" ] || { log "cannot find the kernel package behind linux-image-amd64 (apt-get update?)"; exit 1; }
+KVER=${KPKG#linux-image-}
+
+# Library packages of tgtd and tgtadm (closure over NEEDED), via this host.
+lib_packages() {
+  local todo seen=" " f so p
+  todo=$(for b in /usr/sbin/tgtd /usr/sbin/tgtadm; do readelf -d "$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'; done)
+  while [ -n "$todo" ]; do
+    set -- $todo
+    so=$1
+    shift
+    todo="$*"
+    case "$seen" in *" $so "*) continue ;; esac
+    seen="$seen$so "
+    f=$(dpkg -S "*/$so" 2> /dev/null | grep -v -e ':i386' -e 'diversion' | head -n 1) || true
+    [ -n "$f" ] || { log "no installed package ships $so (install tgt on this machine)"; exit 1; }
+    p=${f%%:*}
+    echo "$p"
+    todo="$todo $(readelf -d "${f#*: }" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')"
+  done | sort -u
+}
+[ -x /usr/sbin/tgtd ] || { log "tgt must be installed on the build machine (to resolve tgtd's libraries)"; exit 1; }
+LIBPKGS=$(lib_packages)
+PKGS="$KPKG busybox-static tgt libc6 $LIBPKGS"
+PKGS=$(echo $PKGS | tr ' ' '\n' | sort -u | tr '\n' ' ')
+
+MANIFEST=
+for p in $PKGS; do
+  v=$(candidate "$p")
+  [ -n "$v" ] && [ "$v" != "(none)" ] || { log "no candidate version for $p"; exit 1; }
+  MANIFEST="$MANIFEST$p=$v"$'\n'
+done
+
+HASH=$( (
+  cat "$HERE/init" "$HERE/rdinit" "$HERE/udhcpc.script" "$HERE/build.sh"
+  echo "$MODULES"
+  printf '%s' "$MANIFEST"
+) | sha256sum | cut -d ' ' -f 1)
+
+if [ "$FORCE" != --force ] && [ -f "$CACHE/inputs.sha256" ] && [ "$(cat "$CACHE/inputs.sha256")" = "$HASH" ] &&
+  [ -s "$CACHE/kernel" ] && [ -s "$CACHE/initramfs.cpio.gz" ]; then
+  log "up to date ($HASH)"
+  echo "kernel: $CACHE/kernel"
+  echo "initramfs: $CACHE/initramfs.cpio.gz"
+  exit 0
+fi
+
+mkdir -p "$DEBS"
+for line in $MANIFEST; do
+  p=${line%%=*}
+  v=${line#*=}
+  if ! ls "$DEBS/${p}_"*.deb > /dev/null 2>&1 || [ "$(dpkg-deb -f "$(ls "$DEBS/${p}_"*.deb | head -n 1)" Version)" != "$v" ]; then
+    rm -f "$DEBS/${p}_"*.deb
+    log "downloading $p=$v"
+    (cd "$DEBS" && apt-get download -q "$p=$v" 2>&1 | grep -v -e '^W: Download is performed unsandboxed' >&2) || { log "apt-get download $p=$v failed"; exit 1; }
+  fi
+done
+
+# ------------------------------------------------------------- staging ---
+
+STAGE=$CACHE/stage
+ROOT=$CACHE/root
+rm -rf "$STAGE" "$ROOT"
+mkdir -p "$STAGE" "$ROOT"
+for p in $PKGS; do
+  dpkg-deb -x "$(ls "$DEBS/${p}_"*.deb | head -n 1)" "$STAGE"
+done
+
+mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,run,tmp,etc/ironflow,ironflow,root}
+chmod 1777 "$ROOT/tmp"
+
+# busybox and its applets
+install -m 0755 "$STAGE/bin/busybox" "$ROOT/bin/busybox"
+for a in $("$ROOT/bin/busybox" --list-full); do
+  [ -e "$ROOT/$a" ] || ln -s /bin/busybox "$ROOT/$a"
+done
+
+# tgtd, tgtadm and the libraries they load
+install -m 0755 "$STAGE/usr/sbin/tgtd" "$STAGE/usr/sbin/tgtadm" "$ROOT/usr/sbin/"
+copy_lib() {
+  local so=$1 src
+  [ -e "$ROOT/lib/$so" ] && return 0
+  src=$(find "$STAGE/lib" "$STAGE/usr/lib" -name "$so" \( -type f -o -type l \) 2> /dev/null | head -n 1)
+  [ -n "$src" ] || { log "library $so not found in the staged packages"; exit 1; }
+  cp -L "$src" "$ROOT/lib/$so"
+  for n in $(readelf -d "$ROOT/lib/$so" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do copy_lib "$n"; done
+}
+for b in tgtd tgtadm; do
+  for n in $(readelf -d "$ROOT/usr/sbin/$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do copy_lib "$n"; done
+done
+cp -L "$STAGE/lib64/ld-linux-x86-64.so.2" "$ROOT/lib64/ld-linux-x86-64.so.2"
+ln -s ../lib "$ROOT/usr/lib"
+mkdir -p "$ROOT/lib/x86_64-linux-gnu"
+
+# kernel and modules (with their dependencies)
+cp "$STAGE/boot/vmlinuz-$KVER" "$CACHE/kernel.new"
+MODSRC=$STAGE/lib/modules/$KVER
+MODDST=$ROOT/lib/modules/$KVER
+mkdir -p "$MODDST"
+added=" "
+add_module() {
+  local m=$1 f d
+  case "$added" in *" $m "*) return 0 ;; esac
+  f=$(find "$MODSRC/kernel" -name "$m.ko" -o -name "$(echo "$m" | tr _ -).ko" | head -n 1)
+  if [ -z "$f" ]; then
+    grep -q -E "/$m\\.ko\$" "$MODSRC/modules.builtin" 2> /dev/null || log "module $m not found (built in?)"
+    return 0
+  fi
+  added="$added$m "
+  mkdir -p "$MODDST/$(dirname "${f#$MODSRC/}")"
+  cp "$f" "$MODDST/${f#$MODSRC/}"
+  for d in $(modinfo -F depends "$f" | tr ',' ' '); do add_module "$d"; done
+}
+for m in $MODULES; do add_module "$m"; done
+cp "$MODSRC/modules.builtin" "$MODSRC/modules.order" "$MODDST/" 2> /dev/null || true
+"$ROOT/bin/busybox" depmod -b "$ROOT" "$KVER"
+echo "$MODULES" | tr ' ' '\n' > "$ROOT/etc/ironflow/modules"
+
+# our scripts
+install -m 0755 "$HERE/rdinit" "$ROOT/init"
+install -m 0755 "$HERE/init" "$ROOT/ironflow/init"
+install -m 0755 "$HERE/udhcpc.script" "$ROOT/etc/ironflow/udhcpc.script"
+printf 'root:x:0:0:root:/root:/bin/sh\n' > "$ROOT/etc/passwd"
+printf 'root:x:0:\n' > "$ROOT/etc/group"
+: > "$ROOT/etc/resolv.conf"
+printf '%s' "$MANIFEST" > "$ROOT/etc/ironflow/packages"
+if [ "$(id -u)" = 0 ]; then
+  mknod -m 600 "$ROOT/dev/console" c 5 1
+  mknod -m 666 "$ROOT/dev/null" c 1 3
+fi
+
+# pack
+(cd "$ROOT" && find . -print | sort | "$ROOT/bin/busybox" cpio -o -H newc 2> /dev/null) | gzip -9 > "$CACHE/initramfs.cpio.gz.new"
+mv "$CACHE/kernel.new" "$CACHE/kernel"
+mv "$CACHE/initramfs.cpio.gz.new" "$CACHE/initramfs.cpio.gz"
+printf '%s' "$MANIFEST" > "$CACHE/packages.txt"
+echo "$HASH" > "$CACHE/inputs.sha256"
+rm -rf "$STAGE"
+log "built kernel $KVER and initramfs ($(du -h "$CACHE/initramfs.cpio.gz" | cut -f 1)) with modules:$added"
+echo "kernel: $CACHE/kernel"
+echo "initramfs: $CACHE/initramfs.cpio.gz"
