@@ -31,43 +31,45 @@ MODULES="e1000 e1000e igb virtio_pci virtio_net virtio_blk virtio_scsi ata_piix 
 
 log() { echo "build.sh: $*" >&2; }
 
-candidate() { apt-cache policy "$1" | sed -n 's/^ *Candidate: //p'; }
-
 # ------------------------------------------------------------ packages ---
 
 KPKG=$(apt-cache depends linux-image-amd64 2> /dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1)
 [ -n "$KPKG" ] || { log "cannot find the kernel package behind linux-image-amd64 (apt-get update?)"; exit 1; }
 KVER=${KPKG#linux-image-}
 
-# Library packages of tgtd and tgtadm (closure over NEEDED), via this host.
+needed() { readelf -d "$@" 2> /dev/null | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort -u; }
+
+# Library packages of tgtd and tgtadm (closure over NEEDED, one dpkg -S per
+# level), via this host's package database.
 lib_packages() {
-  local todo seen=" " f so p
-  todo=$(for b in /usr/sbin/tgtd /usr/sbin/tgtadm; do readelf -d "$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'; done)
+  local todo seen=" " next so hits pkgs=""
+  todo=$(needed /usr/sbin/tgtd /usr/sbin/tgtadm)
   while [ -n "$todo" ]; do
-    set -- $todo
-    so=$1
-    shift
-    todo="$*"
-    case "$seen" in *" $so "*) continue ;; esac
-    seen="$seen$so "
-    f=$(dpkg -S "*/$so" 2> /dev/null | grep -v -e ':i386' -e 'diversion' | head -n 1) || true
-    [ -n "$f" ] || { log "no installed package ships $so (install tgt on this machine)"; exit 1; }
-    p=${f%%:*}
-    echo "$p"
-    todo="$todo $(readelf -d "${f#*: }" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')"
-  done | sort -u
+    next=
+    for so in $todo; do
+      case "$seen" in *" $so "*) ;; *) seen="$seen$so "; next="$next */$so" ;; esac
+    done
+    [ -n "$next" ] || break
+    hits=$(set -f; dpkg -S $next 2> /dev/null | grep -v -e ':i386' -e '^diversion') || true
+    for so in $next; do
+      echo "$hits" | grep -q "/${so#\*/}\$" || { log "no installed package ships ${so#\*/} (install tgt on this machine)"; exit 1; }
+    done
+    pkgs="$pkgs $(echo "$hits" | sed 's/:.*//' | tr ',' ' ')"
+    todo=$(needed $(echo "$hits" | sed 's/^[^:]*:[^:]*: //; s/^[^:]*: //'))
+  done
+  echo $pkgs | tr ' ' '\n' | sort -u
 }
 [ -x /usr/sbin/tgtd ] || { log "tgt must be installed on the build machine (to resolve tgtd's libraries)"; exit 1; }
 LIBPKGS=$(lib_packages)
 PKGS="$KPKG busybox-static tgt libc6 $LIBPKGS"
 PKGS=$(echo $PKGS | tr ' ' '\n' | sort -u | tr '\n' ' ')
 
-MANIFEST=
+# One apt-cache call for every candidate version.
+MANIFEST=$(apt-cache policy $PKGS | awk '/^[^ ].*:$/ { p = substr($0, 1, length($0) - 1) } /^ *Candidate:/ { print p "=" $2 }')
 for p in $PKGS; do
-  v=$(candidate "$p")
-  [ -n "$v" ] && [ "$v" != "(none)" ] || { log "no candidate version for $p"; exit 1; }
-  MANIFEST="$MANIFEST$p=$v"$'\n'
+  echo "$MANIFEST" | grep -q "^$p=[^(]" || { log "no candidate version for $p"; exit 1; }
 done
+MANIFEST="$MANIFEST"$'\n'
 
 HASH=$( (
   cat "$HERE/init" "$HERE/rdinit" "$HERE/udhcpc.script" "$HERE/build.sh"
