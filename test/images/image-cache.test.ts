@@ -70,7 +70,24 @@ describe('ImageCache', () => {
   test('three concurrent ensure() calls: one GET, one download, one conversion, same raw image for all', async () => {
     const cache = new ImageCache({ root: freshRoot() });
     const url = server.url('/disk.qcow2');
-    const results = await Promise.all([1, 2, 3].map(() => cache.ensure(url, qcowSum)));
+    const phases = new Set<string>();
+    let lastDownloaded = 0;
+    const results = await Promise.all(
+      [1, 2, 3].map((i) =>
+        cache.ensure(url, qcowSum, {
+          // A follower (not the caller that started the download) still sees progress.
+          onProgress:
+            i === 3
+              ? (bytes, phase) => {
+                  phases.add(phase);
+                  if (phase === 'download') lastDownloaded = bytes;
+                }
+              : undefined,
+        }),
+      ),
+    );
+    assert.deepEqual([...phases].sort(), ['convert', 'download']);
+    assert.equal(lastDownloaded, fs.statSync(f('disk.qcow2')).size);
     assert.equal(server.gets('/disk.qcow2'), 1);
     assert.deepEqual(cache.stats(), { downloads: 1, conversions: 1, hits: 0, evictions: 0 });
     assert.equal(results.filter((r) => r.downloaded).length, 1);

@@ -164,6 +164,9 @@ describe('writeImage to a real tgtd LUN', () => {
     // What was reported is really on the LUN; nothing past it is.
     assert.equal(sha256OfRange(t.backingFile, 0, reported), sha256OfRange(img, 0, reported));
     assert.notEqual(sha256OfRange(t.backingFile, reported, 4 * MiB), sha256OfRange(img, reported, 4 * MiB));
+    // verifyImage sees the same: the first `reported` bytes match, the whole image does not yet.
+    assert.deepEqual(await verifyImage({ ...lunOf(t), rawPath: img, bytes: reported }), { comparedBytes: reported });
+    await assert.rejects(verifyImage({ ...lunOf(t), rawPath: img }), ImageVerifyError);
     const r = await writeImage({ ...lunOf(t), rawPath: img, chunkBytes: 4 * MiB, resumeFrom: reported });
     assert.equal(r.resumedFrom, 12 * MiB);
     assert.equal(r.chunks, 7);
