@@ -1,11 +1,18 @@
 // createActivities: the one place activity groups are merged. Only the worker calls it.
 import { createNodeActivities, type NodeActivityDeps } from './nodes/node-activities';
+import type { PowerDrivers } from './power/bmc-target';
+import { createPowerActivities } from './power/power-activities';
+import { createPowerSyncActivities } from './power/power-sync';
 
-export type ActivityDeps = NodeActivityDeps;
+export interface ActivityDeps extends NodeActivityDeps {
+  drivers: PowerDrivers;
+}
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createNodeActivities(deps),
+    ...createPowerActivities(deps),
+    ...createPowerSyncActivities(deps),
   };
 }
 

@@ -15,6 +15,8 @@ export interface BeginOperation {
   target: string | null;
   actor: string;
   requestId: string;
+  /** Set with the start, e.g. target_power_state for a power action. */
+  targetPowerState?: string | null;
 }
 
 export interface FinishOperation {
@@ -74,16 +76,21 @@ function recordStart(db: Database, op: BeginOperation): Promise<boolean> {
         status: 'running', actor: op.actor, requestId: op.requestId,
       },
     });
+    const now = new Date();
     if (op.fromState !== op.viaState) {
-      const now = new Date();
       await tx.node.updateMany({
         where: { uuid: op.nodeUuid, provisionState: op.fromState },
         data: { provisionState: op.viaState, targetProvisionState: op.target, lastError: null, provisionUpdatedAt: now, updatedAt: now },
       });
     }
+    if (op.targetPowerState !== undefined) {
+      await tx.node.updateMany({ where: { uuid: op.nodeUuid }, data: { targetPowerState: op.targetPowerState, lastError: null, updatedAt: now } });
+    }
+    const moves = op.fromState !== op.viaState;
     await writeHistory(tx, {
-      nodeId: node?.id, nodeUuid: op.nodeUuid, eventType: 'provisioning', actor: op.actor, requestId: op.requestId,
-      fromState: op.fromState, toState: op.viaState, event: `${op.kind} started: ${op.fromState} -> ${op.viaState}`,
+      nodeId: node?.id, nodeUuid: op.nodeUuid, eventType: moves ? 'provisioning' : op.kind, actor: op.actor, requestId: op.requestId,
+      fromState: moves ? op.fromState : null, toState: moves ? op.viaState : null,
+      event: moves ? `${op.kind} started: ${op.fromState} -> ${op.viaState}` : `${op.kind} started`,
     });
     return true;
   });
@@ -96,15 +103,18 @@ export async function finishOperation(db: Database, op: FinishOperation): Promis
     if (row && row.status !== 'running') return;
     const now = new Date();
     const node = await tx.node.findUnique({ where: { uuid: op.nodeUuid } });
-    await tx.node.updateMany({
-      where: { uuid: op.nodeUuid, provisionState: op.from },
-      data: { provisionState: op.to, targetProvisionState: null, lastError: op.error ?? null, provisionUpdatedAt: now, updatedAt: now },
-    });
+    const moves = op.from !== op.to;
+    if (moves) {
+      await tx.node.updateMany({
+        where: { uuid: op.nodeUuid, provisionState: op.from },
+        data: { provisionState: op.to, targetProvisionState: null, lastError: op.error ?? null, provisionUpdatedAt: now, updatedAt: now },
+      });
+    }
     if (row) await tx.operation.update({ where: { runId: op.runId }, data: { status: op.status, error: op.error ?? null, finishedAt: now } });
     await writeHistory(tx, {
-      nodeId: node?.id, nodeUuid: op.nodeUuid, eventType: 'provisioning', actor: op.actor, requestId: op.requestId,
-      fromState: op.from, toState: op.to, severity: op.status === 'failed' ? 'ERROR' : 'INFO',
-      event: op.error ?? `${op.kind} finished: ${op.from} -> ${op.to}`,
+      nodeId: node?.id, nodeUuid: op.nodeUuid, eventType: moves ? 'provisioning' : op.kind, actor: op.actor, requestId: op.requestId,
+      fromState: moves ? op.from : null, toState: moves ? op.to : null, severity: op.status === 'failed' ? 'ERROR' : 'INFO',
+      event: op.error ?? (moves ? `${op.kind} finished: ${op.from} -> ${op.to}` : `${op.kind} finished`),
     });
   });
 }

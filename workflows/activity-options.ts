@@ -12,4 +12,16 @@ export const presets = {
     startToCloseTimeout: '60 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
   },
+  /** Polling a BMC until it reports a state (heartbeats each read). */
+  bmcWait: {
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
+  },
+  /** One power-sync batch: many BMCs read concurrently. */
+  powerSync: {
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '1 second', maximumAttempts: 2 },
+  },
 } satisfies Record<string, ActivityOptions>;

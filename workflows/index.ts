@@ -1,2 +1,4 @@
 // Every workflow the worker registers.
 export { manageNode, provideNode } from './provision-node';
+export { changePowerState, setBootDevice, getBootDevice } from './power-node';
+export { syncPowerStates } from './sync-power-states';

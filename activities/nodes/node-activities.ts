@@ -24,7 +24,7 @@ export function createNodeActivities({ db, keys }: NodeActivityDeps) {
     return { workflowId: exec.workflowId, runId: exec.runId };
   }
   return {
-    async beginOperation(i: OperationStep & { fromState: string; viaState: string; target: string }): Promise<void> {
+    async beginOperation(i: OperationStep & { fromState: string; viaState: string; target: string; targetPowerState?: string }): Promise<void> {
       await beginOperation(db, { ...i, ...run() });
     },
 

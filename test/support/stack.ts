@@ -7,7 +7,8 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { buildApp } from '../../apps/api/src/app';
 import type { AuthConfig } from '../../apps/api/src/common/request-context';
-import { startWorker, type RunningWorker } from '../../apps/worker/src/main';
+import { ensurePowerSync, startWorker, type RunningWorker } from '../../apps/worker/src/main';
+import type { PowerSyncSettings } from '../../workflows/contracts/power';
 import type { CommonConfig } from '../../apps/shared/config';
 import { createLogger } from '../../apps/shared/logger';
 import { openDatabase, type Database } from '../../prisma/database';
@@ -27,6 +28,8 @@ export interface TestStack {
   logs(): string;
   /** Starts a worker on the stack's task queue (if it was started without one). */
   startWorker(): Promise<RunningWorker>;
+  /** Starts (or reconfigures) the periodic power sync for this stack's task queue. */
+  startPowerSync(s: Partial<PowerSyncSettings>): Promise<void>;
   worker?: RunningWorker;
   stop(): Promise<void>;
 }
@@ -82,7 +85,11 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
       stack.worker = await startWorker(cfg, { migrate: false });
       return stack.worker;
     },
+    async startPowerSync(s) {
+      await ensurePowerSync(temporal, taskQueue, { intervalSec: 1, failureLimit: 3, force: false, batchSize: 250, jitterMs: 0, ...s });
+    },
     async stop() {
+      await temporal.workflow.getHandle(`power-sync-${taskQueue}`).terminate('test over').catch(() => undefined);
       await app.close();
       await stack.worker?.stop();
       await connection.close();

@@ -8,6 +8,8 @@ import { Workflows } from './infra/workflows';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesService } from './nodes/nodes.service';
 import { PortsController } from './ports/ports.controller';
+import { PowerController } from './power/power.controller';
+import { PowerService } from './power/power.service';
 import { PortsService } from './ports/ports.service';
 import { ProvisioningController } from './provisioning/provisioning.controller';
 import { ProvisioningService } from './provisioning/provisioning.service';
@@ -25,7 +27,7 @@ export class AppModule {
     return {
       module: AppModule,
       // Order matters where paths overlap: literal segments (detail, validate, history) before :ident.
-      controllers: [RootController, DriversController, HistoryController, ProvisioningController, PortsController, NodesController],
+      controllers: [RootController, DriversController, HistoryController, ProvisioningController, PowerController, PortsController, NodesController],
       providers: [
         { provide: Store, useValue: deps.store },
         { provide: Workflows, useValue: deps.workflows },
@@ -33,6 +35,7 @@ export class AppModule {
         NodesService,
         PortsService,
         ProvisioningService,
+        PowerService,
       ],
     };
   }

@@ -1,12 +1,17 @@
 // The Temporal worker: registers the workflows and builds the activities' dependencies.
+// It also makes sure the periodic power-sync workflow runs with the configured settings.
+import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import path from 'node:path';
 import { createActivities } from '../../../activities';
+import { IpmitoolDriver, NativeIpmiDriver } from '../../../activities/ipmi';
 import { openDatabase } from '../../../prisma/database';
 import { migrate } from '../../../prisma/migrate';
 import { repoRoot } from '../../../activities/shared/repo-root';
-import { loadCommonConfig, type CommonConfig } from '../../shared/config';
+import { powerSyncWorkflowId, type PowerSyncSettings } from '../../../workflows/contracts/power';
+import type { CommonConfig } from '../../shared/config';
 import { createLogger } from '../../shared/logger';
+import { loadWorkerConfig, type WorkerConfig } from './config';
 
 export interface RunningWorker {
   worker: Worker;
@@ -15,19 +20,30 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+export interface WorkerOptions {
+  taskQueue?: string;
+  migrate?: boolean;
+  ipmi?: WorkerConfig['ipmi'];
+}
+
 /** Starts a worker; used by main() and by the integration tests. */
-export async function startWorker(cfg: CommonConfig, opts: { taskQueue?: string; migrate?: boolean } = {}): Promise<RunningWorker> {
+export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): Promise<RunningWorker> {
   if (opts.migrate !== false) await migrate(cfg.databaseUrl, repoRoot());
   const db = openDatabase(cfg.databaseUrl);
+  const drivers = {
+    ipmi: new NativeIpmiDriver({ maxConcurrency: opts.ipmi?.maxConcurrency ?? 64 }),
+    ipmitool: new IpmitoolDriver({ maxConcurrency: opts.ipmi?.ipmitoolConcurrency ?? 16 }),
+  };
   const connection = await NativeConnection.connect({ address: cfg.temporal.address });
   const worker = await Worker.create({
     connection,
     namespace: cfg.temporal.namespace,
     taskQueue: opts.taskQueue ?? cfg.temporal.taskQueue,
     workflowBundle: { codePath: path.join(repoRoot(), 'dist', 'workflow-bundle.js') },
-    activities: createActivities({ db, keys: cfg.keys }),
+    activities: createActivities({ db, keys: cfg.keys, drivers }),
   });
   const done = worker.run().finally(async () => {
+    await Promise.all([drivers.ipmi.close(), drivers.ipmitool.close()]);
     await connection.close();
     await db.$disconnect();
   });
@@ -41,13 +57,40 @@ export async function startWorker(cfg: CommonConfig, opts: { taskQueue?: string;
   };
 }
 
+/** Starts the power-sync workflow, or hands the running one the current settings. */
+export async function ensurePowerSync(client: Client, taskQueue: string, settings: PowerSyncSettings): Promise<void> {
+  try {
+    await client.workflow.signalWithStart('syncPowerStates', {
+      workflowId: powerSyncWorkflowId(taskQueue),
+      taskQueue,
+      args: [settings, null],
+      signal: 'configurePowerSync',
+      signalArgs: [settings],
+    });
+  } catch (e) {
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+  }
+}
+
 async function main(): Promise<void> {
-  const cfg = loadCommonConfig();
-  const log = createLogger('worker', cfg.logLevel);
-  Runtime.install({ logger: new DefaultLogger((cfg.logLevel.toUpperCase() as LogLevel) ?? 'INFO', (entry) => log.info({ meta: entry.meta }, entry.message)) });
-  const running = await startWorker(cfg);
-  log.info({ temporal: cfg.temporal.address, taskQueue: cfg.temporal.taskQueue }, 'worker started');
+  const cfg = loadWorkerConfig();
+  const log = createLogger('worker', cfg.common.logLevel);
+  Runtime.install({ logger: new DefaultLogger((cfg.common.logLevel.toUpperCase() as LogLevel) ?? 'INFO', (entry) => log.info({ meta: entry.meta }, entry.message)) });
+  const running = await startWorker(cfg.common, { ipmi: cfg.ipmi });
+  const connection = await Connection.connect({ address: cfg.common.temporal.address });
+  const client = new Client({ connection, namespace: cfg.common.temporal.namespace });
+  if (cfg.powerSync) {
+    await ensurePowerSync(client, cfg.common.temporal.taskQueue, cfg.powerSync);
+    log.info({ settings: cfg.powerSync }, 'power sync running');
+  } else {
+    await client.workflow.getHandle(powerSyncWorkflowId(cfg.common.temporal.taskQueue)).terminate('power sync disabled (IRONFLOW_POWER_SYNC_INTERVAL=0)').catch(() => undefined);
+  }
+  log.info({ temporal: cfg.common.temporal.address, taskQueue: cfg.common.temporal.taskQueue }, 'worker started');
+  const stop = () => running.worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   await running.done;
+  await connection.close();
   log.info('worker stopped');
 }
 

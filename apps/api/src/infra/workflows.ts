@@ -1,8 +1,8 @@
 // Starts node operations as Temporal workflows. The workflow id node-<uuid> is the
 // node's lock: Temporal refuses a second one while the first runs, which we turn into 409.
-import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { nodeOperationId } from '../../../../workflows/contracts/ids';
-import { NodeLockedError, ServiceUnavailableError } from '../common/errors';
+import { ApiError, NodeLockedError, ServiceUnavailableError } from '../common/errors';
 
 export class Workflows {
   constructor(private readonly client: Client, private readonly taskQueue: string, private readonly host: string) {}
@@ -36,6 +36,27 @@ export class Workflows {
         if (Date.now() > deadline || (await busy())) throw new NodeLockedError(nodeUuid, this.host);
         await new Promise((r) => setTimeout(r, 50));
       }
+    }
+  }
+
+  /** Runs a short node operation to completion and returns its result (boot device get/set). */
+  async executeNodeOperation<T>(nodeUuid: string, workflowType: string, input: unknown, busy: () => Promise<boolean>, timeoutMs = 120_000): Promise<T> {
+    const { workflowId, runId } = await this.startNodeOperation(nodeUuid, workflowType, input, busy);
+    const handle = this.client.workflow.getHandle(workflowId, runId);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ServiceUnavailableError(`Node ${nodeUuid}: the operation did not finish within ${timeoutMs / 1000} s; is a worker running?`)), timeoutMs);
+    });
+    try {
+      return (await Promise.race([handle.result(), timeout])) as T;
+    } catch (e) {
+      if (e instanceof WorkflowFailedError) {
+        const cause = e.cause as Error | undefined;
+        throw new ApiError(500, cause?.message ?? e.message);
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -1,0 +1,98 @@
+// Power and boot-device activities. Each BMC call is idempotent at the hardware level
+// (power on when on is success); state changes in the database are compare-and-set.
+import { Context, ApplicationFailure } from '@temporalio/activity';
+import type { Database } from '../../prisma/database';
+import { writeHistory } from '../../prisma/node-operations';
+import type { SealKeys } from '../../prisma/sealed-json';
+import type { BootDevice, BootDeviceSetting, PowerAction, PowerState } from '../ipmi';
+import { asActivityError, loadBmc, type PowerDrivers } from './bmc-target';
+
+export interface PowerActivityDeps {
+  db: Database;
+  keys: SealKeys;
+  drivers: PowerDrivers;
+  /** How often to read the BMC while waiting for a state (ms). */
+  pollMs?: number;
+}
+
+interface Who {
+  actor: string;
+  requestId: string;
+}
+
+export function createPowerActivities({ db, keys, drivers, pollMs = 500 }: PowerActivityDeps) {
+  async function call<T>(nodeUuid: string, fn: (b: Awaited<ReturnType<typeof loadBmc>>) => Promise<T>): Promise<T> {
+    const bmc = await loadBmc(db, nodeUuid, keys, drivers);
+    try {
+      return await fn(bmc);
+    } catch (e) {
+      throw asActivityError(e);
+    }
+  }
+
+  return {
+    async getPowerState(nodeUuid: string): Promise<PowerState> {
+      return call(nodeUuid, (b) => b.driver.getPowerState(b.target));
+    },
+
+    async setPower(nodeUuid: string, action: PowerAction): Promise<void> {
+      await call(nodeUuid, (b) => b.driver.setPower(b.target, action));
+    },
+
+    /**
+     * Reads the BMC until it reports `want`, heartbeating. Returns false if it did not
+     * within timeoutMs (the caller decides: a soft power off then falls back to hard off).
+     */
+    async waitForPowerState(nodeUuid: string, want: PowerState, timeoutMs: number): Promise<boolean> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const now = await call(nodeUuid, (b) => b.driver.getPowerState(b.target));
+        Context.current().heartbeat({ now });
+        if (now === want) return true;
+        if (Date.now() >= deadline) return false;
+        await Context.current().sleep(pollMs);
+      }
+    },
+
+    async setBootDevice(nodeUuid: string, device: BootDevice, persistent: boolean): Promise<void> {
+      await call(nodeUuid, (b) => b.driver.setBootDevice(b.target, device, { persistent }));
+    },
+
+    async getBootDevice(nodeUuid: string): Promise<BootDeviceSetting> {
+      return call(nodeUuid, (b) => b.driver.getBootDevice(b.target));
+    },
+
+    /** Records a power state read back from the BMC; a history event when it changed. */
+    async recordPowerState(nodeUuid: string, state: PowerState, who: Who): Promise<void> {
+      await db.$transaction(async (tx) => {
+        const node = await tx.node.findUnique({ where: { uuid: nodeUuid } });
+        if (!node) return;
+        await tx.node.update({ where: { id: node.id }, data: { powerState: state, targetPowerState: null, updatedAt: new Date() } });
+        if (node.powerState !== state) {
+          await writeHistory(tx, {
+            nodeId: node.id, nodeUuid, eventType: 'power', actor: who.actor, requestId: who.requestId,
+            event: `Power state changed from ${node.powerState ?? 'unknown'} to ${state}`,
+          });
+        }
+      });
+    },
+
+    /** A failed power action: last_error set, the target cleared. */
+    async recordPowerFailure(nodeUuid: string, message: string, who: Who): Promise<void> {
+      await db.$transaction(async (tx) => {
+        const node = await tx.node.findUnique({ where: { uuid: nodeUuid } });
+        if (!node) return;
+        await tx.node.update({ where: { id: node.id }, data: { targetPowerState: null, lastError: message, updatedAt: new Date() } });
+        await writeHistory(tx, { nodeId: node.id, nodeUuid, eventType: 'power', actor: who.actor, requestId: who.requestId, severity: 'ERROR', event: message });
+      });
+    },
+
+    /** Fails the workflow step loudly when the BMC disagrees with what was asked. */
+    async assertBootDevice(nodeUuid: string, device: BootDevice): Promise<void> {
+      const got = await call(nodeUuid, (b) => b.driver.getBootDevice(b.target));
+      if (got.bootDevice !== device) {
+        throw ApplicationFailure.nonRetryable(`The BMC of node ${nodeUuid} reports boot device ${got.bootDevice ?? 'none'} after we set ${device}.`, 'BootDeviceMismatch');
+      }
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// /v1/nodes/{ident}/states/power and /management/boot_device.
+import { Body, Controller, Get, HttpCode, Param, Put, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { BOOT_DEVICES } from '../../../../workflows/contracts/power';
+import { baseUrl } from '../common/links';
+import { ctxOf } from '../common/request-context';
+import { PowerService } from './power.service';
+
+@ApiTags('power')
+@Controller('v1/nodes/:ident')
+export class PowerController {
+  constructor(private readonly power: PowerService) {}
+
+  @Put('states/power')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Power on, off, reboot (soft or hard)', description: 'Runs as a workflow holding the node lock; power_state changes once the BMC reads back the new state.' })
+  @ApiBody({ schema: { type: 'object', required: ['target'], example: { target: 'power on' } } })
+  async setPower(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.power.setPower(ident, body, ctxOf(req), req.apiMinor ?? 1);
+    res.setHeader('Location', `${baseUrl(req)}/v1/nodes/${ident}/states`);
+  }
+
+  @Put('management/boot_device')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Set the boot device (pxe, disk, cdrom, bios, safe), once or persistently' })
+  @ApiBody({ schema: { type: 'object', required: ['boot_device'], example: { boot_device: 'pxe', persistent: true } } })
+  async setBootDevice(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request): Promise<void> {
+    await this.power.setBootDevice(ident, body, ctxOf(req));
+  }
+
+  @Get('management/boot_device')
+  @ApiOperation({ summary: 'The boot device the BMC reports' })
+  getBootDevice(@Param('ident') ident: string) {
+    return this.power.getBootDevice(ident);
+  }
+
+  @Get('management/boot_device/supported')
+  @ApiOperation({ summary: 'Boot devices the driver supports' })
+  supported() {
+    return { supported_boot_devices: [...BOOT_DEVICES] };
+  }
+}

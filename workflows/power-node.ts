@@ -1,0 +1,81 @@
+// Short power and boot-device operations, each holding the node's lock (node-<uuid>).
+// Success is reported only after the BMC reads back the new state.
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { presets } from './activity-options';
+import { resultingPowerState, type BootDeviceInput, type PowerInput } from './contracts/power';
+import type { BootDeviceSetting } from '../activities/ipmi/driver';
+
+const bmc = proxyActivities<Activities>(presets.bmcCall);
+const waits = proxyActivities<Activities>(presets.bmcWait);
+const db = proxyActivities<Activities>(presets.db);
+
+function messageOf(err: unknown): string {
+  const e = err as Error & { cause?: Error };
+  return e?.cause?.message ?? e?.message ?? String(err);
+}
+
+async function hard(nodeUuid: string, want: 'power on' | 'power off'): Promise<void> {
+  await bmc.setPower(nodeUuid, want === 'power on' ? 'on' : 'off');
+  if (!(await waits.waitForPowerState(nodeUuid, want, 60_000))) {
+    throw ApplicationFailure.nonRetryable(`The BMC of node ${nodeUuid} did not report ${want} within 60 s.`, 'PowerStateTimeout');
+  }
+}
+
+async function softOff(nodeUuid: string, timeoutSec: number): Promise<void> {
+  await bmc.setPower(nodeUuid, 'soft');
+  if (await waits.waitForPowerState(nodeUuid, 'power off', timeoutSec * 1000)) return;
+  await hard(nodeUuid, 'power off'); // the OS ignored the ACPI request: fall through to hard off
+}
+
+export async function changePowerState(input: PowerInput): Promise<void> {
+  const who = { actor: input.actor, requestId: input.requestId };
+  const op = { nodeUuid: input.nodeUuid, kind: 'power', ...who, fromState: '', viaState: '', target: '' };
+  await db.beginOperation({ ...op, targetPowerState: resultingPowerState(input.target) });
+  try {
+    switch (input.target) {
+      case 'power on':
+      case 'power off':
+        await hard(input.nodeUuid, input.target);
+        break;
+      case 'rebooting':
+        await hard(input.nodeUuid, 'power off');
+        await hard(input.nodeUuid, 'power on');
+        break;
+      case 'soft power off':
+        await softOff(input.nodeUuid, input.timeoutSec);
+        break;
+      case 'soft rebooting':
+        await softOff(input.nodeUuid, input.timeoutSec);
+        await hard(input.nodeUuid, 'power on');
+        break;
+    }
+    await db.recordPowerState(input.nodeUuid, resultingPowerState(input.target), who);
+    await db.finishOperation({ ...op, from: '', to: '', status: 'succeeded' });
+  } catch (err) {
+    const msg = `Failed to change power state of node ${input.nodeUuid} to "${input.target}": ${messageOf(err)}`;
+    await db.recordPowerFailure(input.nodeUuid, msg, who);
+    await db.finishOperation({ ...op, from: '', to: '', status: 'failed', error: msg });
+    throw ApplicationFailure.nonRetryable(msg, 'PowerActionFailed');
+  }
+}
+
+export async function setBootDevice(input: BootDeviceInput): Promise<void> {
+  const who = { actor: input.actor, requestId: input.requestId };
+  const op = { nodeUuid: input.nodeUuid, kind: 'boot-device', ...who, fromState: '', viaState: '', target: '' };
+  await db.beginOperation(op);
+  try {
+    await bmc.setBootDevice(input.nodeUuid, input.device, input.persistent);
+    await bmc.assertBootDevice(input.nodeUuid, input.device);
+    await db.finishOperation({ ...op, from: '', to: '', status: 'succeeded' });
+  } catch (err) {
+    const msg = `Failed to set boot device of node ${input.nodeUuid} to ${input.device}: ${messageOf(err)}`;
+    await db.finishOperation({ ...op, from: '', to: '', status: 'failed', error: msg });
+    throw ApplicationFailure.nonRetryable(msg, 'BootDeviceFailed');
+  }
+}
+
+/** Reading the boot device also takes the node's lock, as Ironic does. */
+export async function getBootDevice(input: { nodeUuid: string }): Promise<BootDeviceSetting> {
+  return bmc.getBootDevice(input.nodeUuid);
+}

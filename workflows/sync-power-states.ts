@@ -1,0 +1,54 @@
+// The periodic power sync: one long-running workflow (id ironflow-power-sync) that
+// reads every syncable node's BMC each interval, in concurrent batches, and
+// continues as new every few passes to keep its history short.
+import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { SyncResult } from '../activities/power/power-sync';
+import { presets } from './activity-options';
+import type { PowerSyncSettings } from './contracts/power';
+
+const { listPowerSyncNodes } = proxyActivities<Activities>(presets.db);
+const { syncPowerBatch } = proxyActivities<Activities>(presets.powerSync);
+
+export const configurePowerSync = defineSignal<[PowerSyncSettings]>('configurePowerSync');
+export const runPowerSyncNow = defineSignal('runPowerSyncNow');
+export interface PassSummary extends SyncResult {
+  passId: string;
+  nodes: number;
+  startedAt: number;
+  durationMs: number;
+}
+export const lastPowerSyncPass = defineQuery<PassSummary | null>('lastPowerSyncPass');
+
+const PASSES_PER_RUN = 100;
+
+export async function syncPowerStates(initial: PowerSyncSettings, previous: PassSummary | null = null): Promise<void> {
+  let settings = initial;
+  let last = previous;
+  let wake = false;
+  setHandler(configurePowerSync, (s) => {
+    settings = s;
+  });
+  setHandler(runPowerSyncNow, () => {
+    wake = true;
+  });
+  setHandler(lastPowerSyncPass, () => last);
+  for (let pass = 0; pass < PASSES_PER_RUN; pass++) {
+    const startedAt = Date.now();
+    const passId = `sync-${uuid4()}`;
+    const nodes = await listPowerSyncNodes();
+    const batches: string[][] = [];
+    for (let i = 0; i < nodes.length; i += settings.batchSize) batches.push(nodes.slice(i, i + settings.batchSize));
+    const results = await Promise.all(
+      batches.map((nodeUuids) =>
+        syncPowerBatch({ nodeUuids, passId, settings: { failureLimit: settings.failureLimit, force: settings.force, jitterMs: settings.jitterMs } }),
+      ),
+    );
+    const total: SyncResult = { read: 0, changed: 0, forced: 0, failed: 0, skipped: 0, maintenanceSet: 0, recovered: 0 };
+    for (const r of results) for (const k of Object.keys(total) as (keyof SyncResult)[]) total[k] += r[k];
+    last = { ...total, passId, nodes: nodes.length, startedAt, durationMs: Date.now() - startedAt };
+    wake = false;
+    await condition(() => wake, settings.intervalSec * 1000);
+  }
+  await continueAsNew<typeof syncPowerStates>(settings, last);
+}
