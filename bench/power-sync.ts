@@ -1,8 +1,18 @@
-// Power-sync benchmark: start N ipmi_sim BMCs, then time one full "sync pass"
-// (read the power state of all N) with the native RMCP+ driver and with the
-// ipmitool driver (one process per node), at the same concurrency limit.
+// Power-sync benchmark: N ipmi_sim BMCs; one sync pass (read all N) via the native driver, ipmitool per node, and the full Ironflow stack; API power-action latency.
 //
-//   node .build/<name>/bench/power-sync.js --bmcs 100 [--concurrency 16] [--passes 3] [--json]
+//   npm run bench -- power-sync [--bmcs 100] [--concurrency 16] [--passes 3] [--interval 5] [--reps 5] [--json]
+//   node .build/<name>/bench/power-sync.js ...   (the same, from a private build)
+//
+// Library level: one "sync pass" = read the power state of all N BMCs with the native
+// RMCP+ driver and with the ipmitool driver (one process per node), at the same
+// concurrency limit. The native driver is timed cold (first pass: session setup
+// included) and warm (later passes reuse the cached sessions, as the periodic sync does).
+//
+// Full stack: the same BMCs enrolled as Ironflow nodes through the API, managed, and
+// read by the periodic power-sync workflow (worker IPMI concurrency = --concurrency);
+// its own pass timings (query lastPowerSyncPass), the time from flipping all BMCs behind
+// its back until GET /v1/nodes/detail shows them all, and PUT power on/off latency on one
+// node until GET shows it done (polled every 50 ms). Ironic's figures are printed beside.
 //
 // Measured on the 2-core shared dev box (2026-11-21, load 3-9 from other work), concurrency 16:
 //   BMCs  native warm  native cold  ipmitool   speedup warm / cold
@@ -11,19 +21,33 @@
 //    500         714 ms      1.39 s     14.8 s        21x / 11x
 //   1000        1.69 s       4.2 s      39.6 s        23x / 9x
 // Most of a native call's latency is ipmi_sim running its chassis hook (popen) per Get Chassis Status.
-//
-// The native driver is timed cold (first pass: session setup included) and
-// warm (later passes reuse the cached sessions, as the periodic sync does).
 import type { BmcTarget, PowerDriver, PowerState } from '../activities/ipmi/driver';
 import { IpmitoolDriver } from '../activities/ipmi/ipmitool-driver';
 import { NativeIpmiDriver } from '../activities/ipmi/native-driver';
 import { startBmcs, stopBmcs, type Bmc } from '../test/support/bmc-sim';
+import { Cleanups } from './lib/cleanups';
+import { parsePowerBenchArgs, POWER_BENCH_USAGE, PowerBenchUsageError } from './lib/power-args';
+import { measurePowerActions, type PowerActionTimes } from './lib/power-actions';
+import { formatPowerSyncResult } from './lib/power-report';
+import { measureStackSync, startBenchStack, type StackSyncResult } from './lib/power-stack';
+
+export { formatPowerSyncResult };
 
 export interface PowerSyncBenchOptions {
   bmcs: number;
   concurrency?: number;
   /** Passes per driver; the warm native figure is the median of passes 2..n. */
   passes?: number;
+  /** false: library-level passes only (no Temporal, database or API). Default true. */
+  stack?: boolean;
+  /** The periodic sync's interval in the full-stack part, seconds (default 5). */
+  intervalSec?: number;
+  /** API power on and power off requests each (default 5). */
+  reps?: number;
+  /** Nodes per syncPowerBatch activity (default 250, the worker's default). */
+  batchSize?: number;
+  /** Random delay before each read in a batch, ms (default 0; the worker's default is 200). */
+  jitterMs?: number;
   log?: (line: string) => void;
 }
 
@@ -32,6 +56,12 @@ export interface PassStats {
   p50Ms: number;
   p95Ms: number;
   maxMs: number;
+}
+
+export interface StackPowerResult extends StackSyncResult {
+  /** PUT power on / power off on one node until GET shows it done, ms per request. */
+  actions: PowerActionTimes;
+  actionPollMs: number;
 }
 
 export interface PowerSyncBenchResult {
@@ -44,6 +74,8 @@ export interface PowerSyncBenchResult {
   speedup: number;
   /** ipmitool pass time / cold native pass time. */
   speedupCold: number;
+  /** The full-stack part (absent with stack: false). */
+  stack?: StackPowerResult;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -79,87 +111,110 @@ function median(xs: PassStats[]): PassStats {
   return [...xs].sort((a, b) => a.totalMs - b.totalMs)[Math.floor(xs.length / 2)];
 }
 
+const ACTION_POLL_MS = 50;
+
+interface LibraryResult {
+  nativeCold: PassStats;
+  nativeWarm: PassStats;
+  ipmitool: PassStats;
+}
+
+async function libraryPasses(bmcs: readonly Bmc[], concurrency: number, passes: number): Promise<LibraryResult> {
+  const expected: PowerState[] = bmcs.map((b) => (b.readPower() === 1 ? 'power on' : 'power off'));
+  const targets: BmcTarget[] = bmcs.map((b) => ({
+    address: b.address,
+    port: b.port,
+    username: b.username,
+    password: b.password,
+    cipherSuite: 3,
+  }));
+  const native = new NativeIpmiDriver({ maxConcurrency: concurrency });
+  const nativePasses: PassStats[] = [];
+  try {
+    for (let i = 0; i < passes; i++) nativePasses.push(await syncPass(native, targets, expected, concurrency));
+  } finally {
+    await native.close();
+  }
+  const ipmitool = new IpmitoolDriver({ maxConcurrency: concurrency });
+  const toolPasses: PassStats[] = [];
+  try {
+    for (let i = 0; i < passes - 1; i++) toolPasses.push(await syncPass(ipmitool, targets, expected, concurrency));
+  } finally {
+    await ipmitool.close();
+  }
+  return { nativeCold: nativePasses[0], nativeWarm: median(nativePasses.slice(1)), ipmitool: median(toolPasses) };
+}
+
 export async function runPowerSyncBench(opts: PowerSyncBenchOptions): Promise<PowerSyncBenchResult> {
   const concurrency = opts.concurrency ?? 16;
   const passes = Math.max(2, opts.passes ?? 3);
-  const log = opts.log ?? ((l: string) => console.log(l));
-  log(`starting ${opts.bmcs} ipmi_sim BMCs ...`);
-  const bmcs: Bmc[] = await startBmcs(opts.bmcs);
+  const log = opts.log ?? ((l: string) => console.error(l));
+  // Everything started is stopped by its PID from here, newest first, on success, error or Ctrl-C.
+  const cleanups = new Cleanups(log);
+  const offSignals = cleanups.onSignals();
   try {
+    log(`starting ${opts.bmcs} ipmi_sim BMCs ...`);
+    const bmcs: Bmc[] = await startBmcs(opts.bmcs);
+    cleanups.add(`${bmcs.length} ipmi_sim BMCs`, () => stopBmcs(bmcs));
     bmcs.forEach((b, i) => b.writePower(i % 2 === 0 ? 1 : 0));
-    const expected: PowerState[] = bmcs.map((b) => (b.readPower() === 1 ? 'power on' : 'power off'));
-    const targets: BmcTarget[] = bmcs.map((b) => ({
-      address: b.address,
-      port: b.port,
-      username: b.username,
-      password: b.password,
-      cipherSuite: 3,
-    }));
 
-    const native = new NativeIpmiDriver({ maxConcurrency: concurrency });
-    const nativePasses: PassStats[] = [];
-    try {
-      for (let i = 0; i < passes; i++) nativePasses.push(await syncPass(native, targets, expected, concurrency));
-    } finally {
-      await native.close();
-    }
-    const ipmitool = new IpmitoolDriver({ maxConcurrency: concurrency });
-    const toolPasses: PassStats[] = [];
-    for (let i = 0; i < passes - 1; i++) toolPasses.push(await syncPass(ipmitool, targets, expected, concurrency));
-
-    const nativeCold = nativePasses[0];
-    const nativeWarm = median(nativePasses.slice(1));
-    const tool = median(toolPasses);
-    return {
+    log(`library-level passes (concurrency ${concurrency}) ...`);
+    const lib = await libraryPasses(bmcs, concurrency, passes);
+    const result: PowerSyncBenchResult = {
       bmcs: opts.bmcs,
       concurrency,
-      nativeCold,
-      nativeWarm,
-      ipmitool: tool,
-      speedup: tool.totalMs / nativeWarm.totalMs,
-      speedupCold: tool.totalMs / nativeCold.totalMs,
+      ...lib,
+      speedup: lib.ipmitool.totalMs / lib.nativeWarm.totalMs,
+      speedupCold: lib.ipmitool.totalMs / lib.nativeCold.totalMs,
     };
+    if (opts.stack === false) return result;
+
+    log('starting the Ironflow stack (Temporal dev server, SQLite, worker, API) ...');
+    const stack = await startBenchStack(concurrency, cleanups);
+    const sync = await measureStackSync(stack, bmcs, {
+      concurrency,
+      intervalSec: opts.intervalSec ?? 5,
+      batchSize: opts.batchSize ?? 250,
+      jitterMs: opts.jitterMs ?? 0,
+      log,
+    });
+    const reps = opts.reps ?? 5;
+    log(`API power actions: ${reps} x power on + power off on one node (the sync keeps running) ...`);
+    const actions = await measurePowerActions(stack, sync.uuids[0], reps, ACTION_POLL_MS);
+    const { uuids: _uuids, ...syncFigures } = sync;
+    result.stack = { ...syncFigures, actions, actionPollMs: ACTION_POLL_MS };
+    return result;
   } finally {
-    await stopBmcs(bmcs);
+    const failed = await cleanups.runAll();
+    offSignals();
+    if (failed.length) log(`cleanup failures: ${failed.join('; ')}`);
   }
 }
 
-export function formatPowerSyncResult(r: PowerSyncBenchResult): string {
-  const f = (x: number): string => x.toFixed(1).padStart(9);
-  const row = (name: string, s: PassStats): string =>
-    `${name.padEnd(28)}${f(s.totalMs)}${f(s.p50Ms)}${f(s.p95Ms)}${f(s.maxMs)}`;
-  return [
-    `power-sync pass over ${r.bmcs} BMCs, concurrency ${r.concurrency} (ms)`,
-    `${'driver'.padEnd(28)}${'pass'.padStart(9)}${'p50'.padStart(9)}${'p95'.padStart(9)}${'max'.padStart(9)}`,
-    row('native (warm sessions)', r.nativeWarm),
-    row('native (cold, incl. setup)', r.nativeCold),
-    row('ipmitool (process per node)', r.ipmitool),
-    `speedup: ${r.speedup.toFixed(1)}x warm, ${r.speedupCold.toFixed(1)}x cold`,
-  ].join('\n');
-}
-
-/** `--name N` or `--name=N`, a positive whole number. */
-function argValue(name: string, fallback: number): number {
-  const argv = process.argv.slice(2);
-  let text: string | undefined;
-  argv.forEach((a, i) => {
-    if (a === `--${name}`) text = argv[i + 1];
-    else if (a.startsWith(`--${name}=`)) text = a.slice(name.length + 3);
-  });
-  if (text === undefined) return fallback;
-  const v = Number(text);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive whole number, got ${text}`);
-  return v;
-}
-
 if (require.main === module) {
-  runPowerSyncBench({ bmcs: argValue('bmcs', 100), concurrency: argValue('concurrency', 16), passes: argValue('passes', 3) })
-    .then((r) => {
-      console.log(formatPowerSyncResult(r));
-      if (process.argv.includes('--json')) console.log(JSON.stringify(r));
+  let args;
+  try {
+    args = parsePowerBenchArgs(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof PowerBenchUsageError)) throw e;
+    console.error(e.message);
+    process.exit(2);
+  }
+  if (args.help) {
+    console.log(POWER_BENCH_USAGE);
+  } else {
+    const json = args.json;
+    runPowerSyncBench({
+      bmcs: args.bmcs, concurrency: args.concurrency, passes: args.passes, stack: args.stack,
+      intervalSec: args.intervalSec, reps: args.reps, batchSize: args.batchSize, jitterMs: args.jitterMs,
     })
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    });
+      .then((r) => {
+        console.log(formatPowerSyncResult(r));
+        if (json) console.log(JSON.stringify(r));
+      })
+      .catch((e: unknown) => {
+        console.error(e);
+        process.exitCode = 1;
+      });
+  }
 }
