@@ -35,7 +35,7 @@ export function watchPortal(
 ): PortalWatch {
   const ac = new AbortController();
   const intervalMs = opts.intervalMs ?? 1000;
-  const limit = opts.failuresBeforeAbort ?? 2;
+  const limit = opts.failuresBeforeAbort ?? 3;
   let failures = 0;
   let why: string | undefined;
   let busy = false;
