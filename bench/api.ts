@@ -15,6 +15,7 @@ import { ironicUnavailable, startIronicPeer } from './ironic-peer';
 import { API_BENCH_USAGE, parseApiBenchArgs, UsageError, type ApiBenchArgs } from './lib/api-bench-args';
 import { formatApiBench, type ApiBenchResult, type SystemResult } from './lib/api-report';
 import { Cleanups } from './lib/cleanups';
+import { formatProfileSummary, monotonicMicros, newestProfile, summariseProfile, type CpuProfile } from './lib/cpu-profile';
 import { installIronic, ironicInstalled } from './lib/ironic-install';
 import { startIronflow } from './lib/ironflow-server';
 import { machineInfo } from './lib/machine';
@@ -23,18 +24,30 @@ import { enroll, timeList, type EnrollResult } from './lib/workload';
 
 type Log = (line: string) => void;
 
-async function measure(name: string, url: string, a: ApiBenchArgs, log: Log): Promise<Pick<SystemResult, 'enroll' | 'list' | 'detail'>> {
+/** When each phase ran, in monotonic microseconds (comparable with a CPU profile's samples). */
+type Phases = { name: string; fromUs: number; toUs: number }[];
+
+async function measure(name: string, url: string, a: ApiBenchArgs, log: Log, phases: Phases = []): Promise<Pick<SystemResult, 'enroll' | 'list' | 'detail'>> {
   log(`  ${name}: enrolling ${a.nodes} nodes + ports with ${a.concurrency} clients ...`);
-  const en: EnrollResult = await enroll(url, a.nodes, a.concurrency);
+  const phase = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
+    const fromUs = monotonicMicros();
+    try {
+      return await run();
+    } finally {
+      phases.push({ name: label, fromUs, toUs: monotonicMicros() });
+    }
+  };
+  const en: EnrollResult = await phase('(a) enroll', () => enroll(url, a.nodes, a.concurrency));
   log(`  ${name}: enrolled ${en.enrolled}/${a.nodes} in ${en.seconds.toFixed(2)} s (${en.nodesPerSecond.toFixed(1)} nodes/s)` +
     (en.failures ? `, ${en.failures} failures: ${en.firstFailure}` : ''));
-  const list = await timeList(url, '/v1/nodes', a.requests);
-  const detail = await timeList(url, '/v1/nodes/detail', a.requests);
+  const list = await phase('(b) GET /v1/nodes', () => timeList(url, '/v1/nodes', a.requests));
+  const detail = await phase('(b) GET /v1/nodes/detail', () => timeList(url, '/v1/nodes/detail', a.requests));
   const want = Math.min(en.enrolled, 1000);
   for (const l of [list, detail]) {
-    if (l.items !== want) throw new Error(`${name}: GET ${l.path} returned ${l.items} nodes, expected ${want}`);
+    if (l.latency && l.items !== want) throw new Error(`${name}: GET ${l.path} returned ${l.items} nodes, expected ${want}`);
+    const p50 = l.latency ? `p50 ${l.latency.p50Ms.toFixed(1)} ms` : 'every request failed';
+    log(`  ${name}: GET ${l.path} ${p50}${l.failures ? `; ${l.failures}/${a.requests} failed: ${l.firstFailure}` : ''}`);
   }
-  log(`  ${name}: GET /v1/nodes p50 ${list.latency.p50Ms.toFixed(1)} ms, /detail p50 ${detail.latency.p50Ms.toFixed(1)} ms`);
   return { enroll: en, list, detail };
 }
 
@@ -43,11 +56,18 @@ async function benchIronflow(a: ApiBenchArgs, cleanups: Cleanups, workDir: strin
   const dir = path.join(workDir, 'ironflow');
   fs.mkdirSync(dir);
   const server = await startIronflow({ db: a.db, workDir: dir, cleanups, cpuProfDir: a.cpuProf, log });
-  const figures = await measure('Ironflow', server.url, a, log);
+  const phases: Phases = [];
+  const figures = await measure('Ironflow', server.url, a, log, phases);
   const api = treeUsage(server.apiPid);
   const temporal = treeUsage(server.temporalPid);
   await cleanups.runAll();
-  if (a.cpuProf) log(`  CPU profile of the API written to ${path.resolve(a.cpuProf)}`);
+  if (a.cpuProf) {
+    const file = newestProfile(a.cpuProf);
+    if (!file) throw new Error(`the API wrote no CPU profile into ${a.cpuProf}`);
+    log(`  CPU profile of the API: ${file}`);
+    const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+    for (const p of phases) log(formatProfileSummary(`Ironflow API CPU profile, ${p.name}`, summariseProfile(profile, p, 12)));
+  }
   return {
     name: 'Ironflow', database: server.databaseUrl.startsWith('file:') ? 'SQLite file' : 'PostgreSQL (throwaway, fsync off)', ...figures,
     processes: [
@@ -102,14 +122,15 @@ export async function runApiBench(a: ApiBenchArgs, log: Log = (l) => console.err
         log(ironicMissing);
       }
     }
-    ok = true;
     const loadAtEnd = Math.round(os.loadavg()[0] * 100) / 100;
+    // Keep the servers' logs when a request failed: they say why.
+    ok = [ironflow, ironic].every((s) => !s || (s.enroll.failures === 0 && s.list.failures === 0 && s.detail.failures === 0));
     return { options: { nodes: a.nodes, concurrency: a.concurrency, requests: a.requests, db: a.db }, machine, ironflow, ironic, ironicMissing, loadAtEnd };
   } finally {
     await cleanups.runAll();
     offSignals();
     if (ok) fs.rmSync(workDir, { recursive: true, force: true });
-    else log(`logs kept in ${workDir}`);
+    else log(`logs kept in ${workDir} (ironflow/api.log, ironic/log/)`);
   }
 }
 

@@ -47,10 +47,11 @@ const total = (s: SystemResult, f: (u: TreeUsage) => number): number =>
 
 function rows(r: ApiBenchResult): Row[] {
   const { nodes: n, concurrency: c, requests } = r.options;
-  const lat = (label: string, pick: (s: SystemResult) => { p50Ms: number; p95Ms: number; meanMs: number }): Row[] => [
-    { label: `${label} p50 (ms)`, value: (s) => pick(s).p50Ms, digits: 1 },
-    { label: `${label} p95 (ms)`, value: (s) => pick(s).p95Ms, digits: 1 },
-    { label: `${label} mean (ms)`, value: (s) => pick(s).meanMs, digits: 1 },
+  const lat = (label: string, pick: (s: SystemResult) => ListResult): Row[] => [
+    { label: `${label} p50 (ms)`, value: (s) => pick(s).latency?.p50Ms, digits: 1 },
+    { label: `${label} p95 (ms)`, value: (s) => pick(s).latency?.p95Ms, digits: 1 },
+    { label: `${label} mean (ms)`, value: (s) => pick(s).latency?.meanMs, digits: 1 },
+    { label: `${label.replace(/ x\d+$/, '')} failed requests`, value: (s) => pick(s).failures, digits: 0, noRatio: true },
   ];
   return [
     { label: `(a) enroll ${n} nodes + ${n} ports, ${c} clients (s)`, value: (s) => s.enroll.seconds, digits: 2 },
@@ -60,11 +61,11 @@ function rows(r: ApiBenchResult): Row[] {
     { label: '(a) POST /v1/nodes p95 (ms)', value: (s) => s.enroll.nodePost.p95Ms, digits: 1 },
     { label: '(a) POST /v1/ports p50 (ms)', value: (s) => s.enroll.portPost.p50Ms, digits: 1 },
     { label: '(a) POST /v1/ports p95 (ms)', value: (s) => s.enroll.portPost.p95Ms, digits: 1 },
-    ...lat(`(b) GET /v1/nodes x${requests}`, (s) => s.list.latency),
-    { label: '(b) GET /v1/nodes nodes returned', value: (s) => s.list.items, digits: 0, noRatio: true },
-    { label: '(b) GET /v1/nodes body (KiB)', value: (s) => s.list.bytes / 1024, digits: 1 },
-    ...lat(`(b) GET /v1/nodes/detail x${requests}`, (s) => s.detail.latency),
-    { label: '(b) GET /v1/nodes/detail body (KiB)', value: (s) => s.detail.bytes / 1024, digits: 1 },
+    ...lat(`(b) GET /v1/nodes x${requests}`, (s) => s.list),
+    { label: '(b) GET /v1/nodes nodes returned', value: (s) => (s.list.latency ? s.list.items : undefined), digits: 0, noRatio: true },
+    { label: '(b) GET /v1/nodes body (KiB)', value: (s) => (s.list.latency ? s.list.bytes / 1024 : undefined), digits: 1 },
+    ...lat(`(b) GET /v1/nodes/detail x${requests}`, (s) => s.detail),
+    { label: '(b) GET /v1/nodes/detail body (KiB)', value: (s) => (s.detail.latency ? s.detail.bytes / 1024 : undefined), digits: 1 },
     { label: '(c) RSS API process(es) (MiB)', value: (s) => (proc(s, 'API') ? MiB(proc(s, 'API')!.rssKiB) : undefined), digits: 0 },
     { label: '(c) RSS conductor (MiB)', value: (s) => (proc(s, 'conductor') ? MiB(proc(s, 'conductor')!.rssKiB) : undefined), digits: 0 },
     { label: '(c) RSS total, API + conductor (MiB)', value: (s) => MiB(total(s, (u) => u.rssKiB)), digits: 0 },
@@ -109,6 +110,9 @@ export function formatApiBench(r: ApiBenchResult): string {
   }
   for (const s of [r.ironflow, r.ironic]) {
     if (s?.enroll.firstFailure) out.push(`${s.name}: first enroll failure: ${s.enroll.firstFailure}`);
+    for (const l of s ? [s.list, s.detail] : []) {
+      if (l.firstFailure) out.push(`${s?.name}: GET ${l.path}: ${l.failures}/${r.options.requests} failed (+ warm-up); first: ${l.firstFailure}`);
+    }
   }
   if (!r.ironic) out.push(`baseline: ${r.ironicMissing ?? 'Ironic not measured'}`);
   return out.join('\n');

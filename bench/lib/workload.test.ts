@@ -33,11 +33,19 @@ describe('API workload', () => {
     assert.deepEqual(ports.ports.map((p) => p.address).sort(), Array.from({ length: 12 }, (_, i) => macOf(i)).sort());
 
     const list = await timeList(stack.url, '/v1/nodes', 4);
+    assert.equal(list.failures, 0, list.firstFailure);
     assert.equal(list.items, 12);
-    assert.equal(list.latency.n, 4);
+    assert.equal(list.latency?.n, 4);
     const detail = await timeList(stack.url, '/v1/nodes/detail', 2);
     assert.equal(detail.items, 12);
     assert.ok(detail.bytes > list.bytes, 'detail carries more than the short list');
+  });
+
+  test('failed list requests are counted with their reason, not thrown', async () => {
+    const r = await timeList(stack.url, '/v1/nodes?sort_key=bogus', 3);
+    assert.equal(r.failures, 3);
+    assert.equal(r.latency, undefined);
+    assert.match(r.firstFailure ?? '', /GET \/v1\/nodes\?sort_key=bogus: HTTP 400/);
   });
 
   test('enrolling the same names again counts every failure and keeps the first reason', async () => {

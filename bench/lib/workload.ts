@@ -20,10 +20,13 @@ export interface EnrollResult {
 
 export interface ListResult {
   path: string;
-  latency: LatencySummary;
-  /** Nodes in the (single) page and its size. */
+  /** Of the successful requests; undefined when every request failed. */
+  latency?: LatencySummary;
+  /** Nodes in the (single) page and its size, from the last successful answer. */
   items: number;
   bytes: number;
+  failures: number;
+  firstFailure?: string;
 }
 
 /** The node document for node i (its BMC is never contacted: nodes stay in enroll). */
@@ -84,17 +87,27 @@ export async function enroll(base: string, n: number, concurrency: number): Prom
   };
 }
 
-/** One warm-up request, then `requests` sequential GETs of path; each timed to the last byte. */
+/**
+ * One warm-up request, then `requests` sequential GETs of path, each timed to
+ * the last byte. Failed requests are counted (and the first reason kept), not thrown.
+ */
 export async function timeList(base: string, path: string, requests: number): Promise<ListResult> {
-  const first = await call(base, 'GET', path);
-  const items = ((first.body as { nodes?: unknown[] }).nodes ?? []).length;
   const samples: number[] = [];
-  let bytes = first.bytes;
-  for (let r = 0; r < requests; r++) {
+  let items = 0;
+  let bytes = 0;
+  let failures = 0;
+  let firstFailure: string | undefined;
+  for (let r = -1; r < requests; r++) {
     const t0 = process.hrtime.bigint();
-    const reply = await call(base, 'GET', path);
-    samples.push(ms(t0));
-    bytes = reply.bytes;
+    try {
+      const reply = await call(base, 'GET', path);
+      if (r >= 0) samples.push(ms(t0));
+      items = ((reply.body as { nodes?: unknown[] }).nodes ?? []).length;
+      bytes = reply.bytes;
+    } catch (e) {
+      if (r >= 0) failures++;
+      firstFailure ??= e instanceof Error ? e.message : String(e);
+    }
   }
-  return { path, latency: summarise(samples), items, bytes };
+  return { path, latency: samples.length ? summarise(samples) : undefined, items, bytes, failures, firstFailure };
 }
