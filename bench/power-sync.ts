@@ -176,6 +176,7 @@ export async function runPowerSyncBench(opts: PowerSyncBenchOptions): Promise<Po
       intervalSec: opts.intervalSec ?? 5,
       batchSize: opts.batchSize ?? 250,
       jitterMs: opts.jitterMs ?? 0,
+      steadyPasses: passes - 1,
       log,
     });
     const reps = opts.reps ?? 5;

@@ -8,6 +8,7 @@ import { summarise } from './stats';
 const W = 10;
 const ms = (x: number): string => x.toFixed(1).padStart(W);
 const blank = '-'.padStart(W);
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const sec = (x: number): string => `${(x / 1000).toFixed(2)} s`;
 
 export function formatPowerSyncResult(r: PowerSyncBenchResult): string {
@@ -25,6 +26,7 @@ export function formatPowerSyncResult(r: PowerSyncBenchResult): string {
   if (s) {
     lines.push(
       passRow('Ironflow stack: periodic sync, 2nd pass', s.secondPass.durationMs),
+      passRow(`Ironflow stack: steady passes, median of ${s.steadyPassesMs.length}`, median(s.steadyPassesMs)),
       passRow(`Ironflow stack: 1st pass (cold, ${s.firstPass.changed} writes)`, s.firstPass.durationMs),
       passRow(`Ironflow stack: flip pass (${s.flipPass.changed} changes)`, s.flipPass.durationMs),
     );
@@ -36,6 +38,7 @@ export function formatPowerSyncResult(r: PowerSyncBenchResult): string {
   lines.push(`library speedup of native over ipmitool: ${r.speedup.toFixed(1)}x warm, ${r.speedupCold.toFixed(1)}x cold`);
   if (s) {
     lines.push(
+      `stack steady passes (ms): ${s.steadyPassesMs.join(', ')}`,
       `stack: ${s.nodes} nodes, worker IPMI concurrency ${s.workerConcurrency}, batch ${s.batchSize}, jitter ${s.jitterMs} ms, interval ${s.intervalSec} s; ` +
         `enroll ${sec(s.enrollMs)}, manage all ${sec(s.manageMs)}`,
       '',

@@ -24,13 +24,15 @@ describe('power-sync bench: full stack', () => {
 
   let uuids: string[];
   test('two passes read every node; the flip is seen by the next pass and shown by /v1/nodes/detail', async () => {
-    const r = await measureStackSync(stack, bmcs, { concurrency: 4, intervalSec: 1, batchSize: 2, jitterMs: 0, log: () => undefined });
+    const r = await measureStackSync(stack, bmcs, { concurrency: 4, intervalSec: 1, batchSize: 2, jitterMs: 0, steadyPasses: 2, log: () => undefined });
     uuids = r.uuids;
     assert.equal(r.nodes, 3);
     assert.equal(r.firstPass.read, 3);
     assert.equal(r.firstPass.changed, 3, 'power_state was unknown before the first pass');
     assert.equal(r.secondPass.read, 3);
     assert.equal(r.secondPass.changed, 0);
+    assert.equal(r.steadyPassesMs.length, 2);
+    assert.equal(r.steadyPassesMs[0], r.secondPass.durationMs);
     assert.notEqual(r.firstPass.passId, r.secondPass.passId);
     assert.ok(r.secondPass.startedAt >= r.firstPass.startedAt + r.firstPass.durationMs);
     assert.equal(r.flipPass.changed, 3);
