@@ -36,4 +36,5 @@ test('up --nodes 2, status, then down', async () => {
   }
   for (const p of state.processes) assert.equal(isAlive(p.pid), false, `${p.role} (${p.pid}) still running`);
   assert.equal(readLabState(dir), undefined);
+  fs.rmSync(path.dirname(dir), { recursive: true, force: true });
 });

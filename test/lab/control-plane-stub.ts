@@ -36,7 +36,8 @@ export interface ControlPlaneStub {
 }
 
 export async function startControlPlaneStub(opts: { secret: string; port?: number }): Promise<ControlPlaneStub> {
-  const answered = new Map<number, { status: number; json: string }>();
+  // Replays are per deployment (the URL names it) and seq.
+  const answered = new Map<string, { status: number; json: string }>();
   const waiters: { event: string; match?: (cb: RamdiskCallback) => boolean; resolve: (cb: RamdiskCallback) => void }[] = [];
   const stub: ControlPlaneStub = {
     port: 0,
@@ -85,7 +86,8 @@ export async function startControlPlaneStub(opts: { secret: string; port?: numbe
       }
       const seq = Number(body.seq);
       const event = String(body.event);
-      const previous = answered.get(seq);
+      const key = `${req.url ?? ''} ${seq}`;
+      const previous = answered.get(key);
       if (previous) {
         stub.requests.push({ seq, event, status: previous.status, replay: true, at });
         reply(previous.status, previous.json);
@@ -97,7 +99,7 @@ export async function startControlPlaneStub(opts: { secret: string; port?: numbe
       const json = JSON.stringify(status < 300 ? { ack: seq, command: a.command ?? 'wait', args: a.args ?? {} } : { error: 'stub says no' });
       stub.requests.push({ seq, event, status, replay: false, at });
       if (status < 300) {
-        answered.set(seq, { status, json });
+        answered.set(key, { status, json });
         stub.callbacks.push(cb);
         for (const w of [...waiters]) {
           if (w.event === event && (!w.match || w.match(cb))) {

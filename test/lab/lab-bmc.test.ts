@@ -17,6 +17,7 @@ describe('lab BMCs', () => {
   });
   after(async () => {
     await lab?.stop();
+    if (lab) fs.rmSync(lab.dir, { recursive: true, force: true });
   });
 
   test('ipmitool -I lanplus -C 3 reads and changes power state', async () => {

@@ -26,6 +26,7 @@ describe('lab node: callback retries', () => {
   });
   after(async () => {
     await lab?.stop();
+    if (lab) fs.rmSync(path.dirname(lab.dir), { recursive: true, force: true });
   });
 
   test('down, then 503, then up: the first callback arrives once, with the seq it was first sent with', async () => {

@@ -34,6 +34,7 @@ describe('lab node: direct deploy', () => {
   after(async () => {
     await lab?.stop();
     await images?.stop();
+    if (lab) fs.rmSync(path.dirname(lab.dir), { recursive: true, force: true });
   });
 
   /** One deployment from PXE power-on to `done`; returns the callbacks. */

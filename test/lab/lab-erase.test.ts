@@ -52,6 +52,7 @@ describe('lab node: erase', () => {
   after(async () => {
     await lab?.stop();
     await cp?.stop();
+    if (lab) fs.rmSync(path.dirname(lab.dir), { recursive: true, force: true });
   });
 
   test('the first thing it reports is its disks', async () => {

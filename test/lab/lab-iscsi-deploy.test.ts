@@ -48,6 +48,7 @@ describe('lab node: iSCSI deploy', () => {
   after(async () => {
     await lab?.stop();
     await cp?.stop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
   test('power on with boot device pxe → ready → iscsi-ls → qemu-img writes → done → disk holds the image', async () => {

@@ -21,6 +21,7 @@ describe('lab node: PXE boot', () => {
   });
   after(async () => {
     await lab?.stop();
+    if (lab) fs.rmSync(path.dirname(lab.dir), { recursive: true, force: true });
   });
 
   async function pxeBoot(node: LabNode) {

@@ -78,6 +78,7 @@ describe('real VM: PXE boot of the deploy ramdisk', { skip: enabled ? false : 's
   after(async () => {
     await vm?.stop(2000);
     await cp?.stop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
   test('boots to `ready`, takes an image over iSCSI, powers off on `done`', async () => {
