@@ -1,19 +1,20 @@
 // Writes a raw image file onto an iSCSI LUN from user space (qemu-img with
 // libiscsi; there is no kernel initiator). The image goes over in chunks, each
-// one `qemu-img convert` between matching windows of the file and the LUN, so
-// progress is reported after every chunk and a retry resumes at the last
-// chunk boundary instead of starting over. An image whose size is not a
-// whole number of sectors is padded with zeros up to the next sector.
+// one `qemu-img convert` between matching windows of the file and the LUN.
+// Progress is the end of the contiguous prefix of finished chunks, so a retry
+// resumes there instead of starting over. Two chunks are in flight at once so
+// that one's process start-up and iSCSI login overlap the other's transfer.
+// An image whose size is not a whole number of sectors is padded with zeros
+// up to the next sector.
 //
-// Durability: chunks go with qemu's `unsafe` cache mode (no SYNCHRONIZE CACHE
-// per chunk, which would cost ~40% throughput); the final chunk uses
-// `writeback`, whose flush at close commits the whole LUN's cache. A chunk
+// Durability: chunks go with qemu's `unsafe` cache mode (a SYNCHRONIZE CACHE
+// per chunk would cost ~40% throughput) and one flush ends the write. A chunk
 // reported as written survives a crash of the target *process* (its data is in
 // the target host's page cache); only a power loss of the target host before
 // the final flush loses it, and that restarts the deploy anyway.
 import fs from 'node:fs/promises';
 import { runCommand } from '../shared/command-runner';
-import { ImageTooLargeError, WriteAbortedError, IscsiConnectionError, type IscsiError } from './errors';
+import { ImageTooLargeError, WriteAbortedError, IscsiConnectionError } from './errors';
 import { describeLun, rawFileOpts, withLunSession, type IscsiLun } from './lun';
 import { readLunCapacity } from './lun-capacity';
 import { watchPortal } from './portal-watch';
@@ -27,14 +28,16 @@ export interface WriteImageInput extends IscsiLun {
   rawPath: string;
   /** Byte offset to resume from (the last bytesWritten reported); rounded down to a sector. */
   resumeFrom?: number;
-  /** Called after each chunk with the total bytes of the image now on the LUN. */
+  /** Called as the written prefix grows, with its end (bytes of the image now on the LUN). */
   onProgress?: (bytesWritten: number) => void;
   signal?: AbortSignal;
   /** Bytes per qemu-img run (a multiple of 512). */
   chunkBytes?: number;
   /** Kill a chunk that takes longer than this (default: 60 s + 1 s per MiB). */
   chunkTimeoutMs?: number;
-  /** How often to probe the portal while a chunk runs (default 1000 ms). */
+  /** qemu-img runs in flight at once (default 2), so one's start-up overlaps another's tail. */
+  parallel?: number;
+  /** How often to probe the portal while writing (default 1000 ms). */
   portalProbeMs?: number;
   /** Where the short-lived CHAP secret file goes (default: the OS temp dir). */
   tmpDir?: string;
@@ -83,46 +86,89 @@ export async function writeImage(input: WriteImageInput): Promise<WriteImageResu
 
   const requested = Math.max(0, Math.min(input.resumeFrom ?? 0, imageBytes));
   const resumedFrom = requested - (requested % SECTOR);
-  let pos = resumedFrom;
+  const parallel = Math.max(1, Math.floor(input.parallel ?? 2));
+
+  // Plan the windows. All go with the `unsafe` cache mode; afterwards the last
+  // sector is rewritten with `writeback`, whose flush at close commits the LUN's
+  // cache. Progress never reaches the last window before that flush succeeded,
+  // so a retry after a failed flush rewrites the last window and flushes again.
+  const plan: Array<{ offset: number; size: number }> = [];
+  for (let off = resumedFrom; off < imageBytes; off += chunkBytes) plan.push({ offset: off, size: Math.min(chunkBytes, paddedBytes - off) });
+
+  let pos = resumedFrom; // end of the contiguous prefix known to be on the LUN
   let chunks = 0;
-  await withLunSession(
-    input,
-    async (session) => {
-      while (pos < imageBytes) {
-        if (input.signal?.aborted) throw new WriteAbortedError(pos);
-        const size = Math.min(chunkBytes, paddedBytes - pos);
-        const window = { offset: pos, size };
-        // The file side of a final partial sector is opened without a size (qemu reads zeros past EOF).
-        const fileWindow = pos + size > imageBytes ? undefined : window;
-        const watch = watchPortal(input.portal, { intervalMs: input.portalProbeMs });
-        const signals = [watch.signal, ...(input.signal ? [input.signal] : [])];
-        try {
+  const done = new Set<number>();
+  let prefix = 0; // plan[prefix] is the first window not yet known to be written
+  const advance = (i: number) => {
+    done.add(i);
+    chunks++;
+    const before = pos;
+    while (done.has(prefix) && prefix < plan.length - 1) {
+      pos = plan[prefix].offset + plan[prefix].size;
+      done.delete(prefix);
+      prefix++;
+    }
+    if (pos !== before) input.onProgress?.(pos);
+  };
+
+  const watch = watchPortal(input.portal, { intervalMs: input.portalProbeMs });
+  const stopSiblings = new AbortController();
+  try {
+    await withLunSession(
+      input,
+      async (session) => {
+        const runChunk = async (w: { offset: number; size: number }, cache: 'unsafe' | 'writeback') => {
+          // The file side of a final partial sector is opened without a size (qemu reads zeros past EOF).
+          const fileOpts = w.offset + w.size > imageBytes ? rawFileOpts(input.rawPath, undefined, w.offset) : rawFileOpts(input.rawPath, w);
           await runCommand({
             file: 'qemu-img',
-            args: [
-              'convert', '-n', '-t', pos + size >= imageBytes ? 'writeback' : 'unsafe', '-m', '16', '-W',
-              ...session.objectArgs,
-              '--image-opts', fileWindow ? rawFileOpts(input.rawPath, fileWindow) : rawFileOpts(input.rawPath, undefined, pos),
-              '--target-image-opts', session.rawOpts(window),
-            ],
-            signal: AbortSignal.any(signals),
-            timeoutMs: input.chunkTimeoutMs ?? 60_000 + Math.ceil(size / (1024 * 1024)) * 1000,
+            args: ['convert', '-n', '-t', cache, '-m', '16', '-W', ...session.objectArgs, '--image-opts', fileOpts, '--target-image-opts', session.rawOpts(w)],
+            signal: AbortSignal.any([watch.signal, stopSiblings.signal, ...(input.signal ? [input.signal] : [])]),
+            timeoutMs: input.chunkTimeoutMs ?? 60_000 + Math.ceil(w.size / (1024 * 1024)) * 1000,
           });
-        } catch (e) {
+        };
+        let next = 0;
+        let failure: unknown;
+        const worker = async () => {
+          while (next < plan.length && failure === undefined) {
+            if (input.signal?.aborted) {
+              failure = input.signal.reason ?? new Error('aborted');
+              stopSiblings.abort();
+              return;
+            }
+            const i = next++;
+            try {
+              await runChunk(plan[i], 'unsafe');
+            } catch (e) {
+              if (failure === undefined) failure = e;
+              stopSiblings.abort();
+              return;
+            }
+            advance(i);
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(parallel, plan.length) }, worker));
+        if (failure === undefined && plan.length > 0) {
+          if (input.signal?.aborted) throw new WriteAbortedError(pos);
+          try {
+            await runChunk({ offset: paddedBytes - SECTOR, size: SECTOR }, 'writeback');
+            pos = imageBytes;
+            input.onProgress?.(pos);
+          } catch (e) {
+            failure = e;
+          }
+        }
+        if (failure !== undefined) {
           if (input.signal?.aborted) throw new WriteAbortedError(pos);
           const why = watch.reason();
           if (why) throw new IscsiConnectionError(target, pos, why);
-          const err: IscsiError = classifyQemuIscsiFailure(e, target, pos);
-          throw err;
-        } finally {
-          watch.stop();
+          throw classifyQemuIscsiFailure(failure, target, pos);
         }
-        pos = Math.min(pos + size, imageBytes);
-        chunks++;
-        input.onProgress?.(pos);
-      }
-    },
-    input.tmpDir,
-  );
+      },
+      input.tmpDir,
+    );
+  } finally {
+    watch.stop();
+  }
   return { imageBytes, lunBytes, bytesWritten: pos, resumedFrom, chunks, durationMs: Date.now() - started };
 }
