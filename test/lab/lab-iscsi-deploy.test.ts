@@ -100,6 +100,12 @@ describe('lab node: iSCSI deploy', () => {
       }),
     );
 
+    // No CHAP at all is refused too.
+    await assert.rejects(runCommand({ file: 'iscsi-ls', args: ['-s', `iscsi://127.0.0.1:${node.iscsiPort}`], timeoutMs: 10000 }).then((r) => {
+      if (/Lun:1/.test(r.stdout)) throw new Error('listed LUNs without CHAP');
+      throw new Error('no LUNs without CHAP');
+    }), /no LUNs without CHAP|exited/);
+
     // Write a qcow2 image through qemu-img + libiscsi (CHAP secret from a file).
     const raw = makeDemoImage({ sizeBytes: 8 * MiB, marker: 'lab demo os (iscsi)' });
     fs.writeFileSync(path.join(work, 'image.raw'), raw);
