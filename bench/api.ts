@@ -25,16 +25,27 @@ import { enroll, timeList, type EnrollResult } from './lib/workload';
 type Log = (line: string) => void;
 
 /** When each phase ran, in monotonic microseconds (comparable with a CPU profile's samples). */
-type Phases = { name: string; fromUs: number; toUs: number }[];
+type Phases = { name: string; fromUs: number; toUs: number; cpuSeconds: number }[];
 
-async function measure(name: string, url: string, a: ApiBenchArgs, log: Log, phases: Phases = []): Promise<Pick<SystemResult, 'enroll' | 'list' | 'detail'>> {
+type Measured = Pick<SystemResult, 'enroll' | 'list' | 'detail' | 'cpuMs' | 'load'>;
+
+const load1 = (): number => Math.round(os.loadavg()[0] * 100) / 100;
+
+/**
+ * Runs the workload against url. `cpuSeconds` reads the CPU time the system's
+ * server processes have used so far, so each phase's CPU cost per operation is
+ * known too: on a busy machine that is steadier than wall-clock latency.
+ */
+async function measure(name: string, url: string, a: ApiBenchArgs, log: Log, cpuSeconds: () => number, phases: Phases = []): Promise<Measured> {
+  const loadStart = load1();
   log(`  ${name}: enrolling ${a.nodes} nodes + ports with ${a.concurrency} clients ...`);
   const phase = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
     const fromUs = monotonicMicros();
+    const cpu0 = cpuSeconds();
     try {
       return await run();
     } finally {
-      phases.push({ name: label, fromUs, toUs: monotonicMicros() });
+      phases.push({ name: label, fromUs, toUs: monotonicMicros(), cpuSeconds: cpuSeconds() - cpu0 });
     }
   };
   const en: EnrollResult = await phase('(a) enroll', () => enroll(url, a.nodes, a.concurrency));
@@ -48,7 +59,13 @@ async function measure(name: string, url: string, a: ApiBenchArgs, log: Log, pha
     const p50 = l.latency ? `p50 ${l.latency.p50Ms.toFixed(1)} ms` : 'every request failed';
     log(`  ${name}: GET ${l.path} ${p50}${l.failures ? `; ${l.failures}/${a.requests} failed: ${l.firstFailure}` : ''}`);
   }
-  return { enroll: en, list, detail };
+  const [cEnroll, cList, cDetail] = phases.map((p) => p.cpuSeconds * 1000);
+  return {
+    enroll: en, list, detail,
+    // per node enrolled (node + port), per GET (the warm-up included)
+    cpuMs: { enrollPerNode: cEnroll / Math.max(1, en.enrolled), listPerGet: cList / (a.requests + 1), detailPerGet: cDetail / (a.requests + 1) },
+    load: { start: loadStart, end: load1() },
+  };
 }
 
 async function benchIronflow(a: ApiBenchArgs, cleanups: Cleanups, workDir: string, log: Log): Promise<SystemResult> {
@@ -57,7 +74,7 @@ async function benchIronflow(a: ApiBenchArgs, cleanups: Cleanups, workDir: strin
   fs.mkdirSync(dir);
   const server = await startIronflow({ db: a.db, workDir: dir, cleanups, cpuProfDir: a.cpuProf, log });
   const phases: Phases = [];
-  const figures = await measure('Ironflow', server.url, a, log, phases);
+  const figures = await measure('Ironflow', server.url, a, log, () => treeUsage(server.apiPid).cpuSeconds, phases);
   const api = treeUsage(server.apiPid);
   const temporal = treeUsage(server.temporalPid);
   await cleanups.runAll();
@@ -85,7 +102,8 @@ async function benchIronic(a: ApiBenchArgs, cleanups: Cleanups, workDir: string,
   const peer = await startIronicPeer(dir);
   cleanups.add('ironic', () => peer.stop());
   log(`  Ironic ${peer.version} on ${peer.url}`);
-  const figures = await measure('Ironic', peer.url, a, log);
+  const cpu = (): number => treeUsage(peer.pids.api).cpuSeconds + treeUsage(peer.pids.conductor).cpuSeconds;
+  const figures = await measure('Ironic', peer.url, a, log, cpu);
   const api = treeUsage(peer.pids.api);
   const conductor = treeUsage(peer.pids.conductor);
   await cleanups.runAll();
@@ -122,7 +140,7 @@ export async function runApiBench(a: ApiBenchArgs, log: Log = (l) => console.err
         log(ironicMissing);
       }
     }
-    const loadAtEnd = Math.round(os.loadavg()[0] * 100) / 100;
+    const loadAtEnd = load1();
     // Keep the servers' logs when a request failed: they say why.
     ok = [ironflow, ironic].every((s) => !s || (s.enroll.failures === 0 && s.list.failures === 0 && s.detail.failures === 0));
     return { options: { nodes: a.nodes, concurrency: a.concurrency, requests: a.requests, db: a.db }, machine, ironflow, ironic, ironicMissing, loadAtEnd };

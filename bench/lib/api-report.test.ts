@@ -14,6 +14,8 @@ function system(name: string, k: number): SystemResult {
     detail: { path: '/v1/nodes/detail', latency: lat, items: 10, bytes: 8192, failures: 0 },
     processes: [{ label: 'API', usage: usage(100 * k), inTotal: true }],
     versions: { [name.toLowerCase()]: '1.0' },
+    cpuMs: { enrollPerNode: 4 * k, listPerGet: 10 * k, detailPerGet: 20 * k },
+    load: { start: 1, end: 2 },
   };
 }
 
@@ -33,6 +35,8 @@ describe('formatApiBench', () => {
     assert.match(text, /^\(b\) GET \/v1\/nodes\/detail x3 p50 \(ms\) +20\.0 +40\.0 +0\.50x$/m);
     assert.match(text, /^\(c\) RSS conductor \(MiB\) +- +50 +-$/m);
     assert.match(text, /^\(c\) RSS total, API \+ conductor \(MiB\) +100 +250 +0\.40x$/m);
+    assert.match(text, /^\(b\) server CPU per GET \/v1\/nodes\/detail \(ms\) +20\.0 +40\.0 +0\.50x$/m);
+    assert.match(text, /^machine load average \(1 min\) at start of system +1\.0 +1\.0 +-$/m);
     assert.doesNotMatch(text, /baseline:/);
   });
 

@@ -19,6 +19,10 @@ export interface SystemResult {
   detail: ListResult;
   processes: ProcessFigure[];
   versions: Record<string, string>;
+  /** CPU time of the system's server processes (API + conductor) per operation, in ms. */
+  cpuMs: { enrollPerNode: number; listPerGet: number; detailPerGet: number };
+  /** 1-minute load average of the machine when this system's workload started and ended. */
+  load: { start: number; end: number };
 }
 
 export interface ApiBenchResult {
@@ -66,6 +70,11 @@ function rows(r: ApiBenchResult): Row[] {
     { label: '(b) GET /v1/nodes body (KiB)', value: (s) => (s.list.latency ? s.list.bytes / 1024 : undefined), digits: 1 },
     ...lat(`(b) GET /v1/nodes/detail x${requests}`, (s) => s.detail),
     { label: '(b) GET /v1/nodes/detail body (KiB)', value: (s) => (s.detail.latency ? s.detail.bytes / 1024 : undefined), digits: 1 },
+    { label: '(a) server CPU per node enrolled (ms)', value: (s) => s.cpuMs.enrollPerNode, digits: 1 },
+    { label: '(b) server CPU per GET /v1/nodes (ms)', value: (s) => s.cpuMs.listPerGet, digits: 1 },
+    { label: '(b) server CPU per GET /v1/nodes/detail (ms)', value: (s) => s.cpuMs.detailPerGet, digits: 1 },
+    { label: 'machine load average (1 min) at start of system', value: (s) => s.load.start, digits: 1, noRatio: true },
+    { label: 'machine load average (1 min) at end of system', value: (s) => s.load.end, digits: 1, noRatio: true },
     { label: '(c) RSS API process(es) (MiB)', value: (s) => (proc(s, 'API') ? MiB(proc(s, 'API')!.rssKiB) : undefined), digits: 0 },
     { label: '(c) RSS conductor (MiB)', value: (s) => (proc(s, 'conductor') ? MiB(proc(s, 'conductor')!.rssKiB) : undefined), digits: 0 },
     { label: '(c) RSS total, API + conductor (MiB)', value: (s) => MiB(total(s, (u) => u.rssKiB)), digits: 0 },
@@ -86,6 +95,8 @@ export function formatApiBench(r: ApiBenchResult): string {
     `load average (1 min) ${m.loadAverage1m} at the start${r.loadAtEnd === undefined ? '' : `, ${r.loadAtEnd} at the end`}`);
   out.push(`workload: ${r.options.nodes} nodes (+1 port each) enrolled by ${r.options.concurrency} concurrent keep-alive HTTP clients; ` +
     `then ${r.options.requests} sequential GETs of each list (after one warm-up); X-OpenStack-Ironic-API-Version: 1.78; all on 127.0.0.1`);
+  out.push('(server CPU = user+system CPU time of the API process(es) and, for Ironic, the conductor, per operation; ' +
+    'latencies are wall-clock at the client and suffer more when the shared machine is busy)');
   for (const s of [r.ironflow, r.ironic]) {
     if (!s) continue;
     out.push(`${s.name}: ${Object.entries(s.versions).map(([k, v]) => `${k} ${v}`).join('; ')}; database ${s.database}`);
