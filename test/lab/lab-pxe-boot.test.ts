@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { waitFor } from '../support/procs';
+import { freeUdpPort, waitFor } from '../support/procs';
 import { makeDemoImage } from './demo-image';
 import { ipmitool } from './ipmitool';
 import { startLab, type Lab, type LabNode } from './lab';
 import { prepareTftpRoot, writeConfig } from './pxe-fixture';
+import { startTftpServer } from './tftp-server';
 
 describe('lab node: PXE boot', () => {
   let lab: Lab;
@@ -77,6 +78,24 @@ describe('lab node: PXE boot', () => {
       assert.match(boot.error ?? '', /cannot fetch pxelinux\.0/);
     } finally {
       prepareTftpRoot(lab.tftpRoot);
+    }
+  });
+
+  test('a lab can boot from a TFTP server it did not start', async () => {
+    const root = path.join(path.dirname(lab.dir), 'external-tftp');
+    fs.mkdirSync(root, { recursive: true });
+    const server = await startTftpServer({ root, port: await freeUdpPort(), logFile: path.join(path.dirname(lab.dir), 'external-tftpd.log') });
+    const other = await startLab({ nodes: 1, dir: path.join(path.dirname(lab.dir), 'lab2'), diskSize: 1024 * 1024, externalTftpPort: server.port, tftpRoot: root });
+    try {
+      assert.equal(other.processes.length, 1, 'only the BMC: no tftpd of its own');
+      prepareTftpRoot(root);
+      writeConfig(root, other.nodes[0]!.mac, 'default x\nlabel x\n  kernel deploy/kernel\n  append console=ttyS0\n');
+      const boot = await pxeBoot(other.nodes[0]!);
+      assert.equal(boot.kernel, 'deploy/kernel');
+      assert.equal(boot.error, undefined);
+    } finally {
+      await other.stop();
+      await server.stop();
     }
   });
 

@@ -36,6 +36,11 @@ export interface LabOptions {
   ramdiskEnv?: Record<string, string>;
   /** The bootloader DHCP would announce (default pxelinux.0); the node fetches it first. */
   bootfile?: string;
+  /**
+   * Use a TFTP server someone else runs (e.g. Ironflow's own in.tftpd on
+   * 127.0.0.1:port) instead of starting one; `tftpRoot` then just names its root.
+   */
+  externalTftpPort?: number;
 }
 
 export interface BootRecord {
@@ -214,8 +219,14 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   };
 
   try {
-    tftp = await startTftpServer({ root: tftpRoot, port: await freeUdpPort(), logFile: path.join(dir, 'tftpd.log') });
-    processes.push({ role: 'tftpd', pid: tftp.process.pid, exe: tftp.process.exe });
+    let tftpPort: number;
+    if (opts.externalTftpPort !== undefined) {
+      tftpPort = opts.externalTftpPort;
+    } else {
+      tftp = await startTftpServer({ root: tftpRoot, port: await freeUdpPort(), logFile: path.join(dir, 'tftpd.log') });
+      processes.push({ role: 'tftpd', pid: tftp.process.pid, exe: tftp.process.exe });
+      tftpPort = tftp.port;
+    }
     const channels = new Set<number>();
     for (let i = 0; i < opts.nodes; i++) {
       const name = labNodeName(i);
@@ -240,7 +251,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         LAB_MAC: labNodeMac(i),
         LAB_DISK: diskPath,
         LAB_TFTP_HOST: '127.0.0.1',
-        LAB_TFTP_PORT: String(tftp.port),
+        LAB_TFTP_PORT: String(tftpPort),
         LAB_BOOTFILE: opts.bootfile ?? 'pxelinux.0',
         LAB_ISCSI_PORT: String(iscsiPort),
         LAB_TGT_CONTROL: String(tgtControl),
@@ -290,7 +301,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     dir,
     nodes,
     tftpRoot,
-    tftpPort: tftp.port,
+    tftpPort: opts.externalTftpPort ?? tftp!.port,
     processes,
     describe: () =>
       nodes.map((n) => ({
