@@ -1,10 +1,11 @@
 // createActivities: the one place activity groups are merged. Only the worker calls it.
-import { createNodeActivities, type NodeActivityDeps } from './nodes/node-activities';
+import { createDeployActivities, type DeployActivityDeps } from './deploy/deploy-activities';
+import { createNodeActivities } from './nodes/node-activities';
 import type { PowerDrivers } from './power/bmc-target';
 import { createPowerActivities } from './power/power-activities';
 import { createPowerSyncActivities } from './power/power-sync';
 
-export interface ActivityDeps extends NodeActivityDeps {
+export interface ActivityDeps extends DeployActivityDeps {
   drivers: PowerDrivers;
 }
 
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNodeActivities(deps),
     ...createPowerActivities(deps),
     ...createPowerSyncActivities(deps),
+    ...createDeployActivities(deps),
   };
 }
 

@@ -29,6 +29,8 @@ export interface FinishOperation {
   actor: string;
   requestId: string;
   kind: string;
+  /** The operation's steps, kept with the operation row after the workflow ends. */
+  timeline?: unknown;
 }
 
 type Tx = Parameters<Parameters<Database['$transaction']>[0]>[0];
@@ -110,7 +112,12 @@ export async function finishOperation(db: Database, op: FinishOperation): Promis
         data: { provisionState: op.to, targetProvisionState: null, lastError: op.error ?? null, provisionUpdatedAt: now, updatedAt: now },
       });
     }
-    if (row) await tx.operation.update({ where: { runId: op.runId }, data: { status: op.status, error: op.error ?? null, finishedAt: now } });
+    if (row) {
+      await tx.operation.update({
+        where: { runId: op.runId },
+        data: { status: op.status, error: op.error ?? null, finishedAt: now, timeline: op.timeline === undefined ? null : JSON.stringify(op.timeline) },
+      });
+    }
     await writeHistory(tx, {
       nodeId: node?.id, nodeUuid: op.nodeUuid, eventType: moves ? 'provisioning' : op.kind, actor: op.actor, requestId: op.requestId,
       fromState: moves ? op.from : null, toState: moves ? op.to : null, severity: op.status === 'failed' ? 'ERROR' : 'INFO',

@@ -4,7 +4,8 @@ import type { ActivityOptions } from '@temporalio/workflow';
 export const presets = {
   /** Short database work: compare-and-set state changes, history rows. */
   db: {
-    startToCloseTimeout: '30 seconds',
+    startToCloseTimeout: '60 seconds',
+    heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
   },
   /** One BMC call: the IPMI client retries datagrams itself; Temporal retries whole calls a few times. */
@@ -17,6 +18,12 @@ export const presets = {
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
+  },
+  /** Image download/conversion and the iSCSI write: long, heartbeating, resumable. */
+  imageTransfer: {
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: '2 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
   },
   /** One power-sync batch: many BMCs read concurrently. */
   powerSync: {

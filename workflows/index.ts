@@ -2,3 +2,5 @@
 export { manageNode, provideNode } from './provision-node';
 export { changePowerState, setBootDevice, getBootDevice } from './power-node';
 export { syncPowerStates } from './sync-power-states';
+export { deployNode } from './deploy-node';
+export { cleanNode, teardownNode } from './clean-node';

@@ -1,7 +1,7 @@
 // Database activities for node operations: each is a compare-and-set, safe to run twice.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../../prisma/database';
-import { beginOperation, finishOperation } from '../../prisma/node-operations';
+import { beginOperation, finishOperation, writeHistory } from '../../prisma/node-operations';
 import { openSecrets, type SealKeys } from '../../prisma/sealed-json';
 import { checkIpmiDriverInfo, findHardwareType } from '../../workflows/contracts/drivers';
 
@@ -28,8 +28,14 @@ export function createNodeActivities({ db, keys }: NodeActivityDeps) {
       await beginOperation(db, { ...i, ...run() });
     },
 
-    async finishOperation(i: OperationStep & { from: string; to: string; status: 'succeeded' | 'failed'; error?: string }): Promise<void> {
+    async finishOperation(i: OperationStep & { from: string; to: string; status: 'succeeded' | 'failed'; error?: string; timeline?: unknown }): Promise<void> {
       await finishOperation(db, { ...i, runId: run().runId });
+    },
+
+    /** A history event (e.g. an erase record). */
+    async recordEvent(i: { nodeUuid: string; eventType: string; event: string; severity?: string; actor: string; requestId: string }): Promise<void> {
+      const node = await db.node.findUnique({ where: { uuid: i.nodeUuid }, select: { id: true } });
+      await writeHistory(db, { ...i, nodeId: node?.id ?? null });
     },
 
     /** The verify step of `manage`: the hardware type exists and its driver_info is complete and well-formed. */

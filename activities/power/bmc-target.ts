@@ -42,9 +42,4 @@ export async function loadBmc(db: Database, nodeUuid: string, keys: SealKeys, dr
   return bmcFor(node, keys, drivers);
 }
 
-/** IPMI errors that retrying cannot fix become non-retryable Temporal failures; the rest stay plain. */
-export function asActivityError(err: unknown): Error {
-  const e = err as Error & { retryable?: boolean };
-  if (e && e.retryable === false) return ApplicationFailure.nonRetryable(e.message, e.name);
-  return e instanceof Error ? e : new Error(String(err));
-}
+export { asActivityError } from '../shared/failure';

@@ -1,6 +1,9 @@
 // The whole Ironflow stack in one test process: a database, a worker on its own
 // task queue (against the shared Temporal dev server) and the API on a free port.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
@@ -8,6 +11,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { buildApp } from '../../apps/api/src/app';
 import type { AuthConfig } from '../../apps/api/src/common/request-context';
 import { ensurePowerSync, startWorker, type RunningWorker } from '../../apps/worker/src/main';
+import { dataPathDefaults, type DataPathConfig } from '../../apps/worker/src/config';
 import type { PowerSyncSettings } from '../../workflows/contracts/power';
 import type { CommonConfig } from '../../apps/shared/config';
 import { createLogger } from '../../apps/shared/logger';
@@ -26,6 +30,8 @@ export interface TestStack {
   cfg: CommonConfig;
   /** Everything the API and worker logged, as text. */
   logs(): string;
+  /** Boot root, image cache and image dir of the stack's worker. */
+  data: DataPathConfig;
   /** Starts a worker on the stack's task queue (if it was started without one). */
   startWorker(): Promise<RunningWorker>;
   /** Starts (or reconfigures) the periodic power sync for this stack's task queue. */
@@ -35,6 +41,10 @@ export interface TestStack {
 }
 
 export interface StackOptions {
+  /** Erase mode of automated cleaning (default none: most tests have no lab). */
+  automatedClean?: 'metadata' | 'full' | 'none';
+  /** Seconds a deploy waits for the ramdisk (default 60). */
+  callbackTimeoutSec?: number;
   auth?: AuthConfig;
   /** false: start no worker (operations wait in Temporal until one starts). */
   worker?: boolean;
@@ -66,14 +76,29 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
   });
   const log = createLogger('api', 'info', sink);
   const db = openDatabase(database.url);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-data-'));
+  // The lab's simulated servers only read the kernel command line: any files do as kernel and ramdisk.
+  fs.writeFileSync(path.join(dataDir, 'deploy.kernel'), 'test deploy kernel\n');
+  fs.writeFileSync(path.join(dataDir, 'deploy.initrd'), 'test deploy ramdisk\n');
+  fs.mkdirSync(path.join(dataDir, 'image-store'));
   const connection = await Connection.connect({ address: server.address });
   const temporal = new Client({ connection, namespace: 'default' });
   const app: NestExpressApplication = await buildApp({
     db, keys: cfg.keys, temporal, taskQueue, auth: opts.auth ?? { mode: 'none' }, conductor: 'test-conductor',
     maxLimit: opts.maxLimit ?? 1000, bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024, log,
+    automatedClean: opts.automatedClean ?? 'none', callbackTimeoutSec: opts.callbackTimeoutSec ?? 60,
   });
   const port = await freeTcpPort();
   await app.listen(port, '127.0.0.1');
+  const data: DataPathConfig = {
+    ...dataPathDefaults(dataDir),
+    bootRoot: path.join(dataDir, 'tftp'),
+    deployKernel: path.join(dataDir, 'deploy.kernel'),
+    deployRamdisk: path.join(dataDir, 'deploy.initrd'),
+    callbackBase: `http://127.0.0.1:${port}`,
+    imageServer: { host: '127.0.0.1', port: 0 },
+  };
+  fs.mkdirSync(data.bootRoot, { recursive: true });
   const stack: TestStack = {
     url: `http://127.0.0.1:${port}`,
     db,
@@ -81,8 +106,9 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
     temporal,
     cfg,
     logs: () => logText,
+    data,
     async startWorker() {
-      stack.worker = await startWorker(cfg, { migrate: false });
+      stack.worker = await startWorker(cfg, { migrate: false, data });
       return stack.worker;
     },
     async startPowerSync(s) {
@@ -95,6 +121,7 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
       await connection.close();
       await db.$disconnect();
       await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
       await server.stop();
     },
   };

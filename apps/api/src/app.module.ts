@@ -1,6 +1,9 @@
 // The API's module: controllers and the injectables they share.
 import { type DynamicModule, Module } from '@nestjs/common';
+import { CallbackController } from './deployments/callback.controller';
+import { CallbackService } from './deployments/callback.service';
 import { DriversController } from './drivers/drivers.controller';
+import { OperationController } from './provisioning/operation.controller';
 import { HistoryController } from './history/history.controller';
 import { ApiSettings } from './infra/settings';
 import { Store } from './infra/store';
@@ -27,7 +30,7 @@ export class AppModule {
     return {
       module: AppModule,
       // Order matters where paths overlap: literal segments (detail, validate, history) before :ident.
-      controllers: [RootController, DriversController, HistoryController, ProvisioningController, PowerController, PortsController, NodesController],
+      controllers: [RootController, CallbackController, DriversController, OperationController, HistoryController, ProvisioningController, PowerController, PortsController, NodesController],
       providers: [
         { provide: Store, useValue: deps.store },
         { provide: Workflows, useValue: deps.workflows },
@@ -36,6 +39,7 @@ export class AppModule {
         PortsService,
         ProvisioningService,
         PowerService,
+        CallbackService,
       ],
     };
   }

@@ -7,6 +7,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Database } from '../../../prisma/database';
 import type { SealKeys } from '../../../prisma/sealed-json';
 import type { Logger } from '../../shared/logger';
+import type { EraseMode } from '../../../workflows/contracts/deploy';
 import { AppModule } from './app.module';
 import { IronicErrorFilter } from './common/error.filter';
 import { BadRequestError } from './common/errors';
@@ -26,6 +27,8 @@ export interface BuildAppOptions {
   maxLimit: number;
   bodyLimitBytes: number;
   log: Logger;
+  automatedClean?: EraseMode | 'none';
+  callbackTimeoutSec?: number;
 }
 
 function parseJsonBody(req: Request, _res: Response, next: NextFunction): void {
@@ -44,7 +47,7 @@ function parseJsonBody(req: Request, _res: Response, next: NextFunction): void {
 }
 
 export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplication> {
-  const settings = new ApiSettings(o.conductor, o.maxLimit, o.taskQueue);
+  const settings = new ApiSettings(o.conductor, o.maxLimit, o.taskQueue, o.automatedClean, o.callbackTimeoutSec);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register({ store: new Store(o.db, o.keys), workflows: new Workflows(o.temporal, o.taskQueue, o.conductor), settings }),
     { bodyParser: false, logger: false },

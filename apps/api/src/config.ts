@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { ConfigError, loadCommonConfig, type CommonConfig } from '../../shared/config';
 import type { ApiToken, AuthConfig, Role } from './common/request-context';
+import type { EraseMode } from '../../../workflows/contracts/deploy';
 
 export interface ApiConfig {
   common: CommonConfig;
@@ -11,6 +12,8 @@ export interface ApiConfig {
   maxLimit: number;
   bodyLimitBytes: number;
   conductor: string;
+  automatedClean: EraseMode | 'none';
+  callbackTimeoutSec: number;
 }
 
 const ROLES: Role[] = ['admin', 'member', 'observer'];
@@ -28,6 +31,11 @@ export function parseTokens(text: string): ApiToken[] {
     if (token.length < 16) throw new ConfigError(`IRONFLOW_API_TOKENS: the token of ${name} is shorter than 16 characters.`);
     return { name, role: role as Role, project, token };
   });
+}
+
+function cleanMode(v: string): EraseMode | 'none' {
+  if (v === 'metadata' || v === 'full' || v === 'none') return v;
+  throw new ConfigError(`IRONFLOW_AUTOMATED_CLEAN=${v}: use metadata, full or none.`);
 }
 
 export function isLoopback(host: string): boolean {
@@ -51,5 +59,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxLimit: Number(env.IRONFLOW_API_MAX_LIMIT ?? 1000),
     bodyLimitBytes: Number(env.IRONFLOW_API_BODY_LIMIT ?? 1024 * 1024),
     conductor: env.IRONFLOW_CONDUCTOR_NAME ?? os.hostname(),
+    automatedClean: cleanMode(env.IRONFLOW_AUTOMATED_CLEAN ?? 'metadata'),
+    callbackTimeoutSec: Number(env.IRONFLOW_DEPLOY_CALLBACK_TIMEOUT ?? 600),
   };
 }

@@ -1,4 +1,6 @@
 // The worker's settings, read once from the environment.
+import path from 'node:path';
+import { repoRoot } from '../../../activities/shared/repo-root';
 import { ConfigError, loadCommonConfig, type CommonConfig } from '../../shared/config';
 import type { PowerSyncSettings } from '../../../workflows/contracts/power';
 
@@ -7,6 +9,44 @@ export interface WorkerConfig {
   /** null: no periodic power sync. */
   powerSync: PowerSyncSettings | null;
   ipmi: { maxConcurrency: number; ipmitoolConcurrency: number };
+  data: DataPathConfig;
+}
+
+/** Where boot files, images and the image server live, and how the ramdisk reaches us. */
+export interface DataPathConfig {
+  bootRoot: string;
+  imageCacheRoot: string;
+  /** file:// image sources must be inside this directory. */
+  imageDir: string;
+  imageCacheMaxBytes: number;
+  deployKernel: string;
+  deployRamdisk: string;
+  callbackBase: string;
+  imageServer: { host: string; port: number; publicUrl?: string };
+  iqnPrefix: string;
+  ramdiskAppend?: string;
+  deploymentTtlSec: number;
+}
+
+export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): DataPathConfig {
+  const ramdisk = path.join(repoRoot(), '.cache', 'ramdisk');
+  return {
+    bootRoot: env.IRONFLOW_BOOT_ROOT ?? path.join(dataDir, 'tftp'),
+    imageCacheRoot: env.IRONFLOW_IMAGE_CACHE ?? path.join(dataDir, 'images'),
+    imageDir: env.IRONFLOW_IMAGE_DIR ?? path.join(dataDir, 'image-store'),
+    imageCacheMaxBytes: Number(env.IRONFLOW_IMAGE_CACHE_MAX_BYTES ?? 50 * 1024 ** 3),
+    deployKernel: env.IRONFLOW_DEPLOY_KERNEL ?? path.join(ramdisk, 'kernel'),
+    deployRamdisk: env.IRONFLOW_DEPLOY_RAMDISK ?? path.join(ramdisk, 'initramfs.cpio.gz'),
+    callbackBase: env.IRONFLOW_CALLBACK_URL ?? `http://127.0.0.1:${env.IRONFLOW_API_PORT ?? 6385}`,
+    imageServer: {
+      host: env.IRONFLOW_IMAGE_SERVER_HOST ?? '127.0.0.1',
+      port: Number(env.IRONFLOW_IMAGE_SERVER_PORT ?? 6386),
+      publicUrl: env.IRONFLOW_IMAGE_SERVER_URL,
+    },
+    iqnPrefix: env.IRONFLOW_IQN_PREFIX ?? 'iqn.2026-11.dev.ironflow',
+    ramdiskAppend: env.IRONFLOW_RAMDISK_APPEND,
+    deploymentTtlSec: Number(env.IRONFLOW_DEPLOYMENT_TTL ?? 3 * 3600),
+  };
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number): number {
@@ -19,8 +59,10 @@ function num(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number): n
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const interval = num(env, 'IRONFLOW_POWER_SYNC_INTERVAL', 60, 0);
+  const common = loadCommonConfig(env);
   return {
-    common: loadCommonConfig(env),
+    common,
+    data: dataPathDefaults(common.dataDir, env),
     powerSync: interval === 0 ? null : {
       intervalSec: interval,
       failureLimit: num(env, 'IRONFLOW_POWER_SYNC_FAILURES', 3, 1),

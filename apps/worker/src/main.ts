@@ -4,6 +4,10 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@tempo
 import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import path from 'node:path';
 import { createActivities } from '../../../activities';
+import { createDeploymentStore } from '../../../activities/deploy/deployments';
+import { startImageServer } from '../../../activities/deploy/image-server';
+import { prepareBootRoot } from '../../../activities/deploy/boot-root';
+import { ImageCache } from '../../../activities/images';
 import { IpmitoolDriver, NativeIpmiDriver } from '../../../activities/ipmi';
 import { openDatabase } from '../../../prisma/database';
 import { migrate } from '../../../prisma/migrate';
@@ -11,7 +15,7 @@ import { repoRoot } from '../../../activities/shared/repo-root';
 import { powerSyncWorkflowId, type PowerSyncSettings } from '../../../workflows/contracts/power';
 import type { CommonConfig } from '../../shared/config';
 import { createLogger } from '../../shared/logger';
-import { loadWorkerConfig, type WorkerConfig } from './config';
+import { dataPathDefaults, loadWorkerConfig, type DataPathConfig, type WorkerConfig } from './config';
 
 export interface RunningWorker {
   worker: Worker;
@@ -24,6 +28,7 @@ export interface WorkerOptions {
   taskQueue?: string;
   migrate?: boolean;
   ipmi?: WorkerConfig['ipmi'];
+  data?: DataPathConfig;
 }
 
 /** Starts a worker; used by main() and by the integration tests. */
@@ -34,15 +39,23 @@ export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): 
     ipmi: new NativeIpmiDriver({ maxConcurrency: opts.ipmi?.maxConcurrency ?? 64 }),
     ipmitool: new IpmitoolDriver({ maxConcurrency: opts.ipmi?.ipmitoolConcurrency ?? 16 }),
   };
+  const data = opts.data ?? dataPathDefaults(cfg.dataDir);
+  prepareBootRoot(data.bootRoot);
+  const cache = new ImageCache({ root: data.imageCacheRoot, imageDir: data.imageDir, maxBytes: data.imageCacheMaxBytes });
+  const images = await startImageServer({ db, keys: cfg.keys, cache, host: data.imageServer.host, port: data.imageServer.port });
   const connection = await NativeConnection.connect({ address: cfg.temporal.address });
   const worker = await Worker.create({
     connection,
     namespace: cfg.temporal.namespace,
     taskQueue: opts.taskQueue ?? cfg.temporal.taskQueue,
     workflowBundle: { codePath: path.join(repoRoot(), 'dist', 'workflow-bundle.js') },
-    activities: createActivities({ db, keys: cfg.keys, drivers }),
+    activities: createActivities({
+      db, keys: cfg.keys, drivers, cache, deployments: createDeploymentStore(db, cfg.keys),
+      deploy: { ...data, imageServerBase: data.imageServer.publicUrl ?? images.url },
+    }),
   });
   const done = worker.run().finally(async () => {
+    await images.close();
     await Promise.all([drivers.ipmi.close(), drivers.ipmitool.close()]);
     await connection.close();
     await db.$disconnect();
@@ -76,7 +89,7 @@ async function main(): Promise<void> {
   const cfg = loadWorkerConfig();
   const log = createLogger('worker', cfg.common.logLevel);
   Runtime.install({ logger: new DefaultLogger((cfg.common.logLevel.toUpperCase() as LogLevel) ?? 'INFO', (entry) => log.info({ meta: entry.meta }, entry.message)) });
-  const running = await startWorker(cfg.common, { ipmi: cfg.ipmi });
+  const running = await startWorker(cfg.common, { ipmi: cfg.ipmi, data: cfg.data });
   const connection = await Connection.connect({ address: cfg.common.temporal.address });
   const client = new Client({ connection, namespace: cfg.common.temporal.namespace });
   if (cfg.powerSync) {

@@ -1,4 +1,6 @@
 // The API's typed configuration slice that services need.
+import type { EraseMode } from '../../../../workflows/contracts/deploy';
+
 export class ApiSettings {
   constructor(
     /** Shown as `conductor` and in lock messages. */
@@ -6,5 +8,9 @@ export class ApiSettings {
     /** Page size cap for collections. */
     readonly maxLimit: number,
     readonly taskQueue: string,
+    /** Erase mode of automated cleaning (provide, undeploy); a node's automated_clean=false skips it. */
+    readonly automatedClean: EraseMode | 'none' = 'metadata',
+    /** How long a deploy waits for the ramdisk's callback. */
+    readonly callbackTimeoutSec: number = 600,
   ) {}
 }

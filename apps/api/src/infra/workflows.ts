@@ -59,4 +59,32 @@ export class Workflows {
       clearTimeout(timer);
     }
   }
+
+  /** Signals a running workflow run; 410 when it is gone. */
+  async signal(workflowId: string, runId: string, name: string, arg: unknown): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(workflowId, runId || undefined).signal(name, arg);
+    } catch (e) {
+      if ((e as Error).name === 'WorkflowNotFoundError') throw new ApiError(410, 'The operation this callback belongs to has ended.');
+      throw new ServiceUnavailableError(`The workflow service is unavailable (${(e as Error).message}); retry shortly.`);
+    }
+  }
+
+  /** The progress query of the node's running operation, or null if none runs. */
+  async progress(nodeUuid: string): Promise<{ view: unknown; pending: { heartbeat?: unknown; lastHeartbeat?: Date }[] } | null> {
+    const h = this.client.workflow.getHandle(nodeOperationId(nodeUuid));
+    try {
+      const d = await h.describe();
+      if (d.status.name !== 'RUNNING') return null;
+      const view = await h.query('operationProgress').catch(() => null);
+      const pending = (d.raw.pendingActivities ?? []).map((p) => ({
+        heartbeat: p.heartbeatDetails?.payloads?.[0]?.data ? JSON.parse(Buffer.from(p.heartbeatDetails.payloads[0].data).toString('utf8')) : undefined,
+        lastHeartbeat: p.lastHeartbeatTime?.seconds ? new Date(Number(p.lastHeartbeatTime.seconds) * 1000) : undefined,
+      }));
+      return { view, pending };
+    } catch (e) {
+      if ((e as Error).name === 'WorkflowNotFoundError') return null;
+      throw e;
+    }
+  }
 }

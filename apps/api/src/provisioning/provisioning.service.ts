@@ -4,7 +4,8 @@ import { Injectable } from '@nestjs/common';
 import type { Node } from '../../../../prisma/generated/sqlite/client';
 import { beginOperation, writeHistory } from '../../../../prisma/node-operations';
 import { checkIpmiDriverInfo, findHardwareType } from '../../../../workflows/contracts/drivers';
-import type { ProvisionInput } from '../../../../workflows/contracts/operations';
+import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '../../../../workflows/contracts/deploy';
+import { nodeOperationId } from '../../../../workflows/contracts/ids';
 import {
   allowedTargets, findTransition, isApiTarget, MIN_VERB_VERSION, VERBS, type ApiTarget, type Transition,
 } from '../../../../workflows/contracts/states';
@@ -31,8 +32,33 @@ const PARAM_TARGETS: Record<string, ApiTarget[]> = {
 /** The workflow that carries out each asynchronous transition. */
 const WORKFLOW_FOR: Partial<Record<string, string>> = {
   'enroll:manage': 'manageNode',
-  'manageable:provide': 'provideNode',
+  'manageable:provide': 'cleanNode',
+  'manageable:clean': 'cleanNode',
+  'available:deploy': 'deployNode',
+  'deploy failed:deploy': 'deployNode',
+  'deploy failed:rebuild': 'deployNode',
+  'active:rebuild': 'deployNode',
+  'error:rebuild': 'deployNode',
+  'active:delete': 'teardownNode',
+  'deploy failed:delete': 'teardownNode',
+  'error:delete': 'teardownNode',
 };
+
+/** The clean steps Ironflow runs (interface deploy), and the erase mode each means. */
+const CLEAN_STEPS: Record<string, EraseMode> = { erase_devices: 'full', erase_devices_metadata: 'metadata' };
+
+function eraseModeOf(steps: unknown): EraseMode {
+  const list = steps as { interface?: unknown; step?: unknown; args?: unknown }[];
+  if (list.length !== 1) throw new BadRequestError(`Invalid clean_steps: give exactly one step, {"interface": "deploy", "step": "erase_devices"} or "erase_devices_metadata".`);
+  for (const st of list) {
+    const keys = st && typeof st === 'object' ? Object.keys(st) : [];
+    if (!st || typeof st !== 'object' || keys.some((k) => !['interface', 'step', 'args', 'priority'].includes(k))) throw new BadRequestError(`Invalid clean_steps: ${JSON.stringify(st)} is not a step object.`);
+    if (st.interface !== 'deploy' || typeof st.step !== 'string' || !(st.step in CLEAN_STEPS)) {
+      throw new BadRequestError(`Invalid clean_steps: node does not support this clean step: ${JSON.stringify(st)}. Supported: deploy.erase_devices (full), deploy.erase_devices_metadata.`);
+    }
+  }
+  return CLEAN_STEPS[list[0].step as string];
+}
 
 @Injectable()
 export class ProvisioningService {
@@ -73,6 +99,11 @@ export class ProvisioningService {
     if (target === 'clean' && !Array.isArray(req.clean_steps)) {
       throw new BadRequestError('"clean_steps" is required when setting target provision state to clean');
     }
+    if (transition.event === 'abort' && transition.from === 'wait call-back') {
+      // The deploy workflow holds the node: tell it to stop; it cleans up and ends in deploy failed.
+      await this.workflows.signal(nodeOperationId(node.uuid), '', abortSignal, { actor: ctx.actor, requestId: ctx.requestId });
+      return;
+    }
     if (transition.target === null) {
       await this.synchronous(node, transition, target, ctx);
       return;
@@ -81,14 +112,42 @@ export class ProvisioningService {
     if (!workflowType) {
       throw new BadRequestError(`The "${target}" action is not available yet in this Ironflow release (node ${node.uuid}, state "${node.provisionState}").`);
     }
-    const input: ProvisionInput = {
+    if (workflowType === 'deployNode') await this.checkDeployable(node);
+    const base = {
       nodeUuid: node.uuid, actor: ctx.actor, requestId: ctx.requestId,
       fromState: transition.from, viaState: transition.to, target: transition.target,
+      hardwareQueue: node.conductorGroup ? `${this.settings.taskQueue}-${node.conductorGroup}` : this.settings.taskQueue,
+      callbackTimeoutSec: this.settings.callbackTimeoutSec,
     };
+    const eraseMode: EraseMode | 'none' =
+      target === 'clean' ? eraseModeOf(req.clean_steps) : node.automatedClean === false ? 'none' : this.settings.automatedClean;
+    const input: DeployInput | CleanInput = workflowType === 'cleanNode' || workflowType === 'teardownNode' ? { ...base, eraseMode } : base;
+    if (req.configdrive !== undefined) await this.storeConfigDrive(node, req.configdrive);
     const run = await this.workflows.startNodeOperation(node.uuid, workflowType, input, () => this.locked(node));
     // Record the transition before answering 202 (clients poll at once). If this
     // process dies here, the workflow's first activity records it instead.
     await beginOperation(this.db, { ...input, kind: transition.event, workflowId: run.workflowId, runId: run.runId, fromState: transition.from, viaState: transition.to, target: transition.target });
+  }
+
+  /** Deploy-time validation, synchronous as in Ironic: what is missing is a 400 now, not a failed deploy later. */
+  private async checkDeployable(node: Node): Promise<void> {
+    const problems = checkIpmiDriverInfo(this.store.open(parseJson(node.driverInfo)));
+    const instance = this.store.open(parseJson(node.instanceInfo));
+    if (typeof instance.image_source !== 'string' || instance.image_source === '') problems.push('instance_info.image_source is not set.');
+    if (!instance.image_checksum && !(instance.image_os_hash_algo && instance.image_os_hash_value)) {
+      problems.push('instance_info needs image_checksum, or image_os_hash_algo and image_os_hash_value.');
+    }
+    if ((await this.db.port.count({ where: { nodeId: node.id, pxeEnabled: true } })) === 0) problems.push('the node has no port with PXE enabled.');
+    if (problems.length) throw new BadRequestError(`Failed to validate deploy or power info for node ${node.uuid}: ${problems.join(' ')}`);
+  }
+
+  private async storeConfigDrive(node: Node, configdrive: unknown): Promise<void> {
+    if (typeof configdrive !== 'string' && (configdrive === null || typeof configdrive !== 'object' || Array.isArray(configdrive))) {
+      throw new BadRequestError('configdrive must be a string or a JSON object.');
+    }
+    const info = this.store.open(parseJson(node.instanceInfo));
+    info.configdrive = configdrive;
+    await this.db.node.update({ where: { id: node.id }, data: { instanceInfo: JSON.stringify(this.store.seal(info)) } });
   }
 
   /** Transitions with nothing to run (e.g. available → manageable): a compare-and-set. */

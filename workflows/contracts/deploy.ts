@@ -1,0 +1,54 @@
+// Signals, queries and inputs of the deploy, teardown and clean workflows.
+import type { ProvisionInput } from './operations';
+
+/** What the ramdisk told the API (secrets stripped), forwarded to the workflow. */
+export interface RamdiskEvent {
+  deploymentId: string;
+  seq: number;
+  event: 'ready' | 'disks' | 'progress' | 'result' | 'error';
+  address?: string;
+  port?: number;
+  iqn?: string;
+  ok?: boolean;
+  error?: string;
+  checksum?: string;
+  bytesDone?: number;
+  bytesTotal?: number;
+  phase?: string;
+  mode?: string;
+  verify?: unknown;
+  disks?: { path: string; size_bytes: number; model?: string; rotational?: boolean }[];
+}
+
+export interface StepView {
+  name: string;
+  status: 'running' | 'done' | 'failed' | 'skipped';
+  startedAt: string;
+  endedAt?: string;
+  detail?: string;
+}
+
+export interface TimelineView {
+  kind: string;
+  steps: StepView[];
+  current: string | null;
+  bytesDone?: number;
+  bytesTotal?: number;
+}
+
+export type EraseMode = 'metadata' | 'full';
+
+export interface DeployInput extends ProvisionInput {
+  /** Task queue of the node's site (conductor_group) for hardware-facing activities. */
+  hardwareQueue: string;
+  /** How long to wait for the ramdisk to call back (seconds). */
+  callbackTimeoutSec: number;
+}
+
+export interface CleanInput extends DeployInput {
+  eraseMode: EraseMode | 'none';
+}
+
+export const ramdiskEventSignal = 'ramdiskEvent';
+export const abortSignal = 'abortOperation';
+export const progressQuery = 'operationProgress';

@@ -1,0 +1,146 @@
+// What deploy and clean share: booting a node into the deploy ramdisk, collecting
+// its callbacks (signals, deduplicated by seq), aborts, and the undo list.
+import { ApplicationFailure, condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { DeployMode } from '../activities/pxe';
+import { presets } from './activity-options';
+import { abortSignal, progressQuery, ramdiskEventSignal, type DeployInput, type RamdiskEvent, type TimelineView } from './contracts/deploy';
+import { Timeline } from './timeline';
+
+export const ramdiskEvent = defineSignal<[RamdiskEvent]>(ramdiskEventSignal);
+export const abortOperation = defineSignal<[{ actor: string; requestId: string }]>(abortSignal);
+export const operationProgress = defineQuery<TimelineView>(progressQuery);
+
+export const db = proxyActivities<Activities>(presets.db);
+
+export function errorText(err: unknown): string {
+  let e = err as Error & { cause?: unknown };
+  while (e?.cause instanceof Error) e = e.cause as Error & { cause?: unknown };
+  return e?.message ?? String(err);
+}
+
+export class RamdiskSession {
+  readonly timeline: Timeline;
+  readonly hw: ReturnType<typeof proxyActivities<Activities>>;
+  readonly hwWait: ReturnType<typeof proxyActivities<Activities>>;
+  readonly data: ReturnType<typeof proxyActivities<Activities>>;
+  private readonly events: RamdiskEvent[] = [];
+  private readonly seen = new Set<number>();
+  private readonly undo: { name: string; fn: () => Promise<unknown> }[] = [];
+  aborted?: { actor: string; requestId: string };
+  deploymentId?: string;
+
+  constructor(readonly input: DeployInput, kind: string) {
+    this.timeline = new Timeline(kind);
+    const q = { taskQueue: input.hardwareQueue };
+    this.hw = proxyActivities<Activities>({ ...presets.bmcCall, ...q });
+    this.hwWait = proxyActivities<Activities>({ ...presets.bmcWait, ...q });
+    this.data = proxyActivities<Activities>({ ...presets.imageTransfer, ...q });
+    setHandler(operationProgress, () => this.timeline.view());
+    setHandler(ramdiskEvent, (e) => {
+      if (e.deploymentId !== this.deploymentId || this.seen.has(e.seq)) return; // replay or stale
+      this.seen.add(e.seq);
+      if (e.event === 'progress') {
+        this.timeline.bytesDone = e.bytesDone;
+        this.timeline.bytesTotal = e.bytesTotal;
+      }
+      this.events.push(e);
+    });
+    setHandler(abortOperation, (who) => {
+      this.aborted = who;
+    });
+  }
+
+  onUndo(name: string, fn: () => Promise<unknown>): void {
+    this.undo.push({ name, fn });
+  }
+
+  /** Runs the undo list newest first; each step is best effort. */
+  async compensate(): Promise<string[]> {
+    const failed: string[] = [];
+    for (const u of this.undo.reverse()) {
+      try {
+        await u.fn();
+      } catch (e) {
+        failed.push(`${u.name}: ${errorText(e)}`);
+      }
+    }
+    this.undo.length = 0;
+    return failed;
+  }
+
+  async powerOff(): Promise<void> {
+    const n = this.input.nodeUuid;
+    await this.hw.setPower(n, 'off');
+    if (!(await this.hwWait.waitForPowerState(n, 'power off', 60_000))) {
+      throw ApplicationFailure.nonRetryable(`The BMC of node ${n} did not report power off within 60 s.`, 'PowerStateTimeout');
+    }
+  }
+
+  async powerOn(): Promise<void> {
+    const n = this.input.nodeUuid;
+    await this.hw.setPower(n, 'on');
+    if (!(await this.hwWait.waitForPowerState(n, 'power on', 60_000))) {
+      throw ApplicationFailure.nonRetryable(`The BMC of node ${n} did not report power on within 60 s.`, 'PowerStateTimeout');
+    }
+  }
+
+  /** A deployment record, its PXE config, then power off → boot device pxe → power on. */
+  async bootRamdisk(mode: DeployMode, imageKey?: string): Promise<string> {
+    const n = this.input.nodeUuid;
+    const dep = await db.createDeployment({ nodeUuid: n, mode, imageKey });
+    this.deploymentId = dep;
+    this.onUndo('close the deployment', () => db.closeDeployment(dep));
+    await this.timeline.step('write the deploy boot config', () => this.hw.writeDeployBootConfig({ nodeUuid: n, deploymentId: dep, mode }));
+    this.onUndo('remove boot configs', () => this.hw.removeBootConfigs(n));
+    this.onUndo('power off', () => this.powerOff());
+    await this.timeline.step('boot the deploy ramdisk', async () => {
+      await this.powerOff();
+      await this.hw.setBootDevice(n, 'pxe', false);
+      await this.powerOn();
+    });
+    return dep;
+  }
+
+  /**
+   * Waits for one of `wanted` from the ramdisk. Progress resets the clock. An `error`
+   * event, an abort or silence for the callback timeout fail the step; with `pxeRetry`,
+   * the first silence power-cycles the node once more (a lost DHCP/TFTP exchange).
+   */
+  async waitFor(wanted: RamdiskEvent['event'][], pxeRetry: boolean): Promise<RamdiskEvent> {
+    let retried = !pxeRetry;
+    for (;;) {
+      const before = this.events.length;
+      const got = await condition(
+        () => this.aborted !== undefined || this.events.slice(before).some((e) => wanted.includes(e.event) || e.event === 'error' || e.event === 'progress'),
+        this.input.callbackTimeoutSec * 1000,
+      );
+      if (this.aborted) throw ApplicationFailure.nonRetryable(`Aborted by ${this.aborted.actor} (request ${this.aborted.requestId}).`, 'Aborted');
+      const fresh = this.events.slice(before);
+      const err = fresh.find((e) => e.event === 'error');
+      if (err) throw ApplicationFailure.nonRetryable(`The deploy ramdisk reported an error: ${err.error ?? 'unknown'}`, 'RamdiskError');
+      const hit = fresh.find((e) => wanted.includes(e.event));
+      if (hit) return hit;
+      if (got) continue; // progress only: keep waiting
+      if (!retried) {
+        retried = true;
+        await this.timeline.step('no callback: PXE boot again', async () => {
+          await this.powerOff();
+          await this.powerOn();
+        });
+        continue;
+      }
+      throw ApplicationFailure.nonRetryable(
+        `Timeout reached while waiting for the deploy ramdisk of node ${this.input.nodeUuid} to call back (${this.input.callbackTimeoutSec} s).`,
+        'CallbackTimeout',
+      );
+    }
+  }
+
+  /** Tells the ramdisk `done`, waits briefly until it has fetched it, closes the deployment. */
+  async sayDone(): Promise<void> {
+    const dep = this.deploymentId!;
+    await db.setRamdiskCommand({ deploymentId: dep, command: 'done' });
+    await this.timeline.step('tell the ramdisk done', () => db.waitDoneDelivered({ deploymentId: dep, timeoutMs: 15_000 }));
+  }
+}
