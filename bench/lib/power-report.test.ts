@@ -10,7 +10,7 @@ const summary = (durationMs: number, changed: number) => ({
 const result: PowerSyncBenchResult = {
   bmcs: 100, concurrency: 16, nativeWarm: pass(150), nativeCold: pass(600), ipmitool: pass(4000), speedup: 4000 / 150, speedupCold: 4000 / 600,
   stack: {
-    nodes: 100, workerConcurrency: 16, intervalSec: 5, batchSize: 250, jitterMs: 0, enrollMs: 3000, manageMs: 4000,
+    nodes: 100, workerConcurrency: 16, intervalSec: 5, batchSize: 250, jitterMs: 0, enrollMs: 3000, manageMs: 4000, managePutMs: 1500,
     firstPass: summary(900, 100), secondPass: summary(400, 0), steadyPassesMs: [400, 380, 420], flipVisibleMs: 5600, flipPass: summary(1200, 100),
     actions: { on: [300, 310, 320, 330, 900], off: [280, 290, 300, 310, 320] }, actionPollMs: 50,
   },

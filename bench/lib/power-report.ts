@@ -40,7 +40,7 @@ export function formatPowerSyncResult(r: PowerSyncBenchResult): string {
     lines.push(
       `stack steady passes (ms): ${s.steadyPassesMs.join(', ')}`,
       `stack: ${s.nodes} nodes, worker IPMI concurrency ${s.workerConcurrency}, batch ${s.batchSize}, jitter ${s.jitterMs} ms, interval ${s.intervalSec} s; ` +
-        `enroll ${sec(s.enrollMs)}, manage all ${sec(s.manageMs)}`,
+        `enroll ${sec(s.enrollMs)}, manage all ${sec(s.manageMs)} (last PUT answered at ${sec(s.managePutMs)})`,
       '',
       `all ${s.nodes} BMCs flipped behind Ironflow's back right after a pass -> all ${s.nodes} show it in GET /v1/nodes/detail: ` +
         `${sec(s.flipVisibleMs)} (interval ${s.intervalSec} s + one pass)`,

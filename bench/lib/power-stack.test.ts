@@ -27,6 +27,7 @@ describe('power-sync bench: full stack', () => {
     const r = await measureStackSync(stack, bmcs, { concurrency: 4, intervalSec: 1, batchSize: 2, jitterMs: 0, steadyPasses: 2, log: () => undefined });
     uuids = r.uuids;
     assert.equal(r.nodes, 3);
+    assert.ok(r.managePutMs > 0 && r.managePutMs <= r.manageMs);
     assert.equal(r.firstPass.read, 3);
     assert.equal(r.firstPass.changed, 3, 'power_state was unknown before the first pass');
     assert.equal(r.secondPass.read, 3);

@@ -34,6 +34,8 @@ export interface StackSyncResult {
   enrollMs: number;
   /** PUT manage on all N until every node is manageable. */
   manageMs: number;
+  /** ... of which until the last PUT manage was answered (8 clients). */
+  managePutMs: number;
   /** The first pass: cold IPMI sessions, and every node's power_state written (it was unknown). */
   firstPass: PassSummary;
   /** The second pass: warm sessions, nothing changed — the steady-state cost. */
@@ -106,12 +108,17 @@ export async function listNodes(stack: TestStack, path: string): Promise<Record<
   return out;
 }
 
-/** PUT manage on every node, then waits until all are manageable (a node back in enroll with last_error fails it). */
-export async function manageNodes(stack: TestStack, uuids: readonly string[], timeoutMs = 300_000): Promise<void> {
+/**
+ * PUT manage on every node, then waits until all are manageable (a node back in enroll with
+ * last_error fails it). Returns the ms until the last PUT was answered.
+ */
+export async function manageNodes(stack: TestStack, uuids: readonly string[], timeoutMs = 300_000): Promise<number> {
+  const t0 = performance.now();
   await inParallel(uuids, 8, async (id) => {
     const r = await api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, { target: 'manage' });
     if (r.status !== 202) throw new Error(`manage ${id}: HTTP ${r.status} ${r.text}`);
   });
+  const putMs = performance.now() - t0;
   const want = new Set(uuids);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -119,7 +126,7 @@ export async function manageNodes(stack: TestStack, uuids: readonly string[], ti
     const mine = nodes.filter((n) => want.has(n.uuid as string));
     const failed = mine.find((n) => n.provision_state === 'enroll' && n.last_error);
     if (failed) throw new Error(`manage failed for ${String(failed.uuid)}: ${String(failed.last_error)}`);
-    if (mine.filter((n) => n.provision_state === 'manageable').length === want.size) return;
+    if (mine.filter((n) => n.provision_state === 'manageable').length === want.size) return putMs;
     if (Date.now() > deadline) throw new Error(`not all ${want.size} nodes manageable after ${timeoutMs} ms`);
     await sleep(200);
   }
@@ -175,9 +182,9 @@ export async function measureStackSync(stack: TestStack, bmcs: readonly Bmc[], o
   const uuids = await enrollNodes(stack, bmcs);
   const enrollMs = performance.now() - t;
   t = performance.now();
-  await manageNodes(stack, uuids);
+  const managePutMs = await manageNodes(stack, uuids);
   const manageMs = performance.now() - t;
-  opts.log(`enrolled ${n} nodes in ${(enrollMs / 1000).toFixed(1)} s, all manageable after ${(manageMs / 1000).toFixed(1)} s; starting the power sync (every ${opts.intervalSec} s) ...`);
+  opts.log(`enrolled ${n} nodes in ${(enrollMs / 1000).toFixed(1)} s, all manageable after ${(manageMs / 1000).toFixed(1)} s (PUTs answered after ${(managePutMs / 1000).toFixed(1)} s); starting the power sync (every ${opts.intervalSec} s) ...`);
 
   await stack.startPowerSync({ intervalSec: opts.intervalSec, failureLimit: 3, force: false, batchSize: opts.batchSize, jitterMs: opts.jitterMs });
   const watcher = new PassWatcher(stack.temporal, powerSyncWorkflowId(stack.cfg.temporal.taskQueue));
@@ -216,6 +223,7 @@ export async function measureStackSync(stack: TestStack, bmcs: readonly Bmc[], o
     jitterMs: opts.jitterMs,
     enrollMs,
     manageMs,
+    managePutMs,
     firstPass,
     secondPass,
     steadyPassesMs,
