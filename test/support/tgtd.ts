@@ -62,10 +62,18 @@ export async function startTgtd(dir: string): Promise<Tgtd> {
       return handle(proc, port, channel, dir);
     } catch (e) {
       lastErr = e;
+      // A tgtd that exited by itself (e.g. the channel was taken meanwhile) owns no files to remove.
+      const exitedByItself = proc.child.exitCode !== null || proc.child.signalCode !== null;
       await killPid(proc);
+      if (!exitedByItself) removeChannelFiles(channel);
     }
   }
   throw new Error(`could not start tgtd: ${String(lastErr)}`);
+}
+
+/** tgtd leaves its management socket and lock file behind when killed. */
+function removeChannelFiles(channel: number): void {
+  for (const f of [`socket.${channel}`, `socket.${channel}.lock`]) fs.rmSync(path.join(CHANNEL_DIR, f), { force: true });
 }
 
 async function killPid(proc: Proc): Promise<void> {
@@ -116,9 +124,11 @@ function handle(proc: Proc, port: number, channel: number, dir: string): Tgtd {
         await tgtadm(channel, ['--op', 'delete', '--mode', 'system']).catch(() => undefined);
       }
       await killPid(proc);
+      removeChannelFiles(channel);
     },
     async kill() {
       await killPid(proc);
+      removeChannelFiles(channel);
     },
   };
 }
