@@ -30,15 +30,15 @@ export interface ControlPlaneStub {
   requests: { seq?: number; event?: string; status: number; replay: boolean; at: number }[];
   /** Decides the answer to each new callback; default: {command:'wait'}. */
   decide: (cb: RamdiskCallback) => Answer;
-  /** Resolves with the first accepted callback of `event` (optionally matching). */
-  waitFor(event: string, timeoutMs: number, match?: (cb: RamdiskCallback) => boolean): Promise<RamdiskCallback>;
+  /** Resolves with the first accepted callback of `event` (or of any of several events), optionally matching. */
+  waitFor(event: string | string[], timeoutMs: number, match?: (cb: RamdiskCallback) => boolean): Promise<RamdiskCallback>;
   stop(): Promise<void>;
 }
 
 export async function startControlPlaneStub(opts: { secret: string; port?: number }): Promise<ControlPlaneStub> {
   // Replays are per deployment (the URL names it) and seq.
   const answered = new Map<string, { status: number; json: string }>();
-  const waiters: { event: string; match?: (cb: RamdiskCallback) => boolean; resolve: (cb: RamdiskCallback) => void }[] = [];
+  const waiters: { events: string[]; match?: (cb: RamdiskCallback) => boolean; resolve: (cb: RamdiskCallback) => void }[] = [];
   const stub: ControlPlaneStub = {
     port: 0,
     url: (d) => `http://127.0.0.1:${stub.port}/v1/ramdisk/${encodeURIComponent(d)}`,
@@ -46,14 +46,16 @@ export async function startControlPlaneStub(opts: { secret: string; port?: numbe
     requests: [],
     decide: () => ({ command: 'wait' }),
     waitFor(event, timeoutMs, match) {
-      const found = stub.callbacks.find((c) => c.event === event && (!match || match(c)));
+      const events = Array.isArray(event) ? event : [event];
+      const found = stub.callbacks.find((c) => events.includes(c.event) && (!match || match(c)));
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const w = { event, match, resolve: (cb: RamdiskCallback) => (clearTimeout(timer), resolve(cb)) };
+        const w = { events, match, resolve: (cb: RamdiskCallback) => (clearTimeout(timer), resolve(cb)) };
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(w), 1);
-          reject(new Error(`no '${event}' callback within ${timeoutMs} ms; got: ${stub.callbacks.map((c) => c.event).join(', ') || 'nothing'}`));
+          reject(new Error(`no '${events.join("' or '")}' callback within ${timeoutMs} ms; got: ${stub.callbacks.map((c) => c.event).join(', ') || 'nothing'}`));
         }, timeoutMs);
+        timer.unref();
         waiters.push(w);
       });
     },
@@ -102,7 +104,7 @@ export async function startControlPlaneStub(opts: { secret: string; port?: numbe
         answered.set(key, { status, json });
         stub.callbacks.push(cb);
         for (const w of [...waiters]) {
-          if (w.event === event && (!w.match || w.match(cb))) {
+          if (w.events.includes(event) && (!w.match || w.match(cb))) {
             waiters.splice(waiters.indexOf(w), 1);
             w.resolve(cb);
           }

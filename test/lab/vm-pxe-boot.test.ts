@@ -90,10 +90,9 @@ describe('real VM: PXE boot of the deploy ramdisk', { skip: enabled ? false : 's
   async function waitEvent(vm: Vm, deployment: string, event: string): Promise<RamdiskCallback> {
     const mine = (c: RamdiskCallback) => c.body.deployment === deployment;
     try {
-      return await Promise.race([
-        cp.waitFor(event, 300000, mine),
-        cp.waitFor('error', 300000, mine).then((e) => Promise.reject(new Error(`the ramdisk reported: ${String(e.body.error)}`))),
-      ]);
+      const cb = await cp.waitFor([event, 'error'], 300000, mine);
+      if (cb.event === 'error') throw new Error(`the ramdisk reported: ${String(cb.body.error)}`);
+      return cb;
     } catch (e) {
       throw new Error(`${String(e)}\nconsole:\n${fs.existsSync(vm.console) ? fs.readFileSync(vm.console, 'utf8').slice(-3000) : ''}`);
     }
