@@ -25,6 +25,16 @@ export interface FetchOptions {
 }
 
 const MAX_REDIRECTS = 5;
+/** Certificate problems a retry cannot fix. */
+const TLS_CERT_ERRORS = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 function get(url: string, signal: AbortSignal | undefined, idleTimeoutMs: number, redirects = 0): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
@@ -59,9 +69,11 @@ function get(url: string, signal: AbortSignal | undefined, idleTimeoutMs: number
       resolve(res);
     });
     req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`no data for ${idleTimeoutMs} ms`)));
-    req.on('error', (e) => {
+    req.on('error', (e: NodeJS.ErrnoException) => {
       if (signal?.aborted) reject(e);
-      else reject(new ImageDownloadError(`GET ${redactUrl(url)} failed: ${e.message}`, true));
+      else if (TLS_CERT_ERRORS.has(e.code ?? '')) {
+        reject(new ImageDownloadError(`GET ${redactUrl(url)} failed: the server's TLS certificate is not trusted (${e.code}): fix the certificate or the URL`, false));
+      } else reject(new ImageDownloadError(`GET ${redactUrl(url)} failed: ${e.message}`, true));
     });
   });
 }

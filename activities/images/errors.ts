@@ -60,12 +60,3 @@ export class ImageDownloadError extends ImageError {
     this.name = 'ImageDownloadError';
   }
 }
-
-export class ImageCacheFullError extends ImageError {
-  readonly type = 'ImageCacheFull';
-  readonly retryable = true;
-  constructor(message: string) {
-    super(message);
-    this.name = 'ImageCacheFullError';
-  }
-}
