@@ -24,6 +24,9 @@ power_off() {
   fi
   if [ -s "$d/ramdisk/tgtd.pid" ]; then
     kill -9 "$(cat "$d/ramdisk/tgtd.pid")" 2> /dev/null
+    # A killed tgtd leaves its management socket and lock behind.
+    ch=$(sed -n "s/^LAB_TGT_CONTROL='\([0-9]*\)'$/\1/p" "$d/node.env")
+    [ -n "$ch" ] && rm -f "/var/run/tgtd/socket.$ch" "/var/run/tgtd/socket.$ch.lock"
   fi
   rm -f "$d/server.pid" "$d/ramdisk/tgtd.pid"
   echo 0 > "$d/power"

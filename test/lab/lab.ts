@@ -134,6 +134,7 @@ function readJson<T>(file: string): T | undefined {
 
 /** Kills a node's simulated server (process group) and tgtd, as a power cut would. */
 export function powerCutNode(nodeDir: string): void {
+  const tgtdRan = fs.existsSync(path.join(nodeDir, 'ramdisk', 'tgtd.pid'));
   for (const [file, group] of [
     ['server.pid', true],
     ['ramdisk/tgtd.pid', false],
@@ -148,6 +149,12 @@ export function powerCutNode(nodeDir: string): void {
       }
     }
     fs.rmSync(p, { force: true });
+  }
+  if (tgtdRan) {
+    // A killed tgtd leaves its management socket and lock behind.
+    const env = fs.existsSync(path.join(nodeDir, 'node.env')) ? fs.readFileSync(path.join(nodeDir, 'node.env'), 'utf8') : '';
+    const ch = /^LAB_TGT_CONTROL='(\d+)'$/m.exec(env)?.[1];
+    if (ch) for (const f of [`socket.${ch}`, `socket.${ch}.lock`]) fs.rmSync(path.join('/var/run/tgtd', f), { force: true });
   }
   if (fs.existsSync(nodeDir)) fs.writeFileSync(path.join(nodeDir, 'power'), '0\n');
 }
