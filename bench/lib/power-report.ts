@@ -8,7 +8,11 @@ import { summarise } from './stats';
 const W = 10;
 const ms = (x: number): string => x.toFixed(1).padStart(W);
 const blank = '-'.padStart(W);
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const sec = (x: number): string => `${(x / 1000).toFixed(2)} s`;
 
 export function formatPowerSyncResult(r: PowerSyncBenchResult): string {
