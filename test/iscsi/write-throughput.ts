@@ -1,6 +1,6 @@
 // Benchmark helper: writeImage (chunked, resumable) against one plain
 // `qemu-img convert` of the same raw image to an identical tgtd LUN.
-// Run: node .build/<name>/test/iscsi/write-throughput.js [sizeMiB] [chunkMiB] [rounds]
+// Run: node .build/<name>/test/iscsi/write-throughput.js [sizeMiB] [chunkMiB] [rounds] [parallel]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,7 +42,7 @@ function writeMostlyData(file: string, bytes: number): void {
 }
 
 export async function measureWriteThroughput(
-  opts: { sizeMiB?: number; chunkBytes?: number; rounds?: number } = {},
+  opts: { sizeMiB?: number; chunkBytes?: number; rounds?: number; parallel?: number } = {},
 ): Promise<ThroughputResult> {
   const sizeMiB = opts.sizeMiB ?? 1024;
   const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
@@ -58,7 +58,7 @@ export async function measureWriteThroughput(
     const plain: number[] = [];
     const runOurs = async () => {
       const t = Date.now();
-      await writeImage({ portal: a.portal, iqn: a.iqn, lun: a.lun, rawPath: img, chunkBytes });
+      await writeImage({ portal: a.portal, iqn: a.iqn, lun: a.lun, rawPath: img, chunkBytes, parallel: opts.parallel });
       return (Date.now() - t) / 1000;
     };
     const runPlain = async () => {
@@ -104,8 +104,8 @@ export async function measureWriteThroughput(
 }
 
 if (require.main === module) {
-  const [size, chunk, rounds] = process.argv.slice(2).map(Number);
-  measureWriteThroughput({ sizeMiB: size || undefined, chunkBytes: chunk ? chunk * MiB : undefined, rounds: rounds || undefined })
+  const [size, chunk, rounds, parallel] = process.argv.slice(2).map(Number);
+  measureWriteThroughput({ sizeMiB: size || undefined, chunkBytes: chunk ? chunk * MiB : undefined, rounds: rounds || undefined, parallel: parallel || undefined })
     .then((r) => console.log(JSON.stringify(r)))
     .catch((e) => {
       console.error(e);
