@@ -6,48 +6,54 @@ import { presets } from './activity-options';
 import { resultingPowerState, type BootDeviceInput, type PowerInput } from './contracts/power';
 import type { BootDeviceSetting } from '../activities/ipmi/driver';
 
-const bmc = proxyActivities<Activities>(presets.bmcCall);
-const waits = proxyActivities<Activities>(presets.bmcWait);
 const db = proxyActivities<Activities>(presets.db);
+
+/** BMC activities on the node's site queue (undefined: the workflow's own queue). */
+function site(taskQueue: string | undefined) {
+  return { bmc: proxyActivities<Activities>({ ...presets.bmcCall, taskQueue }), waits: proxyActivities<Activities>({ ...presets.bmcWait, taskQueue }) };
+}
 
 function messageOf(err: unknown): string {
   const e = err as Error & { cause?: Error };
   return e?.cause?.message ?? e?.message ?? String(err);
 }
 
-async function hard(nodeUuid: string, want: 'power on' | 'power off'): Promise<void> {
+type Site = ReturnType<typeof site>;
+
+async function hard({ bmc, waits }: Site, nodeUuid: string, want: 'power on' | 'power off'): Promise<void> {
   await bmc.setPower(nodeUuid, want === 'power on' ? 'on' : 'off');
   if (!(await waits.waitForPowerState(nodeUuid, want, 60_000))) {
     throw ApplicationFailure.nonRetryable(`The BMC of node ${nodeUuid} did not report ${want} within 60 s.`, 'PowerStateTimeout');
   }
 }
 
-async function softOff(nodeUuid: string, timeoutSec: number): Promise<void> {
-  await bmc.setPower(nodeUuid, 'soft');
-  if (await waits.waitForPowerState(nodeUuid, 'power off', timeoutSec * 1000)) return;
-  await hard(nodeUuid, 'power off'); // the OS ignored the ACPI request: fall through to hard off
+async function softOff(s: Site, nodeUuid: string, timeoutSec: number): Promise<void> {
+  await s.bmc.setPower(nodeUuid, 'soft');
+  if (await s.waits.waitForPowerState(nodeUuid, 'power off', timeoutSec * 1000)) return;
+  await hard(s, nodeUuid, 'power off'); // the OS ignored the ACPI request: fall through to hard off
 }
 
 export async function changePowerState(input: PowerInput): Promise<void> {
   const who = { actor: input.actor, requestId: input.requestId };
   const op = { nodeUuid: input.nodeUuid, kind: 'power', ...who, fromState: '', viaState: '', target: '' };
   await db.beginOperation({ ...op, targetPowerState: resultingPowerState(input.target) });
+  const s = site(input.hardwareQueue);
   try {
     switch (input.target) {
       case 'power on':
       case 'power off':
-        await hard(input.nodeUuid, input.target);
+        await hard(s, input.nodeUuid, input.target);
         break;
       case 'rebooting':
-        await hard(input.nodeUuid, 'power off');
-        await hard(input.nodeUuid, 'power on');
+        await hard(s, input.nodeUuid, 'power off');
+        await hard(s, input.nodeUuid, 'power on');
         break;
       case 'soft power off':
-        await softOff(input.nodeUuid, input.timeoutSec);
+        await softOff(s, input.nodeUuid, input.timeoutSec);
         break;
       case 'soft rebooting':
-        await softOff(input.nodeUuid, input.timeoutSec);
-        await hard(input.nodeUuid, 'power on');
+        await softOff(s, input.nodeUuid, input.timeoutSec);
+        await hard(s, input.nodeUuid, 'power on');
         break;
     }
     await db.recordPowerState(input.nodeUuid, resultingPowerState(input.target), who);
@@ -64,6 +70,7 @@ export async function setBootDevice(input: BootDeviceInput): Promise<void> {
   const who = { actor: input.actor, requestId: input.requestId };
   const op = { nodeUuid: input.nodeUuid, kind: 'boot-device', ...who, fromState: '', viaState: '', target: '' };
   await db.beginOperation(op);
+  const { bmc } = site(input.hardwareQueue);
   try {
     await bmc.setBootDevice(input.nodeUuid, input.device, input.persistent);
     await bmc.assertBootDevice(input.nodeUuid, input.device);
@@ -76,6 +83,6 @@ export async function setBootDevice(input: BootDeviceInput): Promise<void> {
 }
 
 /** Reading the boot device also takes the node's lock, as Ironic does. */
-export async function getBootDevice(input: { nodeUuid: string }): Promise<BootDeviceSetting> {
-  return bmc.getBootDevice(input.nodeUuid);
+export async function getBootDevice(input: { nodeUuid: string; hardwareQueue?: string }): Promise<BootDeviceSetting> {
+  return site(input.hardwareQueue).bmc.getBootDevice(input.nodeUuid);
 }

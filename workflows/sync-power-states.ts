@@ -7,6 +7,7 @@ import type { SyncResult } from '../activities/power/power-sync';
 import { presets } from './activity-options';
 import type { PowerSyncSettings } from './contracts/power';
 
+// Both run on the workflow's own task queue: the site worker that started this sync.
 const { listPowerSyncNodes } = proxyActivities<Activities>(presets.db);
 const { syncPowerBatch } = proxyActivities<Activities>(presets.powerSync);
 
@@ -36,7 +37,7 @@ export async function syncPowerStates(initial: PowerSyncSettings, previous: Pass
   for (let pass = 0; pass < PASSES_PER_RUN; pass++) {
     const startedAt = Date.now();
     const passId = `sync-${uuid4()}`;
-    const nodes = await listPowerSyncNodes();
+    const nodes = await listPowerSyncNodes(settings.conductorGroup ?? '');
     const batches: string[][] = [];
     for (let i = 0; i < nodes.length; i += settings.batchSize) batches.push(nodes.slice(i, i + settings.batchSize));
     const results = await Promise.all(

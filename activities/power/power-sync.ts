@@ -98,11 +98,11 @@ export function createPowerSyncActivities({ db, keys, drivers }: { db: Database;
 
   return {
     /** Nodes the sync reads: ipmi nodes not in maintenance (except for power failure), not locked. */
-    async listPowerSyncNodes(): Promise<string[]> {
+    async listPowerSyncNodes(conductorGroup = ''): Promise<string[]> {
       const rows = await db.node.findMany({
         // enroll: the BMC may not be configured yet (Ironic skips it too).
         where: {
-          driver: 'ipmi', provisionState: { not: 'enroll' }, OR: [{ maintenance: false }, { fault: POWER_FAILURE }],
+          driver: 'ipmi', conductorGroup, provisionState: { not: 'enroll' }, OR: [{ maintenance: false }, { fault: POWER_FAILURE }],
           operations: { none: { status: 'running' } },
         },
         select: { uuid: true },

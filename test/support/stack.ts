@@ -12,7 +12,7 @@ import { buildApp } from '../../apps/api/src/app';
 import type { AuthConfig } from '../../apps/api/src/common/request-context';
 import { ensurePowerSync, startWorker, type RunningWorker } from '../../apps/worker/src/main';
 import { dataPathDefaults, type DataPathConfig } from '../../apps/worker/src/config';
-import type { PowerSyncSettings } from '../../workflows/contracts/power';
+import { siteTaskQueue, type PowerSyncSettings } from '../../workflows/contracts/power';
 import type { CommonConfig } from '../../apps/shared/config';
 import { createLogger } from '../../apps/shared/logger';
 import { openDatabase, type Database } from '../../prisma/database';
@@ -34,6 +34,8 @@ export interface TestStack {
   data: DataPathConfig;
   /** Starts a worker on the stack's task queue (if it was started without one). */
   startWorker(): Promise<RunningWorker>;
+  /** A second worker for a site (conductor_group), with its own boot root, image cache and image server. */
+  startSiteWorker(group: string): Promise<{ worker: RunningWorker; data: DataPathConfig; taskQueue: string }>;
   /** Starts (or reconfigures) the periodic power sync for this stack's task queue. */
   startPowerSync(s: Partial<PowerSyncSettings>): Promise<void>;
   worker?: RunningWorker;
@@ -99,6 +101,7 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
     imageServer: { host: '127.0.0.1', port: 0 },
   };
   fs.mkdirSync(data.bootRoot, { recursive: true });
+  const siteWorkers: RunningWorker[] = [];
   const stack: TestStack = {
     url: `http://127.0.0.1:${port}`,
     db,
@@ -111,6 +114,15 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
       stack.worker = await startWorker(cfg, { migrate: false, data });
       return stack.worker;
     },
+    async startSiteWorker(group) {
+      const siteDir = fs.mkdtempSync(path.join(dataDir, `site-${group}-`));
+      const siteData: DataPathConfig = { ...data, ...dataPathDefaults(siteDir), bootRoot: path.join(siteDir, 'tftp'), deployKernel: data.deployKernel, deployRamdisk: data.deployRamdisk, callbackBase: data.callbackBase, imageServer: { host: '127.0.0.1', port: 0 } };
+      fs.mkdirSync(siteData.bootRoot, { recursive: true });
+      const taskQueue = siteTaskQueue(cfg.temporal.taskQueue, group);
+      const worker = await startWorker(cfg, { migrate: false, data: siteData, taskQueue });
+      siteWorkers.push(worker);
+      return { worker, data: siteData, taskQueue };
+    },
     async startPowerSync(s) {
       await ensurePowerSync(temporal, taskQueue, { intervalSec: 1, failureLimit: 3, force: false, batchSize: 250, jitterMs: 0, ...s });
     },
@@ -118,6 +130,7 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
       await temporal.workflow.getHandle(`power-sync-${taskQueue}`).terminate('test over').catch(() => undefined);
       await app.close();
       await stack.worker?.stop();
+      for (const w of siteWorkers) await w.stop();
       await connection.close();
       await db.$disconnect();
       await database.drop();

@@ -21,10 +21,13 @@ export interface PowerInput {
   timeoutSec: number;
   actor: string;
   requestId: string;
+  /** Task queue of the node's site (conductor_group) for the BMC calls. */
+  hardwareQueue?: string;
 }
 
 export interface BootDeviceInput {
   nodeUuid: string;
+  hardwareQueue?: string;
   device: BootDeviceName;
   persistent: boolean;
   actor: string;
@@ -32,11 +35,18 @@ export interface BootDeviceInput {
 }
 
 export interface PowerSyncSettings {
+  /** The site whose nodes this sync reads ('' = the default group). */
+  conductorGroup?: string;
   intervalSec: number;
   failureLimit: number;
   force: boolean;
   batchSize: number;
   jitterMs: number;
+}
+
+/** The task queue of a site's hardware-facing activities: the central queue for the default group. */
+export function siteTaskQueue(centralQueue: string, conductorGroup: string): string {
+  return conductorGroup ? `${centralQueue}-${conductorGroup}` : centralQueue;
 }
 
 /** One power-sync workflow per task queue (site). */

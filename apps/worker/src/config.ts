@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { repoRoot } from '../../../activities/shared/repo-root';
 import { ConfigError, loadCommonConfig, type CommonConfig } from '../../shared/config';
-import type { PowerSyncSettings } from '../../../workflows/contracts/power';
+import { siteTaskQueue, type PowerSyncSettings } from '../../../workflows/contracts/power';
 
 export interface WorkerConfig {
   common: CommonConfig;
@@ -10,6 +10,7 @@ export interface WorkerConfig {
   powerSync: PowerSyncSettings | null;
   ipmi: { maxConcurrency: number; ipmitoolConcurrency: number };
   data: DataPathConfig;
+  conductorGroup: string;
 }
 
 /** Where boot files, images and the image server live, and how the ramdisk reaches us. */
@@ -60,10 +61,15 @@ function num(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number): n
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const interval = num(env, 'IRONFLOW_POWER_SYNC_INTERVAL', 60, 0);
   const common = loadCommonConfig(env);
+  // A site worker (IRONFLOW_CONDUCTOR_GROUP=rack2) serves the hardware of that group's nodes on queue <central>-rack2.
+  const group = (env.IRONFLOW_CONDUCTOR_GROUP ?? '').toLowerCase();
+  if (group) common.temporal.taskQueue = siteTaskQueue(common.temporal.taskQueue, group);
   return {
     common,
+    conductorGroup: group,
     data: dataPathDefaults(common.dataDir, env),
     powerSync: interval === 0 ? null : {
+      conductorGroup: group,
       intervalSec: interval,
       failureLimit: num(env, 'IRONFLOW_POWER_SYNC_FAILURES', 3, 1),
       force: (env.IRONFLOW_POWER_SYNC_FORCE ?? 'false').toLowerCase() === 'true',

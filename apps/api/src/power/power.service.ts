@@ -4,7 +4,7 @@ import type { Node } from '../../../../prisma/generated/sqlite/client';
 import { beginOperation } from '../../../../prisma/node-operations';
 import { checkIpmiDriverInfo } from '../../../../workflows/contracts/drivers';
 import {
-  BOOT_DEVICES, isPowerTarget, resultingPowerState, type BootDeviceInput, type BootDeviceName, type PowerInput,
+  BOOT_DEVICES, isPowerTarget, resultingPowerState, siteTaskQueue, type BootDeviceInput, type BootDeviceName, type PowerInput,
 } from '../../../../workflows/contracts/power';
 import { BadRequestError, NotAcceptableError } from '../common/errors';
 import { readBool, readPositiveInt, rejectUnknownKeys, requireObjectBody } from '../common/input';
@@ -20,6 +20,10 @@ const DEFAULT_SOFT_TIMEOUT_SEC = 120;
 @Injectable()
 export class PowerService {
   constructor(private readonly store: Store, private readonly workflows: Workflows, private readonly settings: ApiSettings) {}
+
+  private site(node: Node): string {
+    return siteTaskQueue(this.settings.taskQueue, node.conductorGroup);
+  }
 
   private busy(node: Node) {
     return async () => (await this.store.reservations([node.id], this.settings.conductor)).has(node.id);
@@ -50,7 +54,7 @@ export class PowerService {
       throw new BadRequestError(`The requested action "${target}" can not be performed on node "${ident}" while it is in state "${node.provisionState}".`);
     }
     this.checkBmc(node, 'power');
-    const input: PowerInput = { nodeUuid: node.uuid, target, timeoutSec, actor: ctx.actor, requestId: ctx.requestId };
+    const input: PowerInput = { nodeUuid: node.uuid, target, timeoutSec, actor: ctx.actor, requestId: ctx.requestId, hardwareQueue: this.site(node) };
     const run = await this.workflows.startNodeOperation(node.uuid, 'changePowerState', input, this.busy(node));
     await beginOperation(this.store.db, {
       nodeUuid: node.uuid, kind: 'power', workflowId: run.workflowId, runId: run.runId, fromState: '', viaState: '', target: null,
@@ -68,14 +72,14 @@ export class PowerService {
     }
     const persistent = req.persistent === undefined || req.persistent === null ? false : readBool(req.persistent, 'persistent');
     this.checkBmc(node, 'management');
-    const input: BootDeviceInput = { nodeUuid: node.uuid, device: device as BootDeviceName, persistent, actor: ctx.actor, requestId: ctx.requestId };
+    const input: BootDeviceInput = { nodeUuid: node.uuid, device: device as BootDeviceName, persistent, actor: ctx.actor, requestId: ctx.requestId, hardwareQueue: this.site(node) };
     await this.workflows.executeNodeOperation<void>(node.uuid, 'setBootDevice', input, this.busy(node));
   }
 
   async getBootDevice(ident: string): Promise<{ boot_device: string | null; persistent: boolean | null }> {
     const node = await findNode(this.store.db, ident);
     this.checkBmc(node, 'management');
-    const got = await this.workflows.executeNodeOperation<{ bootDevice: string | null; persistent: boolean | null }>(node.uuid, 'getBootDevice', { nodeUuid: node.uuid }, this.busy(node));
+    const got = await this.workflows.executeNodeOperation<{ bootDevice: string | null; persistent: boolean | null }>(node.uuid, 'getBootDevice', { nodeUuid: node.uuid, hardwareQueue: this.site(node) }, this.busy(node));
     return { boot_device: got.bootDevice, persistent: got.persistent };
   }
 }

@@ -6,6 +6,7 @@ import { beginOperation, writeHistory } from '../../../../prisma/node-operations
 import { checkIpmiDriverInfo, findHardwareType } from '../../../../workflows/contracts/drivers';
 import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '../../../../workflows/contracts/deploy';
 import { nodeOperationId } from '../../../../workflows/contracts/ids';
+import { siteTaskQueue } from '../../../../workflows/contracts/power';
 import {
   allowedTargets, findTransition, isApiTarget, MIN_VERB_VERSION, VERBS, type ApiTarget, type Transition,
 } from '../../../../workflows/contracts/states';
@@ -116,7 +117,7 @@ export class ProvisioningService {
     const base = {
       nodeUuid: node.uuid, actor: ctx.actor, requestId: ctx.requestId,
       fromState: transition.from, viaState: transition.to, target: transition.target,
-      hardwareQueue: node.conductorGroup ? `${this.settings.taskQueue}-${node.conductorGroup}` : this.settings.taskQueue,
+      hardwareQueue: siteTaskQueue(this.settings.taskQueue, node.conductorGroup),
       callbackTimeoutSec: this.settings.callbackTimeoutSec,
     };
     const eraseMode: EraseMode | 'none' =
