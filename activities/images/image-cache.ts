@@ -145,12 +145,13 @@ export class ImageCache {
     const flightId = `${this.root}\0${key}`;
     let flight = flights.get(flightId);
     let leader = false;
-    if (!flight) {
+    // A flight whose every caller gave up is winding down: start a fresh one.
+    if (!flight || flight.abort.signal.aborted) {
       leader = true;
       const ac = new AbortController();
       const f: Flight = { waiters: 0, abort: ac, listeners: new Set(), promise: Promise.resolve(undefined as never) };
       f.promise = this.produce(key, source, sum, ac.signal, (b, p) => f.listeners.forEach((l) => l(b, p))).finally(() => {
-        flights.delete(flightId);
+        if (flights.get(flightId) === f) flights.delete(flightId);
       });
       flights.set(flightId, f);
       flight = f;

@@ -213,6 +213,26 @@ describe('ImageCache', () => {
     }
   });
 
+  test('when every caller aborts, the download stops and leaves nothing behind; the next ensure starts afresh', async () => {
+    const root = freshRoot();
+    const cache = new ImageCache({ root });
+    const sum = `sha256:${sha256(f('slow.raw'))}`;
+    server.throttle('/slow.raw', 128 * 1024);
+    try {
+      const ac = new AbortController();
+      const p = cache.ensure(server.url('/slow.raw'), sum, { signal: ac.signal });
+      setTimeout(() => ac.abort(), 150);
+      await assert.rejects(p);
+      await waitFor(async () => fs.readdirSync(path.join(root, 'tmp')).length === 0 && fs.readdirSync(path.join(root, 'locks')).length === 0, 5000, 'cleanup');
+      assert.deepEqual(fs.readdirSync(path.join(root, 'objects')), []);
+    } finally {
+      server.throttle('/slow.raw', undefined);
+    }
+    const r = await cache.ensure(server.url('/slow.raw'), sum);
+    assert.equal(r.downloaded, true);
+    assert.equal(sha256(r.rawPath), sha256(f('slow.raw')));
+  });
+
   test('quota: least recently used unpinned images are evicted, pinned ones never; pins survive a restart', async () => {
     const root = freshRoot();
     const sumOf = (n: string) => `sha256:${sha256(f(`${n}.raw`))}`;
