@@ -6,7 +6,8 @@
 // Everything runs in this process as in test/deploy/deploy-lifecycle.test.ts: a Temporal
 // dev server (its own unless IRONFLOW_TEST_TEMPORAL_ADDRESS is set), a SQLite database,
 // the worker and the API; the lab's ipmi_sim BMCs and simulated servers PXE-boot the
-// deploy ramdisk logic, which exports each node's disk file with tgtd.
+// deploy ramdisk logic, which exports each node's disk file with tgtd. The callback
+// timeout is 120 s (a lost callback costs one PXE retry after 2 min, not 10).
 //
 //   1. cold: the first deploy downloads, verifies and converts the image (qcow2 → raw);
 //      warm: a second node deploys the same image from the cache.
@@ -53,7 +54,7 @@ export async function runDeployBench(args: DeployBenchArgs, log: (line: string) 
     const source = { url: server.url(IMAGE_NAME), sha256: image.qcow2Sha256 };
 
     log('starting Temporal, database, worker and API ...');
-    const stack: TestStack = await startStack({ automatedClean: 'none', callbackTimeoutSec: 600 });
+    const stack: TestStack = await startStack({ automatedClean: 'none', callbackTimeoutSec: 120 });
     cleanups.add('stack (API, worker, database, Temporal)', () => stack.stop());
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-dbench-'));
     cleanups.add(`work dir ${work}`, () => fs.rmSync(work, { recursive: true, force: true }));
@@ -88,6 +89,7 @@ export async function runDeployBench(args: DeployBenchArgs, log: (line: string) 
     };
 
     const cold = await phase('cold deploy', () => deployAndTime(stack, ids[0], lab.nodes[0].name, deployTimeoutMs));
+    const coldDownloadMs = server.sendTimes(IMAGE_NAME)[0] ?? null;
     log(`cold deploy: ${(cold.totalMs / 1000).toFixed(1)} s`);
     const warm = await phase('warm deploy', () => deployAndTime(stack, ids[1], lab.nodes[1].name, deployTimeoutMs));
     log(`warm deploy: ${(warm.totalMs / 1000).toFixed(1)} s`);
@@ -118,6 +120,7 @@ export async function runDeployBench(args: DeployBenchArgs, log: (line: string) 
     const ratio = (x: number | null) => (x === null ? null : Math.round((x / plain.MiBps) * 100) / 100);
     return {
       machine, sizeMiB: args.sizeMiB, qcow2Bytes: image.qcow2Bytes, imageGenerated: image.generated, diskBytes,
+      downloadMs: { cold: coldDownloadMs, concurrent: server.sendTimes(IMAGE_NAME)[0] ?? null },
       cold, warm,
       write: { coldMiBps, warmMiBps, plain, ratioCold: ratio(coldMiBps), ratioWarm: ratio(warmMiBps) },
       concurrent: {

@@ -29,8 +29,13 @@ describe('startCountingFileServer', () => {
     const head = await fetch(server.url('a.img'), { method: 'HEAD' });
     assert.equal(head.headers.get('content-length'), String(want.length));
     assert.equal(server.gets('a.img'), 3, 'HEAD is not a download');
+    // The server's side finishes a moment after the client has read the last byte.
+    for (let i = 0; i < 100 && server.sendTimes('a.img').length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(server.sendTimes('a.img').length, 3);
+    assert.ok(server.sendTimes('a.img').every((ms) => ms >= 0 && ms < 10_000));
     server.resetCounts();
     assert.equal(server.gets('a.img'), 0);
+    assert.deepEqual(server.sendTimes('a.img'), []);
   });
 
   test('an unknown name is 404 (and still counted as a GET)', async () => {

@@ -12,6 +12,8 @@ export interface CountingFileServer {
   serve(name: string, file: string): void;
   /** GET requests for `name` so far. */
   gets(name: string): number;
+  /** How long each completed GET of `name` took to send, ms (since the last resetCounts). */
+  sendTimes(name: string): number[];
   resetCounts(): void;
   stop(): Promise<void>;
 }
@@ -19,6 +21,7 @@ export interface CountingFileServer {
 export async function startCountingFileServer(): Promise<CountingFileServer> {
   const files = new Map<string, string>();
   const counts = new Map<string, number>();
+  const times = new Map<string, number[]>();
   const server = http.createServer((req, res) => {
     const name = decodeURIComponent((req.url ?? '/').slice(1));
     const file = files.get(name);
@@ -33,7 +36,11 @@ export async function startCountingFileServer(): Promise<CountingFileServer> {
       res.end();
       return;
     }
-    pipeline(fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), res).catch(() => res.destroy());
+    const t0 = process.hrtime.bigint();
+    pipeline(fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), res).then(
+      () => times.set(name, [...(times.get(name) ?? []), Number(process.hrtime.bigint() - t0) / 1e6]),
+      () => res.destroy(),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as AddressInfo).port;
@@ -41,7 +48,11 @@ export async function startCountingFileServer(): Promise<CountingFileServer> {
     url: (name) => `http://127.0.0.1:${port}/${encodeURIComponent(name)}`,
     serve: (name, file) => void files.set(name, file),
     gets: (name) => counts.get(name) ?? 0,
-    resetCounts: () => counts.clear(),
+    sendTimes: (name) => [...(times.get(name) ?? [])],
+    resetCounts: () => {
+      counts.clear();
+      times.clear();
+    },
     stop: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -20,6 +20,8 @@ export interface DeployBenchResult {
   qcow2Bytes: number;
   imageGenerated: boolean;
   diskBytes: number;
+  /** How long the image server took to send the qcow2 (cold deploy; concurrent phase), ms. */
+  downloadMs: { cold: number | null; concurrent: number | null };
   cold: DeployTiming;
   warm: DeployTiming;
   write: { coldMiBps: number | null; warmMiBps: number | null; plain: PlainWrite; ratioCold: number | null; ratioWarm: number | null };
@@ -77,6 +79,11 @@ export function formatDeployBench(r: DeployBenchResult): string {
   }
   const totals = c.deploys.map((d) => d.totalMs);
   out.push(`${pad('total: PUT active → active', w)}${[r.cold.totalMs, r.warm.totalMs, median(totals), Math.max(...totals)].map((v) => lpad(s(v), 12)).join('')}`);
+  const all = [r.cold, r.warm, ...c.deploys];
+  const retried = all.filter((d) => d.steps.some((x) => x.name.startsWith('no callback')));
+  out.push(`deploys that PXE-booted again after no callback: ${retried.length} of ${all.length}${retried.length ? ` (${retried.map((d) => d.node).join(', ')})` : ''}`);
+  const dl = (x: number | null) => (x === null ? '-' : s(x));
+  out.push(`of "cache the image", the download (image server's send time) took: cold ${dl(r.downloadMs.cold)}, concurrent ${dl(r.downloadMs.concurrent)}; the rest is the qcow2 → raw conversion and bookkeeping`);
   out.push(`cache step said: cold ${JSON.stringify(r.cold.cache)}, warm ${JSON.stringify(r.warm.cache)}`);
   out.push('');
   const f = (x: number | null) => (x === null ? '-' : `${x.toFixed(0)} MiB/s`);
@@ -84,6 +91,8 @@ export function formatDeployBench(r: DeployBenchResult): string {
   out.push('image write (bytes / step duration) vs one plain `qemu-img convert -n` to a fresh tgtd target of the same size:');
   out.push(`  deploy write step, cold deploy  ${lpad(f(r.write.coldMiBps), 12)}   ratio ${ratio(r.write.ratioCold)} (goal ≥ 0.90)`);
   out.push(`  deploy write step, warm deploy  ${lpad(f(r.write.warmMiBps), 12)}   ratio ${ratio(r.write.ratioWarm)}`);
+  const inner = [r.cold, r.warm].map((d) => (d.writerMs && d.bytesTotal ? `${(d.bytesTotal / MiB / (d.writerMs / 1000)).toFixed(0)} MiB/s` : '-'));
+  out.push(`  (writeImage's own time inside the step: cold ${inner[0]}, warm ${inner[1]})`);
   out.push(`  plain qemu-img convert -n       ${lpad(f(r.write.plain.MiBps), 12)}   (${r.write.plain.seconds.toFixed(1)} s for ${mib(r.write.plain.bytes)})`);
   out.push('');
   out.push(`${c.nodes} concurrent deploys (cold cache): wall time ${s(c.wallMs)} from the first PUT to the last active`);

@@ -23,6 +23,8 @@ export interface DeployTiming {
   bytesTotal: number | null;
   /** What the deploy's cacheImage activity did (from the workflow history). */
   cache: { downloaded: boolean; converted: boolean } | null;
+  /** writeImageToNode's own duration (the writer inside the step), ms. */
+  writerMs: number | null;
 }
 
 type Stack = { url: string; temporal: Client };
@@ -66,21 +68,20 @@ export async function enrollAvailable(stack: Stack, node: LabNode, image: { url:
   return id;
 }
 
-/** What cacheImage returned in this workflow run (downloaded / converted), or null if it never completed. */
-export async function cacheImageOutcome(temporal: Client, workflowId: string, runId: string): Promise<{ downloaded: boolean; converted: boolean } | null> {
+/** The results of this workflow run's completed activities, by activity type (last one wins). */
+export async function activityResults(temporal: Client, workflowId: string, runId: string): Promise<Map<string, any>> {
   const history = await temporal.workflow.getHandle(workflowId, runId).fetchHistory();
-  const scheduled = new Set<string>();
+  const scheduled = new Map<string, string>();
+  const results = new Map<string, any>();
   for (const e of history.events ?? []) {
-    if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'cacheImage') scheduled.add(String(e.eventId));
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (name) scheduled.set(String(e.eventId), name);
     const done = e.activityTaskCompletedEventAttributes;
-    if (done && scheduled.has(String(done.scheduledEventId))) {
-      const payload = done.result?.payloads?.[0];
-      if (!payload) return null;
-      const r = defaultPayloadConverter.fromPayload<{ downloaded: boolean; converted: boolean }>(payload);
-      return { downloaded: r.downloaded, converted: r.converted };
-    }
+    const type = done ? scheduled.get(String(done.scheduledEventId)) : undefined;
+    const payload = done?.result?.payloads?.[0];
+    if (type && payload) results.set(type, defaultPayloadConverter.fromPayload(payload));
   }
-  return null;
+  return results;
 }
 
 /** PUT active, wait for `active`, then read the operation's steps. */
@@ -98,7 +99,14 @@ export async function deployAndTime(stack: Stack, id: string, name: string, time
     status: s.status,
     ms: s.ended_at ? Date.parse(s.ended_at) - Date.parse(s.started_at) : NaN,
   }));
-  return { node: name, uuid: id, totalMs, steps, bytesTotal: op.bytes_total, cache: await cacheImageOutcome(stack.temporal, op.workflow_id, op.run_id) };
+  const acts = await activityResults(stack.temporal, op.workflow_id, op.run_id);
+  const c = acts.get('cacheImage') as { downloaded: boolean; converted: boolean } | undefined;
+  const w = acts.get('writeImageToNode') as { durationMs: number } | undefined;
+  return {
+    node: name, uuid: id, totalMs, steps, bytesTotal: op.bytes_total,
+    cache: c ? { downloaded: c.downloaded, converted: c.converted } : null,
+    writerMs: w ? w.durationMs : null,
+  };
 }
 
 /** Write throughput of a deploy's own write step, MiB/s (bytes / step duration). */
