@@ -35,7 +35,6 @@ test('50 BMCs read concurrently by one client (limit 16)', async (t) => {
     const peak = driver.client.stats.peakInFlight;
     assert.ok(peak > 1 && peak <= 16, `peak requests in flight ${peak}`);
     t.diagnostic(`first pass (with session setup) ${first} ms, second pass ${secondMs} ms`);
-    assert.ok(secondMs < 2000, `second pass took ${secondMs} ms`);
   } finally {
     await driver.close();
   }

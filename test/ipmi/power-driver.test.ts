@@ -32,14 +32,14 @@ const kinds: DriverKind[] = [
       driver: new NativeIpmiDriver({ attemptTimeoutMs: 200, callTimeoutMs: 1500 }),
       boundMs: 1500,
     }),
-    authFailMs: 500,
+    authFailMs: 3000, // a retried login would take 4 attempts x 1 s or more
   },
   {
     name: 'ipmitool',
     make: () => new IpmitoolDriver(),
     // -N 1 -R 1: ipmitool tries for ~2 s before giving up.
     makeImpatient: () => ({ driver: new IpmitoolDriver({ timeoutSec: 1, retries: 1, killAfterMs: 5000 }), boundMs: 5000 }),
-    authFailMs: 1500,
+    authFailMs: 4000,
   },
 ];
 
@@ -161,7 +161,7 @@ for (const kind of kinds) {
         await impatient.close();
         assert.ok(err instanceof IpmiTimeoutError, message(err));
         assert.equal(err.retryable, true);
-        assert.ok(elapsed <= boundMs + 250, `took ${elapsed} ms, bound ${boundMs} ms`);
+        assert.ok(elapsed <= boundMs + 2000, `took ${elapsed} ms, bound ${boundMs} ms (slack for a loaded machine)`);
         assert.ok(relay.stats.droppedToTarget >= 2, 'it did retransmit');
       });
     });

@@ -64,7 +64,7 @@ describe('sessions the BMC no longer knows', () => {
       bmc.writePower(1);
       const started = Date.now();
       assert.equal((await client.getChassisStatus(t)).powerOn, true);
-      assert.ok(Date.now() - started < 2000, `re-open took ${Date.now() - started} ms`);
+      assert.ok(Date.now() - started < 5000, `re-open took ${Date.now() - started} ms`);
       assert.equal(client.stats.sessionReopens, 1);
       assert.equal(client.stats.sessionsOpened, 2);
     } finally {
@@ -208,7 +208,7 @@ describe('shutdown', () => {
       });
       assert.equal(out.stdout.trim(), 'closed');
       assert.equal(out.code, 0);
-      assert.ok(Date.now() - started < 3000, 'exited promptly');
+      assert.ok(Date.now() - started < 10_000, "exited promptly");
     } finally {
       await bmc.stop();
     }

@@ -31,10 +31,8 @@ test('KeyedMutex serialises per key, runs different keys in parallel, survives e
       log.push(`end ${id}`);
       if (fail) throw new Error('boom');
     });
-  const started = Date.now();
   await Promise.allSettled([job('a', 'a1', true), job('a', 'a2'), job('b', 'b1')]);
-  assert.ok(log.indexOf('end a1') < log.indexOf('start a2'));
-  assert.ok(log.indexOf('start b1') < log.indexOf('end a1'));
-  assert.ok(Date.now() - started < 60);
+  assert.ok(log.indexOf('end a1') < log.indexOf('start a2'), 'same key: one after the other');
+  assert.ok(log.indexOf('start b1') < log.indexOf('end a1'), 'other key: overlaps (observed by order, not by the clock)');
   assert.equal(m.isLocked('a'), false);
 });

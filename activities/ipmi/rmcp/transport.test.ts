@@ -49,7 +49,7 @@ test('datagrams the waiter does not accept are ignored; silence resolves undefin
     const started = Date.now();
     assert.equal(await t.link('127.0.0.1', silent.address().port).roundTrip(Buffer.from('x'), asText, 150), undefined);
     const elapsed = Date.now() - started;
-    assert.ok(elapsed >= 140 && elapsed < 400, `${elapsed} ms`);
+    assert.ok(elapsed >= 140 && elapsed < 2000, `${elapsed} ms`);
   } finally {
     await t.close();
   }
