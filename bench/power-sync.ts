@@ -1,4 +1,4 @@
-// Power-sync benchmark: N ipmi_sim BMCs; one sync pass (read all N) via the native driver, ipmitool per node, and the full Ironflow stack; API power-action latency.
+// Power-sync benchmark: one pass over N ipmi_sim BMCs (native driver, ipmitool, the full Ironflow stack) and API power-action latency.
 //
 //   npm run bench -- power-sync [--bmcs 100] [--concurrency 16] [--passes 3] [--interval 5] [--reps 5] [--json]
 //   node .build/<name>/bench/power-sync.js ...   (the same, from a private build)
@@ -14,13 +14,26 @@
 // its back until GET /v1/nodes/detail shows them all, and PUT power on/off latency on one
 // node until GET shows it done (polled every 50 ms). Ironic's figures are printed beside.
 //
-// Measured on the 2-core shared dev box (2026-11-21, load 3-9 from other work), concurrency 16:
+// Library level, measured on the 2-core shared dev box (2026-11-21, load 3-9 from other work), concurrency 16:
 //   BMCs  native warm  native cold  ipmitool   speedup warm / cold
 //    100     120-190 ms   450-740 ms  3.3-4.6 s     17-39x / 5-10x
 //    200         234 ms       542 ms     4.6 s        20x / 8.5x
 //    500         714 ms      1.39 s     14.8 s        21x / 11x
 //   1000        1.69 s       4.2 s      39.6 s        23x / 9x
 // Most of a native call's latency is ipmi_sim running its chassis hook (popen) per Get Chassis Status.
+//
+// Full stack, same box (2026-11-21, load 11-24: noisy), `npm run bench -- power-sync [--bmcs 200]`,
+// concurrency 16, interval 5 s, batch 250, no jitter; ranges over 4 runs at 100 and 2 at 200:
+//   BMCs  library warm  stack steady pass  flip pass (N writes)  flip -> visible  power on / off p50
+//    100    141-787 ms       273-634 ms        621-1095 ms           5.6-6.1 s      0.37-0.49 / 0.47-0.51 s
+//    200    353-456 ms       625-816 ms        1.48-2.45 s           6.5-7.6 s      0.45-0.49 / 0.38-0.49 s
+// Ironic 21.4.4 on this machine type (shared/peers/ironic), 100 nodes: pass median 2.8 s; flip -> visible
+// 12.4 s at interval 10 s (ours at --interval 10: 10.65 s); power on/off ≈ 15 s (min_command_interval 5 s).
+// The stack's steady pass costs ~2-3x the library pass: syncPowerBatch makes two DB queries per node
+// (node.findUnique + operation.findFirst; 100 nodes: 100-200 ms of SQLite vs 5-6 ms as two batched
+// queries); prefetching them per batch halved the pass in a local, uncommitted test (100 BMCs: median
+// 569-732 -> 268-391 ms; 200: 746-1024 -> 500-564 ms). Smaller batches (25) made it slower (845 vs 622 ms).
+// A power action is ~11 sequential Temporal round trips (5 activities, 6 workflow tasks), not IPMI time.
 import type { BmcTarget, PowerDriver, PowerState } from '../activities/ipmi/driver';
 import { IpmitoolDriver } from '../activities/ipmi/ipmitool-driver';
 import { NativeIpmiDriver } from '../activities/ipmi/native-driver';
