@@ -8,6 +8,7 @@ import path from 'node:path';
 import { repoRoot } from '../activities/shared/repo-root';
 import { migrate } from '../prisma/migrate';
 import { loadCommonConfig } from '../apps/shared/config';
+import { labDown, labUp } from './lab';
 
 const root = repoRoot();
 const children: { name: string; child: ChildProcess }[] = [];
@@ -47,9 +48,15 @@ function run(name: string, file: string, args: string[], env: NodeJS.ProcessEnv,
   return child;
 }
 
+let labDir: string | undefined;
+
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  if (labDir) {
+    await labDown(labDir).catch((e) => say(`lab: ${(e as Error).message}`));
+    say('stopped the lab');
+  }
   for (const { name, child } of [...children].reverse()) {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) continue;
     const gone = new Promise((r) => child.once('exit', r));
@@ -91,12 +98,19 @@ async function main(): Promise<void> {
   run('worker', process.execPath, [path.join(root, 'dist', 'apps', 'worker', 'src', 'main.js')], env, path.join(logs, 'worker.log'));
   run('api', process.execPath, [path.join(root, 'dist', 'apps', 'api', 'src', 'main.js')], env, path.join(logs, 'api.log'));
   await waitPort(apiPort, 'the API', 60_000);
+  const labNodes = Number(env.IRONFLOW_LAB_NODES ?? 0);
+  if (labNodes > 0) {
+    labDir = path.join(cfg.dataDir, 'lab');
+    say(`starting the virtual lab: ${labNodes} simulated server(s), enrolled through the API (manage, provide)`);
+    await labUp({ nodes: labNodes, dir: labDir, bootRoot: env.IRONFLOW_BOOT_ROOT ?? path.join(cfg.dataDir, 'tftp'), api: `http://127.0.0.1:${apiPort}` });
+  }
   const lines = [
     `API            http://127.0.0.1:${apiPort}/v1   (docs: http://127.0.0.1:${apiPort}/docs)`,
     `Temporal       ${env.TEMPORAL_ADDRESS}${temporalUi ? `   (Web UI: ${temporalUi})` : ''}`,
     `Database       ${cfg.databaseUrl.startsWith('file:') ? cfg.databaseUrl : cfg.databaseUrl.replace(/\/\/[^@]*@/, '//***@')}`,
     `Logs           ${logs}`,
-    `Try            baremetal --os-endpoint http://127.0.0.1:${apiPort} --os-auth-type none driver list`,
+    `Try            baremetal --os-endpoint http://127.0.0.1:${apiPort} --os-auth-type none node list`,
+    ...(labNodes > 0 ? [`Lab            ${labNodes} node(s) lab-0…lab-${labNodes - 1}; demo image: npm run demo-image`] : []),
     'Ctrl-C stops everything.',
   ];
   say(`ready\n  ${lines.join('\n  ')}`);
