@@ -53,7 +53,7 @@ async function measure(name: string, url: string, a: ApiBenchArgs, log: Log, cpu
     (en.failures ? `, ${en.failures} failures: ${en.firstFailure}` : ''));
   const list = await phase('(b) GET /v1/nodes', () => timeList(url, '/v1/nodes', a.requests));
   const detail = await phase('(b) GET /v1/nodes/detail', () => timeList(url, '/v1/nodes/detail', a.requests));
-  const want = Math.min(en.enrolled, 1000);
+  const want = Math.min(en.nodesCreated, 1000);
   for (const l of [list, detail]) {
     if (l.latency && l.items !== want) throw new Error(`${name}: GET ${l.path} returned ${l.items} nodes, expected ${want}`);
     const p50 = l.latency ? `p50 ${l.latency.p50Ms.toFixed(1)} ms` : 'every request failed';

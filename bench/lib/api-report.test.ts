@@ -9,7 +9,7 @@ function system(name: string, k: number): SystemResult {
   const lat = summarise([10 * k, 20 * k, 30 * k]);
   return {
     name, database: 'SQLite file',
-    enroll: { nodes: 10, concurrency: 2, enrolled: 10, seconds: 2 * k, nodesPerSecond: 5 / k, nodePost: lat, portPost: lat, failures: 0 },
+    enroll: { nodes: 10, concurrency: 2, enrolled: 10, nodesCreated: 10, seconds: 2 * k, nodesPerSecond: 5 / k, nodePost: lat, portPost: lat, failures: 0 },
     list: { path: '/v1/nodes', latency: lat, items: 10, bytes: 2048, failures: 0 },
     detail: { path: '/v1/nodes/detail', latency: lat, items: 10, bytes: 8192, failures: 0 },
     processes: [{ label: 'API', usage: usage(100 * k), inTotal: true }],
@@ -52,6 +52,7 @@ describe('formatApiBench', () => {
     const text = formatApiBench({ ...base, ironflow: s, ironicMissing: 'x' });
     assert.match(text, /^\(b\) GET \/v1\/nodes x3 p50 \(ms\) +- +- +-$/m);
     assert.match(text, /^\(b\) GET \/v1\/nodes failed requests +3 +- +-$/m);
+    assert.match(text, /^\(b\) server CPU per GET \/v1\/nodes \(ms\) +- +- +-$/m);
     assert.match(text, /^Ironflow: GET \/v1\/nodes: 3\/3 failed \(\+ warm-up\); first: GET \/v1\/nodes: HTTP 500: boom$/m);
   });
 });

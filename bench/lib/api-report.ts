@@ -71,8 +71,9 @@ function rows(r: ApiBenchResult): Row[] {
     ...lat(`(b) GET /v1/nodes/detail x${requests}`, (s) => s.detail),
     { label: '(b) GET /v1/nodes/detail body (KiB)', value: (s) => (s.detail.latency ? s.detail.bytes / 1024 : undefined), digits: 1 },
     { label: '(a) server CPU per node enrolled (ms)', value: (s) => s.cpuMs.enrollPerNode, digits: 1 },
-    { label: '(b) server CPU per GET /v1/nodes (ms)', value: (s) => s.cpuMs.listPerGet, digits: 1 },
-    { label: '(b) server CPU per GET /v1/nodes/detail (ms)', value: (s) => s.cpuMs.detailPerGet, digits: 1 },
+    // only when the requests succeeded: a failing request's cost says nothing about the list
+    { label: '(b) server CPU per GET /v1/nodes (ms)', value: (s) => (s.list.failures ? undefined : s.cpuMs.listPerGet), digits: 1 },
+    { label: '(b) server CPU per GET /v1/nodes/detail (ms)', value: (s) => (s.detail.failures ? undefined : s.cpuMs.detailPerGet), digits: 1 },
     { label: 'machine load average (1 min) at start of system', value: (s) => s.load.start, digits: 1, noRatio: true },
     { label: 'machine load average (1 min) at end of system', value: (s) => s.load.end, digits: 1, noRatio: true },
     { label: '(c) RSS API process(es) (MiB)', value: (s) => (proc(s, 'API') ? MiB(proc(s, 'API')!.rssKiB) : undefined), digits: 0 },

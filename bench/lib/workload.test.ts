@@ -25,6 +25,7 @@ describe('API workload', () => {
     const r = await enroll(stack.url, 12, 3);
     assert.equal(r.failures, 0, r.firstFailure);
     assert.equal(r.enrolled, 12);
+    assert.equal(r.nodesCreated, 12);
     assert.equal(r.nodePost.n, 12);
     assert.equal(r.portPost.n, 12);
     assert.ok(r.seconds > 0 && r.nodesPerSecond > 0);

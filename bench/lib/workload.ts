@@ -8,6 +8,8 @@ export interface EnrollResult {
   concurrency: number;
   /** Nodes enrolled with their port. */
   enrolled: number;
+  /** Nodes created (with or without their port). */
+  nodesCreated: number;
   seconds: number;
   nodesPerSecond: number;
   /** Latency of each POST /v1/nodes and each POST /v1/ports under that concurrency. */
@@ -54,6 +56,7 @@ export async function enroll(base: string, n: number, concurrency: number): Prom
   const portMs: number[] = [];
   let failures = 0;
   let enrolled = 0;
+  let nodesCreated = 0;
   let firstFailure: string | undefined;
   const fail = (e: unknown): void => {
     failures++;
@@ -66,6 +69,7 @@ export async function enroll(base: string, n: number, concurrency: number): Prom
         let t0 = process.hrtime.bigint();
         const node = await call(base, 'POST', '/v1/nodes', nodeBody(i));
         nodeMs.push(ms(t0));
+        nodesCreated++;
         const uuid = (node.body as { uuid?: string }).uuid;
         if (!uuid) throw new Error(`POST /v1/nodes answered without a uuid`);
         t0 = process.hrtime.bigint();
@@ -82,7 +86,7 @@ export async function enroll(base: string, n: number, concurrency: number): Prom
   const seconds = ms(started) / 1000;
   if (nodeMs.length === 0 || portMs.length === 0) throw new Error(`enroll failed for every node: ${firstFailure}`);
   return {
-    nodes: n, concurrency, enrolled, seconds, nodesPerSecond: enrolled / seconds,
+    nodes: n, concurrency, enrolled, nodesCreated, seconds, nodesPerSecond: enrolled / seconds,
     nodePost: summarise(nodeMs), portPost: summarise(portMs), failures, firstFailure,
   };
 }
