@@ -12,7 +12,7 @@ log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
 APT_PACKAGES=(
   ipmitool openipmi tgt qemu-utils qemu-block-extra libiscsi-bin
   tftpd-hpa tftp-hpa pxelinux syslinux-common busybox-static
-  python3-ironicclient postgresql sqlite3 build-essential python3
+  python3-ironicclient postgresql sqlite3 build-essential python3 qemu-system-x86 linux-image-amd64
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The deploy ramdisk's kernel boots the PXE tests' VMs (built once from Debian packages, cached).
+bash ramdisk/build.sh >/dev/null
 if [ $# -eq 0 ]; then
   echo "lint: eslint (dependency directions, floating promises)" >&2
   npx eslint . --max-warnings 0

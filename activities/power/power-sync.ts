@@ -4,6 +4,7 @@
 // answers again. With `force`, the recorded state is pushed onto the hardware instead.
 import { Context } from '@temporalio/activity';
 import type { Database } from '../../prisma/database';
+import type { Node } from '../../prisma/generated/sqlite/client';
 import { writeHistory } from '../../prisma/node-operations';
 import type { SealKeys } from '../../prisma/sealed-json';
 import type { PowerState } from '../ipmi';
@@ -32,16 +33,12 @@ export interface SyncResult {
 }
 
 export function createPowerSyncActivities({ db, keys, drivers }: { db: Database; keys: SealKeys; drivers: PowerDrivers }) {
-  async function syncOne(uuid: string, s: SyncSettings, r: SyncResult, passId: string): Promise<void> {
-    const node = await db.node.findUnique({ where: { uuid } });
-    if (!node || (node.maintenance && node.fault !== POWER_FAILURE)) {
-      r.skipped++;
+  async function syncOne(node: Node | undefined, locked: boolean, s: SyncSettings, r: SyncResult, passId: string): Promise<void> {
+    if (!node || (node.maintenance && node.fault !== POWER_FAILURE) || locked) {
+      r.skipped++; // gone, in maintenance for another reason, or held by an operation that owns the power state now
       return;
     }
-    if (await db.operation.findFirst({ where: { nodeId: node.id, status: 'running' }, select: { id: true } })) {
-      r.skipped++; // an operation holds the node: it owns the power state now
-      return;
-    }
+    const uuid = node.uuid;
     let state: PowerState;
     try {
       const bmc = bmcFor(node, keys, drivers);
@@ -115,10 +112,15 @@ export function createPowerSyncActivities({ db, keys, drivers }: { db: Database;
       const r: SyncResult = { read: 0, changed: 0, forced: 0, failed: 0, skipped: 0, maintenanceSet: 0, recovered: 0 };
       const { jitterMs } = input.settings;
       const ctx = Context.current();
+      // Two queries for the whole batch, not two per node.
+      const nodes = new Map((await db.node.findMany({ where: { uuid: { in: input.nodeUuids } } })).map((n) => [n.uuid, n]));
+      const ids = [...nodes.values()].map((n) => n.id);
+      const locked = new Set((await db.operation.findMany({ where: { nodeId: { in: ids }, status: 'running' }, select: { nodeId: true } })).map((o) => o.nodeId));
       await Promise.all(
         input.nodeUuids.map(async (uuid) => {
           if (jitterMs > 0) await ctx.sleep(Math.floor(Math.random() * jitterMs));
-          await syncOne(uuid, input.settings, r, input.passId);
+          const node = nodes.get(uuid);
+          await syncOne(node, node ? locked.has(node.id) : false, input.settings, r, input.passId);
           ctx.heartbeat();
         }),
       );

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startProcess, waitFor } from '../../test/support/procs';
 import { writeBootConfigs, type BootSpec } from './boot-files';
+import { repoRoot } from '../shared/repo-root';
 import { deployKernelParams, type DeployKernelParams } from './kernel-params';
 
 const MAC = '52:54:00:12:34:56';
@@ -58,9 +59,12 @@ function buildRamdisk(file: string): void {
 }
 
 function findKernel(): string {
+  // The host's Debian kernel (setup installs linux-image-amd64), else the deploy ramdisk's (ramdisk/build.sh).
   const k = fs.existsSync('/boot') ? fs.readdirSync('/boot').filter((n) => n.startsWith('vmlinuz-')).sort() : [];
-  if (!k.length) throw new Error('no /boot/vmlinuz-*: install linux-image-amd64');
-  return path.join('/boot', k[k.length - 1]);
+  if (k.length) return path.join('/boot', k[k.length - 1]);
+  const built = path.join(repoRoot(), '.cache', 'ramdisk', 'kernel');
+  if (fs.existsSync(built)) return built;
+  throw new Error('no kernel: install linux-image-amd64 (npm test does) or run bash ramdisk/build.sh');
 }
 
 /** Boots the VM with the given DHCP boot file; resolves with the kernel command line the guest saw. */
