@@ -20,7 +20,7 @@ function result(gets: number): DeployBenchResult {
     machine: { nproc: 2, memoryGiB: 23.5, cpuModel: 'Test CPU', kernel: 'Linux 6', date: '2026-11-21T21:00:00.000Z', loadAverage1m: 1.5 },
     sizeMiB: 1024, qcow2Bytes: 1025 * MiB, imageGenerated: false, diskBytes: 1152 * MiB, downloadMs: { cold: 4000, concurrent: null },
     cold: run('n0', 20_000, 10_000), warm: run('n1', 200, 9_000),
-    write: { coldMiBps: 102.4, warmMiBps: 113.8, plain: { bytes: 1024 * MiB, seconds: 9.5, MiBps: 107.8 }, ratioCold: 0.95, ratioWarm: 1.06 },
+    write: { coldMiBps: 102.4, warmMiBps: 113.8, plain: { bytes: 1024 * MiB, seconds: 9.5, MiBps: 107.8, roundSeconds: [9.5, 11.2, 9.1] }, ratioCold: 0.95, ratioWarm: 1.06 },
     concurrent: { nodes: 5, wallMs: 60_000, deploys: [run('a', 30_000, 20_000), run('b', 29_000, 25_000)], imageGets: gets, downloads: 1, conversions: 1 },
     memory: { baselineRssBytes: 200 * MiB, baselineHeapUsedBytes: 80 * MiB, phases: [{ name: 'cold deploy', peakRssBytes: 260 * MiB, peakHeapUsedBytes: 90 * MiB }], peakRssBytes: 300 * MiB, peakHeapUsedBytes: 95 * MiB },
   };
@@ -34,7 +34,7 @@ describe('formatDeployBench', () => {
     assert.match(text, /^write the image over iSCSI\s+10\.0 s\s+9\.0 s\s+22\.5 s\s+25\.0 s$/m);
     assert.match(text, /the download \(image server's send time\) took: cold 4\.0 s, concurrent -;/);
     assert.match(text, /deploy write step, cold deploy\s+102 MiB\/s\s+ratio 0\.95/);
-    assert.match(text, /plain qemu-img convert -n\s+108 MiB\/s/);
+    assert.match(text, /plain qemu-img convert -n\s+108 MiB\/s\s+\(median of 3 rounds for 1024 MiB: 9\.5 s, 11\.2 s, 9\.1 s\)/);
     assert.match(text, /writeImage's own time inside the step: cold 108 MiB\/s, warm 120 MiB\/s/);
     assert.match(text, /image GETs on the image server: 1 \(downloaded once: OK\)/);
     assert.match(text, /peak over all deploys\s+rss 300 MiB \(\+100 MiB\)/);

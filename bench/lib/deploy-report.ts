@@ -88,12 +88,13 @@ export function formatDeployBench(r: DeployBenchResult): string {
   out.push('');
   const f = (x: number | null) => (x === null ? '-' : `${x.toFixed(0)} MiB/s`);
   const ratio = (x: number | null) => (x === null ? '-' : x.toFixed(2));
-  out.push('image write (bytes / step duration) vs one plain `qemu-img convert -n` to a fresh tgtd target of the same size:');
+  out.push('image write (bytes / step duration) vs plain `qemu-img convert -n` to a fresh tgtd target of the same size:');
   out.push(`  deploy write step, cold deploy  ${lpad(f(r.write.coldMiBps), 12)}   ratio ${ratio(r.write.ratioCold)} (goal ≥ 0.90)`);
   out.push(`  deploy write step, warm deploy  ${lpad(f(r.write.warmMiBps), 12)}   ratio ${ratio(r.write.ratioWarm)}`);
   const inner = [r.cold, r.warm].map((d) => (d.writerMs && d.bytesTotal ? `${(d.bytesTotal / MiB / (d.writerMs / 1000)).toFixed(0)} MiB/s` : '-'));
   out.push(`  (writeImage's own time inside the step: cold ${inner[0]}, warm ${inner[1]})`);
-  out.push(`  plain qemu-img convert -n       ${lpad(f(r.write.plain.MiBps), 12)}   (${r.write.plain.seconds.toFixed(1)} s for ${mib(r.write.plain.bytes)})`);
+  const rounds = r.write.plain.roundSeconds.map((x) => `${x.toFixed(1)} s`).join(', ');
+  out.push(`  plain qemu-img convert -n       ${lpad(f(r.write.plain.MiBps), 12)}   (median of ${r.write.plain.roundSeconds.length} rounds for ${mib(r.write.plain.bytes)}: ${rounds})`);
   out.push('');
   out.push(`${c.nodes} concurrent deploys (cold cache): wall time ${s(c.wallMs)} from the first PUT to the last active`);
   out.push(`  image GETs on the image server: ${c.imageGets} ${c.imageGets === 1 ? '(downloaded once: OK)' : '(EXPECTED 1)'}`);
