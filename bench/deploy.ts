@@ -12,7 +12,7 @@
 //   1. cold: the first deploy downloads, verifies and converts the image (qcow2 → raw);
 //      warm: a second node deploys the same image from the cache.
 //   2. The write step's throughput (bytes / step duration) beside plain
-//      `qemu-img convert -n` of the same raw image to a fresh tgtd target of the same size
+//      `qemu-img convert -n` of the cache's raw image to a fresh tgtd target of the same size
 //      (median of 3 rounds, each to a fresh target).
 //   3. The cache is emptied; --concurrent nodes deploy at once: wall time, GETs the image
 //      server saw, and what each deploy's cacheImage activity did (from Temporal history).
@@ -104,8 +104,11 @@ export async function runDeployBench(args: DeployBenchArgs, log: (line: string) 
     log(`warm deploy: ${(warm.totalMs / 1000).toFixed(1)} s`);
 
     log('plain qemu-img convert -n to a fresh tgtd target ...');
+    // The very file the deploys wrote from (the cache's raw copy): same bytes, same page-cache state.
+    const key = `sha256-${image.qcow2Sha256}`;
+    const cachedRaw = path.join(stack.data.imageCacheRoot, 'objects', key, 'disk.raw');
     let plainTarget = '';
-    const plain = await plainQemuImgWrite(image.rawPath, diskBytes, (name, stop) => {
+    const plain = await plainQemuImgWrite(fs.existsSync(cachedRaw) ? cachedRaw : image.rawPath, diskBytes, (name, stop) => {
       plainTarget = name;
       cleanups.add(name, stop);
     });
@@ -113,7 +116,6 @@ export async function runDeployBench(args: DeployBenchArgs, log: (line: string) 
     log(`plain: ${plain.MiBps.toFixed(0)} MiB/s`);
 
     // Empty the cache so the concurrent deploys start cold (every pin was released above).
-    const key = `sha256-${image.qcow2Sha256}`;
     fs.rmSync(path.join(stack.data.imageCacheRoot, 'objects', key), { recursive: true, force: true });
     server.resetCounts();
     const group = ids.slice(2);
