@@ -25,6 +25,8 @@ export class RamdiskSession {
   readonly hwWait: ReturnType<typeof proxyActivities<Activities>>;
   readonly data: ReturnType<typeof proxyActivities<Activities>>;
   private readonly events: RamdiskEvent[] = [];
+  /** Index of the first event waitFor has not looked at yet. */
+  private consumed = 0;
   private readonly seen = new Set<number>();
   private readonly undo: { name: string; fn: () => Promise<unknown> }[] = [];
   aborted?: { actor: string; requestId: string };
@@ -103,25 +105,23 @@ export class RamdiskSession {
   }
 
   /**
-   * Waits for one of `wanted` from the ramdisk. Progress resets the clock. An `error`
-   * event, an abort or silence for the callback timeout fail the step; with `pxeRetry`,
-   * the first silence power-cycles the node once more (a lost DHCP/TFTP exchange).
+   * Waits for one of `wanted` from the ramdisk. Events are consumed in order through a
+   * cursor, so a callback that arrived before we started waiting (a fast boot while the
+   * power-on step still ran) is not lost. Progress resets the clock. An `error` event,
+   * an abort or silence for the callback timeout fail the step; with `pxeRetry`, the
+   * first silence power-cycles the node once more (a lost DHCP/TFTP exchange).
    */
   async waitFor(wanted: RamdiskEvent['event'][], pxeRetry: boolean): Promise<RamdiskEvent> {
     let retried = !pxeRetry;
     for (;;) {
-      const before = this.events.length;
-      const got = await condition(
-        () => this.aborted !== undefined || this.events.slice(before).some((e) => wanted.includes(e.event) || e.event === 'error' || e.event === 'progress'),
-        this.input.callbackTimeoutSec * 1000,
-      );
+      const heard = await condition(() => this.aborted !== undefined || this.events.length > this.consumed, this.input.callbackTimeoutSec * 1000);
       if (this.aborted) throw ApplicationFailure.nonRetryable(`Aborted by ${this.aborted.actor} (request ${this.aborted.requestId}).`, 'Aborted');
-      const fresh = this.events.slice(before);
-      const err = fresh.find((e) => e.event === 'error');
-      if (err) throw ApplicationFailure.nonRetryable(`The deploy ramdisk reported an error: ${err.error ?? 'unknown'}`, 'RamdiskError');
-      const hit = fresh.find((e) => wanted.includes(e.event));
-      if (hit) return hit;
-      if (got) continue; // progress only: keep waiting
+      while (this.consumed < this.events.length) {
+        const e = this.events[this.consumed++];
+        if (e.event === 'error') throw ApplicationFailure.nonRetryable(`The deploy ramdisk reported an error: ${e.error ?? 'unknown'}`, 'RamdiskError');
+        if (wanted.includes(e.event)) return e;
+      }
+      if (heard) continue; // progress only: keep waiting, the clock starts again
       if (!retried) {
         retried = true;
         await this.timeline.step('no callback: PXE boot again', async () => {
