@@ -125,7 +125,7 @@ export async function runApiBench(a: ApiBenchArgs, log: Log = (l) => console.err
 
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-bench-api-'));
   const cleanups = new Cleanups(log);
-  const offSignals = cleanups.onSignals();
+  const offSignals = cleanups.onSignals(() => log(`interrupted; logs kept in ${workDir}`));
   let ok = false;
   try {
     const machine = machineInfo();

@@ -40,11 +40,17 @@ export class Cleanups {
     return this.running;
   }
 
-  /** On SIGINT/SIGTERM: run every step, then exit 130/143. Returns a function that removes the handlers. */
-  onSignals(): () => void {
+  /**
+   * On SIGINT/SIGTERM: run every step, then `last` (if given), then exit 130/143.
+   * Returns a function that removes the handlers.
+   */
+  onSignals(last?: () => void): () => void {
     const handler = (sig: NodeJS.Signals): void => {
       this.log(`${sig}: stopping what this run started ...`);
-      void this.runAll().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+      void this.runAll().finally(() => {
+        last?.();
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      });
     };
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
