@@ -33,7 +33,9 @@ export class RamdiskSession {
   deploymentId?: string;
 
   constructor(readonly input: DeployInput, kind: string) {
-    this.timeline = new Timeline(kind);
+    this.timeline = new Timeline(kind, (event, severity) =>
+      db.recordEvent({ nodeUuid: input.nodeUuid, eventType: kind, event, severity, actor: input.actor, requestId: input.requestId }),
+    );
     const q = { taskQueue: input.hardwareQueue };
     this.hw = proxyActivities<Activities>({ ...presets.bmcCall, ...q });
     this.hwWait = proxyActivities<Activities>({ ...presets.bmcWait, ...q });

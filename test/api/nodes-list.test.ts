@@ -1,6 +1,7 @@
 // Listing nodes: filters, fields, sorting, and limit/marker paging with `next` links.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { api, startStack, type TestStack } from '../support/stack';
 import { baremetalJson } from '../support/baremetal';
 
@@ -73,3 +74,28 @@ describe('node listing', () => {
     assert.equal((await baremetalJson(stack.url, ['node', 'list', '--limit', '3'])).length, 3);
   });
 });
+
+describe('a full page of 1000 nodes', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startStack({ worker: false });
+    // Straight into the database: this is about listing, and a page of 1000 hits SQLite's 999-parameter limit if any query binds one parameter per node.
+    await stack.db.node.createMany({
+      data: Array.from({ length: 1000 }, (_, i) => ({ uuid: crypto.randomUUID(), name: `bulk-${i}`, driver: 'ipmi', createdAt: new Date() })),
+    });
+    const busy = await stack.db.node.findFirstOrThrow({ where: { name: 'bulk-500' } });
+    await stack.db.operation.create({ data: { nodeId: busy.id, nodeUuid: busy.uuid, kind: 'deploy', workflowId: `node-${busy.uuid}`, runId: crypto.randomUUID() } });
+  });
+  after(async () => stack.stop());
+
+  test('GET /v1/nodes and /detail return all 1000, with the busy one reserved', async () => {
+    const list = await api(stack, 'GET', '/v1/nodes');
+    assert.equal(list.status, 200, list.text.slice(0, 300));
+    assert.equal(list.body.nodes.length, 1000);
+    const detail = await api(stack, 'GET', '/v1/nodes/detail');
+    assert.equal(detail.status, 200, detail.text.slice(0, 300));
+    const reserved = detail.body.nodes.filter((n: any) => n.reservation !== null).map((n: any) => n.name);
+    assert.deepEqual(reserved, ['bulk-500']);
+  });
+});
+

@@ -126,6 +126,11 @@ describe('deploy lifecycle on lab nodes', () => {
     }
     assert.ok(op.steps.every((s: any) => s.status === 'done' && s.started_at && s.ended_at));
     assert.equal(op.bytes_total, 8 * MiB);
+    // Every step's start and end is in the audit history, with who asked and the request id.
+    const audit = (await api(stack, 'GET', `/v1/nodes/${id}/history?detail=True`)).body.history.filter((h: any) => h.event_type === 'deploy');
+    assert.ok(audit.some((h: any) => h.event === 'deploy: step "write the image over iSCSI" started'));
+    assert.ok(audit.some((h: any) => /^deploy: step "write the image over iSCSI" done in/.test(h.event)));
+    assert.ok(audit.every((h: any) => h.user === 'anonymous@loopback' && /^req-/.test(h.request_id)));
 
     await act(stack, id, 'deleted');
     await settle(stack, id, 'available');
@@ -145,6 +150,26 @@ describe('deploy lifecycle on lab nodes', () => {
     await settle(stack, id, 'active');
     assert.ok(readDisk(node, 8 * MiB).equals(raw), 'the disk holds the image byte for byte');
     await waitFor(async () => node.readBoot()?.marker === 'lifecycle raw', 30_000, 'boot from disk');
+  });
+
+  test('the other two combinations: raw over iSCSI, qcow2 pulled in direct mode', async () => {
+    const node = lab.nodes[1]!;
+    const id = (await state(stack, node.name)).uuid;
+    for (const [iface, image, digest, bytes] of [
+      ['iscsi', 'raw.img', sha256(raw), raw],
+      ['direct', 'disk.qcow2', sha256(qcow), qcowSource],
+    ] as const) {
+      await act(stack, id, 'deleted');
+      await settle(stack, id, 'available');
+      await api(stack, 'PATCH', `/v1/nodes/${id}`, [
+        { op: 'replace', path: '/deploy_interface', value: iface },
+        { op: 'add', path: '/instance_info/image_source', value: images.url(image) },
+        { op: 'add', path: '/instance_info/image_checksum', value: `sha256:${digest}` },
+      ]);
+      await act(stack, id, 'active');
+      await settle(stack, id, 'active');
+      assert.ok(readDisk(node, 8 * MiB).equals(bytes), `${iface} + ${image}: the disk holds the image`);
+    }
   });
 
   test('a wrong checksum fails the deploy: nothing written, powered off, boot configs removed', async () => {
