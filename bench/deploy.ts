@@ -18,11 +18,12 @@
 //      server saw, and what each deploy's cacheImage activity did (from Temporal history).
 //   4. rss and heapUsed of this process, every 100 ms, before and during the deploys.
 //
-// Measured on the 2-core shared dev box (2026-11-21, load 7-35 from other work), 1 GiB image:
-//   cold deploy 27.5-41.3 s (cache 10.9-14.2 s of which download 6.5 s, write 10.4-18.6 s,
-//   verify 4.6-6.2 s); warm 13.8-20.6 s; write step / plain qemu-img 0.71-0.94 cold,
-//   0.96-1.09 warm; 5 concurrent: one GET, one conversion, 58-80 s per deploy when no
-//   callback is lost; peak rss +51-66 MiB over a 276-293 MiB baseline.
+// Measured on the 2-core shared dev box (2026-11-21, load 5-35 from other work), 1 GiB image,
+// four runs: cold deploy 19.8-41.3 s (cache 8.8-14.2 s of which download 4.7-7.8 s, write
+// 6.6-18.6 s, verify 2.3-6.2 s); warm 12.3-20.6 s; write step / plain qemu-img 0.71-1.58 cold,
+// 0.87-1.29 warm (plain itself varies ±20% round to round here); 5 concurrent: one GET, one
+// conversion, 57-80 s per deploy when no callback is lost; peak rss +51-121 MiB over a
+// 275-293 MiB baseline.
 // Callbacks that arrive before the workflow starts waiting for them are dropped (see
 // RamdiskSession.waitFor): such a deploy waits the whole callback timeout and PXE-boots again.
 import fs from 'node:fs';
