@@ -11,6 +11,7 @@ import { verifyImage, writeImage } from '../iscsi';
 import { removeBootConfigs, writeBootConfigs, type BootSpec, type DeployMode } from '../pxe';
 import { typed } from '../shared/failure';
 import type { DeploymentStore, RamdiskCommand } from './deployments';
+import { removeDhcpHosts, writeDhcpHosts } from './dhcp-hosts';
 
 export interface DeployConfig {
   /** TFTP/HTTP boot root the nodes PXE-boot from. */
@@ -28,6 +29,8 @@ export interface DeployConfig {
   ramdiskAppend?: string;
   /** How long a deployment's secret stays valid. */
   deploymentTtlSec: number;
+  /** dnsmasq `dhcp-hostsdir` for provisioning nodes' host entries. */
+  dhcpHostsDir: string;
 }
 
 export interface DeployActivityDeps {
@@ -154,6 +157,7 @@ export function createDeployActivities({ db, keys, cache, deployments, deploy }:
         append: deploy.ramdiskAppend,
       };
       const r = await typed(() => writeBootConfigs(deploy.bootRoot, { macs, boot }));
+      await typed(() => writeDhcpHosts(deploy.dhcpHostsDir, macs));
       return r.files;
     },
 
@@ -167,12 +171,15 @@ export function createDeployActivities({ db, keys, cache, deployments, deploy }:
           ? { kind: 'netboot', kernelFile: fileOf(info.kernel, ''), ramdiskFile: fileOf(info.ramdisk, ''), root: String(info.root_device ?? '/dev/sda1') }
           : { kind: 'local' };
       await typed(() => writeBootConfigs(deploy.bootRoot, { macs, boot }));
+      // A node that boots from its own disk needs no provisioning DHCP any more; a netbooted one does.
+      if (boot.kind === 'local') await removeDhcpHosts(deploy.dhcpHostsDir, macs);
     },
 
     async removeBootConfigs(nodeUuid: string): Promise<void> {
       const n = await db.node.findUnique({ where: { uuid: nodeUuid }, include: { ports: true } });
       if (!n) return;
       await typed(() => removeBootConfigs(deploy.bootRoot, n.ports.map((p) => p.address)));
+      await removeDhcpHosts(deploy.dhcpHostsDir, n.ports.map((p) => p.address));
     },
 
     /** Writes the cached raw image to the node's disk over iSCSI; resumes from its last heartbeat. */

@@ -85,7 +85,11 @@ describe('deploy failures: a server that never calls back', () => {
   test('callback timeout (after one PXE retry) → deploy failed, powered off, boot config removed', async () => {
     const id = await enroll(stack, bmc, '52:54:00:cc:00:01', { image_source: files.url('img.raw'), image_checksum: `sha256:${sha256(img)}` });
     await api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, { target: 'active' });
+    await until(stack, id, (x) => x.provision_state === 'wait call-back', 'wait call-back', 60_000);
+    const hosts = path.join(stack.data.dhcpHostsDir, '52-54-00-cc-00-01');
+    assert.equal(fs.readFileSync(hosts, 'utf8'), '52:54:00:cc:00:01,set:ironflow\n', 'a dnsmasq host entry while provisioning');
     const n = await until(stack, id, (x) => x.provision_state === 'deploy failed', 'deploy failed', 60_000);
+    assert.ok(!fs.existsSync(hosts), 'the dnsmasq host entry is removed with the boot config');
     assert.match(n.last_error, /Timeout reached while waiting for the deploy ramdisk .* \(3 s\)/);
     assert.equal(bmc.readPower(), 0);
     assert.deepEqual(fs.readdirSync(path.join(stack.data.bootRoot, 'pxelinux.cfg')), []);

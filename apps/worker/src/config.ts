@@ -27,6 +27,7 @@ export interface DataPathConfig {
   iqnPrefix: string;
   ramdiskAppend?: string;
   deploymentTtlSec: number;
+  dhcpHostsDir: string;
 }
 
 export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): DataPathConfig {
@@ -47,6 +48,7 @@ export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): 
     iqnPrefix: env.IRONFLOW_IQN_PREFIX ?? 'iqn.2026-11.dev.ironflow',
     ramdiskAppend: env.IRONFLOW_RAMDISK_APPEND,
     deploymentTtlSec: Number(env.IRONFLOW_DEPLOYMENT_TTL ?? 3 * 3600),
+    dhcpHostsDir: env.IRONFLOW_DHCP_HOSTS_DIR ?? path.join(dataDir, 'dnsmasq', 'hosts'),
   };
 }
 

@@ -1,0 +1,32 @@
+// dnsmasq host entries for nodes being provisioned: one file per MAC in a
+// `dhcp-hostsdir`, which dnsmasq re-reads by itself when files change. Written with
+// the deploy boot config, removed with it. Temp file + rename; removing a missing
+// entry is fine.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { normalizeMac } from '../pxe';
+import { renderDnsmasqHost } from '../pxe/render';
+
+/** The dnsmasq tag set on provisioning nodes (select the PXE boot file with `tag:ironflow`). */
+export const PROVISIONING_TAG = 'ironflow';
+
+function fileFor(dir: string, mac: string): string {
+  return path.join(dir, normalizeMac(mac).replace(/:/g, '-')); // normalizeMac refuses anything that is not a MAC
+}
+
+export async function writeDhcpHosts(dir: string, macs: readonly string[]): Promise<string[]> {
+  await fs.mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  for (const mac of macs) {
+    const file = fileFor(dir, mac);
+    const tmp = `${file}.tmp-${process.pid}`;
+    await fs.writeFile(tmp, renderDnsmasqHost(mac, { tag: PROVISIONING_TAG }));
+    await fs.rename(tmp, file);
+    written.push(file);
+  }
+  return written;
+}
+
+export async function removeDhcpHosts(dir: string, macs: readonly string[]): Promise<void> {
+  for (const mac of macs) await fs.rm(fileFor(dir, mac), { force: true });
+}
