@@ -22,7 +22,8 @@ export const presets = {
   /** Image download/conversion and the iSCSI write: long, heartbeating, resumable. */
   imageTransfer: {
     startToCloseTimeout: '2 hours',
-    heartbeatTimeout: '2 minutes',
+    // How long a dead worker holds a transfer before another resumes it from the last heartbeat.
+    heartbeatTimeout: '60 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
   },
   /** One power-sync batch: many BMCs read concurrently. */

@@ -183,7 +183,7 @@ export function createDeployActivities({ db, keys, cache, deployments, deploy }:
     },
 
     /** Writes the cached raw image to the node's disk over iSCSI; resumes from its last heartbeat. */
-    async writeImageToNode(i: { nodeUuid: string; deploymentId: string; imageKey: string; address: string; port: number; iqn: string }): Promise<{ bytesWritten: number; durationMs: number }> {
+    async writeImageToNode(i: { nodeUuid: string; deploymentId: string; imageKey: string; address: string; port: number; iqn: string }): Promise<{ bytesWritten: number; resumedFrom: number; durationMs: number }> {
       const s = await deployments.secrets(i.deploymentId);
       if (!s.chap) throw ApplicationFailure.nonRetryable('This deployment has no CHAP credentials.', 'NoChap');
       const rawPath = await cache.linkFor(i.imageKey, i.nodeUuid);
@@ -196,7 +196,7 @@ export function createDeployActivities({ db, keys, cache, deployments, deploy }:
           onProgress: (bytesWritten) => ctx.heartbeat({ bytesWritten }),
         }),
       );
-      return { bytesWritten: r.bytesWritten, durationMs: r.durationMs };
+      return { bytesWritten: r.bytesWritten, resumedFrom: r.resumedFrom, durationMs: r.durationMs };
     },
 
     async verifyNodeImage(i: { nodeUuid: string; deploymentId: string; imageKey: string; address: string; port: number; iqn: string }): Promise<number> {
