@@ -1,5 +1,5 @@
 // Every workflow the worker registers.
-export { manageNode, provideNode } from './provision-node';
+export { manageNode } from './provision-node';
 export { changePowerState, setBootDevice, getBootDevice } from './power-node';
 export { syncPowerStates } from './sync-power-states';
 export { deployNode } from './deploy-node';

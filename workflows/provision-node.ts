@@ -1,5 +1,5 @@
-// Short provisioning operations: manage (enroll → verifying → manageable) and
-// provide (manageable → cleaning → available). Each runs with workflow id
+// manage (enroll → verifying → manageable): verification as a short workflow
+// (provide is cleanNode, in clean-node.ts). It runs with workflow id
 // node-<uuid>, which is the node's lock for as long as it runs.
 import { proxyActivities, ApplicationFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -26,11 +26,4 @@ export async function manageNode(input: ProvisionInput): Promise<void> {
     return;
   }
   await finishOperation({ ...op, from: input.viaState, to: 'manageable', status: 'succeeded' });
-}
-
-/** provide: automated cleaning (nothing to erase yet), then available. */
-export async function provideNode(input: ProvisionInput): Promise<void> {
-  const op = { ...input, kind: 'provide' };
-  await beginOperation(op);
-  await finishOperation({ ...op, from: input.viaState, to: 'available', status: 'succeeded' });
 }

@@ -12,7 +12,7 @@ import { buildApp } from '../../apps/api/src/app';
 import type { AuthConfig } from '../../apps/api/src/common/request-context';
 import { ensurePowerSync, startWorker, type RunningWorker } from '../../apps/worker/src/main';
 import { dataPathDefaults, type DataPathConfig } from '../../apps/worker/src/config';
-import { siteTaskQueue, type PowerSyncSettings } from '../../workflows/contracts/power';
+import { powerSyncWorkflowId, siteTaskQueue, type PowerSyncSettings } from '../../workflows/contracts/power';
 import type { CommonConfig } from '../../apps/shared/config';
 import { createLogger } from '../../apps/shared/logger';
 import { openDatabase, type Database } from '../../prisma/database';
@@ -127,7 +127,7 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
       await ensurePowerSync(temporal, taskQueue, { intervalSec: 1, failureLimit: 3, force: false, batchSize: 250, jitterMs: 0, ...s });
     },
     async stop() {
-      await temporal.workflow.getHandle(`power-sync-${taskQueue}`).terminate('test over').catch(() => undefined);
+      await temporal.workflow.getHandle(powerSyncWorkflowId(taskQueue)).terminate('test over').catch(() => undefined);
       await app.close();
       await stack.worker?.stop();
       for (const w of siteWorkers) await w.stop();
