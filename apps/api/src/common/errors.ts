@@ -74,9 +74,21 @@ export class NodeLockedError extends ConflictError {
     super(`Node ${nodeUuid} is locked by host ${host}, please retry after the current operation is completed.`);
   }
 }
-export class InvalidStateRequestedError extends BadRequestError {
+function allowedHint(state: string, allowed?: string[]): string {
+  if (allowed === undefined) return '';
+  return allowed.length ? ` Allowed from "${state}": ${allowed.join(', ')}.` : ` No action is allowed from "${state}".`;
+}
+
+/** A known target the node's current state does not allow: 409, the request conflicts with the node's state. */
+export class InvalidStateRequestedError extends ConflictError {
   constructor(action: string, nodeUuid: string, state: string, allowed?: string[]) {
-    const hint = allowed === undefined ? '' : allowed.length ? ` Allowed from "${state}": ${allowed.join(', ')}.` : ` No action is allowed from "${state}".`;
-    super(`The requested action "${action}" can not be performed on node "${nodeUuid}" while it is in state "${state}".${hint}`);
+    super(`The requested action "${action}" can not be performed on node "${nodeUuid}" while it is in state "${state}".${allowedHint(state, allowed)}`);
+  }
+}
+
+/** A target that is not a provisioning verb at all: 400, the request itself is wrong. */
+export class UnknownTargetError extends BadRequestError {
+  constructor(action: string, nodeUuid: string, state: string, allowed: string[]) {
+    super(`The requested action "${action}" can not be performed on node "${nodeUuid}": it is not a provisioning target.${allowedHint(state, allowed)}`);
   }
 }

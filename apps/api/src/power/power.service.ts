@@ -6,7 +6,7 @@ import { checkIpmiDriverInfo } from '../../../../workflows/contracts/drivers';
 import {
   BOOT_DEVICES, isPowerTarget, resultingPowerState, siteTaskQueue, type BootDeviceInput, type BootDeviceName, type PowerInput,
 } from '../../../../workflows/contracts/power';
-import { BadRequestError, NotAcceptableError } from '../common/errors';
+import { BadRequestError, InvalidStateRequestedError, NotAcceptableError } from '../common/errors';
 import { readBool, readPositiveInt, rejectUnknownKeys, requireObjectBody } from '../common/input';
 import type { RequestContext } from '../common/request-context';
 import { ApiSettings } from '../infra/settings';
@@ -51,7 +51,7 @@ export class PowerService {
       throw new NotAcceptableError('Soft power actions and timeout require API version 1.27 or later.');
     }
     if (node.provisionState === 'cleaning' || node.provisionState === 'clean wait') {
-      throw new BadRequestError(`The requested action "${target}" can not be performed on node "${ident}" while it is in state "${node.provisionState}".`);
+      throw new InvalidStateRequestedError(target, node.uuid, node.provisionState);
     }
     this.checkBmc(node, 'power');
     const input: PowerInput = { nodeUuid: node.uuid, target, timeoutSec, actor: ctx.actor, requestId: ctx.requestId, hardwareQueue: this.site(node) };

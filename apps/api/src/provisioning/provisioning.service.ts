@@ -10,7 +10,7 @@ import { siteTaskQueue } from '../../../../workflows/contracts/power';
 import {
   allowedTargets, findTransition, isApiTarget, MIN_VERB_VERSION, VERBS, type ApiTarget, type Transition,
 } from '../../../../workflows/contracts/states';
-import { BadRequestError, InvalidStateRequestedError, NodeLockedError, NotAcceptableError } from '../common/errors';
+import { BadRequestError, InvalidStateRequestedError, NodeLockedError, NotAcceptableError, UnknownTargetError } from '../common/errors';
 import { rejectUnknownKeys, requireObjectBody } from '../common/input';
 import type { RequestContext } from '../common/request-context';
 import { ApiSettings } from '../infra/settings';
@@ -79,7 +79,7 @@ export class ProvisioningService {
     rejectUnknownKeys(req, PROVISION_KEYS, 'provision request');
     const node = await findNode(this.db, ident);
     const target = String(req.target);
-    if (!isApiTarget(target)) throw new InvalidStateRequestedError(target, node.uuid, node.provisionState, allowedTargets(node.provisionState));
+    if (!isApiTarget(target)) throw new UnknownTargetError(target, node.uuid, node.provisionState, allowedTargets(node.provisionState));
     if (apiMinor < MIN_VERB_VERSION[target]) {
       throw new NotAcceptableError(`The "${target}" target requires API version 1.${MIN_VERB_VERSION[target]} or later.`);
     }
