@@ -2,13 +2,15 @@
 // goes through every path a secret can take: enroll, PATCH, power on/off and boot
 // device against a real ipmi_sim BMC, manage, provide (cleaning), deploy over iSCSI on
 // a lab node, undeploy, a power action that fails on a wrong password, the periodic
-// power sync, and every read route. Then we look for the passwords (and the API token)
-// and the per-deployment secrets (ramdisk secret, CHAP) everywhere they could leak:
-// every response body and header, the API's log, the log file of the worker (its own process, at debug level: Temporal's own logs included), the Temporal history of every
-// workflow the stack ran (payloads decoded), the boot files and the lab's console logs
-// (BMC passwords only: the deployment secrets reach the node by design), and the
-// database rows and file, where they must be sealed. This is the one place that
-// proves "never in clear"; other tests only check their own paths.
+// power sync, and every read route. Then we look for the passwords, the API token and
+// the per-deployment secrets (ramdisk secret, CHAP) everywhere they could leak: every
+// response body and header; the API's log; the log file of the worker (its own process,
+// IRONFLOW_LOG_LEVEL=debug, Temporal's own log lines included); process command lines,
+// sampled while it all runs; the Temporal history of every workflow the stack ran,
+// payloads decoded; the database rows and the SQLite file, where they must be sealed;
+// and, for the BMC passwords only, the boot files and the lab's consoles (deployment
+// secrets reach the node by design). This is the one place that proves "never in
+// clear"; other tests check only their own paths.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -39,6 +41,28 @@ function filesText(dir: string): string {
   return out;
 }
 
+/** Samples every process's command line every 50 ms (short-lived ones may slip between samples). */
+function sampleArgv(): { stop(): { samples: number; text: string } } {
+  const seen = new Set<string>();
+  let samples = 0;
+  const timer = setInterval(() => {
+    samples++;
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        seen.add(fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' '));
+      } catch {
+        /* gone already */
+      }
+    }
+  }, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { samples, text: [...seen].join('\n') };
+    },
+  };
+}
+
 describe('secrets never appear in clear', () => {
   const ADMIN = `tok-${crypto.randomBytes(16).toString('hex')}`;
   const OLD = pw(); // enrolled with it, then replaced
@@ -53,6 +77,7 @@ describe('secrets never appear in clear', () => {
   let images: ImageServer;
   let worker: Proc;
   let work: string;
+  let argv: { samples: number; text: string } | undefined;
   /** Every response the test saw: status line, headers and body. */
   const transcript: string[] = [];
 
@@ -106,6 +131,7 @@ describe('secrets never appear in clear', () => {
   });
 
   test('a node lives its whole life through the stack', async () => {
+    const sampler = sampleArgv();
     const n = lab.nodes[0]!;
     const c = await call('POST', '/v1/nodes', {
       driver: 'ipmi', name: 'secret-node',
@@ -153,6 +179,7 @@ describe('secrets never appear in clear', () => {
     for (const r of ['/v1/nodes', '/v1/nodes/detail', '/v1/nodes?fields=driver_info,instance_info', '/v1/ports/detail']) {
       assert.equal((await call('GET', r)).status, 200, r);
     }
+    argv = sampler.stop();
   });
 
   const leaks = (text: string) => Object.entries(SECRETS).filter(([, s]) => text.includes(s) || text.includes(Buffer.from(s).toString('base64'))).map(([k]) => k);
@@ -164,13 +191,15 @@ describe('secrets never appear in clear', () => {
     assert.deepEqual(leaks(text), []);
   });
 
-  test('not in the API log, the worker log, the boot files or the lab consoles', () => {
+  test('not in the API log, the worker log, command lines, the boot files or the lab consoles', () => {
     const workerLog = fs.readFileSync(path.join(work, 'worker.log'), 'utf8');
     assert.match(workerLog, /"workflowType":"deployNode"/, 'the worker logged the deploy');
     assert.match(stack.logs(), /"svc":"api"/);
     assert.deepEqual(leaks(stack.logs()), [], 'API log');
     assert.deepEqual(leaks(workerLog), [], 'worker log');
     const bmcOnly = (found: string[]) => found.filter((k) => !k.startsWith('deployment'));
+    assert.ok(argv && argv.samples > 100 && argv.text.includes('ipmi_sim'), 'command lines were sampled throughout');
+    assert.deepEqual(bmcOnly(leaks(argv.text)), [], 'no command line seen held a BMC password or the token');
     assert.deepEqual(bmcOnly(leaks(filesText(stack.data.bootRoot))), [], 'boot root');
     assert.deepEqual(bmcOnly(leaks(lab.nodes[0]!.consoleLog())), [], 'lab console');
   });
