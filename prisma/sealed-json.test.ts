@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { isSealed, openSecrets, parseKey, sealSecrets } from './sealed-json';
+import { isSealed, keyId, openSecrets, parseKey, resealSecrets, resealValue, sealedKeyId, sealSecrets } from './sealed-json';
 
 const key = crypto.randomBytes(32);
 
@@ -35,4 +35,16 @@ test('keys are 32 bytes in hex or base64', () => {
   assert.equal(parseKey('ab'.repeat(32)).length, 32);
   assert.equal(parseKey(key.toString('base64')).length, 32);
   assert.throws(() => parseKey('short'), /must be 32 bytes/);
+});
+
+test('reseal: values of an old key move to the primary, values already under it stay as they are', () => {
+  const next = crypto.randomBytes(32);
+  const old = sealSecrets({ ipmi_password: 'old', ipmi_address: 'a' }, { primary: key });
+  const keys = { primary: next, previous: [key] };
+  const moved = resealSecrets({ ...old, new_password: 'clear' }, keys);
+  assert.equal(sealedKeyId(moved.ipmi_password), keyId(next));
+  assert.ok(isSealed(moved.new_password), 'a secret left in clear is sealed');
+  assert.deepEqual(openSecrets(moved, { primary: next }), { ipmi_password: 'old', ipmi_address: 'a', new_password: 'clear' });
+  assert.deepEqual(resealSecrets(moved, keys), moved, 'resealing twice changes nothing');
+  assert.equal(resealValue(moved.ipmi_password, keys), moved.ipmi_password);
 });

@@ -38,6 +38,11 @@ export function sealValue(plain: string, keys: SealKeys): string {
   return `${PREFIX}${keyId(keys.primary)}:${Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64')}`;
 }
 
+/** The id of the key that sealed a value. */
+export function sealedKeyId(sealed: string): string {
+  return sealed.slice(PREFIX.length).split(':')[0] ?? '';
+}
+
 export function openValue(sealed: string, keys: SealKeys): string {
   const [id, b64] = sealed.slice(PREFIX.length).split(':');
   const key = [keys.primary, ...(keys.previous ?? [])].find((k) => keyId(k) === id);
@@ -66,4 +71,17 @@ export function sealSecrets<T>(doc: T, keys: SealKeys): T {
 /** Opens every sealed value. */
 export function openSecrets<T>(doc: T, keys: SealKeys): T {
   return walk(doc, (_k, v) => (isSealed(v) ? openValue(v, keys) : undefined)) as T;
+}
+
+/** A sealed value under the primary key: unchanged if it already is, else opened and sealed again. */
+export function resealValue(sealed: string, keys: SealKeys): string {
+  return sealedKeyId(sealed) === keyId(keys.primary) ? sealed : sealValue(openValue(sealed, keys), keys);
+}
+
+/** Every secret of doc sealed under the primary key: older keys' values re-sealed, clear ones sealed. */
+export function resealSecrets<T>(doc: T, keys: SealKeys): T {
+  return walk(doc, (k, v) => {
+    if (isSealed(v)) return resealValue(v, keys);
+    return isSecretKey(k) && typeof v === 'string' && v !== '' ? sealValue(v, keys) : undefined;
+  }) as T;
 }

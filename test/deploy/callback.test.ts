@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { api, faultOf, startStack, type TestStack } from '../support/stack';
 import { dbSnapshot } from '../support/snapshot';
+import { historyText } from '../support/history-text';
 import { sealValue } from '../../prisma/sealed-json';
 import { waitFor } from '../support/procs';
 
@@ -48,7 +49,7 @@ describe('ramdisk callbacks', () => {
       return signals.length >= 1 ? signals : undefined;
     }, 10_000, 'signal');
     assert.equal(hist.length, 1, 'the ready event reached the workflow exactly once');
-    const raw = JSON.stringify(await stack.temporal.workflow.getHandle(workflowId).fetchHistory());
+    const raw = historyText(await stack.temporal.workflow.getHandle(workflowId).fetchHistory());
     assert.ok(!raw.includes(secret), 'the secret is not in the workflow history');
   });
 

@@ -3,10 +3,12 @@ import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { HistoryEvent } from '../../../../prisma/generated/sqlite/client';
+import { nodeScope } from '../common/access';
 import { NotFoundError } from '../common/errors';
 import { readBool, readUuid } from '../common/input';
 import { baseUrl } from '../common/links';
 import { requireVersion } from '../common/microversion';
+import { ctxOf } from '../common/request-context';
 import { Store } from '../infra/store';
 import { findNode } from '../nodes/node-lookup';
 import { parseLimit } from '../nodes/node-list-query';
@@ -32,7 +34,7 @@ export class HistoryController {
 
   private async list(ident: string, q: Record<string, unknown>, req: Request, detail: boolean) {
     requireVersion(req, 78, 'Node history');
-    const node = await findNode(this.store.db, ident);
+    const node = await findNode(this.store.db, ident, nodeScope(ctxOf(req)));
     const limit = parseLimit(typeof q.limit === 'string' ? q.limit : undefined, this.settings.maxLimit);
     const marker = typeof q.marker === 'string' ? readUuid(q.marker, 'marker') : undefined;
     const rows = await this.store.db.historyEvent.findMany({
@@ -64,7 +66,7 @@ export class HistoryController {
   @ApiOperation({ summary: 'One history event' })
   async event(@Param('ident') ident: string, @Param('event') event: string, @Req() req: Request) {
     requireVersion(req, 78, 'Node history');
-    const node = await findNode(this.store.db, ident);
+    const node = await findNode(this.store.db, ident, nodeScope(ctxOf(req)));
     const e = await this.store.db.historyEvent.findFirst({ where: { uuid: readUuid(event, 'event'), nodeUuid: node.uuid } });
     if (!e) throw new NotFoundError(`Node history record ${event} could not be found.`);
     return this.view(e, baseUrl(req), true);

@@ -33,20 +33,20 @@ export class NodesController {
   @Get()
   @ApiOperation({ summary: 'List nodes', description: 'Filters: provision_state, maintenance, associated, driver, resource_class, owner, lessee, project, conductor_group. Paging: limit, marker, sort_key, sort_dir; fields; detail.' })
   async list(@Query() query: Record<string, unknown>, @Req() req: Request) {
-    return collection('nodes', await this.nodes.list(query, baseUrl(req), false), baseUrl(req), '/v1/nodes');
+    return collection('nodes', await this.nodes.list(query, baseUrl(req), false, ctxOf(req)), baseUrl(req), '/v1/nodes');
   }
 
   @Get('detail')
   @ApiOperation({ summary: 'List nodes with every field' })
   async detail(@Query() query: Record<string, unknown>, @Req() req: Request) {
-    return collection('nodes', await this.nodes.list(query, baseUrl(req), true), baseUrl(req), '/v1/nodes/detail');
+    return collection('nodes', await this.nodes.list(query, baseUrl(req), true, ctxOf(req)), baseUrl(req), '/v1/nodes/detail');
   }
 
   @Get(':ident')
   @ApiOperation({ summary: 'Show a node by UUID or name' })
   async show(@Param('ident') ident: string, @Query('fields') fields: string | undefined, @Req() req: Request) {
     const wanted = parseFields(fields, NODE_FIELDS);
-    return this.nodes.view(await this.nodes.get(ident), baseUrl(req), wanted);
+    return this.nodes.view(await this.nodes.get(ident, ctxOf(req)), baseUrl(req), wanted);
   }
 
   @Patch(':ident')

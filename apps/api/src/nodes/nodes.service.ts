@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import type { Node } from '../../../../prisma/generated/sqlite/client';
 import { writeHistory } from '../../../../prisma/node-operations';
 import { DELETE_ALLOWED_STATES, UPDATE_ALLOWED_STATES, type ProvisionState } from '../../../../workflows/contracts/states';
+import { checkMemberPatch, nodeScope, requireAdmin } from '../common/access';
 import { ConflictError, ForbiddenError, NodeLockedError, NodeNotFoundError } from '../common/errors';
 import { readUuid, rejectUnknownKeys, requireObjectBody, type Json } from '../common/input';
 import { applyPatch, parsePatch } from '../common/json-patch';
@@ -43,8 +44,8 @@ export class NodesService {
     return nodeView(node, { base, reservation: res.get(node.id) ?? null, conductor: this.settings.conductor }, fields);
   }
 
-  async get(ident: string): Promise<Node> {
-    return findNode(this.db, ident);
+  async get(ident: string, ctx: RequestContext): Promise<Node> {
+    return findNode(this.db, ident, nodeScope(ctx));
   }
 
   /** 409 while an operation holds the node. */
@@ -73,6 +74,7 @@ export class NodesService {
   }
 
   async create(body: unknown, ctx: RequestContext): Promise<Node> {
+    requireAdmin(ctx, 'enroll nodes; ask one to enroll the node with owner set to your project');
     const doc = requireObjectBody(body, 'node');
     rejectUnknownKeys(doc, NODE_CREATE_KEYS, 'node');
     const uuid = doc.uuid === undefined ? crypto.randomUUID() : readUuid(doc.uuid, 'uuid');
@@ -91,14 +93,16 @@ export class NodesService {
     }
   }
 
-  async list(query: Record<string, unknown>, base: string, detailPath: boolean): Promise<Page> {
+  async list(query: Record<string, unknown>, base: string, detailPath: boolean, ctx: RequestContext): Promise<Page> {
     const q = parseNodeListQuery(query, { maxLimit: this.settings.maxLimit, detailPath });
     const col = SORTABLE[q.sortKey];
-    if (q.marker !== undefined && !(await this.db.node.findUnique({ where: { uuid: q.marker }, select: { id: true } }))) {
+    const scope = nodeScope(ctx);
+    if (q.marker !== undefined && !(await this.db.node.findFirst({ where: { uuid: q.marker, ...scope }, select: { id: true } }))) {
       throw new NodeNotFoundError(q.marker);
     }
+    // AND, not a merge: a member's own `owner`/`project` filters narrow its scope, never widen it.
     const rows = await this.db.node.findMany({
-      where: q.where,
+      where: { AND: [q.where, scope] },
       orderBy: col === 'id' ? [{ id: q.sortDir }] : [{ [col]: q.sortDir }, { id: q.sortDir }],
       take: q.limit,
       ...(q.marker ? { cursor: { uuid: q.marker }, skip: 1 } : {}),
@@ -116,7 +120,7 @@ export class NodesService {
   }
 
   async patch(ident: string, body: unknown, ctx: RequestContext): Promise<Node> {
-    const node = await findNode(this.db, ident);
+    const node = await findNode(this.db, ident, nodeScope(ctx));
     const ops = parsePatch(body);
     const state = node.provisionState as ProvisionState;
     if (node.targetProvisionState !== null && !UPDATE_ALLOWED_STATES.includes(state)) {
@@ -126,6 +130,7 @@ export class NodesService {
     const current = nodePatchDocument(node, this.store.open(parseJson(node.driverInfo)));
     current.instance_info = this.store.open(current.instance_info as Json);
     const patched = applyPatch(current, ops, NODE_PATCH_KEYS);
+    checkMemberPatch(ctx, current, patched);
     const cols = nodeColumns(patched, 'update');
     const changed = ops.map((o) => `${o.op} ${o.path}`).join(', ');
     try {
@@ -143,7 +148,8 @@ export class NodesService {
   }
 
   async delete(ident: string, ctx: RequestContext): Promise<void> {
-    const node = await findNode(this.db, ident);
+    const node = await findNode(this.db, ident, nodeScope(ctx));
+    requireAdmin(ctx, 'delete nodes');
     if (node.protected) throw new ForbiddenError(`Node ${node.uuid} is protected and cannot be undeployed, rebuilt or deleted: unset protected first.`);
     await this.assertUnlocked(node);
     if (!node.maintenance && !DELETE_ALLOWED_STATES.includes(node.provisionState as ProvisionState)) {

@@ -26,31 +26,31 @@ export class PortsController {
   @Get('v1/ports')
   @ApiOperation({ summary: 'List ports (filters: node, address)' })
   async list(@Query() q: Record<string, unknown>, @Req() req: Request) {
-    return collection('ports', await this.ports.list(q, baseUrl(req), false), baseUrl(req), '/v1/ports');
+    return collection('ports', await this.ports.list(q, baseUrl(req), false, ctxOf(req)), baseUrl(req), '/v1/ports');
   }
 
   @Get('v1/ports/detail')
   @ApiOperation({ summary: 'List ports with every field' })
   async detail(@Query() q: Record<string, unknown>, @Req() req: Request) {
-    return collection('ports', await this.ports.list(q, baseUrl(req), true), baseUrl(req), '/v1/ports/detail');
+    return collection('ports', await this.ports.list(q, baseUrl(req), true, ctxOf(req)), baseUrl(req), '/v1/ports/detail');
   }
 
   @Get('v1/nodes/:ident/ports')
   @ApiOperation({ summary: "List a node's ports" })
   async nodePorts(@Param('ident') ident: string, @Query() q: Record<string, unknown>, @Req() req: Request) {
-    return collection('ports', await this.ports.list(q, baseUrl(req), false, ident), baseUrl(req), `/v1/nodes/${ident}/ports`);
+    return collection('ports', await this.ports.list(q, baseUrl(req), false, ctxOf(req), ident), baseUrl(req), `/v1/nodes/${ident}/ports`);
   }
 
   @Get('v1/nodes/:ident/ports/detail')
   @ApiOperation({ summary: "List a node's ports with every field" })
   async nodePortsDetail(@Param('ident') ident: string, @Query() q: Record<string, unknown>, @Req() req: Request) {
-    return collection('ports', await this.ports.list(q, baseUrl(req), true, ident), baseUrl(req), `/v1/nodes/${ident}/ports/detail`);
+    return collection('ports', await this.ports.list(q, baseUrl(req), true, ctxOf(req), ident), baseUrl(req), `/v1/nodes/${ident}/ports/detail`);
   }
 
   @Get('v1/ports/:id')
   @ApiOperation({ summary: 'Show a port by UUID' })
   async show(@Param('id') id: string, @Query('fields') fields: string | undefined, @Req() req: Request) {
-    return this.ports.view(await this.ports.get(id), baseUrl(req), parseFields(fields, PORT_FIELDS));
+    return this.ports.view(await this.ports.get(id, ctxOf(req)), baseUrl(req), parseFields(fields, PORT_FIELDS));
   }
 
   @Patch('v1/ports/:id')

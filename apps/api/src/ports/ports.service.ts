@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Node, Port } from '../../../../prisma/generated/sqlite/client';
 import { writeHistory } from '../../../../prisma/node-operations';
+import { nodeScope, type NodeScope } from '../common/access';
 import { BadRequestError, ConflictError, ForbiddenError, NodeLockedError, PortNotFoundError } from '../common/errors';
 import { readMac, readUuid, rejectUnknownKeys, requireObjectBody, type Json } from '../common/input';
 import { applyPatch, parsePatch } from '../common/json-patch';
@@ -42,11 +43,19 @@ export class PortsService {
     return portView(p, p.node.uuid, base, fields);
   }
 
-  async get(id: string): Promise<PortWithNode> {
+  /** A port, if its node is in the request's scope (else 404, as if it did not exist). */
+  async get(id: string, ctx: RequestContext): Promise<PortWithNode> {
     const uuid = readUuid(id, 'port_uuid');
-    const port = await this.db.port.findUnique({ where: { uuid }, include: { node: true } });
+    const port = await this.db.port.findFirst({ where: { uuid, node: nodeScope(ctx) }, include: { node: true } });
     if (!port) throw new PortNotFoundError(id);
     return port;
+  }
+
+  /** The node a port is to belong to; one outside the scope is as unknown as a missing one (400, as Ironic). */
+  private async portNode(nodeUuid: string, scope: NodeScope): Promise<Node> {
+    const node = await this.db.node.findFirst({ where: { uuid: nodeUuid, ...scope } });
+    if (!node) throw new BadRequestError(`Node ${nodeUuid} could not be found.`);
+    return node;
   }
 
   private data(cols: PortColumns, nodeId: number) {
@@ -61,8 +70,7 @@ export class PortsService {
     rejectUnknownKeys(doc, PORT_CREATE_KEYS, 'port');
     const uuid = doc.uuid === undefined ? crypto.randomUUID() : readUuid(doc.uuid, 'uuid');
     const cols = portColumns(doc);
-    const node = await this.db.node.findUnique({ where: { uuid: cols.nodeUuid } });
-    if (!node) throw new BadRequestError(`Node ${cols.nodeUuid} could not be found.`);
+    const node = await this.portNode(cols.nodeUuid, nodeScope(ctx));
     await this.assertUnlocked(node);
     try {
       return await this.db.$transaction(async (tx) => {
@@ -75,15 +83,17 @@ export class PortsService {
     }
   }
 
-  async list(query: Record<string, unknown>, base: string, detailPath: boolean, nodeIdent?: string): Promise<Page> {
+  async list(query: Record<string, unknown>, base: string, detailPath: boolean, ctx: RequestContext, nodeIdent?: string): Promise<Page> {
     const known = ['node', 'node_uuid', 'address', 'portgroup', 'limit', 'marker', 'sort_key', 'sort_dir', 'fields', 'detail'];
     const unknown = Object.keys(query).filter((k) => !known.includes(k));
     if (unknown.length) throw new BadRequestError(`Unknown query parameter(s): ${unknown.join(', ')}. Filters: node, node_uuid, address.`);
     const s = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
     if ((s('node') || s('node_uuid')) && s('portgroup')) throw new ForbiddenError('Filter by node or by port group, not both.');
-    const where: Record<string, unknown> = {};
+    const scope = nodeScope(ctx);
+    // Only ports of nodes in scope, joined in the query (pages stay full under filtering).
+    const where: Record<string, unknown> = { node: scope };
     const ident = nodeIdent ?? s('node') ?? s('node_uuid');
-    if (ident !== undefined) where.nodeId = (await findNode(this.db, ident)).id;
+    if (ident !== undefined) where.nodeId = (await findNode(this.db, ident, scope)).id;
     if (s('portgroup') !== undefined) where.id = -1;
     const address = s('address');
     if (address !== undefined) where.address = readMac(address);
@@ -95,7 +105,7 @@ export class PortsService {
     if (!SORTABLE[sortKey]) throw new BadRequestError(`The sort_key value ${sortKey} is an invalid field for sorting. Sortable: ${Object.keys(SORTABLE).join(', ')}.`);
     const sortDir = parseSortDir(s('sort_dir'));
     const marker = s('marker') === undefined ? undefined : readUuid(s('marker'), 'marker');
-    if (marker && !(await this.db.port.findUnique({ where: { uuid: marker }, select: { id: true } }))) throw new PortNotFoundError(marker);
+    if (marker && !(await this.db.port.findFirst({ where: { uuid: marker, node: scope }, select: { id: true } }))) throw new PortNotFoundError(marker);
     const rows = await this.db.port.findMany({
       where,
       include: { node: true },
@@ -109,20 +119,20 @@ export class PortsService {
     const next: Record<string, string> = { sort_key: sortKey, sort_dir: sortDir, limit: String(limit), marker: rows[rows.length - 1].uuid };
     if (fields) next.fields = fields.join(',');
     if (s('node')) next.node = s('node') as string;
+    if (s('node_uuid')) next.node_uuid = s('node_uuid') as string;
     if (address) next.address = address;
     return { items, next };
   }
 
   async patch(id: string, body: unknown, ctx: RequestContext): Promise<PortWithNode> {
-    const port = await this.get(id);
+    const port = await this.get(id, ctx);
     const ops = parsePatch(body);
     const current: Json = {
       address: port.address, node_uuid: port.node.uuid, extra: parseJson(port.extra), local_link_connection: parseJson(port.localLinkConnection),
       pxe_enabled: port.pxeEnabled, physical_network: port.physicalNetwork, portgroup_uuid: null, is_smartnic: port.isSmartnic,
     };
     const cols = portColumns(applyPatch(current, ops, PORT_PATCH_KEYS));
-    const node = cols.nodeUuid === port.node.uuid ? port.node : await this.db.node.findUnique({ where: { uuid: cols.nodeUuid } });
-    if (!node) throw new BadRequestError(`Node ${cols.nodeUuid} could not be found.`);
+    const node = cols.nodeUuid === port.node.uuid ? port.node : await this.portNode(cols.nodeUuid, nodeScope(ctx));
     await this.assertUnlocked(port.node);
     const n = port.node;
     if (cols.address !== port.address && !n.maintenance && (n.provisionState === 'active' || n.instanceUuid)) {
@@ -144,7 +154,7 @@ export class PortsService {
   }
 
   async delete(id: string, ctx: RequestContext): Promise<void> {
-    const port = await this.get(id);
+    const port = await this.get(id, ctx);
     await this.assertUnlocked(port.node);
     await this.db.$transaction(async (tx) => {
       await tx.port.delete({ where: { id: port.id } });

@@ -31,8 +31,8 @@ export class PowerController {
 
   @Get('management/boot_device')
   @ApiOperation({ summary: 'The boot device the BMC reports' })
-  getBootDevice(@Param('ident') ident: string) {
-    return this.power.getBootDevice(ident);
+  getBootDevice(@Param('ident') ident: string, @Req() req: Request) {
+    return this.power.getBootDevice(ident, ctxOf(req));
   }
 
   @Get('management/boot_device/supported')

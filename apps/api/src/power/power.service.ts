@@ -6,6 +6,7 @@ import { checkIpmiDriverInfo } from '../../../../workflows/contracts/drivers';
 import {
   BOOT_DEVICES, isPowerTarget, resultingPowerState, siteTaskQueue, type BootDeviceInput, type BootDeviceName, type PowerInput,
 } from '../../../../workflows/contracts/power';
+import { nodeScope } from '../common/access';
 import { BadRequestError, InvalidStateRequestedError, NotAcceptableError } from '../common/errors';
 import { readBool, readPositiveInt, rejectUnknownKeys, requireObjectBody } from '../common/input';
 import type { RequestContext } from '../common/request-context';
@@ -37,7 +38,7 @@ export class PowerService {
   async setPower(ident: string, body: unknown, ctx: RequestContext, apiMinor: number): Promise<void> {
     const req = requireObjectBody(body, 'power request');
     rejectUnknownKeys(req, ['target', 'timeout'], 'power request');
-    const node = await findNode(this.store.db, ident);
+    const node = await findNode(this.store.db, ident, nodeScope(ctx));
     const target = req.target;
     if (!isPowerTarget(target)) {
       throw new BadRequestError(`The requested action "${String(target)}" can not be performed on node "${ident}" while it is in state "${node.powerState}". Valid targets: power on, power off, rebooting, soft power off, soft rebooting.`);
@@ -65,7 +66,7 @@ export class PowerService {
   async setBootDevice(ident: string, body: unknown, ctx: RequestContext): Promise<void> {
     const req = requireObjectBody(body, 'boot device request');
     rejectUnknownKeys(req, ['boot_device', 'persistent'], 'boot device request');
-    const node = await findNode(this.store.db, ident);
+    const node = await findNode(this.store.db, ident, nodeScope(ctx));
     const device = req.boot_device;
     if (typeof device !== 'string' || !(BOOT_DEVICES as readonly string[]).includes(device)) {
       throw new BadRequestError(`Invalid boot device ${String(device)} specified. Supported: ${BOOT_DEVICES.join(', ')}.`);
@@ -76,8 +77,8 @@ export class PowerService {
     await this.workflows.executeNodeOperation<void>(node.uuid, 'setBootDevice', input, this.busy(node));
   }
 
-  async getBootDevice(ident: string): Promise<{ boot_device: string | null; persistent: boolean | null }> {
-    const node = await findNode(this.store.db, ident);
+  async getBootDevice(ident: string, ctx: RequestContext): Promise<{ boot_device: string | null; persistent: boolean | null }> {
+    const node = await findNode(this.store.db, ident, nodeScope(ctx));
     this.checkBmc(node, 'management');
     const got = await this.workflows.executeNodeOperation<{ bootDevice: string | null; persistent: boolean | null }>(node.uuid, 'getBootDevice', { nodeUuid: node.uuid, hardwareQueue: this.site(node) }, this.busy(node));
     return { boot_device: got.bootDevice, persistent: got.persistent };

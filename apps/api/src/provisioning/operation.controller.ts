@@ -1,9 +1,12 @@
 // GET /v1/nodes/{ident}/operation (Ironflow extension): the node's current or last
 // operation with its steps, bytes written, rate, ETA, and `stalled` when heartbeats stop.
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
 import type { TimelineView } from '../../../../workflows/contracts/deploy';
+import { nodeScope } from '../common/access';
 import { NotFoundError } from '../common/errors';
+import { ctxOf } from '../common/request-context';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
 import { findNode } from '../nodes/node-lookup';
@@ -18,8 +21,8 @@ export class OperationController {
 
   @Get()
   @ApiOperation({ summary: "The node's current (or last) operation: steps with times, bytes written and total, rate, ETA, stalled" })
-  async show(@Param('ident') ident: string) {
-    const node = await findNode(this.store.db, ident);
+  async show(@Param('ident') ident: string, @Req() req: Request) {
+    const node = await findNode(this.store.db, ident, nodeScope(ctxOf(req)));
     const op = await this.store.db.operation.findFirst({ where: { nodeUuid: node.uuid }, orderBy: { id: 'desc' } });
     if (!op) throw new NotFoundError(`Node ${ident} has had no operation yet.`);
     const base = {

@@ -15,8 +15,8 @@ export class ProvisioningController {
 
   @Get('states')
   @ApiOperation({ summary: 'Power and provision state of a node' })
-  async states(@Param('ident') ident: string) {
-    const n = await this.nodes.get(ident);
+  async states(@Param('ident') ident: string, @Req() req: Request) {
+    const n = await this.nodes.get(ident, ctxOf(req));
     return {
       console_enabled: false, last_error: n.lastError, power_state: n.powerState, provision_state: n.provisionState,
       target_power_state: n.targetPowerState, target_provision_state: n.targetProvisionState,
@@ -49,7 +49,7 @@ export class ProvisioningController {
 
   @Get('validate')
   @ApiOperation({ summary: 'Validate each driver interface of a node' })
-  async validate(@Param('ident') ident: string) {
-    return this.provisioning.validate(ident);
+  async validate(@Param('ident') ident: string, @Req() req: Request) {
+    return this.provisioning.validate(ident, ctxOf(req));
   }
 }

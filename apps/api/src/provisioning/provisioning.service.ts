@@ -10,6 +10,7 @@ import { siteTaskQueue } from '../../../../workflows/contracts/power';
 import {
   allowedTargets, findTransition, isApiTarget, MIN_VERB_VERSION, VERBS, type ApiTarget, type Transition,
 } from '../../../../workflows/contracts/states';
+import { nodeScope } from '../common/access';
 import { BadRequestError, InvalidStateRequestedError, NodeLockedError, NotAcceptableError, UnknownTargetError } from '../common/errors';
 import { rejectUnknownKeys, requireObjectBody } from '../common/input';
 import type { RequestContext } from '../common/request-context';
@@ -77,7 +78,7 @@ export class ProvisioningService {
     const req = requireObjectBody(body, 'provision request');
     if (req.target === undefined || req.target === null) throw new BadRequestError('Missing mandatory parameter: target');
     rejectUnknownKeys(req, PROVISION_KEYS, 'provision request');
-    const node = await findNode(this.db, ident);
+    const node = await findNode(this.db, ident, nodeScope(ctx));
     const target = String(req.target);
     if (!isApiTarget(target)) throw new UnknownTargetError(target, node.uuid, node.provisionState, allowedTargets(node.provisionState));
     if (apiMinor < MIN_VERB_VERSION[target]) {
@@ -169,7 +170,7 @@ export class ProvisioningService {
   }
 
   async setMaintenance(ident: string, on: boolean, body: unknown, ctx: RequestContext): Promise<void> {
-    const node = await findNode(this.db, ident);
+    const node = await findNode(this.db, ident, nodeScope(ctx));
     let reason: string | null = null;
     if (on) {
       const b = body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0) ? {} : requireObjectBody(body, 'maintenance request');
@@ -190,8 +191,8 @@ export class ProvisioningService {
     });
   }
 
-  async validate(ident: string): Promise<Record<string, { result: boolean; reason?: string }>> {
-    const node = await findNode(this.db, ident);
+  async validate(ident: string, ctx: RequestContext): Promise<Record<string, { result: boolean; reason?: string }>> {
+    const node = await findNode(this.db, ident, nodeScope(ctx));
     const info = this.store.open(parseJson(node.driverInfo));
     const ifaces = interfacesOf(node);
     const hw = findHardwareType(node.driver);
