@@ -93,37 +93,36 @@ export function embeddedIpv4(a: IpAddress): IpAddress | undefined {
   return undefined;
 }
 
-/** Ranges that are not public unicast, by what they are. The first match names the class. */
+/** Ranges that are not public unicast, described as "a … address". The first match names the class. */
 const V4_CLASSES: [string, number, string][] = [
-  ['0.0.0.0', 8, 'unspecified ("this network")'],
-  ['10.0.0.0', 8, 'private (RFC 1918)'],
-  ['100.64.0.0', 10, 'shared (carrier-grade NAT, RFC 6598)'],
-  ['127.0.0.0', 8, 'loopback'],
-  ['169.254.0.0', 16, 'link-local (where cloud metadata services answer)'],
-  ['172.16.0.0', 12, 'private (RFC 1918)'],
-  ['192.0.0.0', 24, 'reserved (IETF protocol assignments)'],
-  ['192.168.0.0', 16, 'private (RFC 1918)'],
-  ['198.18.0.0', 15, 'reserved (benchmarking)'],
-  ['224.0.0.0', 4, 'multicast'],
-  ['240.0.0.0', 4, 'reserved (including broadcast)'],
+  ['0.0.0.0', 8, 'an unspecified ("this network") address'],
+  ['10.0.0.0', 8, 'a private address (RFC 1918)'],
+  ['100.64.0.0', 10, 'a shared address (carrier-grade NAT, RFC 6598)'],
+  ['127.0.0.0', 8, 'a loopback address'],
+  ['169.254.0.0', 16, 'a link-local address (where cloud metadata services answer)'],
+  ['172.16.0.0', 12, 'a private address (RFC 1918)'],
+  ['192.0.0.0', 24, 'a reserved address (IETF protocol assignments)'],
+  ['192.168.0.0', 16, 'a private address (RFC 1918)'],
+  ['198.18.0.0', 15, 'a reserved address (benchmarking)'],
+  ['224.0.0.0', 4, 'a multicast address'],
+  ['240.0.0.0', 4, 'a reserved address (including broadcast)'],
 ];
 const V6_CLASSES: [string, number, string][] = [
-  ['::', 128, 'unspecified'],
-  ['::1', 128, 'loopback'],
-  ['100::', 64, 'reserved (discard)'],
-  ['fc00::', 7, 'private (unique local, fc00::/7)'],
-  ['fe80::', 10, 'link-local'],
-  ['fec0::', 10, 'private (site-local)'],
-  ['ff00::', 8, 'multicast'],
+  ['::', 128, 'an unspecified address'],
+  ['::1', 128, 'a loopback address'],
+  ['100::', 64, 'a reserved address (discard)'],
+  ['fc00::', 7, 'a private address (unique local, fc00::/7)'],
+  ['fe80::', 10, 'a link-local address'],
+  ['fec0::', 10, 'a private address (site-local)'],
+  ['ff00::', 8, 'a multicast address'],
 ];
 
-/** What kind of non-public address this is, or undefined for a public unicast address. */
+/** What kind of non-public address this is ("a loopback address"), or undefined for a public unicast address. */
 export function addressClass(a: IpAddress): string | undefined {
   const v4 = a.version === 4 ? a : embeddedIpv4(a);
   if (v4) {
-    const hit = V4_CLASSES.find(([net, p]) => inPrefix(v4.bytes, parseIpv4(net)!.bytes, p));
-    const what = hit?.[2];
-    return what && a.version === 6 ? `${what}, as an IPv4-mapped IPv6 address` : what;
+    const what = V4_CLASSES.find(([net, p]) => inPrefix(v4.bytes, parseIpv4(net)!.bytes, p))?.[2];
+    return what && a.version === 6 ? `${what}, written as an IPv4-mapped IPv6 address` : what;
   }
   return V6_CLASSES.find(([net, p]) => inPrefix(a.bytes, parseIpv6(net)!.bytes, p))?.[2];
 }
@@ -157,7 +156,7 @@ export function imageAddressRefusal(address: string, allowed: readonly Cidr[]): 
   if (!a) return `${address} is not an IP address`;
   const what = addressClass(a);
   if (!what || allowed.some((c) => cidrContains(c, a))) return undefined;
-  return `${address} is a ${what} address`;
+  return `${address} is ${what}`;
 }
 
 /** The advice that ends every refusal: which setting to change, with the host's own network as the example. */
