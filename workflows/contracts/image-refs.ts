@@ -40,9 +40,10 @@ export function imageSourceProblem(raw: unknown, allowed: readonly Cidr[]): stri
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return `instance_info.image_source scheme ${u.protocol} is not supported: use http://, https:// or file://.`;
   if (!u.hostname) return `instance_info.image_source ${show(raw)} has no host.`;
   // The URL parser has already turned 0x7f.1, 2130706433 and friends into dotted form.
-  if (parseIp(u.hostname)) {
-    const why = imageAddressRefusal(u.hostname, allowed);
-    if (why) return `instance_info.image_source host ${why}: ${allowAdvice(u.hostname)}, or serve the image from an allowed address.`;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  if (parseIp(host)) {
+    const why = imageAddressRefusal(host, allowed);
+    if (why) return `instance_info.image_source host ${why}: ${allowAdvice(host)}, or serve the image from an allowed address.`;
   }
   return undefined;
 }
