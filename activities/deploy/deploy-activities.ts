@@ -10,6 +10,7 @@ import { checksumFromIronic, ImageCache } from '../images';
 import { verifyImage, writeImage } from '../iscsi';
 import { removeBootConfigs, writeBootConfigs, type BootSpec, type DeployMode } from '../pxe';
 import { typed } from '../shared/failure';
+import { bootFileDirs, resolveBootFile } from './boot-file-source';
 import type { DeploymentStore, RamdiskCommand } from './deployments';
 import { removeDhcpHosts, writeDhcpHosts } from './dhcp-hosts';
 
@@ -19,6 +20,8 @@ export interface DeployConfig {
   /** Default deploy kernel and ramdisk files (driver_info.deploy_kernel/deploy_ramdisk override). */
   deployKernel: string;
   deployRamdisk: string;
+  /** Per-node boot files (deploy_kernel, kernel, ...) must lie here or beside the default deploy kernel/ramdisk. */
+  imageDir?: string;
   /** Base URL the ramdisk calls back to, e.g. http://10.0.0.1:6385. */
   callbackBase: string;
   /** Base URL of the image server for direct mode, e.g. http://10.0.0.1:6386. */
@@ -49,11 +52,6 @@ async function sha256File(file: string): Promise<string> {
 
 function json(text: string): Record<string, unknown> {
   return JSON.parse(text) as Record<string, unknown>;
-}
-
-function fileOf(v: unknown, fallback: string): string {
-  if (typeof v !== 'string' || v === '') return fallback;
-  return v.startsWith('file://') ? new URL(v).pathname : v;
 }
 
 export function createDeployActivities({ db, keys, cache, deployments, deploy }: DeployActivityDeps) {
@@ -144,8 +142,8 @@ export function createDeployActivities({ db, keys, cache, deployments, deploy }:
       const d = await db.deployment.findUniqueOrThrow({ where: { id: i.deploymentId } });
       const boot: BootSpec = {
         kind: 'deploy',
-        kernelFile: fileOf(info.deploy_kernel, deploy.deployKernel),
-        ramdiskFile: fileOf(info.deploy_ramdisk, deploy.deployRamdisk),
+        kernelFile: await typed(() => resolveBootFile('driver_info.deploy_kernel', info.deploy_kernel, deploy.deployKernel, bootFileDirs(deploy))),
+        ramdiskFile: await typed(() => resolveBootFile('driver_info.deploy_ramdisk', info.deploy_ramdisk, deploy.deployRamdisk, bootFileDirs(deploy))),
         deploymentId: i.deploymentId,
         secret: s.secret,
         callbackUrl: `${deploy.callbackBase}/v1/deployments/${i.deploymentId}/callback`,
@@ -166,9 +164,15 @@ export function createDeployActivities({ db, keys, cache, deployments, deploy }:
       const n = await node(nodeUuid);
       const info = openSecrets(json(n.instanceInfo), keys);
       const macs = n.ports.filter((p) => p.pxeEnabled).map((p) => p.address);
+      const dirs = bootFileDirs(deploy);
       const boot: BootSpec =
         typeof info.kernel === 'string' && typeof info.ramdisk === 'string'
-          ? { kind: 'netboot', kernelFile: fileOf(info.kernel, ''), ramdiskFile: fileOf(info.ramdisk, ''), root: String(info.root_device ?? '/dev/sda1') }
+          ? {
+            kind: 'netboot',
+            kernelFile: await typed(() => resolveBootFile('instance_info.kernel', info.kernel, '', dirs)),
+            ramdiskFile: await typed(() => resolveBootFile('instance_info.ramdisk', info.ramdisk, '', dirs)),
+            root: String(info.root_device ?? '/dev/sda1'),
+          }
           : { kind: 'local' };
       await typed(() => writeBootConfigs(deploy.bootRoot, { macs, boot }));
       // A node that boots from its own disk needs no provisioning DHCP any more; a netbooted one does.

@@ -1,12 +1,24 @@
 // Streams an image from its source into a new local file, hashing it on the
 // way. The destination is created exclusively; the caller owns renaming it.
+//
+// http(s) sources are user input, so every hop is checked before it is
+// connected to: the host name is resolved, every address it resolves to must
+// be allowed (image-networks.ts), and the connection goes to the address that
+// was checked (the socket's lookup is pinned to it), so a DNS answer that
+// changes between check and connect (rebinding) cannot redirect it. Redirects
+// go through the same check.
 import crypto from 'node:crypto';
+import dns from 'node:dns';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ImageDownloadError } from './errors';
+import {
+  allowAdvice, DEFAULT_IMAGE_ALLOWED_NETWORKS, imageAddressRefusal, parseCidrList, parseIp, type Cidr,
+} from '../../workflows/contracts/image-networks';
+import { ImageDownloadError, ImageSourceRefusedError } from './errors';
 import { redactUrl, resolveInside, type ChecksumAlgo, type ImageSource } from './image-source';
 
 export interface FetchResult {
@@ -22,6 +34,57 @@ export interface FetchOptions {
   onProgress?: (bytes: number) => void;
   /** Give up when the server sends nothing for this long (default 60 s). */
   idleTimeoutMs?: number;
+  /** Non-public networks images may come from (default: loopback only). */
+  allowedNetworks?: readonly Cidr[];
+  /** Resolves a host name to all its addresses (default: the system resolver). Tests inject one. */
+  resolve?: Resolver;
+}
+
+export type Resolver = (host: string) => Promise<{ address: string; family: number }[]>;
+
+const systemResolver: Resolver = (host) => dns.promises.lookup(host, { all: true, verbatim: true });
+const DEFAULT_ALLOWED = parseCidrList(DEFAULT_IMAGE_ALLOWED_NETWORKS);
+
+/**
+ * Resolves the URL's host and checks every address; returns the one to connect
+ * to. A literal address is checked as it is. Throws ImageSourceRefusedError.
+ */
+export async function checkedAddress(url: string, allowed: readonly Cidr[], resolve: Resolver = systemResolver): Promise<{ address: string; family: 4 | 6 }> {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  const literal = parseIp(host);
+  let addrs: { address: string; family: number }[];
+  if (literal) addrs = [{ address: host, family: literal.version }];
+  else {
+    try {
+      addrs = await resolve(host);
+    } catch (e) {
+      throw new ImageDownloadError(`GET ${redactUrl(url)} failed: host ${host} could not be resolved (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, true);
+    }
+    if (addrs.length === 0) throw new ImageDownloadError(`GET ${redactUrl(url)} failed: host ${host} has no address`, true);
+  }
+  for (const a of addrs) {
+    const why = imageAddressRefusal(a.address, allowed);
+    if (why) {
+      const via = literal ? '' : ` (${host} resolves to ${addrs.map((x) => x.address).join(', ')})`;
+      throw new ImageSourceRefusedError(`image URL ${redactUrl(url)} refused: ${why}${via}; ${allowAdvice(a.address)}`);
+    }
+  }
+  return { address: addrs[0].address, family: addrs[0].family === 6 ? 6 : 4 };
+}
+
+/** A socket lookup that always answers the address we checked (both callback shapes Node uses). */
+function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
+  return ((_host: string, opts: dns.LookupOptions, cb: (...args: unknown[]) => void) => {
+    if (opts?.all) cb(null, [{ address, family }]);
+    else cb(null, address, family);
+  }) as LookupFunction;
+}
+
+interface GetOptions {
+  signal?: AbortSignal;
+  idleTimeoutMs: number;
+  allowed: readonly Cidr[];
+  resolve?: Resolver;
 }
 
 const MAX_REDIRECTS = 5;
@@ -36,10 +99,13 @@ const TLS_CERT_ERRORS = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-function get(url: string, signal: AbortSignal | undefined, idleTimeoutMs: number, redirects = 0): Promise<http.IncomingMessage> {
+async function get(url: string, o: GetOptions, redirects = 0): Promise<http.IncomingMessage> {
+  const { signal, idleTimeoutMs } = o;
+  const pin = await checkedAddress(url, o.allowed, o.resolve);
   return new Promise((resolve, reject) => {
     const mod = url.startsWith('https:') ? https : http;
-    const req = mod.get(url, { signal, headers: { 'user-agent': 'ironflow-image-cache' } }, (res) => {
+    // The Host header and TLS server name stay the URL's host; only the address is pinned.
+    const req = mod.get(url, { signal, lookup: pinnedLookup(pin.address, pin.family), headers: { 'user-agent': 'ironflow-image-cache' } }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
         res.resume();
@@ -52,7 +118,8 @@ function get(url: string, signal: AbortSignal | undefined, idleTimeoutMs: number
           reject(new ImageDownloadError(`${redactUrl(url)} redirects to a non-http URL`, false));
           return;
         }
-        get(next, signal, idleTimeoutMs, redirects + 1).then(resolve, reject);
+        // The next hop is checked like the first (get re-resolves and re-pins).
+        get(next, o, redirects + 1).then(resolve, reject);
         return;
       }
       if (status !== 200) {
@@ -102,7 +169,9 @@ export async function fetchToFile(source: ImageSource, dest: string, opts: Fetch
     const fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     input = fs.createReadStream('', { fd });
   } else {
-    const res = await get(source.url, opts.signal, opts.idleTimeoutMs ?? 60_000);
+    const res = await get(source.url, {
+      signal: opts.signal, idleTimeoutMs: opts.idleTimeoutMs ?? 60_000, allowed: opts.allowedNetworks ?? DEFAULT_ALLOWED, resolve: opts.resolve,
+    });
     const len = res.headers['content-length'];
     expected = len !== undefined ? Number(len) : undefined;
     input = res;

@@ -60,3 +60,13 @@ export class ImageDownloadError extends ImageError {
     this.name = 'ImageDownloadError';
   }
 }
+
+/** The image URL points at an address images may not come from (image-networks.ts). */
+export class ImageSourceRefusedError extends ImageError {
+  readonly type = 'ImageSourceRefused';
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageSourceRefusedError';
+  }
+}

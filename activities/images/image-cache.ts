@@ -20,11 +20,14 @@ import { ImageChecksumMismatchError, InvalidImageSourceError } from './errors';
 import { inspectImage } from './image-format';
 import { formatChecksum, parseChecksum, parseImageSource, redactUrl, type Checksum, type ImageSource } from './image-source';
 import { convertToRaw, type DiskFormat } from './qemu-img';
+import { DEFAULT_IMAGE_ALLOWED_NETWORKS, parseCidrList, type Cidr } from '../../workflows/contracts/image-networks';
 
 export interface ImageCacheOptions {
   root: string;
   /** The only directory file:// sources may point into (file:// is refused without it). */
   imageDir?: string;
+  /** Non-public networks http(s) images may come from (default loopback only; see image-networks.ts). */
+  allowedNetworks?: readonly Cidr[];
   /** Evict least-recently-used unpinned images once the cache holds more than this (bytes on disk). */
   maxBytes?: number;
   /** A lock not refreshed for this long is considered abandoned (default 30 s). */
@@ -118,7 +121,10 @@ export class ImageCache {
 
   constructor(private readonly opts: ImageCacheOptions) {
     this.root = path.resolve(opts.root);
+    this.allowed = opts.allowedNetworks ?? parseCidrList(DEFAULT_IMAGE_ALLOWED_NETWORKS);
   }
+
+  private readonly allowed: readonly Cidr[];
 
   /** What this instance has done since it was created. */
   stats(): ImageCacheStats {
@@ -135,7 +141,7 @@ export class ImageCache {
    * or a parsed Checksum.
    */
   async ensure(sourceText: string, checksum: string | Checksum, opts: EnsureOptions = {}): Promise<EnsureResult> {
-    const source = await parseImageSource(sourceText, { imageDir: this.opts.imageDir });
+    const source = await parseImageSource(sourceText, { imageDir: this.opts.imageDir, allowedNetworks: this.allowed });
     const sum = typeof checksum === 'string' ? parseChecksum(checksum) : parseChecksum(formatChecksum(checksum));
     const key = cacheKey(sum);
     if (opts.pinFor !== undefined) assertHolder(opts.pinFor);
@@ -249,6 +255,7 @@ export class ImageCache {
       const got = await fetchToFile(source, part, {
         algo: sum.algo,
         imageDir: this.opts.imageDir,
+        allowedNetworks: this.allowed,
         signal,
         onProgress: (b) => progress(b, 'download'),
       });

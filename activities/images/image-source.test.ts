@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { checksumFromIronic, parseChecksum, parseImageSource, redactUrl } from './image-source';
 import { InvalidChecksumError, InvalidImageSourceError } from './errors';
+import { parseCidrList } from '../../workflows/contracts/image-networks';
 
 describe('parseImageSource', () => {
   let base: string;
@@ -47,6 +48,15 @@ describe('parseImageSource', () => {
     await assert.rejects(parseImageSource(`file://${images}/sub`, { imageDir: images }), /not a regular file/);
     await assert.rejects(parseImageSource(`file://${images}/missing.img`, { imageDir: images }), /does not exist/);
     await assert.rejects(parseImageSource(`file://${images}/sub/disk.img`), /file:\/\/ image sources are disabled/);
+  });
+
+  test('a literal address outside the allowed networks is refused at parse time (a cached copy is no excuse)', async () => {
+    const allowedNetworks = parseCidrList('127.0.0.0/8');
+    await assert.rejects(parseImageSource('http://169.254.169.254/latest/meta-data/', { allowedNetworks }), /169\.254\.169\.254 is a link-local address.*IRONFLOW_IMAGE_ALLOWED_NETWORKS=169\.254\.169\.254\/32/);
+    await assert.rejects(parseImageSource('http://[::ffff:a9fe:a9fe]/x', { allowedNetworks }), /IPv4-mapped/);
+    await assert.rejects(parseImageSource('http://0x0a000001/x', { allowedNetworks }), /10\.0\.0\.1 is a private/);
+    assert.equal((await parseImageSource('http://127.0.0.1:1/x', { allowedNetworks })).kind, 'http');
+    assert.equal((await parseImageSource('http://images.example.org/x', { allowedNetworks: [] })).kind, 'http', 'names are checked when resolved');
   });
 
   test('redactUrl hides credentials', () => {

@@ -1,9 +1,11 @@
 // Parses and validates where an image comes from and what its checksum is.
-// http(s) URLs are taken as they are; file:// URLs must resolve (symlinks
-// included) to a regular file inside the configured image directory.
+// http(s) URLs with a literal address must point at an allowed one (host names
+// are resolved and checked when downloading, download.ts); file:// URLs must
+// resolve (symlinks included) to a regular file inside the configured image directory.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidChecksumError, InvalidImageSourceError } from './errors';
+import { allowAdvice, imageAddressRefusal, parseIp, type Cidr } from '../../workflows/contracts/image-networks';
+import { ImageSourceRefusedError, InvalidChecksumError, InvalidImageSourceError } from './errors';
 
 export type ImageSource =
   | { kind: 'http'; url: string }
@@ -35,9 +37,11 @@ export function redactUrl(raw: string): string {
 
 /**
  * Validates an image source. `imageDir` is the only place file:// sources may
- * point into; without it file:// is refused.
+ * point into; without it file:// is refused. With `allowedNetworks`, an http(s)
+ * URL whose host is a literal address outside them is refused here, even if the
+ * image is already cached.
  */
-export async function parseImageSource(raw: string, opts: { imageDir?: string } = {}): Promise<ImageSource> {
+export async function parseImageSource(raw: string, opts: { imageDir?: string; allowedNetworks?: readonly Cidr[] } = {}): Promise<ImageSource> {
   if (typeof raw !== 'string' || raw.trim() === '') {
     throw new InvalidImageSourceError('image source is empty: give an http://, https:// or file:// URL');
   }
@@ -52,6 +56,9 @@ export async function parseImageSource(raw: string, opts: { imageDir?: string } 
   }
   if (u.protocol === 'http:' || u.protocol === 'https:') {
     if (!u.hostname) throw new InvalidImageSourceError(`image URL ${redactUrl(raw)} has no host`);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const why = opts.allowedNetworks && parseIp(host) ? imageAddressRefusal(host, opts.allowedNetworks) : undefined;
+    if (why) throw new ImageSourceRefusedError(`image URL ${redactUrl(raw)} refused: ${why}; ${allowAdvice(host)}`);
     return { kind: 'http', url: u.toString() };
   }
   if (u.protocol === 'file:') {

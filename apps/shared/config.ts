@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseKey, type SealKeys } from '../../prisma/sealed-json';
 import { repoRoot } from '../../activities/shared/repo-root';
+import { DEFAULT_IMAGE_ALLOWED_NETWORKS, IMAGE_NETWORKS_SETTING, parseCidrList, type Cidr } from '../../workflows/contracts/image-networks';
 
 export interface CommonConfig {
   dataDir: string;
@@ -52,4 +53,13 @@ export function loadCommonConfig(env: NodeJS.ProcessEnv = process.env): CommonCo
     keys: readKeys(env, dataDir),
     logLevel: env.IRONFLOW_LOG_LEVEL ?? 'info',
   };
+}
+
+/** IRONFLOW_IMAGE_ALLOWED_NETWORKS: the non-public networks images may come from (API and worker read the same). */
+export function imageNetworks(env: NodeJS.ProcessEnv): Cidr[] {
+  try {
+    return parseCidrList(env[IMAGE_NETWORKS_SETTING] ?? DEFAULT_IMAGE_ALLOWED_NETWORKS);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }

@@ -3,11 +3,13 @@ import crypto from 'node:crypto';
 import type { Database } from '../../prisma/database';
 
 export async function dbSnapshot(db: Database): Promise<string> {
-  const [nodes, ports, history, operations] = await Promise.all([
+  const [nodes, ports, history, operations, deployments] = await Promise.all([
     db.node.findMany({ orderBy: { id: 'asc' } }),
     db.port.findMany({ orderBy: { id: 'asc' } }),
     db.historyEvent.findMany({ orderBy: { id: 'asc' } }),
     db.operation.findMany({ orderBy: { id: 'asc' } }),
+    db.deployment.findMany({ orderBy: { id: 'asc' } }),
   ]);
-  return crypto.createHash('sha256').update(JSON.stringify({ nodes, ports, history, operations })).digest('hex');
+  const text = JSON.stringify({ nodes, ports, history, operations, deployments }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return crypto.createHash('sha256').update(text).digest('hex');
 }

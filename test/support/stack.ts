@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { buildApp } from '../../apps/api/src/app';
+import { buildApp, type BuildAppOptions } from '../../apps/api/src/app';
 import type { AuthConfig } from '../../apps/api/src/common/request-context';
 import { ensurePowerSync, startWorker, type RunningWorker } from '../../apps/worker/src/main';
 import { dataPathDefaults, type DataPathConfig } from '../../apps/worker/src/config';
@@ -52,6 +52,8 @@ export interface StackOptions {
   worker?: boolean;
   maxLimit?: number;
   bodyLimitBytes?: number;
+  /** More API options (image networks, callback limits, ...). */
+  app?: Partial<BuildAppOptions>;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
@@ -88,7 +90,7 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
   const app: NestExpressApplication = await buildApp({
     db, keys: cfg.keys, temporal, taskQueue, auth: opts.auth ?? { mode: 'none' }, conductor: 'test-conductor',
     maxLimit: opts.maxLimit ?? 1000, bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024, log,
-    automatedClean: opts.automatedClean ?? 'none', callbackTimeoutSec: opts.callbackTimeoutSec ?? 60,
+    automatedClean: opts.automatedClean ?? 'none', callbackTimeoutSec: opts.callbackTimeoutSec ?? 60, ...opts.app,
   });
   const port = await freeTcpPort();
   await app.listen(port, '127.0.0.1');

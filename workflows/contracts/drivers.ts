@@ -1,5 +1,6 @@
 // The hardware types Ironflow supports, their interfaces and driver_info rules.
 // Pure data and validation, shared by the API (validate, create) and the worker.
+import { bootFileProblem } from './image-refs';
 
 export const INTERFACE_TYPES = [
   'bios', 'boot', 'console', 'deploy', 'inspect', 'management', 'network', 'power', 'raid', 'rescue', 'storage', 'vendor',
@@ -19,8 +20,8 @@ const IPMI_PROPERTIES: Record<string, string> = {
   ipmi_username: 'BMC user name. Optional (anonymous login if missing).',
   ipmi_password: 'BMC password. Optional. Stored encrypted, never shown.',
   ipmi_cipher_suite: 'IPMI v2.0 cipher suite: 3 (SHA1, AES-128) or 17 (SHA256, AES-128). Optional, default 3.',
-  deploy_kernel: 'Deploy ramdisk kernel: file:// or http(s):// URL. Optional; defaults from config.',
-  deploy_ramdisk: 'Deploy ramdisk initramfs: file:// or http(s):// URL. Optional; defaults from config.',
+  deploy_kernel: 'Deploy ramdisk kernel: file:// URL or absolute path of a file in the image directory or beside the default deploy kernel. Optional; defaults from config.',
+  deploy_ramdisk: 'Deploy ramdisk initramfs: file:// URL or absolute path of a file in the image directory or beside the default deploy ramdisk. Optional; defaults from config.',
 };
 
 export const HARDWARE_TYPES: readonly HardwareType[] = [
@@ -82,6 +83,11 @@ export function checkIpmiDriverInfo(info: Record<string, unknown>, opts: { allow
     const v = info[k];
     if (v !== undefined && typeof v !== 'string') reasons.push(`Invalid ${k}: expected a string.`);
     else if (typeof v === 'string' && v.length > 20) reasons.push(`Invalid ${k}: IPMI allows at most 20 characters.`);
+  }
+  // These name files the worker copies into the TFTP root: local files only, no climbing out.
+  for (const k of ['deploy_kernel', 'deploy_ramdisk'] as const) {
+    const problem = info[k] === undefined || info[k] === null || info[k] === '' ? undefined : bootFileProblem(`Invalid driver_info.${k}`, info[k]);
+    if (problem) reasons.push(problem);
   }
   return reasons;
 }

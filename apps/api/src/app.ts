@@ -8,11 +8,13 @@ import type { Database } from '../../../prisma/database';
 import type { SealKeys } from '../../../prisma/sealed-json';
 import type { Logger } from '../../shared/logger';
 import type { EraseMode } from '../../../workflows/contracts/deploy';
+import type { Cidr } from '../../../workflows/contracts/image-networks';
 import { AppModule } from './app.module';
 import { IronicErrorFilter } from './common/error.filter';
 import { BadRequestError } from './common/errors';
 import { microversionMiddleware } from './common/microversion';
 import { authMiddleware, type AuthConfig } from './common/request-context';
+import { callbackRateLimit, CallbackLimiter, type CallbackLimits } from './deployments/callback-limiter';
 import { ApiSettings } from './infra/settings';
 import { Store } from './infra/store';
 import { Workflows } from './infra/workflows';
@@ -29,6 +31,10 @@ export interface BuildAppOptions {
   log: Logger;
   automatedClean?: EraseMode | 'none';
   callbackTimeoutSec?: number;
+  /** Non-public networks image URLs may name (default loopback only). */
+  imageAllowedNetworks?: Cidr[];
+  /** Rate limits of the deploy ramdisk's callbacks (default DEFAULT_CALLBACK_LIMITS). */
+  callbackLimits?: CallbackLimits;
 }
 
 function parseJsonBody(req: Request, _res: Response, next: NextFunction): void {
@@ -47,7 +53,7 @@ function parseJsonBody(req: Request, _res: Response, next: NextFunction): void {
 }
 
 export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplication> {
-  const settings = new ApiSettings(o.conductor, o.maxLimit, o.taskQueue, o.automatedClean, o.callbackTimeoutSec);
+  const settings = new ApiSettings(o.conductor, o.maxLimit, o.taskQueue, o.automatedClean, o.callbackTimeoutSec, o.imageAllowedNetworks);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register({ store: new Store(o.db, o.keys), workflows: new Workflows(o.temporal, o.taskQueue, o.conductor), settings }),
     { bodyParser: false, logger: false },
@@ -65,6 +71,8 @@ export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplicati
   });
   app.use(authMiddleware(o.auth));
   app.use('/v1', microversionMiddleware);
+  // Before the body parser: a throttled callback flood costs no body reading and no database lookup.
+  app.use(callbackRateLimit(new CallbackLimiter(o.callbackLimits)));
   // Ironic is JSON only: read every body as JSON whatever its Content-Type (DELETE sends octet-stream).
   app.use(express.text({ limit: o.bodyLimitBytes, type: () => true }));
   app.use(parseJsonBody);

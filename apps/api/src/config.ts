@@ -1,6 +1,8 @@
 // The API's configuration, read once from the environment.
 import os from 'node:os';
-import { ConfigError, loadCommonConfig, type CommonConfig } from '../../shared/config';
+import { ConfigError, imageNetworks, loadCommonConfig, type CommonConfig } from '../../shared/config';
+import type { Cidr } from '../../../workflows/contracts/image-networks';
+import { DEFAULT_CALLBACK_LIMITS, type CallbackLimits } from './deployments/callback-limiter';
 import type { ApiToken, AuthConfig, Role } from './common/request-context';
 import type { EraseMode } from '../../../workflows/contracts/deploy';
 
@@ -14,6 +16,8 @@ export interface ApiConfig {
   conductor: string;
   automatedClean: EraseMode | 'none';
   callbackTimeoutSec: number;
+  imageAllowedNetworks: Cidr[];
+  callbackLimits: CallbackLimits;
 }
 
 const ROLES: Role[] = ['admin', 'member', 'observer'];
@@ -42,6 +46,21 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** IRONFLOW_CALLBACK_RATE / _SOURCE_RATE: callbacks a second per deployment / per source address; bursts of 12 s worth. */
+function callbackLimits(env: NodeJS.ProcessEnv): CallbackLimits {
+  const rate = (name: string, dflt: number): { rate: number; burst: number } => {
+    const raw = env[name];
+    const r = raw === undefined || raw === '' ? dflt : Number(raw);
+    if (!Number.isFinite(r) || r <= 0) throw new ConfigError(`${name}=${raw}: expected callbacks per second, a number > 0.`);
+    return { rate: r, burst: Math.max(1, Math.round(r * 12)) };
+  };
+  return {
+    perDeployment: rate('IRONFLOW_CALLBACK_RATE', DEFAULT_CALLBACK_LIMITS.perDeployment.rate),
+    perSource: rate('IRONFLOW_CALLBACK_SOURCE_RATE', DEFAULT_CALLBACK_LIMITS.perSource.rate),
+    failureCost: DEFAULT_CALLBACK_LIMITS.failureCost,
+  };
+}
+
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const host = env.IRONFLOW_API_HOST ?? '127.0.0.1';
   const tokens = env.IRONFLOW_API_TOKENS ? parseTokens(env.IRONFLOW_API_TOKENS) : [];
@@ -61,5 +80,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     conductor: env.IRONFLOW_CONDUCTOR_NAME ?? os.hostname(),
     automatedClean: cleanMode(env.IRONFLOW_AUTOMATED_CLEAN ?? 'metadata'),
     callbackTimeoutSec: Number(env.IRONFLOW_DEPLOY_CALLBACK_TIMEOUT ?? 600),
+    imageAllowedNetworks: imageNetworks(env),
+    callbackLimits: callbackLimits(env),
   };
 }

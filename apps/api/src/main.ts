@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     db, keys: cfg.common.keys, temporal, taskQueue: cfg.common.temporal.taskQueue, auth: cfg.auth,
     conductor: cfg.conductor, maxLimit: cfg.maxLimit, bodyLimitBytes: cfg.bodyLimitBytes, log,
     automatedClean: cfg.automatedClean, callbackTimeoutSec: cfg.callbackTimeoutSec,
+    imageAllowedNetworks: cfg.imageAllowedNetworks, callbackLimits: cfg.callbackLimits,
   });
   await app.listen(cfg.port, cfg.host);
   log.info({ url: `http://${cfg.host}:${cfg.port}`, auth: cfg.auth.mode }, 'api listening');

@@ -1,8 +1,9 @@
 // The worker's settings, read once from the environment.
 import path from 'node:path';
 import { repoRoot } from '../../../activities/shared/repo-root';
-import { ConfigError, loadCommonConfig, type CommonConfig } from '../../shared/config';
+import { ConfigError, imageNetworks, loadCommonConfig, type CommonConfig } from '../../shared/config';
 import { siteTaskQueue, type PowerSyncSettings } from '../../../workflows/contracts/power';
+import type { Cidr } from '../../../workflows/contracts/image-networks';
 
 export interface WorkerConfig {
   common: CommonConfig;
@@ -19,6 +20,8 @@ export interface DataPathConfig {
   imageCacheRoot: string;
   /** file:// image sources must be inside this directory. */
   imageDir: string;
+  /** Non-public networks http(s) images may come from (IRONFLOW_IMAGE_ALLOWED_NETWORKS; default loopback). */
+  imageAllowedNetworks: Cidr[];
   imageCacheMaxBytes: number;
   deployKernel: string;
   deployRamdisk: string;
@@ -36,6 +39,7 @@ export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): 
     bootRoot: env.IRONFLOW_BOOT_ROOT ?? path.join(dataDir, 'tftp'),
     imageCacheRoot: env.IRONFLOW_IMAGE_CACHE ?? path.join(dataDir, 'images'),
     imageDir: env.IRONFLOW_IMAGE_DIR ?? path.join(dataDir, 'image-store'),
+    imageAllowedNetworks: imageNetworks(env),
     imageCacheMaxBytes: Number(env.IRONFLOW_IMAGE_CACHE_MAX_BYTES ?? 50 * 1024 ** 3),
     deployKernel: env.IRONFLOW_DEPLOY_KERNEL ?? path.join(ramdisk, 'kernel'),
     deployRamdisk: env.IRONFLOW_DEPLOY_RAMDISK ?? path.join(ramdisk, 'initramfs.cpio.gz'),

@@ -41,7 +41,7 @@ export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): 
   };
   const data = opts.data ?? dataPathDefaults(cfg.dataDir);
   prepareBootRoot(data.bootRoot);
-  const cache = new ImageCache({ root: data.imageCacheRoot, imageDir: data.imageDir, maxBytes: data.imageCacheMaxBytes });
+  const cache = new ImageCache({ root: data.imageCacheRoot, imageDir: data.imageDir, maxBytes: data.imageCacheMaxBytes, allowedNetworks: data.imageAllowedNetworks });
   const images = await startImageServer({ db, keys: cfg.keys, cache, host: data.imageServer.host, port: data.imageServer.port });
   const connection = await NativeConnection.connect({ address: cfg.temporal.address });
   const worker = await Worker.create({

@@ -33,6 +33,30 @@ function str(v: unknown, max = 4096): string | undefined {
   return typeof v === 'string' ? v.slice(0, max) : undefined;
 }
 
+/** Fields the ramdisk sends, with their types (PROTOCOL.md). A field of the wrong type is a 400, not silently dropped. */
+const FIELD_RULES: Record<string, [(v: unknown) => boolean, string]> = {
+  deployment: [(v) => typeof v === 'string', 'a string'],
+  boot: [(v) => typeof v === 'string', 'a string'],
+  address: [(v) => typeof v === 'string' && v.length <= 255, 'a string of at most 255 characters'],
+  port: [(v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535, 'an integer 1-65535'],
+  iqn: [(v) => typeof v === 'string' && v.length <= 255, 'a string of at most 255 characters'],
+  ok: [(v) => typeof v === 'boolean', 'true or false'],
+  error: [(v) => typeof v === 'string', 'a string'],
+  checksum: [(v) => typeof v === 'string' && v.length <= 200, 'a string of at most 200 characters'],
+  bytes_done: [(v) => Number.isSafeInteger(v) && (v as number) >= 0, 'a non-negative integer'],
+  bytes_total: [(v) => Number.isSafeInteger(v) && (v as number) >= 0, 'a non-negative integer'],
+  phase: [(v) => typeof v === 'string' && v.length <= 32, 'a string of at most 32 characters'],
+  mode: [(v) => typeof v === 'string' && v.length <= 32, 'a string of at most 32 characters'],
+  disks: [(v) => Array.isArray(v) && v.length <= 64 && v.every((d) => d !== null && typeof d === 'object' && !Array.isArray(d)), 'an array of at most 64 objects'],
+  verify: [(v) => Array.isArray(v), 'an array'],
+};
+
+function checkFields(b: Record<string, unknown>): void {
+  for (const [k, [ok, what]] of Object.entries(FIELD_RULES)) {
+    if (b[k] !== undefined && !ok(b[k])) throw new BadRequestError(`Callback: ${k} must be ${what}, got ${JSON.stringify(b[k])?.slice(0, 80)}.`);
+  }
+}
+
 @Injectable()
 export class CallbackService {
   constructor(private readonly store: Store, private readonly workflows: Workflows) {}
@@ -42,6 +66,7 @@ export class CallbackService {
     const seq = b.seq;
     if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new BadRequestError('Callback: seq must be a non-negative integer.');
     if (!EVENTS.includes(b.event as EventName)) throw new BadRequestError(`Callback: event must be one of ${EVENTS.join(', ')}.`);
+    checkFields(b);
     const dep = /^[0-9a-f-]{36}$/.test(id) ? await this.store.db.deployment.findUnique({ where: { id } }) : null;
     // Unknown deployment and wrong secret look alike from outside.
     if (!dep) throw new NotFoundError(`Deployment ${id} could not be found.`);

@@ -1,5 +1,6 @@
 // The API's typed configuration slice that services need.
 import type { EraseMode } from '../../../../workflows/contracts/deploy';
+import { DEFAULT_IMAGE_ALLOWED_NETWORKS, parseCidrList, type Cidr } from '../../../../workflows/contracts/image-networks';
 
 export class ApiSettings {
   constructor(
@@ -12,5 +13,7 @@ export class ApiSettings {
     readonly automatedClean: EraseMode | 'none' = 'metadata',
     /** How long a deploy waits for the ramdisk's callback. */
     readonly callbackTimeoutSec: number = 600,
+    /** Non-public networks an image URL's literal address may be in (IRONFLOW_IMAGE_ALLOWED_NETWORKS). */
+    readonly imageAllowedNetworks: readonly Cidr[] = parseCidrList(DEFAULT_IMAGE_ALLOWED_NETWORKS),
   ) {}
 }

@@ -12,6 +12,9 @@ export function checkNodeName(name: string, verb = 'create'): void {
   if (RESERVED_NAMES.includes(name.toLowerCase())) {
     throw new BadRequestError(`The word "${name}" is reserved and can not be used as a node name. Reserved words are: ${RESERVED_NAMES.join(', ')}.`);
   }
+  if (name === '.' || name === '..') {
+    throw new BadRequestError(`Cannot ${verb} node with name '${name}': a URL path cannot address it (clients remove . and .. segments); choose another name.`);
+  }
   if (!NAME_RE.test(name) || isUuidLike(name)) {
     throw new BadRequestError(`Cannot ${verb} node with invalid name '${name}': use 1-255 of A-Z a-z 0-9 - . _ ~, not shaped like a UUID.`);
   }

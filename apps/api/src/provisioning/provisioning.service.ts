@@ -6,6 +6,7 @@ import { beginOperation, writeHistory } from '../../../../prisma/node-operations
 import { checkIpmiDriverInfo, findHardwareType } from '../../../../workflows/contracts/drivers';
 import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '../../../../workflows/contracts/deploy';
 import { nodeOperationId } from '../../../../workflows/contracts/ids';
+import { bootFileProblem, imageSourceProblem } from '../../../../workflows/contracts/image-refs';
 import { siteTaskQueue } from '../../../../workflows/contracts/power';
 import {
   allowedTargets, findTransition, isApiTarget, MIN_VERB_VERSION, VERBS, type ApiTarget, type Transition,
@@ -135,7 +136,13 @@ export class ProvisioningService {
   private async checkDeployable(node: Node): Promise<void> {
     const problems = checkIpmiDriverInfo(this.store.open(parseJson(node.driverInfo)));
     const instance = this.store.open(parseJson(node.instanceInfo));
-    if (typeof instance.image_source !== 'string' || instance.image_source === '') problems.push('instance_info.image_source is not set.');
+    // Where the image and boot files come from is user input: refuse what the worker would refuse, now.
+    const source = imageSourceProblem(instance.image_source, this.settings.imageAllowedNetworks);
+    if (source) problems.push(source);
+    for (const k of ['kernel', 'ramdisk'] as const) {
+      const problem = instance[k] === undefined || instance[k] === null ? undefined : bootFileProblem(`instance_info.${k}`, instance[k]);
+      if (problem) problems.push(problem);
+    }
     if (!instance.image_checksum && !(instance.image_os_hash_algo && instance.image_os_hash_value)) {
       problems.push('instance_info needs image_checksum, or image_os_hash_algo and image_os_hash_value.');
     }

@@ -1,0 +1,55 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bootFileProblem, imageSourceProblem } from './image-refs';
+import { parseCidrList } from './image-networks';
+
+describe('imageSourceProblem', () => {
+  const loopback = parseCidrList('127.0.0.0/8,::1/128');
+  test('accepts public hosts, host names, allowed literals and plain file URLs', () => {
+    for (const ok of ['https://images.example.org/a.qcow2', 'http://8.8.8.8/x', 'http://127.0.0.1:8080/a', 'http://[::1]/a', 'file:///srv/images/a.img', 'file://localhost/srv/a.img']) {
+      assert.equal(imageSourceProblem(ok, loopback), undefined, ok);
+    }
+  });
+  test('refuses literal non-public addresses in every spelling the URL parser accepts, naming the setting', () => {
+    for (const bad of [
+      'http://169.254.169.254/latest/meta-data', 'http://10.0.0.5/a', 'http://0.0.0.0/a', 'http://[::]/a', 'http://[fe80::1]/a',
+      'http://[fd00::1]/a', 'http://[::ffff:10.0.0.1]/a', 'http://[::ffff:169.254.169.254]/a', 'http://0xa9fea9fe/a',
+      'http://2852039166/a', 'http://169.254.43518/a', 'http://012.0.0.1/a', 'https://192.168.0.1:8443/a',
+    ]) {
+      assert.match(imageSourceProblem(bad, loopback) ?? 'accepted', /IRONFLOW_IMAGE_ALLOWED_NETWORKS=/, bad);
+    }
+    assert.match(imageSourceProblem('http://127.0.0.1/a', [])!, /loopback/);
+  });
+  test('refuses other schemes, junk, remote file hosts and dot segments', () => {
+    assert.match(imageSourceProblem('ftp://x/a', [])!, /scheme ftp: is not supported/);
+    assert.match(imageSourceProblem('gopher://x/a', [])!, /not supported/);
+    assert.match(imageSourceProblem('/etc/shadow', [])!, /is not a URL/);
+    assert.match(imageSourceProblem('', [])!, /not set/);
+    assert.match(imageSourceProblem(42, [])!, /not set/);
+    assert.match(imageSourceProblem('http://x/a b', [])!, /whitespace/);
+    assert.match(imageSourceProblem('file://evil/etc/shadow', [])!, /only local files/);
+    assert.match(imageSourceProblem('file:///srv/images/..%2f..%2fetc/shadow', [])!, /\.\. segment/);
+    assert.match(imageSourceProblem('file:///srv/images/%2e%2e/secret', [])!, /\.\. segment/);
+    assert.match(imageSourceProblem('file:///srv/images/../etc/shadow', [])!, /\.\. segment/);
+    assert.match(imageSourceProblem(`http://x/${'a'.repeat(5000)}`, [])!, /longer than 4096/);
+  });
+});
+
+describe('bootFileProblem', () => {
+  test('accepts absolute paths and file URLs', () => {
+    for (const ok of ['/srv/images/vmlinuz', 'file:///srv/images/initrd.img', 'file://localhost/srv/k']) assert.equal(bootFileProblem('deploy_kernel', ok), undefined, ok);
+  });
+  test('refuses relative paths, dot segments, other schemes and hosts, saying what to give', () => {
+    const cases: [unknown, RegExp][] = [
+      ['vmlinuz', /not an absolute path/], ['../../etc/shadow', /not an absolute path/], ['/srv/images/../../etc/shadow', /\.\. segment/],
+      ['file:///srv/images/%2e%2e/%2e%2e/etc/shadow', /\.\. segment/], ['file:///srv/images/..%2F..%2Fetc%2Fshadow', /\.\. segment/],
+      ['http://10.0.0.1/k', /http:\/\/ boot files are not supported/], ['file://other/srv/k', /only local files/], [7, /non-empty string/],
+      ['', /non-empty string/], ['/srv/k\u0000', /control characters/], ['/srv/./k', /\. or \.\. segment/],
+    ];
+    for (const [v, msg] of cases) {
+      const p = bootFileProblem('driver_info.deploy_kernel', v);
+      assert.match(p ?? 'accepted', msg, String(v));
+      if (typeof v === 'string' && v.startsWith('/srv/images/..')) assert.match(p!, /IRONFLOW_IMAGE_DIR/);
+    }
+  });
+});
