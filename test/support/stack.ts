@@ -52,6 +52,8 @@ export interface StackOptions {
   worker?: boolean;
   maxLimit?: number;
   bodyLimitBytes?: number;
+  /** A Temporal server the caller owns (and stops); default: the shared one. */
+  temporal?: TemporalServer;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
@@ -59,7 +61,7 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const server: TemporalServer = await useTemporal();
+  const server: TemporalServer = opts.temporal ? { address: opts.temporal.address, stop: async () => undefined } : await useTemporal();
   const database = await createTestDatabase();
   const taskQueue = `test-${crypto.randomBytes(4).toString('hex')}`;
   const cfg: CommonConfig = {
