@@ -16,7 +16,7 @@ export async function deployNode(input: DeployInput): Promise<void> {
   try {
     const { mode } = await s.timeline.step('validate', () => db.validateDeploy(n));
     const img = await s.timeline.step('cache the image', () => s.data.cacheImage({ nodeUuid: n, holder }));
-    s.onUndo('release the image', () => s.data.releaseImage({ key: img.key, holder }));
+    s.onUndo('release the image', () => s.data.releaseImage({ key: img.key, holder, nodeUuid: n }));
     s.timeline.bytesTotal = img.sizeBytes;
     await s.bootRamdisk(mode, img.key);
     await db.moveProvisionState({ nodeUuid: n, from: state, to: 'wait call-back' });
@@ -43,7 +43,7 @@ export async function deployNode(input: DeployInput): Promise<void> {
       await s.powerOn();
     });
     await db.closeDeployment(s.deploymentId!);
-    await s.data.releaseImage({ key: img.key, holder });
+    await s.data.releaseImage({ key: img.key, holder, nodeUuid: n });
     await db.finishOperation({ ...op, from: state, to: 'active', status: 'succeeded', timeline: s.timeline.view() });
   } catch (err) {
     const msg = `Deploy of node ${n} failed: ${errorText(err)}`;

@@ -103,8 +103,10 @@ export function createDeployActivities({ db, keys, cache, deployments, deploy }:
       return { key: r.key, sizeBytes: r.sizeBytes, format: r.format, downloaded: r.downloaded, converted: r.converted };
     },
 
-    async releaseImage(i: { key: string; holder: string }): Promise<void> {
+    /** Unpins the image; with nodeUuid also drops the node's hard link (else it would keep the image's blocks forever). */
+    async releaseImage(i: { key: string; holder: string; nodeUuid?: string }): Promise<void> {
       await cache.unlinkFor(i.key, i.holder).catch(() => undefined);
+      if (i.nodeUuid) await cache.unlinkFor(i.key, i.nodeUuid);
       await cache.unpin(i.key, i.holder);
     },
 

@@ -54,6 +54,8 @@ export interface StackOptions {
   bodyLimitBytes?: number;
   /** More API options (image networks, callback limits, ...). */
   app?: Partial<BuildAppOptions>;
+  /** A Temporal server the caller owns (and stops); default: the shared one. */
+  temporal?: TemporalServer;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
@@ -61,7 +63,7 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const server: TemporalServer = await useTemporal();
+  const server: TemporalServer = opts.temporal ? { address: opts.temporal.address, stop: async () => undefined } : await useTemporal();
   const database = await createTestDatabase();
   const taskQueue = `test-${crypto.randomBytes(4).toString('hex')}`;
   const cfg: CommonConfig = {

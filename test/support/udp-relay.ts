@@ -29,6 +29,8 @@ export interface UdpRelay {
   dead: boolean;
   dropToTarget: number;
   dropToClient: number;
+  /** Consulted for each answer to the client: true drops it (a test's precise fault point). */
+  dropToClientIf?: () => boolean;
   close(): Promise<void>;
 }
 
@@ -72,7 +74,7 @@ export async function startUdpRelay(o: RelayOptions): Promise<UdpRelay> {
       up = dgram.createSocket('udp4');
       up.on('error', () => undefined);
       up.on('message', (msg) => {
-        if (relay.dead || randomToClient() < relay.dropToClient) {
+        if (relay.dead || randomToClient() < relay.dropToClient || relay.dropToClientIf?.()) {
           stats.droppedToClient++;
           return;
         }

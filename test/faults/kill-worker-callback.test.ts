@@ -1,0 +1,81 @@
+// kill -9 the worker while the deploy waits for the ramdisk's `ready` callback, let
+// the callback arrive while no worker runs at all, then start a new worker: the
+// deploy completes, and the crash cost no power action: the node booted the ramdisk
+// once and the installed image once, exactly as in a deploy without a crash.
+// The fault point is exact: a gate between the ramdisk and the API answers 503
+// (the ramdisk retries) until the worker is dead.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { api, startStack, type TestStack } from '../support/stack';
+import { waitFor, type Proc } from '../support/procs';
+import { startLab, type Lab } from '../lab/lab';
+import { startImageServer, type ImageServer } from '../lab/image-server';
+import { makeDemoImage } from '../lab/demo-image';
+import {
+  activityRuns, bootCounts, deployHistory, enrollAvailable, fastRamdisk, killHard, MiB, readDisk, startCallbackGate, startDeploy,
+  startWorkerProcess, waitActive, waitForStep, type CallbackGate,
+} from './fault-kit';
+
+describe('kill -9 the worker while it waits for the ramdisk callback', () => {
+  let stack: TestStack;
+  let lab: Lab;
+  let images: ImageServer;
+  let gate: CallbackGate;
+  let work: string;
+  let worker: Proc | undefined;
+  const image = makeDemoImage({ sizeBytes: 32 * MiB, marker: 'callback crash' });
+
+  before(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-kill-cb-'));
+    images = await startImageServer();
+    images.images.set('disk.raw', { data: image });
+    stack = await startStack({ worker: false, callbackTimeoutSec: 120 });
+    gate = await startCallbackGate(stack.url);
+    lab = await startLab({ nodes: 1, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 48 * MiB, ramdiskEnv: fastRamdisk });
+    worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-1.log'), callbackBase: gate.url });
+  });
+  after(async () => {
+    await worker?.stop();
+    await lab?.stop();
+    await stack?.stop();
+    await gate?.stop();
+    await images?.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the callback is not lost, the deploy completes, no extra power-on', async () => {
+    const n = lab.nodes[0]!;
+    const id = await enrollAvailable(stack, n, { image_source: images.url('disk.raw'), image_checksum: `sha256:${crypto.createHash('sha256').update(image).digest('hex')}` });
+    gate.open = false;
+    await startDeploy(stack, id);
+    // The fault point: the workflow waits in `wait call-back` and the ramdisk is up, knocking with `ready`.
+    await waitForStep(stack, id, 'wait for the ramdisk');
+    await waitFor(async () => gate.seen.some((c) => c.event === 'ready' && c.status === 503), 60_000, 'the ramdisk knocking with ready');
+    assert.equal((await api(stack, 'GET', `/v1/nodes/${id}`)).body.provision_state, 'wait call-back');
+    await killHard(worker!);
+    // The callback reaches Ironflow with no worker alive: the API must keep it (a signal in Temporal).
+    gate.open = true;
+    await waitFor(async () => gate.seen.some((c) => c.event === 'ready' && c.status === 200), 60_000, 'ready accepted with no worker running');
+    assert.deepEqual(bootCounts(n), { ramdisk: 1, disk: 0, other: 0 }, 'one ramdisk boot before the crash');
+    worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-2.log'), callbackBase: gate.url });
+    const done = await waitActive(stack, id);
+    assert.equal(done.last_error, null);
+    assert.ok(readDisk(n, image.length).equals(image), 'the disk equals the image');
+
+    // Power: one ramdisk boot, then one boot of the installed image, as in a normal deploy.
+    assert.deepEqual(bootCounts(n), { ramdisk: 1, disk: 1, other: 0 }, `boots: ${JSON.stringify(n.bootHistory())}`);
+    const last = n.readBoot()!;
+    assert.equal(last.source, 'disk');
+    assert.equal(last.marker, 'callback crash');
+    assert.equal(n.power(), 'on');
+    const op = (await api(stack, 'GET', `/v1/nodes/${id}/operation`)).body;
+    assert.ok(!op.steps.some((s: { name: string }) => s.name === 'no callback: PXE boot again'), 'no PXE retry');
+    // Every power action ran once: off/on for the ramdisk, off/on for the installed image, no retries.
+    const power = activityRuns(await deployHistory(stack, id), 'setPower');
+    assert.deepEqual(power.map((r) => [r.args[1], r.attempts]), [['off', 1], ['on', 1], ['off', 1], ['on', 1]]);
+  });
+});
