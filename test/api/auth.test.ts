@@ -241,9 +241,14 @@ describe('token auth and access control', () => {
     assert.equal(bmcA.readPower(), 0);
     await ok('PUT', '/v1/nodes/a2/states/provision', { target: 'manage' }, 202);
     assert.equal((await settled('a2')).provision_state, 'manageable');
-    const port = await ok('POST', '/v1/ports', { address: '52:54:00:cc:00:01', node_uuid: uuid.a2 }, 201);
-    await ok('PATCH', `/v1/ports/${port.body.uuid}`, [{ op: 'add', path: '/extra/x', value: 1 }], 200);
-    await ok('DELETE', `/v1/ports/${port.body.uuid}`, undefined, 204);
+    // Ports are cabling: a member edits their extra, only admins add, re-point or remove them.
+    await ok('PATCH', `/v1/ports/${portOf.a2}`, [{ op: 'add', path: '/extra/x', value: 1 }], 200);
+    const add = await ok('POST', '/v1/ports', { address: '52:54:00:cc:00:01', node_uuid: uuid.a2 }, 403);
+    assert.match(faultOf(add.body), /member role \(project alpha\): only admins enroll ports/);
+    assert.match(faultOf((await ok('PATCH', `/v1/ports/${portOf.a2}`, [{ op: 'replace', path: '/address', value: '52:54:00:cc:00:02' }], 403)).body), /only admins change a port's MAC/);
+    assert.match(faultOf((await ok('PATCH', `/v1/ports/${portOf.a2}`, [{ op: 'replace', path: '/pxe_enabled', value: false }], 403)).body), /only admins change a port's MAC/);
+    assert.match(faultOf((await ok('DELETE', `/v1/ports/${portOf.a2}`, undefined, 403)).body), /only admins delete ports/);
+    assert.equal((await call('admin', 'GET', `/v1/ports/${portOf.a2}`)).body.extra.x, 1);
     const hist = (await call('alpha', 'GET', '/v1/nodes/a1/history/detail')).body.history;
     assert.ok(hist.some((h: any) => h.user === 'alice' && /Maintenance set: tenant check/.test(h.event)), 'history names the member token');
     assert.equal((await call('beta', 'GET', '/v1/nodes/a1/history')).status, 404);

@@ -6,8 +6,9 @@
 //           like a missing one (as Ironic's owner policy does), so a member cannot learn
 //           that it exists. On its own nodes a member runs operations (power, boot device,
 //           provisioning, maintenance), edits what a tenant owns (instance_info, extra,
-//           name, description, ...) and manages ports; enrolling and deleting nodes and
-//           changing the hardware's identity and placement stay with admins (403).
+//           name, description, ...) and a port's extra; enrolling and deleting nodes,
+//           changing the hardware's identity and placement, and ports (cabling: a MAC
+//           decides which machine netboots) stay with admins (403).
 //
 // The scope is a Prisma `where` fragment, so filtering happens in the database query.
 import { ForbiddenError } from './errors';

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Node, Port } from '../../../../prisma/generated/sqlite/client';
 import { writeHistory } from '../../../../prisma/node-operations';
-import { nodeScope, type NodeScope } from '../common/access';
+import { nodeScope, requireAdmin, type NodeScope } from '../common/access';
 import { BadRequestError, ConflictError, ForbiddenError, NodeLockedError, PortNotFoundError } from '../common/errors';
 import { readMac, readUuid, rejectUnknownKeys, requireObjectBody, type Json } from '../common/input';
 import { applyPatch, parsePatch } from '../common/json-patch';
@@ -71,6 +71,9 @@ export class PortsService {
     const uuid = doc.uuid === undefined ? crypto.randomUUID() : readUuid(doc.uuid, 'uuid');
     const cols = portColumns(doc);
     const node = await this.portNode(cols.nodeUuid, nodeScope(ctx));
+    // A port is cabling: its MAC gets PXE and DHCP entries during a deploy, so a tenant
+    // adding one could netboot a machine it does not own. Ports are enrolled by admins.
+    requireAdmin(ctx, 'enroll ports (a MAC decides which machine netboots)');
     await this.assertUnlocked(node);
     try {
       return await this.db.$transaction(async (tx) => {
@@ -133,6 +136,9 @@ export class PortsService {
     };
     const cols = portColumns(applyPatch(current, ops, PORT_PATCH_KEYS));
     const node = cols.nodeUuid === port.node.uuid ? port.node : await this.portNode(cols.nodeUuid, nodeScope(ctx));
+    const cabling = cols.address !== port.address || node.id !== port.node.id || cols.pxeEnabled !== port.pxeEnabled || cols.isSmartnic !== port.isSmartnic ||
+      cols.physicalNetwork !== port.physicalNetwork || JSON.stringify(cols.localLinkConnection) !== port.localLinkConnection;
+    if (cabling) requireAdmin(ctx, "change a port's MAC, node, PXE or network fields (members may edit extra)");
     await this.assertUnlocked(port.node);
     const n = port.node;
     if (cols.address !== port.address && !n.maintenance && (n.provisionState === 'active' || n.instanceUuid)) {
@@ -155,6 +161,7 @@ export class PortsService {
 
   async delete(id: string, ctx: RequestContext): Promise<void> {
     const port = await this.get(id, ctx);
+    requireAdmin(ctx, 'delete ports');
     await this.assertUnlocked(port.node);
     await this.db.$transaction(async (tx) => {
       await tx.port.delete({ where: { id: port.id } });
