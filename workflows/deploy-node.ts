@@ -26,9 +26,9 @@ export async function deployNode(input: DeployInput): Promise<void> {
       await db.moveProvisionState({ nodeUuid: n, from: state, to: 'deploying' });
       state = 'deploying';
       const target = { nodeUuid: n, deploymentId: s.deploymentId!, imageKey: img.key, address: ready.address!, port: ready.port!, iqn: ready.iqn! };
-      const w = await s.timeline.step('write the image over iSCSI', () => s.data.writeImageToNode(target));
+      const w = await s.timeline.step('write the image over iSCSI', () => s.unlessRamdiskFails(() => s.data.writeImageToNode(target)));
       s.timeline.bytesDone = w.bytesWritten;
-      await s.timeline.step('verify the written image', () => s.data.verifyNodeImage(target));
+      await s.timeline.step('verify the written image', () => s.unlessRamdiskFails(() => s.data.verifyNodeImage(target)));
     } else {
       const result = await s.timeline.step('wait for the ramdisk to write the image', () => s.waitFor(['result'], true));
       if (!result.ok) throw new Error(`The deploy ramdisk could not write the image: ${result.error ?? 'unknown error'}`);

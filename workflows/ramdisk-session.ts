@@ -1,6 +1,6 @@
 // What deploy and clean share: booting a node into the deploy ramdisk, collecting
 // its callbacks (signals, deduplicated by seq), aborts, and the undo list.
-import { ApplicationFailure, condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeployMode } from '../activities/pxe';
 import { presets } from './activity-options';
@@ -137,6 +137,27 @@ export class RamdiskSession {
         'CallbackTimeout',
       );
     }
+  }
+
+  /**
+   * Runs fn (activities that work on the node while its ramdisk only polls, e.g. the
+   * iSCSI write) and stops waiting for them as soon as the ramdisk reports `error`
+   * (e.g. it could not keep its iSCSI target up): fn is cancelled rather than left to
+   * retry against a node that gave up, and the ramdisk's own words become the failure.
+   */
+  async unlessRamdiskFails<T>(fn: () => Promise<T>): Promise<T> {
+    const scope = new CancellationScope();
+    const work = scope.run(fn);
+    let settled = false;
+    work.then(() => (settled = true), () => (settled = true));
+    const reported = () => this.events.slice(this.consumed).find((e) => e.event === 'error');
+    await condition(() => settled || reported() !== undefined);
+    const e = reported();
+    if (!settled && e) {
+      scope.cancel();
+      throw ApplicationFailure.nonRetryable(`The deploy ramdisk reported an error: ${e.error ?? 'unknown'}`, 'RamdiskError');
+    }
+    return work;
   }
 
   /** Tells the ramdisk `done`, waits briefly until it has fetched it, closes the deployment. */

@@ -44,7 +44,8 @@ export class IscsiConnectionError extends IscsiError {
   readonly type = 'IscsiConnectionLost';
   readonly retryable = true;
   constructor(target: string, readonly bytesWritten: number, detail: string) {
-    super(`lost the iSCSI connection to ${target} after ${bytesWritten} bytes (${detail}); a retry resumes from there`);
+    // No promise of a resume in the text: it ends up in last_error once the retries are spent too.
+    super(`lost the iSCSI connection to ${target} after ${bytesWritten} bytes (${detail})`);
     this.name = 'IscsiConnectionError';
   }
 }

@@ -173,5 +173,7 @@ describe('power sync', () => {
     const after = (await api(stack, 'GET', `/v1/nodes/${deadNode}`)).body;
     assert.equal(after.fault, null);
     assert.equal(after.power_state, 'power on');
+    const back = (await api(stack, 'GET', `/v1/nodes/${deadNode}/history`)).body.history;
+    assert.ok(back.some((h: any) => h.severity === 'INFO' && /answers again: maintenance for power failure cleared/.test(h.event)));
   });
 });

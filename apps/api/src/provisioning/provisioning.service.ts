@@ -189,7 +189,9 @@ export class ProvisioningService {
     await this.db.$transaction(async (tx) => {
       await tx.node.update({
         where: { id: node.id },
-        data: on ? { maintenance: true, maintenanceReason: reason, updatedAt: new Date() } : { maintenance: false, maintenanceReason: null, fault: null, powerSyncFailures: 0, updatedAt: new Date() },
+        // An operator who sets maintenance owns it from then on: clearing the fault stops the
+        // power sync from lifting it when a dead BMC answers again (only its own maintenance is lifted).
+        data: on ? { maintenance: true, maintenanceReason: reason, fault: null, updatedAt: new Date() } : { maintenance: false, maintenanceReason: null, fault: null, powerSyncFailures: 0, updatedAt: new Date() },
       });
       await writeHistory(tx, {
         nodeId: node.id, nodeUuid: node.uuid, eventType: 'maintenance', actor: ctx.actor, requestId: ctx.requestId,
