@@ -19,8 +19,37 @@ export function openDatabase(url: string): Database {
   if (providerOf(url) === 'sqlite') {
     // SQLite: WAL and a busy timeout let the API and the worker share one file.
     const adapter = new PrismaBetterSQLite3({ url, timeout: 5000 });
-    return new SqliteClient({ adapter });
+    return retryBusyTransactions(new SqliteClient({ adapter }));
   }
   const adapter = new PrismaPg({ connectionString: url, max: 10 });
   return new PostgresClient({ adapter }) as unknown as Database;
+}
+
+/**
+ * SQLite in WAL mode: a transaction that reads and then writes fails at once with
+ * SQLITE_BUSY_SNAPSHOT when another connection (the API and the worker are separate
+ * processes) committed in between; the busy timeout does not help, since waiting
+ * cannot make its snapshot current. Such a transaction rolled back completely, and our
+ * transaction bodies only touch the database, so running the whole body again is safe.
+ */
+export function isSqliteBusy(e: unknown): boolean {
+  const text = e instanceof Error ? `${(e as { code?: string }).code ?? ''} ${e.message}` : '';
+  return /SQLITE_BUSY|database is locked/.test(text);
+}
+
+function retryBusyTransactions(db: SqliteClient): SqliteClient {
+  const original = db.$transaction.bind(db) as (...args: unknown[]) => Promise<unknown>;
+  const retrying = async (...args: unknown[]): Promise<unknown> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await original(...args);
+      } catch (e) {
+        if (attempt >= 10 || !isSqliteBusy(e)) throw e;
+        // Jittered backoff, 2 ms doubling to about 0.5 s: the other writer's transaction is short.
+        await new Promise((r) => setTimeout(r, Math.random() * 2 ** attempt));
+      }
+    }
+  };
+  Object.defineProperty(db, '$transaction', { value: retrying, configurable: true, writable: true });
+  return db;
 }
