@@ -79,6 +79,8 @@ export class RamdiskSession {
     if (!(await this.hwWait.waitForPowerState(n, 'power off', 60_000))) {
       throw ApplicationFailure.nonRetryable(`The BMC of node ${n} did not report power off within 60 s.`, 'PowerStateTimeout');
     }
+    // The node's power_state follows what the BMC read back (a history event when it changed).
+    await db.recordPowerState(n, 'power off', { actor: this.input.actor, requestId: this.input.requestId });
   }
 
   async powerOn(): Promise<void> {
@@ -87,6 +89,7 @@ export class RamdiskSession {
     if (!(await this.hwWait.waitForPowerState(n, 'power on', 60_000))) {
       throw ApplicationFailure.nonRetryable(`The BMC of node ${n} did not report power on within 60 s.`, 'PowerStateTimeout');
     }
+    await db.recordPowerState(n, 'power on', { actor: this.input.actor, requestId: this.input.requestId });
   }
 
   /** A deployment record, its PXE config, then power off → boot device pxe → power on. */

@@ -92,6 +92,7 @@ describe('deploy failures: a server that never calls back', () => {
     assert.ok(!fs.existsSync(hosts), 'the dnsmasq host entry is removed with the boot config');
     assert.match(n.last_error, /Timeout reached while waiting for the deploy ramdisk .* \(3 s\)/);
     assert.equal(bmc.readPower(), 0);
+    assert.equal(n.power_state, 'power off', 'the recorded power state follows the BMC');
     assert.deepEqual(fs.readdirSync(path.join(stack.data.bootRoot, 'pxelinux.cfg')), []);
     const op = (await api(stack, 'GET', `/v1/nodes/${id}/operation`)).body;
     assert.ok(op.steps.some((s: any) => s.name === 'no callback: PXE boot again'), 'one PXE retry before giving up');

@@ -112,6 +112,7 @@ describe('deploy lifecycle on lab nodes', () => {
     const done = await settle(stack, id, 'active');
     console.log(`# deploy (iscsi, 8 MiB qcow2) took ${Date.now() - t0} ms`);
     assert.equal(done.last_error, null);
+    assert.equal(done.power_state, 'power on', 'the recorded power state follows the BMC');
     assert.ok(readDisk(node, 8 * MiB).equals(qcowSource), 'the disk holds the converted image byte for byte');
     await waitFor(async () => node.readBoot()?.source === 'disk', 30_000, 'boot from disk');
     assert.equal(node.readBoot()?.marker, 'lifecycle qcow2');
