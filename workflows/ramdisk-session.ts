@@ -1,6 +1,6 @@
 // What deploy and clean share: booting a node into the deploy ramdisk, collecting
 // its callbacks (signals, deduplicated by seq), aborts, and the undo list.
-import { ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeployMode } from '../activities/pxe';
 import { presets } from './activity-options';
@@ -10,6 +10,14 @@ import { Timeline } from './timeline';
 export const ramdiskEvent = defineSignal<[RamdiskEvent]>(ramdiskEventSignal);
 export const abortOperation = defineSignal<[{ actor: string; requestId: string }]>(abortSignal);
 export const operationProgress = defineQuery<TimelineView>(progressQuery);
+
+/** A callback timer that fires this much after its deadline fired while Temporal or every worker was down. */
+const LATE_TIMER_MS = 15_000;
+/**
+ * How long to keep listening after such a late timer before power-cycling: the ramdisk was
+ * answered 503 meanwhile and retries with backoff (at most 30 s, plus its 30 s HTTP timeout).
+ */
+const OUTAGE_GRACE_MS = 120_000;
 
 export const db = proxyActivities<Activities>(presets.db);
 
@@ -119,7 +127,15 @@ export class RamdiskSession {
   async waitFor(wanted: RamdiskEvent['event'][], pxeRetry: boolean): Promise<RamdiskEvent> {
     let retried = !pxeRetry;
     for (;;) {
-      const heard = await condition(() => this.aborted !== undefined || this.events.length > this.consumed, this.input.callbackTimeoutSec * 1000);
+      const timeoutMs = this.input.callbackTimeoutSec * 1000;
+      const since = Date.now(); // workflow time: deterministic on replay
+      let heard = await condition(() => this.aborted !== undefined || this.events.length > this.consumed, timeoutMs);
+      // A timer that fired long after its deadline means nothing ran in between (a Temporal
+      // outage): the ramdisk's callbacks were refused with 503, not missing. Give its retries a
+      // chance before power-cycling a node that is up and waiting.
+      if (!heard && Date.now() - since - timeoutMs > LATE_TIMER_MS && patched('grace-after-late-callback-timer')) {
+        heard = await condition(() => this.aborted !== undefined || this.events.length > this.consumed, OUTAGE_GRACE_MS);
+      }
       if (this.aborted) throw ApplicationFailure.nonRetryable(`Aborted by ${this.aborted.actor} (request ${this.aborted.requestId}).`, 'Aborted');
       while (this.consumed < this.events.length) {
         const e = this.events[this.consumed++];

@@ -79,3 +79,59 @@ describe('kill -9 the worker while it waits for the ramdisk callback', () => {
     assert.deepEqual(power.map((r) => [r.args[1], r.attempts]), [['off', 1], ['on', 1], ['off', 1], ['on', 1]]);
   });
 });
+
+// Nothing ran past the callback deadline (here every worker was down; a Temporal outage
+// looks the same to the workflow) while the ramdisk's `ready` was refused (503, it
+// retries). When a worker is back the overdue timer fires at once, before the ramdisk's
+// next retry: that must not power-cycle a node that is up and waiting (a second ramdisk
+// boot). The workflow sees its timer fired late and listens a while longer first.
+describe('a callback timer that fires late, after an outage, does not power-cycle the node', () => {
+  const TIMEOUT_SEC = 20;
+  let stack: TestStack;
+  let lab: Lab;
+  let images: ImageServer;
+  let gate: CallbackGate;
+  let work: string;
+  let worker: Proc | undefined;
+  const image = makeDemoImage({ sizeBytes: 16 * MiB, marker: 'late timer' });
+
+  before(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-late-timer-'));
+    images = await startImageServer();
+    images.images.set('disk.raw', { data: image });
+    stack = await startStack({ worker: false, callbackTimeoutSec: TIMEOUT_SEC });
+    gate = await startCallbackGate(stack.url);
+    lab = await startLab({ nodes: 1, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 32 * MiB, ramdiskEnv: fastRamdisk });
+    worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-1.log'), callbackBase: gate.url });
+  });
+  after(async () => {
+    await worker?.stop();
+    await lab?.stop();
+    await stack?.stop();
+    await gate?.stop();
+    await images?.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('one ramdisk boot, no PXE retry, the deploy completes', async () => {
+    const n = lab.nodes[0]!;
+    const id = await enrollAvailable(stack, n, { image_source: images.url('disk.raw'), image_checksum: `sha256:${crypto.createHash('sha256').update(image).digest('hex')}` });
+    gate.open = false;
+    await startDeploy(stack, id);
+    await waitForStep(stack, id, 'wait for the ramdisk');
+    await waitFor(async () => gate.seen.some((c) => c.event === 'ready' && c.status === 503), 60_000, 'the ramdisk knocking with ready');
+    await killHard(worker!);
+    // Down until well past the deadline (its timer is then more than 15 s overdue).
+    await new Promise((r) => setTimeout(r, (TIMEOUT_SEC + 25) * 1000));
+    worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-2.log'), callbackBase: gate.url });
+    // The ramdisk's next retry gets through 10 s after the worker is back.
+    await new Promise((r) => setTimeout(r, 10_000));
+    gate.open = true;
+    const done = await waitActive(stack, id);
+    assert.equal(done.last_error, null);
+    assert.ok(readDisk(n, image.length).equals(image), 'the disk equals the image');
+    assert.deepEqual(bootCounts(n), { ramdisk: 1, disk: 1, other: 0 }, `boots: ${JSON.stringify(n.bootHistory())}`);
+    const op = (await api(stack, 'GET', `/v1/nodes/${id}/operation`)).body;
+    assert.ok(!op.steps.some((s: { name: string }) => s.name === 'no callback: PXE boot again'), 'no PXE retry');
+  });
+});
