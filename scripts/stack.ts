@@ -72,6 +72,12 @@ async function shutdown(code: number): Promise<void> {
 async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
+  // `kill <npm's pid>` ends npm and its shell without passing the signal on; this process is
+  // then re-parented. Stop everything rather than leave the stack running unsupervised.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown(0);
+  }, 1000).unref();
   const env = { ...process.env };
   const cfg = loadCommonConfig(env);
   const logs = path.join(cfg.dataDir, 'logs');
