@@ -20,34 +20,35 @@ import {
   startWorkerProcess, waitActive, waitForStep, type CallbackGate,
 } from './fault-kit';
 
-describe('kill -9 the worker while it waits for the ramdisk callback', () => {
-  let stack: TestStack;
-  let lab: Lab;
-  let images: ImageServer;
-  let gate: CallbackGate;
-  let work: string;
-  let worker: Proc | undefined;
-  const image = makeDemoImage({ sizeBytes: 32 * MiB, marker: 'callback crash' });
-
+/** A stack, a callback gate, a one-node lab and a worker process, for the enclosing describe. */
+function useRig(name: string, callbackTimeoutSec: number, image: Buffer) {
+  const r = {} as { stack: TestStack; lab: Lab; images: ImageServer; gate: CallbackGate; work: string; worker?: Proc };
   before(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-kill-cb-'));
-    images = await startImageServer();
-    images.images.set('disk.raw', { data: image });
-    stack = await startStack({ worker: false, callbackTimeoutSec: 120 });
-    gate = await startCallbackGate(stack.url);
-    lab = await startLab({ nodes: 1, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 48 * MiB, ramdiskEnv: fastRamdisk });
-    worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-1.log'), callbackBase: gate.url });
+    r.work = fs.mkdtempSync(path.join(os.tmpdir(), `ironflow-${name}-`));
+    r.images = await startImageServer();
+    r.images.images.set('disk.raw', { data: image });
+    r.stack = await startStack({ worker: false, callbackTimeoutSec });
+    r.gate = await startCallbackGate(r.stack.url);
+    r.lab = await startLab({ nodes: 1, dir: path.join(r.work, 'lab'), tftpRoot: r.stack.data.bootRoot, diskSize: 48 * MiB, ramdiskEnv: fastRamdisk });
+    r.worker = startWorkerProcess(r.stack, { logFile: path.join(r.work, 'worker-1.log'), callbackBase: r.gate.url });
   });
   after(async () => {
-    await worker?.stop();
-    await lab?.stop();
-    await stack?.stop();
-    await gate?.stop();
-    await images?.stop();
-    fs.rmSync(work, { recursive: true, force: true });
+    await r.worker?.stop();
+    await r.lab?.stop();
+    await r.stack?.stop();
+    await r.gate?.stop();
+    await r.images?.stop();
+    if (r.work) fs.rmSync(r.work, { recursive: true, force: true });
   });
+  return r;
+}
+
+describe('kill -9 the worker while it waits for the ramdisk callback', () => {
+  const image = makeDemoImage({ sizeBytes: 32 * MiB, marker: 'callback crash' });
+  const r = useRig('kill-cb', 120, image);
 
   test('the callback is not lost, the deploy completes, no extra power-on', async () => {
+    const { stack, lab, images, gate, work } = r;
     const n = lab.nodes[0]!;
     const id = await enrollAvailable(stack, n, { image_source: images.url('disk.raw'), image_checksum: `sha256:${crypto.createHash('sha256').update(image).digest('hex')}` });
     gate.open = false;
@@ -56,12 +57,12 @@ describe('kill -9 the worker while it waits for the ramdisk callback', () => {
     await waitForStep(stack, id, 'wait for the ramdisk');
     await waitFor(async () => gate.seen.some((c) => c.event === 'ready' && c.status === 503), 60_000, 'the ramdisk knocking with ready');
     assert.equal((await api(stack, 'GET', `/v1/nodes/${id}`)).body.provision_state, 'wait call-back');
-    await killHard(worker!);
+    await killHard(r.worker!);
     // The callback reaches Ironflow with no worker alive: the API must keep it (a signal in Temporal).
     gate.open = true;
     await waitFor(async () => gate.seen.some((c) => c.event === 'ready' && c.status === 200), 60_000, 'ready accepted with no worker running');
     assert.deepEqual(bootCounts(n), { ramdisk: 1, disk: 0, other: 0 }, 'one ramdisk boot before the crash');
-    worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-2.log'), callbackBase: gate.url });
+    r.worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-2.log'), callbackBase: gate.url });
     const done = await waitActive(stack, id);
     assert.equal(done.last_error, null);
     assert.ok(readDisk(n, image.length).equals(image), 'the disk equals the image');
@@ -87,43 +88,21 @@ describe('kill -9 the worker while it waits for the ramdisk callback', () => {
 // boot). The workflow sees its timer fired late and listens a while longer first.
 describe('a callback timer that fires late, after an outage, does not power-cycle the node', () => {
   const TIMEOUT_SEC = 20;
-  let stack: TestStack;
-  let lab: Lab;
-  let images: ImageServer;
-  let gate: CallbackGate;
-  let work: string;
-  let worker: Proc | undefined;
   const image = makeDemoImage({ sizeBytes: 16 * MiB, marker: 'late timer' });
-
-  before(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-late-timer-'));
-    images = await startImageServer();
-    images.images.set('disk.raw', { data: image });
-    stack = await startStack({ worker: false, callbackTimeoutSec: TIMEOUT_SEC });
-    gate = await startCallbackGate(stack.url);
-    lab = await startLab({ nodes: 1, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 32 * MiB, ramdiskEnv: fastRamdisk });
-    worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-1.log'), callbackBase: gate.url });
-  });
-  after(async () => {
-    await worker?.stop();
-    await lab?.stop();
-    await stack?.stop();
-    await gate?.stop();
-    await images?.stop();
-    fs.rmSync(work, { recursive: true, force: true });
-  });
+  const r = useRig('late-timer', TIMEOUT_SEC, image);
 
   test('one ramdisk boot, no PXE retry, the deploy completes', async () => {
+    const { stack, lab, images, gate, work } = r;
     const n = lab.nodes[0]!;
     const id = await enrollAvailable(stack, n, { image_source: images.url('disk.raw'), image_checksum: `sha256:${crypto.createHash('sha256').update(image).digest('hex')}` });
     gate.open = false;
     await startDeploy(stack, id);
     await waitForStep(stack, id, 'wait for the ramdisk');
     await waitFor(async () => gate.seen.some((c) => c.event === 'ready' && c.status === 503), 60_000, 'the ramdisk knocking with ready');
-    await killHard(worker!);
+    await killHard(r.worker!);
     // Down until well past the deadline (its timer is then more than 15 s overdue).
     await new Promise((r) => setTimeout(r, (TIMEOUT_SEC + 25) * 1000));
-    worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-2.log'), callbackBase: gate.url });
+    r.worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-2.log'), callbackBase: gate.url });
     // The ramdisk's next retry gets through 10 s after the worker is back.
     await new Promise((r) => setTimeout(r, 10_000));
     gate.open = true;
