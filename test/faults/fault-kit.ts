@@ -21,6 +21,10 @@ export interface WorkerProcessOptions {
   logFile: string;
   /** Where the ramdisk calls back (default: the stack's API). */
   callbackBase?: string;
+  /** Default warn. */
+  logLevel?: string;
+  /** Seconds between power-sync passes; default 0 (off). */
+  powerSyncIntervalSec?: number;
 }
 
 /** Starts dist/apps/worker/src/main.js on the stack's task queue, database, keys and data paths. */
@@ -31,10 +35,10 @@ export function startWorkerProcess(stack: TestStack, opts: WorkerProcessOptions)
     env: {
       ...process.env,
       DATABASE_URL: stack.database.url, TEMPORAL_ADDRESS: stack.cfg.temporal.address, IRONFLOW_TASK_QUEUE: stack.cfg.temporal.taskQueue,
-      IRONFLOW_SECRET_KEY: stack.cfg.keys.primary.toString('hex'), IRONFLOW_DATA_DIR: path.dirname(opts.logFile), IRONFLOW_POWER_SYNC_INTERVAL: '0',
+      IRONFLOW_SECRET_KEY: stack.cfg.keys.primary.toString('hex'), IRONFLOW_DATA_DIR: path.dirname(opts.logFile), IRONFLOW_POWER_SYNC_INTERVAL: String(opts.powerSyncIntervalSec ?? 0),
       IRONFLOW_BOOT_ROOT: d.bootRoot, IRONFLOW_IMAGE_CACHE: d.imageCacheRoot, IRONFLOW_IMAGE_DIR: d.imageDir,
       IRONFLOW_DEPLOY_KERNEL: d.deployKernel, IRONFLOW_DEPLOY_RAMDISK: d.deployRamdisk, IRONFLOW_CALLBACK_URL: opts.callbackBase ?? d.callbackBase,
-      IRONFLOW_IMAGE_SERVER_PORT: '0', IRONFLOW_DHCP_HOSTS_DIR: d.dhcpHostsDir, IRONFLOW_LOG_LEVEL: 'warn',
+      IRONFLOW_IMAGE_SERVER_PORT: '0', IRONFLOW_DHCP_HOSTS_DIR: d.dhcpHostsDir, IRONFLOW_LOG_LEVEL: opts.logLevel ?? 'warn',
     },
   });
 }

@@ -18,6 +18,7 @@ import { api, startStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/procs';
 import { startLab, type Lab, type LabNode } from '../lab/lab';
 import { startImageServer, type ImageServer } from '../lab/image-server';
+import { enrollAvailable, fastRamdisk, startDeploy } from './fault-kit';
 
 const MiB = 1024 * 1024;
 
@@ -45,19 +46,8 @@ describe('kill tgtd mid-write', () => {
   const digest = crypto.createHash('sha256').update(image).digest('hex');
 
   async function enroll(n: LabNode): Promise<string> {
-    const r = await api(stack, 'POST', '/v1/nodes', {
-      driver: 'ipmi', name: n.name, automated_clean: false,
-      driver_info: { ipmi_address: n.bmc.address, ipmi_port: n.bmc.port, ipmi_username: n.bmc.username, ipmi_password: n.bmc.password },
-      instance_info: { image_source: images.url('img.raw'), image_checksum: `sha256:${digest}` },
-    });
-    assert.equal(r.status, 201, r.text);
-    const id = r.body.uuid;
-    await api(stack, 'POST', '/v1/ports', { address: n.mac, node_uuid: id });
-    for (const [target, want] of [['manage', 'manageable'], ['provide', 'available']]) {
-      await api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, { target });
-      await waitFor(async () => (await api(stack, 'GET', `/v1/nodes/${id}`)).body.provision_state === want, 60_000, want);
-    }
-    await api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, { target: 'active' });
+    const id = await enrollAvailable(stack, n, { image_source: images.url('img.raw'), image_checksum: `sha256:${digest}` });
+    await startDeploy(stack, id);
     return id;
   }
 
@@ -82,7 +72,7 @@ describe('kill tgtd mid-write', () => {
     stack = await startStack({ callbackTimeoutSec: 120 });
     lab = await startLab({
       nodes: 2, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 320 * MiB,
-      ramdiskEnv: { IRONFLOW_POLL_INTERVAL: '0.2', IRONFLOW_BACKOFF_MS: '100', IRONFLOW_BACKOFF_MAX_MS: '1000' },
+      ramdiskEnv: fastRamdisk,
     });
   });
   after(async () => {

@@ -17,15 +17,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../../activities/shared/repo-root';
 import { parseTokens } from '../../apps/api/src/config';
 import { isSealed, openValue } from '../../prisma/sealed-json';
 import { historyText } from '../support/history-text';
 import { api, startStack, type TestStack } from '../support/stack';
-import { startProcess, waitFor, type Proc } from '../support/procs';
+import { waitFor, type Proc } from '../support/procs';
 import { startLab, type Lab } from '../lab/lab';
 import { makeDemoImage } from '../lab/demo-image';
 import { startImageServer, type ImageServer } from '../lab/image-server';
+import { fastRamdisk, startWorkerProcess } from './fault-kit';
 
 const MiB = 1024 * 1024;
 // IPMI passwords are at most 20 bytes: 'pw-' and 16 hex digits.
@@ -106,21 +106,10 @@ describe('secrets never appear in clear', () => {
     stack = await startStack({ worker: false, automatedClean: 'metadata', auth: { mode: 'token', tokens: parseTokens(`ops:admin:${ADMIN}`) } });
     lab = await startLab({
       nodes: 1, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 64 * MiB, password: REAL,
-      ramdiskEnv: { IRONFLOW_POLL_INTERVAL: '0.2', IRONFLOW_BACKOFF_MS: '100', IRONFLOW_BACKOFF_MAX_MS: '1000' },
+      ramdiskEnv: fastRamdisk,
     });
     // The worker as its own process, logging everything it logs at debug level to a file.
-    const d = stack.data;
-    worker = startProcess(process.execPath, [path.join(repoRoot(), 'dist', 'apps', 'worker', 'src', 'main.js')], {
-      logFile: path.join(work, 'worker.log'),
-      env: {
-        ...process.env,
-        DATABASE_URL: stack.database.url, TEMPORAL_ADDRESS: stack.cfg.temporal.address, IRONFLOW_TASK_QUEUE: stack.cfg.temporal.taskQueue,
-        IRONFLOW_SECRET_KEY: stack.cfg.keys.primary.toString('hex'), IRONFLOW_DATA_DIR: work, IRONFLOW_POWER_SYNC_INTERVAL: '2',
-        IRONFLOW_BOOT_ROOT: d.bootRoot, IRONFLOW_IMAGE_CACHE: d.imageCacheRoot, IRONFLOW_IMAGE_DIR: d.imageDir,
-        IRONFLOW_DEPLOY_KERNEL: d.deployKernel, IRONFLOW_DEPLOY_RAMDISK: d.deployRamdisk, IRONFLOW_CALLBACK_URL: d.callbackBase,
-        IRONFLOW_IMAGE_SERVER_PORT: '0', IRONFLOW_DHCP_HOSTS_DIR: d.dhcpHostsDir, IRONFLOW_LOG_LEVEL: 'debug',
-      },
-    });
+    worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker.log'), logLevel: 'debug', powerSyncIntervalSec: 2 });
   });
   after(async () => {
     await worker?.stop();
