@@ -109,6 +109,33 @@ describe('ramdisk/init as a process', () => {
     for (const c of cp.callbacks.filter((x) => x.body.deployment === 'rerun')) assert.ok(Math.abs(c.seq - c.at) < 5000, `seq ${c.seq} vs arrival ${c.at}`);
   });
 
+  // The kernel clock runs in microsecond or nanosecond mode (STA_NANO), whichever the machine has: a
+  // stand-in adjtimex prints the real time in each mode, so both are covered on any machine.
+  for (const clock of ['microsecond', 'nanosecond'] as const) {
+    test(`seq is milliseconds since the epoch with the kernel clock in ${clock} mode`, async () => {
+      const fake = path.join(work, `adjtimex-${clock}`);
+      const nano = clock === 'nanosecond';
+      fs.writeFileSync(
+        fake,
+        `#!${process.execPath}
+const ms = Date.now();
+const sub = ${nano ? '(ms % 1000) * 1e6 + 123456' : '(ms % 1000) * 1e3 + 123'};
+console.log('    status:       ${nano ? '8256' : '64'} (UNSYNC)');
+console.log('    time.tv_sec:  ' + Math.floor(ms / 1000));
+console.log('    time.tv_usec: ' + sub);
+`,
+        { mode: 0o755 },
+      );
+      const id = `clock-${clock}`;
+      cp.decide = (cb) => ({ command: cb.event === 'poll' && cb.body.deployment === id ? 'done' : 'wait' });
+      const r = await runInit(base(id, 'ironflow.mode=erase'), { IRONFLOW_ADJTIMEX: fake });
+      assert.equal(r.code, 0, r.output);
+      const mine = cp.callbacks.filter((c) => c.body.deployment === id);
+      assert.equal(mine.length, 2);
+      for (const c of mine) assert.ok(Math.abs(c.seq - c.at) < 5000, `seq ${c.seq} vs arrival ${c.at}`);
+    });
+  }
+
   test('secrets never reach the output', async () => {
     const r = await runInit(base('quiet', 'ironflow.mode=iscsi ironflow.chap_user=u ironflow.chap_secret=chap-very-secret'));
     assert.ok(!r.output.includes(secret));
