@@ -39,7 +39,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # `npm install` with the committed lock, not `npm ci`: the registry these machines reach lacks
   # @swc/core's binaries for other platforms, and `npm ci` refuses a lock without them.
   npm install --no-audit --no-fund --loglevel=error
-  echo "$want" > "$stamp"
+  # npm may complete the lock (e.g. optional platform packages); stamp what it left.
+  sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
 fi
 
 # --- Temporal CLI -------------------------------------------------------------
