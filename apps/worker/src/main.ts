@@ -4,6 +4,7 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@tempo
 import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import path from 'node:path';
 import { createActivities } from '../../../activities';
+import { fakePower } from '../../../activities/fake-hardware/fake-power';
 import { createDeploymentStore } from '../../../activities/deploy/deployments';
 import { startImageServer } from '../../../activities/deploy/image-server';
 import { prepareBootRoot } from '../../../activities/deploy/boot-root';
@@ -41,6 +42,7 @@ export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): 
   const powerInterfaces: PowerInterfaces = {
     ipmi: ipmiPower(new NativeIpmiDriver({ maxConcurrency: opts.ipmi?.maxConcurrency ?? 64 })),
     ipmitool: ipmiPower(new IpmitoolDriver({ maxConcurrency: opts.ipmi?.ipmitoolConcurrency ?? 16 })),
+    fake: fakePower(db),
   };
   const data = opts.data ?? dataPathDefaults(cfg.dataDir);
   prepareBootRoot(data.bootRoot);

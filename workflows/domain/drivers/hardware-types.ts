@@ -1,5 +1,6 @@
 // The registry: every hardware type Ironflow supports and, per interface type, the
 // interfaces it enables (the default first). Adding a hardware type is one entry here.
+import { FAKE_HARDWARE } from './fake-hardware';
 import { hardwareType, type HardwareType } from './interface';
 import { IPMI_MANAGEMENT, IPMI_POWER, IPMITOOL_MANAGEMENT, IPMITOOL_POWER } from './ipmi';
 import { NO_BIOS, NO_CONSOLE, NO_INSPECT, NO_RAID, NO_RESCUE, NO_VENDOR, NOOP_NETWORK, NOOP_STORAGE } from './no-op';
@@ -11,4 +12,4 @@ const IPMI = hardwareType('ipmi', {
   power: [IPMI_POWER, IPMITOOL_POWER], raid: [NO_RAID], rescue: [NO_RESCUE], storage: [NOOP_STORAGE], vendor: [NO_VENDOR],
 });
 
-export const HARDWARE_TYPES: readonly HardwareType[] = [IPMI];
+export const HARDWARE_TYPES: readonly HardwareType[] = [IPMI, FAKE_HARDWARE];
