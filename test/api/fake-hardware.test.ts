@@ -15,6 +15,14 @@ async function node(stack: TestStack, id: string): Promise<any> {
   return (await api(stack, 'GET', `/v1/nodes/${id}`)).body;
 }
 
+/** How long the node's last operation took on the server: from its "started" history event to the event after it. */
+async function serverMs(stack: TestStack, id: string): Promise<number | string> {
+  const events: { created_at: string; event: string }[] = (await api(stack, 'GET', `/v1/nodes/${id}/history?limit=1000`)).body.history;
+  const i = events.map((e) => / started/.test(e.event)).lastIndexOf(true);
+  if (i < 0 || i === events.length - 1) return '?';
+  return Date.parse(events[events.length - 1].created_at) - Date.parse(events[i].created_at);
+}
+
 /** Runs a CLI command, prints how long it took and waits until the node holds no lock and no power target. */
 async function transition(t: TestContext, stack: TestStack, id: string, args: string[]): Promise<any> {
   const started = performance.now();
@@ -24,7 +32,7 @@ async function transition(t: TestContext, stack: TestStack, id: string, args: st
     const got = await node(stack, id);
     return got.target_power_state === null && got.target_provision_state === null && got.reservation === null ? got : undefined;
   }, 60_000, `node ${id} to settle after ${args.join(' ')}`);
-  t.diagnostic(`baremetal ${args.filter((a) => a !== '--wait' && !/^\d+$/.test(a)).join(' ')}: ${Math.round(performance.now() - started)} ms (CLI start included)`);
+  t.diagnostic(`baremetal ${args.filter((a) => a !== '--wait' && !/^\d+$/.test(a)).join(' ')}: ${Math.round(performance.now() - started)} ms (CLI start and --wait polling included), server ${await serverMs(stack, id)} ms`);
   return n;
 }
 
