@@ -1,7 +1,9 @@
 // fake-hardware through the real `baremetal` CLI, as consumers' CI drives Ironic's:
 // nothing is touched (no BMC, no ports, no image), every transition ends in the state
 // Ironic's fake-hardware reaches. States are checked over HTTP. Each transition's time is
-// printed as a diagnostic, not asserted.
+// printed as a diagnostic, not asserted: the server's (history events) and the CLI's, which
+// includes its own start (~1 s) and `--wait` polling (every 2 s for manage, 10 s for provide,
+// deploy and undeploy: ironicclient's poll intervals).
 //
 // Automated cleaning is `metadata`, the default users get: cleaning a fake node must do nothing.
 // provide, deploy and undeploy need the fake deploy/clean steps (the deploy step table, issue #11).
