@@ -1,8 +1,30 @@
 // Lint holds the architecture's lines (STYLE.md): who may import whom.
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import path from 'node:path';
 
 const NODE_BUILTINS = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+// Relative imports may only land inside the given folders (resolved against the importing file,
+// so the rule holds at any depth). Packages are left to the other rules.
+const layers = {
+  rules: {
+    'imports-only-from': {
+      meta: { type: 'problem', schema: [{ type: 'object', properties: { folders: { type: 'array', items: { type: 'string' } }, message: { type: 'string' } } }] },
+      create(context) {
+        const { folders, message } = context.options[0];
+        const roots = folders.map((f) => path.join(import.meta.dirname, f));
+        const check = (node) => {
+          const spec = node.source?.value;
+          if (typeof spec !== 'string' || !spec.startsWith('.')) return;
+          const target = path.resolve(path.dirname(context.filename), spec);
+          if (!roots.some((r) => target === r || target.startsWith(r + path.sep))) context.report({ node: node.source, message: `${message} (${spec})` });
+        };
+        return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+      },
+    },
+  },
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', '.build/**', 'node_modules/**', 'prisma/generated/**', '.tools/**', '.data/**', '.cache/**', 'ramdisk/**', '**/*.mjs', '**/*.js', 'prisma.config.ts'] },
@@ -43,13 +65,21 @@ export default tseslint.config(
     },
   },
   {
-    // Activities do side effects; they never import NestJS, the apps or workflow code (contracts are fine).
+    // The domain is pure rules (hardware types and their interfaces, ...): it imports only its own files and the contracts.
+    files: ['workflows/domain/**/*.ts'],
+    plugins: { layers },
+    rules: {
+      'layers/imports-only-from': ['error', { folders: ['workflows/domain', 'workflows/contracts'], message: 'workflows/domain is pure: it imports only its own files and workflows/contracts.' }],
+    },
+  },
+  {
+    // Activities do side effects; they never import NestJS, the apps or workflow code (contracts and domain are fine).
     files: ['activities/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
           { group: ['@nestjs/*', '**/apps/**'], message: 'Activities never import NestJS or the apps.' },
-          { regex: '(^|/)workflows/(?!contracts/)', message: 'Activities may import workflows/contracts only.' },
+          { regex: '(^|/)workflows/(?!contracts/|domain/)', message: 'Activities may import workflows/contracts and workflows/domain only.' },
         ],
       }],
     },

@@ -1,12 +1,13 @@
 // createActivities: the one place activity groups are merged. Only the worker calls it.
 import { createDeployActivities, type DeployActivityDeps } from './deploy/deploy-activities';
 import { createNodeActivities } from './nodes/node-activities';
-import type { PowerDrivers } from './power/bmc-target';
 import { createPowerActivities } from './power/power-activities';
+import type { PowerInterfaces } from './power/power-interface';
 import { createPowerSyncActivities } from './power/power-sync';
 
 export interface ActivityDeps extends DeployActivityDeps {
-  drivers: PowerDrivers;
+  /** Power/management interface name -> implementation: one line per driver in the worker. */
+  powerInterfaces: PowerInterfaces;
 }
 
 export function createActivities(deps: ActivityDeps) {

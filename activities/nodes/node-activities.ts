@@ -3,7 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../../prisma/database';
 import { beginOperation, finishOperation, writeHistory } from '../../prisma/node-operations';
 import { openSecrets, type SealKeys } from '../../prisma/sealed-json';
-import { checkIpmiDriverInfo, findHardwareType } from '../../workflows/contracts/drivers';
+import { driverInfoProblems, findHardwareType } from '../../workflows/domain/drivers';
 
 export interface NodeActivityDeps {
   db: Database;
@@ -46,7 +46,7 @@ export function createNodeActivities({ db, keys }: NodeActivityDeps) {
         throw ApplicationFailure.nonRetryable(`Node ${nodeUuid} uses unknown driver ${node.driver}.`, 'NodeVerificationFailed');
       }
       const info = openSecrets(JSON.parse(node.driverInfo) as Record<string, unknown>, keys);
-      const problems = checkIpmiDriverInfo(info);
+      const problems = driverInfoProblems({ driver: node.driver, interfaces: JSON.parse(node.interfaces) as Record<string, unknown>, driverInfo: info });
       if (problems.length > 0) {
         throw ApplicationFailure.nonRetryable(
           `Failed to validate power driver interface for node ${nodeUuid}. Error: ${problems.join(' ')}`,

@@ -1,45 +1,52 @@
-// From a node row to the BMC to talk to and the driver to talk with. Credentials are
+// From a node row to the hardware to talk to: the registry names the node's power and
+// management interfaces, the worker's map gives their implementations. Credentials are
 // opened here, inside the worker, and never travel through Temporal.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Database } from '../../prisma/database';
 import type { Node } from '../../prisma/generated/sqlite/client';
 import { openSecrets, type SealKeys } from '../../prisma/sealed-json';
-import { checkIpmiDriverInfo, findHardwareType, ipmiCoordinates } from '../../workflows/contracts/drivers';
-import type { BmcTarget, PowerDriver } from '../ipmi';
+import { driverInfoProblems, resolveInterfaces } from '../../workflows/domain/drivers';
+import type { BootDevice, BootDeviceSetting, NodeHardware, PowerAction, PowerInterface, PowerInterfaces, PowerState } from './power-interface';
 
-export interface PowerDrivers {
-  /** The native RMCP+ client (power_interface "ipmi"). */
-  ipmi: PowerDriver;
-  /** One ipmitool process per call (power_interface "ipmitool"). */
-  ipmitool: PowerDriver;
-}
-
+/** A node bound to its power and management implementations. */
 export interface Bmc {
   node: Node;
-  target: BmcTarget;
-  driver: PowerDriver;
+  getPowerState(): Promise<PowerState>;
+  setPower(action: PowerAction): Promise<void>;
+  getBootDevice(): Promise<BootDeviceSetting>;
+  setBootDevice(device: BootDevice, persistent: boolean): Promise<void>;
 }
 
-export function bmcFor(node: Node, keys: SealKeys, drivers: PowerDrivers): Bmc {
+function implementation(node: Node, type: 'power' | 'management', name: string | undefined, interfaces: PowerInterfaces): PowerInterface {
+  const impl = name === undefined ? undefined : interfaces[name];
+  if (!impl) throw ApplicationFailure.nonRetryable(`Node ${node.uuid}: this worker has no ${type} interface ${name ?? '(none)'}.`, 'InvalidDriverInfo');
+  return impl;
+}
+
+export function bmcFor(node: Node, keys: SealKeys, interfaces: PowerInterfaces): Bmc {
   const info = openSecrets(JSON.parse(node.driverInfo) as Record<string, unknown>, keys);
-  const problems = checkIpmiDriverInfo(info);
+  const fields = { driver: node.driver, interfaces: JSON.parse(node.interfaces) as Record<string, unknown>, driverInfo: info };
+  const problems = driverInfoProblems(fields);
   if (problems.length) {
     throw ApplicationFailure.nonRetryable(`Node ${node.uuid}: ${problems.join(' ')}`, 'InvalidDriverInfo');
   }
-  const c = ipmiCoordinates(info);
-  const overrides = JSON.parse(node.interfaces) as { power?: string };
-  const iface = overrides.power ?? findHardwareType(node.driver)?.defaults.power ?? 'ipmi';
+  const resolved = resolveInterfaces(fields).interfaces;
+  const power = implementation(node, 'power', resolved.power?.name, interfaces);
+  const management = implementation(node, 'management', resolved.management?.name, interfaces);
+  const hw: NodeHardware = { node, driverInfo: info };
   return {
     node,
-    target: { address: c.address, port: c.port, username: c.username, password: typeof info.ipmi_password === 'string' ? info.ipmi_password : '', cipherSuite: c.cipherSuite },
-    driver: iface === 'ipmitool' ? drivers.ipmitool : drivers.ipmi,
+    getPowerState: () => power.getPowerState(hw),
+    setPower: (action) => power.setPower(hw, action),
+    getBootDevice: () => management.getBootDevice(hw),
+    setBootDevice: (device, persistent) => management.setBootDevice(hw, device, { persistent }),
   };
 }
 
-export async function loadBmc(db: Database, nodeUuid: string, keys: SealKeys, drivers: PowerDrivers): Promise<Bmc> {
+export async function loadBmc(db: Database, nodeUuid: string, keys: SealKeys, interfaces: PowerInterfaces): Promise<Bmc> {
   const node = await db.node.findUnique({ where: { uuid: nodeUuid } });
   if (!node) throw ApplicationFailure.nonRetryable(`Node ${nodeUuid} could not be found.`, 'NodeNotFound');
-  return bmcFor(node, keys, drivers);
+  return bmcFor(node, keys, interfaces);
 }
 
 export { asActivityError } from '../shared/failure';

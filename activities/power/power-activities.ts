@@ -4,13 +4,14 @@ import { Context, ApplicationFailure } from '@temporalio/activity';
 import type { Database } from '../../prisma/database';
 import { writeHistory } from '../../prisma/node-operations';
 import type { SealKeys } from '../../prisma/sealed-json';
-import type { BootDevice, BootDeviceSetting, PowerAction, PowerState } from '../ipmi';
-import { asActivityError, loadBmc, type PowerDrivers } from './bmc-target';
+import { asActivityError, loadBmc, type Bmc } from './bmc-target';
+import type { BootDevice, BootDeviceSetting, PowerAction, PowerInterfaces, PowerState } from './power-interface';
 
 export interface PowerActivityDeps {
   db: Database;
   keys: SealKeys;
-  drivers: PowerDrivers;
+  /** Power/management interface name -> implementation (built by the worker). */
+  powerInterfaces: PowerInterfaces;
   /** How often to read the BMC while waiting for a state (ms). */
   pollMs?: number;
 }
@@ -20,9 +21,9 @@ interface Who {
   requestId: string;
 }
 
-export function createPowerActivities({ db, keys, drivers, pollMs = 500 }: PowerActivityDeps) {
-  async function call<T>(nodeUuid: string, fn: (b: Awaited<ReturnType<typeof loadBmc>>) => Promise<T>): Promise<T> {
-    const bmc = await loadBmc(db, nodeUuid, keys, drivers);
+export function createPowerActivities({ db, keys, powerInterfaces, pollMs = 500 }: PowerActivityDeps) {
+  async function call<T>(nodeUuid: string, fn: (b: Bmc) => Promise<T>): Promise<T> {
+    const bmc = await loadBmc(db, nodeUuid, keys, powerInterfaces);
     try {
       return await fn(bmc);
     } catch (e) {
@@ -32,11 +33,11 @@ export function createPowerActivities({ db, keys, drivers, pollMs = 500 }: Power
 
   return {
     async getPowerState(nodeUuid: string): Promise<PowerState> {
-      return call(nodeUuid, (b) => b.driver.getPowerState(b.target));
+      return call(nodeUuid, (b) => b.getPowerState());
     },
 
     async setPower(nodeUuid: string, action: PowerAction): Promise<void> {
-      await call(nodeUuid, (b) => b.driver.setPower(b.target, action));
+      await call(nodeUuid, (b) => b.setPower(action));
     },
 
     /**
@@ -46,7 +47,7 @@ export function createPowerActivities({ db, keys, drivers, pollMs = 500 }: Power
     async waitForPowerState(nodeUuid: string, want: PowerState, timeoutMs: number): Promise<boolean> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const now = await call(nodeUuid, (b) => b.driver.getPowerState(b.target));
+        const now = await call(nodeUuid, (b) => b.getPowerState());
         Context.current().heartbeat({ now });
         if (now === want) return true;
         if (Date.now() >= deadline) return false;
@@ -55,11 +56,11 @@ export function createPowerActivities({ db, keys, drivers, pollMs = 500 }: Power
     },
 
     async setBootDevice(nodeUuid: string, device: BootDevice, persistent: boolean): Promise<void> {
-      await call(nodeUuid, (b) => b.driver.setBootDevice(b.target, device, { persistent }));
+      await call(nodeUuid, (b) => b.setBootDevice(device, persistent));
     },
 
     async getBootDevice(nodeUuid: string): Promise<BootDeviceSetting> {
-      return call(nodeUuid, (b) => b.driver.getBootDevice(b.target));
+      return call(nodeUuid, (b) => b.getBootDevice());
     },
 
     /** Records a power state read back from the BMC; a history event when it changed. */
@@ -89,7 +90,7 @@ export function createPowerActivities({ db, keys, drivers, pollMs = 500 }: Power
 
     /** Fails the workflow step loudly when the BMC disagrees with what was asked. */
     async assertBootDevice(nodeUuid: string, device: BootDevice): Promise<void> {
-      const got = await call(nodeUuid, (b) => b.driver.getBootDevice(b.target));
+      const got = await call(nodeUuid, (b) => b.getBootDevice());
       if (got.bootDevice !== device) {
         throw ApplicationFailure.nonRetryable(`The BMC of node ${nodeUuid} reports boot device ${got.bootDevice ?? 'none'} after we set ${device}.`, 'BootDeviceMismatch');
       }

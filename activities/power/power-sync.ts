@@ -7,8 +7,8 @@ import type { Database } from '../../prisma/database';
 import type { Node } from '../../prisma/generated/sqlite/client';
 import { writeHistory } from '../../prisma/node-operations';
 import type { SealKeys } from '../../prisma/sealed-json';
-import type { PowerState } from '../ipmi';
-import { bmcFor, type PowerDrivers } from './bmc-target';
+import { bmcFor } from './bmc-target';
+import type { PowerInterfaces, PowerState } from './power-interface';
 
 export const POWER_FAILURE = 'power failure';
 const ACTOR = 'ironflow:power-sync';
@@ -32,7 +32,7 @@ export interface SyncResult {
   recovered: number;
 }
 
-export function createPowerSyncActivities({ db, keys, drivers }: { db: Database; keys: SealKeys; drivers: PowerDrivers }) {
+export function createPowerSyncActivities({ db, keys, powerInterfaces }: { db: Database; keys: SealKeys; powerInterfaces: PowerInterfaces }) {
   async function syncOne(node: Node | undefined, locked: boolean, s: SyncSettings, r: SyncResult, passId: string): Promise<void> {
     if (!node || (node.maintenance && node.fault !== POWER_FAILURE) || locked) {
       r.skipped++; // gone, in maintenance for another reason, or held by an operation that owns the power state now
@@ -41,10 +41,10 @@ export function createPowerSyncActivities({ db, keys, drivers }: { db: Database;
     const uuid = node.uuid;
     let state: PowerState;
     try {
-      const bmc = bmcFor(node, keys, drivers);
-      state = await bmc.driver.getPowerState(bmc.target);
+      const bmc = bmcFor(node, keys, powerInterfaces);
+      state = await bmc.getPowerState();
       if (s.force && node.powerState && node.powerState !== state && !node.maintenance) {
-        await bmc.driver.setPower(bmc.target, node.powerState === 'power on' ? 'on' : 'off');
+        await bmc.setPower(node.powerState === 'power on' ? 'on' : 'off');
         await writeHistory(db, { nodeId: node.id, nodeUuid: uuid, eventType: 'power-sync', actor: ACTOR, requestId: passId, severity: 'WARNING', event: `Hardware was ${state}; forced it back to the recorded ${node.powerState}` });
         r.forced++;
         r.read++;

@@ -16,7 +16,7 @@ describe('baremetal CLI against Ironflow', () => {
 
   test('driver list and show', async () => {
     const list = await baremetalJson(stack.url, ['driver', 'list']);
-    assert.deepEqual(list.map((d: any) => d['Supported driver(s)']), ['ipmi']);
+    assert.deepEqual(list.map((d: any) => d['Supported driver(s)']), ['fake-hardware', 'ipmi']);
     const show = await baremetalJson(stack.url, ['driver', 'show', 'ipmi']);
     assert.equal(show.default_power_interface, 'ipmi');
     assert.equal(show.enabled_power_interfaces, 'ipmi, ipmitool'); // the CLI joins lists

@@ -4,11 +4,14 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@tempo
 import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import path from 'node:path';
 import { createActivities } from '../../../activities';
+import { fakePower } from '../../../activities/fake-hardware/fake-power';
 import { createDeploymentStore } from '../../../activities/deploy/deployments';
 import { startImageServer } from '../../../activities/deploy/image-server';
 import { prepareBootRoot } from '../../../activities/deploy/boot-root';
 import { ImageCache } from '../../../activities/images';
 import { IpmitoolDriver, NativeIpmiDriver } from '../../../activities/ipmi';
+import { ipmiPower } from '../../../activities/power/ipmi-power';
+import type { PowerInterfaces } from '../../../activities/power/power-interface';
 import { openDatabase } from '../../../prisma/database';
 import { migrate } from '../../../prisma/migrate';
 import { repoRoot } from '../../../activities/shared/repo-root';
@@ -35,9 +38,11 @@ export interface WorkerOptions {
 export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): Promise<RunningWorker> {
   if (opts.migrate !== false) await migrate(cfg.databaseUrl, repoRoot());
   const db = openDatabase(cfg.databaseUrl);
-  const drivers = {
-    ipmi: new NativeIpmiDriver({ maxConcurrency: opts.ipmi?.maxConcurrency ?? 64 }),
-    ipmitool: new IpmitoolDriver({ maxConcurrency: opts.ipmi?.ipmitoolConcurrency ?? 16 }),
+  // Power/management interface name -> implementation: one line per driver (the registry says which a node uses).
+  const powerInterfaces: PowerInterfaces = {
+    ipmi: ipmiPower(new NativeIpmiDriver({ maxConcurrency: opts.ipmi?.maxConcurrency ?? 64 })),
+    ipmitool: ipmiPower(new IpmitoolDriver({ maxConcurrency: opts.ipmi?.ipmitoolConcurrency ?? 16 })),
+    fake: fakePower(db),
   };
   const data = opts.data ?? dataPathDefaults(cfg.dataDir);
   prepareBootRoot(data.bootRoot);
@@ -50,13 +55,13 @@ export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): 
     taskQueue: opts.taskQueue ?? cfg.temporal.taskQueue,
     workflowBundle: { codePath: path.join(repoRoot(), 'dist', 'workflow-bundle.js') },
     activities: createActivities({
-      db, keys: cfg.keys, drivers, cache, deployments: createDeploymentStore(db, cfg.keys),
+      db, keys: cfg.keys, powerInterfaces, cache, deployments: createDeploymentStore(db, cfg.keys),
       deploy: { ...data, imageServerBase: data.imageServer.publicUrl ?? images.url },
     }),
   });
   const done = worker.run().finally(async () => {
     await images.close();
-    await Promise.all([drivers.ipmi.close(), drivers.ipmitool.close()]);
+    await Promise.all(Object.values(powerInterfaces).map((p) => p.close()));
     await connection.close();
     await db.$disconnect();
   });

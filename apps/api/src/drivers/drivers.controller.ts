@@ -2,7 +2,7 @@
 import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES, type HardwareType } from '../../../../workflows/contracts/drivers';
+import { driverProperties, findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES, type HardwareType } from '../../../../workflows/domain/drivers';
 import { BadRequestError, NotFoundError } from '../common/errors';
 import { readBool } from '../common/input';
 import { baseUrl, links } from '../common/links';
@@ -51,8 +51,8 @@ export class DriversController {
   }
 
   @Get(':name/properties')
-  @ApiOperation({ summary: 'The driver_info keys a hardware type reads' })
+  @ApiOperation({ summary: 'The driver_info keys a hardware type reads (those of its default interfaces)' })
   properties(@Param('name') name: string) {
-    return this.find(name).properties;
+    return driverProperties(this.find(name));
   }
 }

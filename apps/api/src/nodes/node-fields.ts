@@ -2,7 +2,7 @@
 // Create and PATCH both end here, so every rule holds for both.
 import { BadRequestError } from '../common/errors';
 import { isUuidLike, normalizeUuid, readBool, readObject, readOptBool, readOptString, type Json } from '../common/input';
-import { checkIpmiDriverInfo, findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES } from '../../../../workflows/contracts/drivers';
+import { driverInfoProblems, findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES } from '../../../../workflows/domain/drivers';
 
 export const RESERVED_NAMES = ['maintenance', 'management', 'states', 'vendor_passthru', 'detail', 'validate'];
 const NAME_RE = /^[A-Za-z0-9\-._~]{1,255}$/;
@@ -98,7 +98,7 @@ export function nodeColumns(doc: Json, verb: 'create' | 'update'): NodeColumns {
     throw new BadRequestError(`Invalid conductor_group '${conductorGroup}': use letters, digits, _ - . and : only.`);
   }
   const driverInfo = doc.driver_info === undefined || doc.driver_info === null ? {} : readObject(doc.driver_info, 'driver_info');
-  const problems = checkIpmiDriverInfo(driverInfo, { allowMissing: true });
+  const problems = driverInfoProblems({ driver: hw.name, interfaces, driverInfo }, { allowMissing: true });
   if (problems.length) throw new BadRequestError(problems.join(' '));
   const obj = (k: string): Json => (doc[k] === undefined || doc[k] === null ? {} : readObject(doc[k], k));
   return {

@@ -1,6 +1,6 @@
 // A node row as the Ironic v1 API shows it (the 1.78 shape), secrets masked.
 import type { Node } from '../../../../prisma/generated/sqlite/client';
-import { findHardwareType, INTERFACE_TYPES, type InterfaceType } from '../../../../workflows/contracts/drivers';
+import { findHardwareType, INTERFACE_TYPES, type InterfaceType, type NodeDriverFields } from '../../../../workflows/domain/drivers';
 import { MASK, maskSecrets } from '../../../../workflows/contracts/secrets';
 import { links, type Link } from '../common/links';
 
@@ -19,6 +19,11 @@ export function interfacesOf(node: Pick<Node, 'driver' | 'interfaces'>): Record<
   const out = {} as Record<InterfaceType, string>;
   for (const t of INTERFACE_TYPES) out[t] = overrides[t] ?? hw?.defaults[t] ?? 'noop';
   return out;
+}
+
+/** What the driver rules read of a node row, given its driver_info opened. */
+export function driverFieldsOf(node: Pick<Node, 'driver' | 'interfaces'>, driverInfo: Record<string, unknown>): NodeDriverFields {
+  return { driver: node.driver, interfaces: parseJson(node.interfaces), driverInfo };
 }
 
 /** Every field `node list --long` knows, in the order Ironic documents them. */

@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Node } from '../../../../prisma/generated/sqlite/client';
 import { beginOperation } from '../../../../prisma/node-operations';
-import { checkIpmiDriverInfo } from '../../../../workflows/contracts/drivers';
+import { driverInfoProblems } from '../../../../workflows/domain/drivers';
 import {
   BOOT_DEVICES, isPowerTarget, resultingPowerState, siteTaskQueue, type BootDeviceInput, type BootDeviceName, type PowerInput,
 } from '../../../../workflows/contracts/power';
@@ -14,7 +14,7 @@ import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
 import { findNode } from '../nodes/node-lookup';
-import { parseJson } from '../nodes/node-view';
+import { driverFieldsOf, parseJson } from '../nodes/node-view';
 
 const DEFAULT_SOFT_TIMEOUT_SEC = 120;
 
@@ -31,7 +31,7 @@ export class PowerService {
   }
 
   private checkBmc(node: Node, what: string): void {
-    const problems = checkIpmiDriverInfo(this.store.open(parseJson(node.driverInfo)));
+    const problems = driverInfoProblems(driverFieldsOf(node, this.store.open(parseJson(node.driverInfo))));
     if (problems.length) throw new BadRequestError(`Failed to validate ${what} interface for node ${node.uuid}. Error: ${problems.join(' ')}`);
   }
 

@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Node } from '../../../../prisma/generated/sqlite/client';
 import { beginOperation, writeHistory } from '../../../../prisma/node-operations';
-import { checkIpmiDriverInfo, findHardwareType } from '../../../../workflows/contracts/drivers';
+import { deployNeeds, driverInfoProblems, findHardwareType } from '../../../../workflows/domain/drivers';
 import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '../../../../workflows/contracts/deploy';
 import { nodeOperationId } from '../../../../workflows/contracts/ids';
 import { bootFileProblem, imageSourceProblem } from '../../../../workflows/contracts/image-refs';
@@ -19,7 +19,7 @@ import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
 import { findNode } from '../nodes/node-lookup';
-import { interfacesOf, parseJson } from '../nodes/node-view';
+import { driverFieldsOf, interfacesOf, parseJson } from '../nodes/node-view';
 
 const PROVISION_KEYS = ['target', 'configdrive', 'clean_steps', 'deploy_steps', 'rescue_password', 'disable_ramdisk'];
 
@@ -134,19 +134,24 @@ export class ProvisioningService {
 
   /** Deploy-time validation, synchronous as in Ironic: what is missing is a 400 now, not a failed deploy later. */
   private async checkDeployable(node: Node): Promise<void> {
-    const problems = checkIpmiDriverInfo(this.store.open(parseJson(node.driverInfo)));
-    const instance = this.store.open(parseJson(node.instanceInfo));
-    // Where the image and boot files come from is user input: refuse what the worker would refuse, now.
-    const source = imageSourceProblem(instance.image_source, this.settings.imageAllowedNetworks);
-    if (source) problems.push(source);
-    for (const k of ['kernel', 'ramdisk'] as const) {
-      const problem = instance[k] === undefined || instance[k] === null ? undefined : bootFileProblem(`instance_info.${k}`, instance[k]);
-      if (problem) problems.push(problem);
+    const fields = driverFieldsOf(node, this.store.open(parseJson(node.driverInfo)));
+    const problems = driverInfoProblems(fields);
+    // The node's deploy and boot interfaces say what they need (e.g. a deploy that writes no image needs none).
+    const needs = deployNeeds(fields);
+    if (needs.image) {
+      const instance = this.store.open(parseJson(node.instanceInfo));
+      // Where the image and boot files come from is user input: refuse what the worker would refuse, now.
+      const source = imageSourceProblem(instance.image_source, this.settings.imageAllowedNetworks);
+      if (source) problems.push(source);
+      for (const k of ['kernel', 'ramdisk'] as const) {
+        const problem = instance[k] === undefined || instance[k] === null ? undefined : bootFileProblem(`instance_info.${k}`, instance[k]);
+        if (problem) problems.push(problem);
+      }
+      if (!instance.image_checksum && !(instance.image_os_hash_algo && instance.image_os_hash_value)) {
+        problems.push('instance_info needs image_checksum, or image_os_hash_algo and image_os_hash_value.');
+      }
     }
-    if (!instance.image_checksum && !(instance.image_os_hash_algo && instance.image_os_hash_value)) {
-      problems.push('instance_info needs image_checksum, or image_os_hash_algo and image_os_hash_value.');
-    }
-    if ((await this.db.port.count({ where: { nodeId: node.id, pxeEnabled: true } })) === 0) problems.push('the node has no port with PXE enabled.');
+    if (needs.pxePort && (await this.db.port.count({ where: { nodeId: node.id, pxeEnabled: true } })) === 0) problems.push('the node has no port with PXE enabled.');
     if (problems.length) throw new BadRequestError(`Failed to validate deploy or power info for node ${node.uuid}: ${problems.join(' ')}`);
   }
 
@@ -206,11 +211,13 @@ export class ProvisioningService {
     const ifaces = interfacesOf(node);
     const hw = findHardwareType(node.driver);
     const unsupported = (t: string) => ({ result: false, reason: `Driver ${node.driver} does not support ${t} (disabled or not implemented).` });
-    const ipmi = checkIpmiDriverInfo(info);
-    const bmc = ipmi.length ? { result: false, reason: ipmi.join(' ') } : { result: true };
-    const ports = await this.db.port.count({ where: { nodeId: node.id, pxeEnabled: true } });
+    const fields = driverFieldsOf(node, info);
+    const problems = driverInfoProblems(fields);
+    const bmc = problems.length ? { result: false, reason: problems.join(' ') } : { result: true };
+    const needs = deployNeeds(fields);
+    const ports = needs.pxePort ? await this.db.port.count({ where: { nodeId: node.id, pxeEnabled: true } }) : 1;
     const instance = this.store.open(parseJson(node.instanceInfo));
-    const deploy = instance.image_source
+    const deploy = instance.image_source || !needs.image
       ? { result: true }
       : { result: false, reason: "Some parameters were missing in node's instance_info. Missing are: ['image_source']" };
     return {

@@ -1,0 +1,37 @@
+// What the power activities need from a power or management interface. Each
+// implementation (IPMI native, ipmitool, fake, later Redfish) satisfies it; the
+// worker builds one map, interface name -> implementation, and the registry
+// (workflows/domain/drivers) says which name a node uses for power and which for
+// management. Implementations get the node row and its driver_info opened; the
+// secrets in it stay inside the worker.
+import type { Node } from '../../prisma/generated/sqlite/client';
+
+export type PowerState = 'power on' | 'power off';
+export type PowerAction = 'on' | 'off' | 'cycle' | 'reset' | 'soft';
+export type BootDevice = 'pxe' | 'disk' | 'cdrom' | 'bios' | 'safe';
+
+export interface BootDeviceSetting {
+  bootDevice: BootDevice | null;
+  persistent: boolean | null;
+  uefi?: boolean | null;
+}
+
+/** One node as an implementation sees it: its row and its driver_info in the clear (already checked by the registry). */
+export interface NodeHardware {
+  node: Node;
+  driverInfo: Readonly<Record<string, unknown>>;
+}
+
+export interface PowerInterface {
+  /** Reads the power state; waitForPowerState polls this until it reports what it waits for. */
+  getPowerState(n: NodeHardware): Promise<PowerState>;
+  /** Starts a power action; success when the hardware took the request (on when on is success). */
+  setPower(n: NodeHardware, action: PowerAction): Promise<void>;
+  getBootDevice(n: NodeHardware): Promise<BootDeviceSetting>;
+  setBootDevice(n: NodeHardware, device: BootDevice, opts: { persistent: boolean }): Promise<void>;
+  /** Releases sessions and processes when the worker stops. */
+  close(): Promise<void>;
+}
+
+/** Interface name (power_interface / management_interface) -> implementation. */
+export type PowerInterfaces = Readonly<Record<string, PowerInterface>>;

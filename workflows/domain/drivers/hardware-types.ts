@@ -1,0 +1,15 @@
+// The registry: every hardware type Ironflow supports and, per interface type, the
+// interfaces it enables (the default first). Adding a hardware type is one entry here.
+import { FAKE_HARDWARE } from './fake-hardware';
+import { hardwareType, type HardwareType } from './interface';
+import { IPMI_MANAGEMENT, IPMI_POWER, IPMITOOL_MANAGEMENT, IPMITOOL_POWER } from './ipmi';
+import { NO_BIOS, NO_CONSOLE, NO_INSPECT, NO_RAID, NO_RESCUE, NO_VENDOR, NOOP_NETWORK, NOOP_STORAGE } from './no-op';
+import { DIRECT_DEPLOY, IPXE_BOOT, ISCSI_DEPLOY, PXE_BOOT } from './pxe';
+
+const IPMI = hardwareType('ipmi', {
+  bios: [NO_BIOS], boot: [PXE_BOOT, IPXE_BOOT], console: [NO_CONSOLE], deploy: [ISCSI_DEPLOY, DIRECT_DEPLOY],
+  inspect: [NO_INSPECT], management: [IPMI_MANAGEMENT, IPMITOOL_MANAGEMENT], network: [NOOP_NETWORK],
+  power: [IPMI_POWER, IPMITOOL_POWER], raid: [NO_RAID], rescue: [NO_RESCUE], storage: [NOOP_STORAGE], vendor: [NO_VENDOR],
+});
+
+export const HARDWARE_TYPES: readonly HardwareType[] = [IPMI, FAKE_HARDWARE];

@@ -1,0 +1,12 @@
+// The interfaces that do nothing (Ironic's no-bios, noop, ...): a hardware type
+// lists them where it has no real implementation of an interface type.
+import { plainInterface } from './interface';
+
+export const NO_BIOS = plainInterface('bios', 'no-bios');
+export const NO_CONSOLE = plainInterface('console', 'no-console');
+export const NO_INSPECT = plainInterface('inspect', 'no-inspect');
+export const NOOP_NETWORK = plainInterface('network', 'noop');
+export const NO_RAID = plainInterface('raid', 'no-raid');
+export const NO_RESCUE = plainInterface('rescue', 'no-rescue');
+export const NOOP_STORAGE = plainInterface('storage', 'noop');
+export const NO_VENDOR = plainInterface('vendor', 'no-vendor');
