@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { baremetal } from '../support/baremetal';
 import { api, startStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/procs';
 import { startLab, type Lab, type LabNode } from '../lab/lab';
@@ -97,7 +98,9 @@ describe('deploy steps', () => {
     fs.writeSync(fd, junk, 0, MiB, DISK - MiB);
     fs.closeSync(fd);
 
-    await act(stack, id, { target: 'active', deploy_steps: [{ interface: 'deploy', step: 'erase_devices_metadata', args: {}, priority: 90 }] });
+    // The real CLI sends deploy_steps (at its newest microversion).
+    const cli = await baremetal(stack.url, ['node', 'deploy', id, '--deploy-steps', '[{"interface": "deploy", "step": "erase_devices_metadata", "args": {}, "priority": 90}]']);
+    assert.equal(cli.code, 0, cli.stderr);
     const seen: string[] = [];
     const done = await settle(stack, id, 'active', (n) => {
       const name = n.deploy_step?.step ? `${n.deploy_step.interface}.${n.deploy_step.step}` : '';
@@ -106,6 +109,7 @@ describe('deploy steps', () => {
     });
     assert.equal(done.last_error, null);
     assert.deepEqual(done.deploy_step, {}, 'no step shown once the deploy is over');
+    assert.deepEqual(done.clean_step, {});
     // deploy.deploy boots the ramdisk and waits for it (seconds): it is seen while it runs.
     assert.equal(seen[0], 'deploy.deploy', `steps seen running: ${seen.join(', ')}`);
 
