@@ -138,10 +138,22 @@ describe('deploy steps', () => {
     await waitFor(async () => node.readBoot()?.marker === 'deploy steps raw', 30_000, 'boot from disk');
   });
 
-  test('iscsi: without deploy_steps the optional step does not run', async () => {
+  test('iscsi: a manual clean shows clean_step; without deploy_steps the optional step does not run', async () => {
     const node = lab.nodes[0]!;
     const id = (await show(stack, node.name)).uuid;
     await act(stack, id, { target: 'deleted' }); // automated_clean false: no erase
+    await settle(stack, id, 'available');
+    // A manual clean shows its step as clean_step while it runs, and in the history.
+    await act(stack, id, { target: 'manage' });
+    await settle(stack, id, 'manageable');
+    await act(stack, id, { target: 'clean', clean_steps: [{ interface: 'deploy', step: 'erase_devices_metadata' }] });
+    const cleanSeen = new Set<string>();
+    const cleaned = await settle(stack, id, 'manageable', (n) => n.clean_step?.step && cleanSeen.add(JSON.stringify(n.clean_step)));
+    assert.deepEqual([...cleanSeen], [JSON.stringify({ interface: 'deploy', step: 'erase_devices_metadata', priority: 0, args: {} })], 'clean_step while cleaning');
+    assert.deepEqual(cleaned.clean_step, {});
+    const cleanHist = (await api(stack, 'GET', `/v1/nodes/${id}/history?detail=True`)).body.history.map((h: any) => h.event);
+    assert.ok(cleanHist.includes('clean: clean step deploy.erase_devices_metadata (priority 0) started'));
+    await act(stack, id, { target: 'provide' });
     await settle(stack, id, 'available');
     const junk = Buffer.alloc(MiB, 0x5a);
     const fd = fs.openSync(node.diskPath, 'r+');
