@@ -85,6 +85,20 @@ export default tseslint.config(
     },
   },
   {
+    // The deploy's activity groups are split by phase (image, deployment records, boot config,
+    // disk, node state): each stands alone, sharing only deploy-deps.ts; activities/index.ts merges them.
+    files: ['activities/deploy/*-activities.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@nestjs/*', '**/apps/**'], message: 'Activities never import NestJS or the apps.' },
+          { regex: '(^|/)workflows/(?!contracts/|domain/)', message: 'Activities may import workflows/contracts and workflows/domain only.' },
+          { regex: '^\\./.*-activities$', message: 'A deploy phase does not import another phase: share through deploy-deps.ts.' },
+        ],
+      }],
+    },
+  },
+  {
     // The IPMI protocol library knows nothing of Temporal, NestJS or Prisma.
     files: ['activities/ipmi/rmcp/**/*.ts'],
     rules: {

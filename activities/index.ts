@@ -1,5 +1,10 @@
 // createActivities: the one place activity groups are merged. Only the worker calls it.
-import { createDeployActivities, type DeployActivityDeps } from './deploy/deploy-activities';
+import { createBootActivities } from './deploy/boot-activities';
+import type { DeployActivityDeps } from './deploy/deploy-deps';
+import { createDeploymentActivities } from './deploy/deployment-activities';
+import { createDiskActivities } from './deploy/disk-activities';
+import { createImageActivities } from './deploy/image-activities';
+import { createNodeStateActivities } from './deploy/node-state-activities';
 import { createNodeActivities } from './nodes/node-activities';
 import { createPowerActivities } from './power/power-activities';
 import type { PowerInterfaces } from './power/power-interface';
@@ -15,7 +20,12 @@ export function createActivities(deps: ActivityDeps) {
     ...createNodeActivities(deps),
     ...createPowerActivities(deps),
     ...createPowerSyncActivities(deps),
-    ...createDeployActivities(deps),
+    // The deploy, by phase.
+    ...createImageActivities(deps),
+    ...createDeploymentActivities(deps),
+    ...createBootActivities(deps),
+    ...createDiskActivities(deps),
+    ...createNodeStateActivities(deps),
   };
 }
 

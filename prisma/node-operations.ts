@@ -4,6 +4,7 @@
 // keyed by the workflow's run id, makes whichever comes second a no-op.
 import crypto from 'node:crypto';
 import type { Database } from './database';
+import type { Prisma } from './generated/sqlite/client';
 
 export interface BeginOperation {
   nodeUuid: string;
@@ -56,6 +57,46 @@ export async function writeHistory(
   });
 }
 
+export type MoveResult = 'moved' | 'already' | 'conflict';
+
+export interface ProvisionMove {
+  nodeUuid: string;
+  from: string;
+  to: string;
+  /** More columns to set with the move (target_provision_state, last_error, ...). */
+  data?: Prisma.NodeUpdateManyMutationInput;
+  /** The history row: written for every outcome, with from/to only when the node moved. */
+  history: { nodeId?: number | null; event: string; severity?: string; actor?: string | null; requestId?: string | null };
+}
+
+/**
+ * The one provision-state compare-and-set: moves the node `from` → `to` only if it is in
+ * `from`. `already`: it was in `to` (a retry of a move that happened); `conflict`: it was
+ * somewhere else. Every outcome writes a history row in the same transaction (a caller
+ * that refuses a non-move rolls it back with its own work).
+ */
+export async function moveProvisionState(tx: Tx | Database, m: ProvisionMove): Promise<MoveResult> {
+  const now = new Date();
+  const r = await tx.node.updateMany({
+    where: { uuid: m.nodeUuid, provisionState: m.from },
+    data: { ...m.data, provisionState: m.to, provisionUpdatedAt: now, updatedAt: now },
+  });
+  let result: MoveResult = 'moved';
+  let actual: string | undefined;
+  if (r.count === 0) {
+    actual = (await tx.node.findUnique({ where: { uuid: m.nodeUuid }, select: { provisionState: true } }))?.provisionState;
+    result = actual === m.to ? 'already' : 'conflict';
+  }
+  const moved = result === 'moved';
+  await writeHistory(tx, {
+    ...m.history, nodeUuid: m.nodeUuid, eventType: 'provisioning',
+    fromState: moved ? m.from : null, toState: moved ? m.to : null,
+    severity: result === 'conflict' ? 'WARNING' : m.history.severity,
+    event: moved ? m.history.event : `${m.history.event} (${result === 'already' ? `already ${m.to}` : `not moved: node is ${actual ?? 'gone'}, expected ${m.from}`})`,
+  });
+  return result;
+}
+
 /** Returns true if this call recorded the start (false: it was recorded already). */
 export async function beginOperation(db: Database, op: BeginOperation): Promise<boolean> {
   try {
@@ -79,21 +120,18 @@ function recordStart(db: Database, op: BeginOperation): Promise<boolean> {
       },
     });
     const now = new Date();
-    if (op.fromState !== op.viaState) {
-      await tx.node.updateMany({
-        where: { uuid: op.nodeUuid, provisionState: op.fromState },
-        data: { provisionState: op.viaState, targetProvisionState: op.target, lastError: null, provisionUpdatedAt: now, updatedAt: now },
-      });
-    }
     if (op.targetPowerState !== undefined) {
       await tx.node.updateMany({ where: { uuid: op.nodeUuid }, data: { targetPowerState: op.targetPowerState, lastError: null, updatedAt: now } });
     }
-    const moves = op.fromState !== op.viaState;
-    await writeHistory(tx, {
-      nodeId: node?.id, nodeUuid: op.nodeUuid, eventType: moves ? 'provisioning' : op.kind, actor: op.actor, requestId: op.requestId,
-      fromState: moves ? op.fromState : null, toState: moves ? op.viaState : null,
-      event: moves ? `${op.kind} started: ${op.fromState} -> ${op.viaState}` : `${op.kind} started`,
-    });
+    const history = { nodeId: node?.id, actor: op.actor, requestId: op.requestId };
+    if (op.fromState !== op.viaState) {
+      await moveProvisionState(tx, {
+        nodeUuid: op.nodeUuid, from: op.fromState, to: op.viaState, data: { targetProvisionState: op.target, lastError: null },
+        history: { ...history, event: `${op.kind} started: ${op.fromState} -> ${op.viaState}` },
+      });
+    } else {
+      await writeHistory(tx, { ...history, nodeUuid: op.nodeUuid, eventType: op.kind, event: `${op.kind} started` });
+    }
     return true;
   });
 }
@@ -105,23 +143,22 @@ export async function finishOperation(db: Database, op: FinishOperation): Promis
     if (row && row.status !== 'running') return;
     const now = new Date();
     const node = await tx.node.findUnique({ where: { uuid: op.nodeUuid } });
-    const moves = op.from !== op.to;
-    if (moves) {
-      await tx.node.updateMany({
-        where: { uuid: op.nodeUuid, provisionState: op.from },
-        data: { provisionState: op.to, targetProvisionState: null, lastError: op.error ?? null, provisionUpdatedAt: now, updatedAt: now },
-      });
-    }
+    // The running step (deploy_step / clean_step) ends with the operation.
+    await tx.node.updateMany({ where: { uuid: op.nodeUuid, OR: [{ deployStep: { not: '{}' } }, { cleanStep: { not: '{}' } }] }, data: { deployStep: '{}', cleanStep: '{}' } });
     if (row) {
       await tx.operation.update({
         where: { runId: op.runId },
         data: { status: op.status, error: op.error ?? null, finishedAt: now, timeline: op.timeline === undefined ? null : JSON.stringify(op.timeline) },
       });
     }
-    await writeHistory(tx, {
-      nodeId: node?.id, nodeUuid: op.nodeUuid, eventType: moves ? 'provisioning' : op.kind, actor: op.actor, requestId: op.requestId,
-      fromState: moves ? op.from : null, toState: moves ? op.to : null, severity: op.status === 'failed' ? 'ERROR' : 'INFO',
-      event: op.error ?? (moves ? `${op.kind} finished: ${op.from} -> ${op.to}` : `${op.kind} finished`),
-    });
+    const history = { nodeId: node?.id, actor: op.actor, requestId: op.requestId, severity: op.status === 'failed' ? 'ERROR' : 'INFO' };
+    if (op.from !== op.to) {
+      await moveProvisionState(tx, {
+        nodeUuid: op.nodeUuid, from: op.from, to: op.to, data: { targetProvisionState: null, lastError: op.error ?? null },
+        history: { ...history, event: op.error ?? `${op.kind} finished: ${op.from} -> ${op.to}` },
+      });
+    } else {
+      await writeHistory(tx, { ...history, nodeUuid: op.nodeUuid, eventType: op.kind, event: op.error ?? `${op.kind} finished` });
+    }
   });
 }

@@ -2,5 +2,6 @@
 export { writeImage, DEFAULT_CHUNK_BYTES, type WriteImageInput, type WriteImageResult } from './write-image';
 export { verifyImage, type VerifyImageInput } from './verify-image';
 export { readLunCapacity } from './lun-capacity';
+export { eraseLunMetadata } from './erase-metadata';
 export { describeLun, type IscsiLun } from './lun';
 export * from './errors';

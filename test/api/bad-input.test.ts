@@ -18,9 +18,16 @@ interface Ctx {
   node: string;
   busy: string;
   port: string;
+  /** available, deployable (image, checksum, PXE port): bad deploy_steps are its only fault. */
+  ready: string;
+  /** manageable: bad clean_steps are its only fault. */
+  managed: string;
 }
 
 const NODE = (c: Ctx) => `/v1/nodes/${c.node}`;
+const PROVISION_READY = (c: Ctx) => `/v1/nodes/${c.ready}/states/provision`;
+const PROVISION_MANAGED = (c: Ctx) => `/v1/nodes/${c.managed}/states/provision`;
+const step = (name: string, priority: number, args: Record<string, unknown> = {}) => ({ interface: 'deploy', step: name, args, priority });
 
 const CASES: Case[] = [
   { name: 'malformed JSON', method: 'POST', path: '/v1/nodes', raw: '{"driver": "ipmi",', status: 400, message: /Malformed JSON.*valid JSON/ },
@@ -71,6 +78,18 @@ const CASES: Case[] = [
   { name: 'provision unknown verb', method: 'PUT', path: (c: Ctx) => `${NODE(c)}/states/provision`, body: { target: 'frobnicate' }, status: 400, message: /"frobnicate" can not be performed.*not a provisioning target.*Allowed from "enroll": manage/ },
   { name: 'invalid transition', method: 'PUT', path: (c: Ctx) => `${NODE(c)}/states/provision`, body: { target: 'provide' }, status: 409, message: /"provide" can not be performed on node .* in state "enroll"/ },
   { name: 'clean_steps with manage', method: 'PUT', path: (c: Ctx) => `${NODE(c)}/states/provision`, body: { target: 'manage', clean_steps: [] }, status: 400, message: /"clean_steps" can only be given with target "clean"/ },
+  { name: 'deploy_steps below API 1.69', method: 'PUT', path: PROVISION_READY, body: { target: 'active', deploy_steps: [] }, headers: { 'X-OpenStack-Ironic-API-Version': '1.68' }, status: 406, message: /"deploy_steps" requires API version 1\.69/ },
+  { name: 'deploy_steps not a list', method: 'PUT', path: PROVISION_READY, body: { target: 'active', deploy_steps: { step: 'deploy' } }, status: 400, message: /Invalid deploy_steps: expected a list of steps/ },
+  { name: 'deploy_steps with an unknown step', method: 'PUT', path: PROVISION_READY, body: { target: 'active', deploy_steps: [step('nosuch', 50)] }, status: 400, message: /deploy interface iscsi has no deploy step deploy\.nosuch\. Known steps: deploy\.deploy \(priority 100\), deploy\.erase_devices_metadata \(priority 0, optional\), deploy\.write_image/ },
+  { name: 'deploy_steps step without priority', method: 'PUT', path: PROVISION_READY, body: { target: 'active', deploy_steps: [{ interface: 'deploy', step: 'write_image', args: {} }] }, status: 400, message: /needs interface, step, args and priority/ },
+  { name: 'deploy_steps disables a required step', method: 'PUT', path: PROVISION_READY, body: { target: 'active', deploy_steps: [step('write_image', 0)] }, status: 400, message: /deploy\.write_image cannot be disabled/ },
+  { name: 'deploy_steps erase after the write', method: 'PUT', path: PROVISION_READY, body: { target: 'active', deploy_steps: [step('erase_devices_metadata', 70)] }, status: 400, message: /erase_devices_metadata \(priority 70\) must run before deploy\.write_image \(priority 80\): it would erase the image/ },
+  { name: 'deploy_steps write before the ramdisk', method: 'PUT', path: PROVISION_READY, body: { target: 'active', deploy_steps: [step('write_image', 120)] }, status: 400, message: /must run after deploy\.deploy \(priority 100\): it needs the deploy ramdisk/ },
+  { name: 'deploy_steps with an unknown argument', method: 'PUT', path: PROVISION_READY, body: { target: 'active', deploy_steps: [step('erase_devices_metadata', 90, { disks: 'all' })] }, status: 400, message: /deploy\.erase_devices_metadata does not take disks; it takes no arguments/ },
+  { name: 'deploy_steps with manage', method: 'PUT', path: PROVISION_READY, body: { target: 'manage', deploy_steps: [] }, status: 400, message: /"deploy_steps" can only be given with target "active" or "deploy" or "rebuild"/ },
+  { name: 'clean_steps with an unknown step', method: 'PUT', path: PROVISION_MANAGED, body: { target: 'clean', clean_steps: [{ interface: 'bios', step: 'factory_reset' }] }, status: 400, message: /does not support this clean step.*Supported: deploy\.erase_devices \(full\), deploy\.erase_devices_metadata/ },
+  { name: 'clean_steps with two steps', method: 'PUT', path: PROVISION_MANAGED, body: { target: 'clean', clean_steps: [{ interface: 'deploy', step: 'erase_devices' }, { interface: 'deploy', step: 'erase_devices_metadata' }] }, status: 400, message: /Invalid clean_steps: give exactly one step/ },
+  { name: 'clean_steps step not an object', method: 'PUT', path: PROVISION_MANAGED, body: { target: 'clean', clean_steps: ['erase_devices'] }, status: 400, message: /Invalid clean_steps: "erase_devices" is not a step object/ },
   { name: 'maintenance reason not a string', method: 'PUT', path: (c: Ctx) => `${NODE(c)}/maintenance`, body: { reason: 5 }, status: 400, message: /Expected string for reason: 5/ },
   { name: 'operation on a busy node', method: 'PUT', path: (c: Ctx) => `/v1/nodes/${c.busy}/states/provision`, body: { target: 'manage' }, status: 409, message: /is locked by host test-conductor, please retry/ },
   { name: 'delete a busy node', method: 'DELETE', path: (c: Ctx) => `/v1/nodes/${c.busy}`, status: 409, message: /is locked by host/ },
@@ -100,6 +119,17 @@ describe('bad input: 4xx with a clear message, nothing changed', () => {
     ctx.port = p1.body.uuid;
     const m = await api(stack, 'PUT', `/v1/nodes/${ctx.busy}/states/provision`, { target: 'manage' });
     assert.equal(m.status, 202);
+    // Nodes in available and manageable (set directly: this stack runs no workflows).
+    for (const [key, state, mac] of [['ready', 'available', '52:54:00:aa:00:11'], ['managed', 'manageable', '52:54:00:aa:00:12']] as const) {
+      const r = await api(stack, 'POST', '/v1/nodes', {
+        driver: 'ipmi', name: key, driver_info: { ipmi_address: '127.0.0.1' },
+        instance_info: { image_source: 'http://127.0.0.1:9/disk.img', image_checksum: `sha256:${'a'.repeat(64)}` },
+      });
+      assert.equal(r.status, 201, r.text);
+      ctx[key] = r.body.uuid;
+      assert.equal((await api(stack, 'POST', '/v1/ports', { address: mac, node_uuid: ctx[key] })).status, 201);
+      await stack.db.node.update({ where: { uuid: ctx[key] }, data: { provisionState: state } });
+    }
   });
   after(async () => stack.stop());
 

@@ -1,5 +1,6 @@
 // Signals, queries and inputs of the deploy, teardown and clean workflows.
 import type { ProvisionInput } from './operations';
+import type { ResolvedCleanStep, ResolvedStep } from './steps';
 
 /** What the ramdisk told the API (secrets stripped), forwarded to the workflow. */
 export interface RamdiskEvent {
@@ -43,10 +44,25 @@ export interface DeployInput extends ProvisionInput {
   hardwareQueue: string;
   /** How long to wait for the ramdisk to call back (seconds). */
   callbackTimeoutSec: number;
+  /** The deploy steps to run, in order (resolved by the API). Absent in runs started before steps: the defaults. */
+  deploySteps?: ResolvedStep[];
 }
 
 export interface CleanInput extends DeployInput {
+  /** Kept for runs started before clean steps; cleanSteps wins when present. */
   eraseMode: EraseMode | 'none';
+  /** The clean steps to run, in order (resolved by the API; [] = none). */
+  cleanSteps?: ResolvedCleanStep[];
+}
+
+/** Where the worker reaches a node's disk: the deploy ramdisk's iSCSI target (CHAP from the deployment record). */
+export interface IscsiTarget {
+  nodeUuid: string;
+  deploymentId: string;
+  imageKey: string;
+  address: string;
+  port: number;
+  iqn: string;
 }
 
 export const ramdiskEventSignal = 'ramdiskEvent';

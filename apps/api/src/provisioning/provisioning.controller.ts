@@ -26,7 +26,7 @@ export class ProvisioningController {
 
   @Put('states/provision')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Change the provision state', description: 'target: manage, provide, active/deploy, deleted/undeploy, rebuild, clean (+clean_steps), abort.' })
+  @ApiOperation({ summary: 'Change the provision state', description: 'target: manage, provide, active/deploy (+deploy_steps, API >= 1.69), deleted/undeploy, rebuild (+deploy_steps), clean (+clean_steps), abort.' })
   @ApiBody({ schema: { type: 'object', required: ['target'], example: { target: 'manage' } } })
   async provision(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.provisioning.provision(ident, body, ctxOf(req), req.apiMinor ?? 1);

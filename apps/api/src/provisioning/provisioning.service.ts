@@ -2,12 +2,15 @@
 // then records intent and starts the node's workflow (which holds its lock).
 import { Injectable } from '@nestjs/common';
 import type { Node } from '../../../../prisma/generated/sqlite/client';
-import { beginOperation, writeHistory } from '../../../../prisma/node-operations';
+import { beginOperation, moveProvisionState, writeHistory } from '../../../../prisma/node-operations';
 import { deployNeeds, driverInfoProblems, findHardwareType } from '../../../../workflows/domain/drivers';
 import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '../../../../workflows/contracts/deploy';
 import { nodeOperationId } from '../../../../workflows/contracts/ids';
 import { bootFileProblem, imageSourceProblem } from '../../../../workflows/contracts/image-refs';
 import { siteTaskQueue } from '../../../../workflows/contracts/power';
+import {
+  automatedCleanSteps, cleanStepSpec, resolveDeploySteps, resolveManualCleanSteps, StepError,
+} from '../../../../workflows/contracts/steps';
 import {
   allowedTargets, findTransition, isApiTarget, MIN_VERB_VERSION, VERBS, type ApiTarget, type Transition,
 } from '../../../../workflows/contracts/states';
@@ -47,20 +50,17 @@ const WORKFLOW_FOR: Partial<Record<string, string>> = {
   'error:delete': 'teardownNode',
 };
 
-/** The clean steps Ironflow runs (interface deploy), and the erase mode each means. */
-const CLEAN_STEPS: Record<string, EraseMode> = { erase_devices: 'full', erase_devices_metadata: 'metadata' };
+/** deploy_steps in a provision request needs this API version (Ironic 1.69; 406 below). */
+const DEPLOY_STEPS_MIN_VERSION = 69;
 
-function eraseModeOf(steps: unknown): EraseMode {
-  const list = steps as { interface?: unknown; step?: unknown; args?: unknown }[];
-  if (list.length !== 1) throw new BadRequestError(`Invalid clean_steps: give exactly one step, {"interface": "deploy", "step": "erase_devices"} or "erase_devices_metadata".`);
-  for (const st of list) {
-    const keys = st && typeof st === 'object' ? Object.keys(st) : [];
-    if (!st || typeof st !== 'object' || keys.some((k) => !['interface', 'step', 'args', 'priority'].includes(k))) throw new BadRequestError(`Invalid clean_steps: ${JSON.stringify(st)} is not a step object.`);
-    if (st.interface !== 'deploy' || typeof st.step !== 'string' || !(st.step in CLEAN_STEPS)) {
-      throw new BadRequestError(`Invalid clean_steps: node does not support this clean step: ${JSON.stringify(st)}. Supported: deploy.erase_devices (full), deploy.erase_devices_metadata.`);
-    }
+/** The step table's answer for this node, or a 400 saying what is wrong with the user's steps. */
+function stepsOr400<T>(resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (e) {
+    if (e instanceof StepError) throw new BadRequestError(e.message);
+    throw e;
   }
-  return CLEAN_STEPS[list[0].step as string];
 }
 
 @Injectable()
@@ -84,6 +84,9 @@ export class ProvisioningService {
     if (!isApiTarget(target)) throw new UnknownTargetError(target, node.uuid, node.provisionState, allowedTargets(node.provisionState));
     if (apiMinor < MIN_VERB_VERSION[target]) {
       throw new NotAcceptableError(`The "${target}" target requires API version 1.${MIN_VERB_VERSION[target]} or later.`);
+    }
+    if (req.deploy_steps !== undefined && apiMinor < DEPLOY_STEPS_MIN_VERSION) {
+      throw new NotAcceptableError(`"deploy_steps" requires API version 1.${DEPLOY_STEPS_MIN_VERSION} or later.`);
     }
     const event = VERBS[target];
     if (node.maintenance && (event === 'deploy' || event === 'rebuild' || event === 'clean')) {
@@ -115,6 +118,7 @@ export class ProvisioningService {
     if (!workflowType) {
       throw new BadRequestError(`The "${target}" action is not available yet in this Ironflow release (node ${node.uuid}, state "${node.provisionState}").`);
     }
+    const deployInterface = interfacesOf(node).deploy;
     if (workflowType === 'deployNode') await this.checkDeployable(node);
     const base = {
       nodeUuid: node.uuid, actor: ctx.actor, requestId: ctx.requestId,
@@ -122,9 +126,17 @@ export class ProvisioningService {
       hardwareQueue: siteTaskQueue(this.settings.taskQueue, node.conductorGroup),
       callbackTimeoutSec: this.settings.callbackTimeoutSec,
     };
-    const eraseMode: EraseMode | 'none' =
-      target === 'clean' ? eraseModeOf(req.clean_steps) : node.automatedClean === false ? 'none' : this.settings.automatedClean;
-    const input: DeployInput | CleanInput = workflowType === 'cleanNode' || workflowType === 'teardownNode' ? { ...base, eraseMode } : base;
+    let input: DeployInput | CleanInput;
+    if (workflowType === 'cleanNode' || workflowType === 'teardownNode') {
+      const automated = node.automatedClean === false ? 'none' : this.settings.automatedClean;
+      const cleanSteps = stepsOr400(() => (target === 'clean' ? resolveManualCleanSteps(deployInterface, req.clean_steps) : automatedCleanSteps(deployInterface, automated)));
+      const eraseMode: EraseMode | 'none' = cleanSteps.length ? (cleanStepSpec(cleanSteps[0].key, deployInterface)?.eraseMode ?? 'none') : 'none';
+      input = { ...base, eraseMode, cleanSteps };
+    } else if (workflowType === 'deployNode') {
+      input = { ...base, deploySteps: stepsOr400(() => resolveDeploySteps(deployInterface, req.deploy_steps ?? [])) };
+    } else {
+      input = base;
+    }
     if (req.configdrive !== undefined) await this.storeConfigDrive(node, req.configdrive);
     const run = await this.workflows.startNodeOperation(node.uuid, workflowType, input, () => this.locked(node));
     // Record the transition before answering 202 (clients poll at once). If this
@@ -168,16 +180,12 @@ export class ProvisioningService {
   private async synchronous(node: Node, t: Transition, target: string, ctx: RequestContext): Promise<void> {
     if (await this.locked(node)) throw new NodeLockedError(node.uuid, this.settings.conductor);
     await this.db.$transaction(async (tx) => {
-      const now = new Date();
-      const n = await tx.node.updateMany({
-        where: { id: node.id, provisionState: t.from },
-        data: { provisionState: t.to, targetProvisionState: null, lastError: null, provisionUpdatedAt: now, updatedAt: now },
+      const moved = await moveProvisionState(tx, {
+        nodeUuid: node.uuid, from: t.from, to: t.to, data: { targetProvisionState: null, lastError: null },
+        history: { nodeId: node.id, actor: ctx.actor, requestId: ctx.requestId, event: `${target}: ${t.from} -> ${t.to}` },
       });
-      if (n.count === 0) throw new InvalidStateRequestedError(target, node.uuid, node.provisionState);
-      await writeHistory(tx, {
-        nodeId: node.id, nodeUuid: node.uuid, eventType: 'provisioning', actor: ctx.actor, requestId: ctx.requestId,
-        fromState: t.from, toState: t.to, event: `${target}: ${t.from} -> ${t.to}`,
-      });
+      // Anything but a move (the node changed under us) is refused; the rollback drops the history row.
+      if (moved !== 'moved') throw new InvalidStateRequestedError(target, node.uuid, node.provisionState);
     });
   }
 

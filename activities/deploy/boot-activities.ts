@@ -1,0 +1,74 @@
+// Boot configuration and provisioning DHCP: per-MAC pxelinux/iPXE configs that boot
+// the deploy ramdisk, then the installed image, and their removal.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { openSecrets } from '../../prisma/sealed-json';
+import { removeBootConfigs, writeBootConfigs, type BootSpec, type DeployMode } from '../pxe';
+import { typed } from '../shared/failure';
+import { bootFileDirs, resolveBootFile } from './boot-file-source';
+import { json, nodeWithPorts, type DeployActivityDeps } from './deploy-deps';
+import { removeDhcpHosts, writeDhcpHosts } from './dhcp-hosts';
+
+async function sha256File(file: string): Promise<string> {
+  const h = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export function createBootActivities({ db, keys, cache, deployments, deploy }: DeployActivityDeps) {
+  return {
+    /** Per-MAC pxelinux and iPXE configs that boot the deploy ramdisk for this deployment. */
+    async writeDeployBootConfig(i: { nodeUuid: string; deploymentId: string; mode: DeployMode }): Promise<string[]> {
+      const n = await nodeWithPorts(db, i.nodeUuid);
+      const s = await deployments.secrets(i.deploymentId);
+      const info = openSecrets(json(n.driverInfo), keys);
+      const macs = n.ports.filter((p) => p.pxeEnabled).map((p) => p.address);
+      const iscsi = s.chap ? { iqn: `${deploy.iqnPrefix}:${n.uuid}`, port: 3260, chapUser: s.chap.user, chapSecret: s.chap.secret } : undefined;
+      const d = await db.deployment.findUniqueOrThrow({ where: { id: i.deploymentId } });
+      const boot: BootSpec = {
+        kind: 'deploy',
+        kernelFile: await typed(() => resolveBootFile('driver_info.deploy_kernel', info.deploy_kernel, deploy.deployKernel, bootFileDirs(deploy))),
+        ramdiskFile: await typed(() => resolveBootFile('driver_info.deploy_ramdisk', info.deploy_ramdisk, deploy.deployRamdisk, bootFileDirs(deploy))),
+        deploymentId: i.deploymentId,
+        secret: s.secret,
+        callbackUrl: `${deploy.callbackBase}/v1/deployments/${i.deploymentId}/callback`,
+        mode: i.mode,
+        iscsi: i.mode === 'direct' ? undefined : iscsi,
+        imageUrl: i.mode === 'direct' && s.imageToken ? `${deploy.imageServerBase}/images/${i.deploymentId}/${s.imageToken}` : undefined,
+        // The ramdisk verifies the raw bytes it wrote, so it gets the raw image's digest (not the qcow2's).
+        imageChecksum: i.mode === 'direct' && d.imageKey ? `sha256:${await sha256File(await cache.linkFor(d.imageKey, n.uuid))}` : undefined,
+        append: deploy.ramdiskAppend,
+      };
+      const r = await typed(() => writeBootConfigs(deploy.bootRoot, { macs, boot }));
+      await typed(() => writeDhcpHosts(deploy.dhcpHostsDir, macs));
+      return r.files;
+    },
+
+    /** After the image is written: boot from the local disk (or netboot the user kernel). */
+    async writeFinalBootConfig(nodeUuid: string): Promise<void> {
+      const n = await nodeWithPorts(db, nodeUuid);
+      const info = openSecrets(json(n.instanceInfo), keys);
+      const macs = n.ports.filter((p) => p.pxeEnabled).map((p) => p.address);
+      const dirs = bootFileDirs(deploy);
+      const boot: BootSpec =
+        typeof info.kernel === 'string' && typeof info.ramdisk === 'string'
+          ? {
+            kind: 'netboot',
+            kernelFile: await typed(() => resolveBootFile('instance_info.kernel', info.kernel, '', dirs)),
+            ramdiskFile: await typed(() => resolveBootFile('instance_info.ramdisk', info.ramdisk, '', dirs)),
+            root: String(info.root_device ?? '/dev/sda1'),
+          }
+          : { kind: 'local' };
+      await typed(() => writeBootConfigs(deploy.bootRoot, { macs, boot }));
+      // A node that boots from its own disk needs no provisioning DHCP any more; a netbooted one does.
+      if (boot.kind === 'local') await removeDhcpHosts(deploy.dhcpHostsDir, macs);
+    },
+
+    async removeBootConfigs(nodeUuid: string): Promise<void> {
+      const n = await db.node.findUnique({ where: { uuid: nodeUuid }, include: { ports: true } });
+      if (!n) return;
+      await typed(() => removeBootConfigs(deploy.bootRoot, n.ports.map((p) => p.address)));
+      await removeDhcpHosts(deploy.dhcpHostsDir, n.ports.map((p) => p.address));
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// Zeroes the first and last MiB of a LUN: partition tables (the primary GPT at the
+// start, its backup at the end), RAID superblocks and LVM labels. An image write
+// covers only the start of the disk, so what a previous tenant left at the end
+// survives it. The zeroes come from qemu's null-co driver; nothing is read back
+// (the windows are tiny; verify-image covers the image itself).
+import { runCommand } from '../shared/command-runner';
+import { describeLun, withLunSession, type IscsiLun } from './lun';
+import { readLunCapacity } from './lun-capacity';
+import { classifyQemuIscsiFailure } from './qemu-errors';
+
+const WINDOW = 1024 * 1024;
+
+/** Returns the byte windows it zeroed. */
+export async function eraseLunMetadata(lun: IscsiLun, opts: { signal?: AbortSignal } = {}): Promise<{ offset: number; size: number }[]> {
+  const capacity = await readLunCapacity(lun, opts);
+  const head = { offset: 0, size: Math.min(WINDOW, capacity) };
+  const tailStart = Math.max(head.size, capacity - WINDOW);
+  const windows = capacity > head.size ? [head, { offset: tailStart, size: capacity - tailStart }] : [head];
+  return withLunSession(lun, async (s) => {
+    for (const w of windows) {
+      try {
+        await runCommand({
+          file: 'qemu-img',
+          args: ['convert', '-n', '-t', 'writeback', ...s.objectArgs, '--image-opts', `driver=null-co,size=${w.size},read-zeroes=on`, '--target-image-opts', s.rawOpts(w)],
+          signal: opts.signal,
+          timeoutMs: 60_000,
+        });
+      } catch (e) {
+        throw classifyQemuIscsiFailure(e, describeLun(lun), w.offset);
+      }
+    }
+    return windows;
+  });
+}
