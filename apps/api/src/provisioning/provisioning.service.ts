@@ -6,7 +6,7 @@ import { beginOperation, writeHistory } from '../../../../prisma/node-operations
 import { checkIpmiDriverInfo, findHardwareType } from '../../../../workflows/contracts/drivers';
 import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '../../../../workflows/contracts/deploy';
 import { nodeOperationId } from '../../../../workflows/contracts/ids';
-import { bootFileProblem, imageSourceProblem } from '../../../../workflows/contracts/image-refs';
+import { bootFileProblem, imageSourceProblem } from '../../../../workflows/domain/image-refs';
 import { siteTaskQueue } from '../../../../workflows/contracts/power';
 import {
   allowedTargets, findTransition, isApiTarget, MIN_VERB_VERSION, VERBS, type ApiTarget, type Transition,
