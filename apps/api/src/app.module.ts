@@ -5,6 +5,7 @@ import { CallbackService } from './deployments/callback.service';
 import { DriversController } from './drivers/drivers.controller';
 import { OperationController } from './provisioning/operation.controller';
 import { HistoryController } from './history/history.controller';
+import { NodeLock } from './infra/node-lock';
 import { ApiSettings } from './infra/settings';
 import { Store } from './infra/store';
 import { Workflows } from './infra/workflows';
@@ -35,6 +36,7 @@ export class AppModule {
         { provide: Store, useValue: deps.store },
         { provide: Workflows, useValue: deps.workflows },
         { provide: ApiSettings, useValue: deps.settings },
+        NodeLock,
         NodesService,
         PortsService,
         ProvisioningService,

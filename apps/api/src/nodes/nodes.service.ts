@@ -5,10 +5,11 @@ import type { Node } from '../../../../prisma/generated/sqlite/client';
 import { writeHistory } from '../../../../prisma/node-operations';
 import { DELETE_ALLOWED_STATES, UPDATE_ALLOWED_STATES, type ProvisionState } from '../../../../workflows/contracts/states';
 import { checkMemberPatch, nodeScope, requireAdmin } from '../common/access';
-import { ConflictError, ForbiddenError, NodeLockedError, NodeNotFoundError } from '../common/errors';
+import { ConflictError, ForbiddenError, NodeNotFoundError } from '../common/errors';
 import { readUuid, rejectUnknownKeys, requireObjectBody, type Json } from '../common/input';
 import { applyPatch, parsePatch } from '../common/json-patch';
 import type { RequestContext } from '../common/request-context';
+import { NodeLock } from '../infra/node-lock';
 import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { NODE_CREATE_KEYS, NODE_PATCH_KEYS, nodeColumns, type NodeColumns } from './node-fields';
@@ -33,25 +34,19 @@ function uniqueViolation(e: unknown): string[] | undefined {
 
 @Injectable()
 export class NodesService {
-  constructor(private readonly store: Store, private readonly settings: ApiSettings) {}
+  constructor(private readonly store: Store, private readonly settings: ApiSettings, private readonly lock: NodeLock) {}
 
   private get db() {
     return this.store.db;
   }
 
   async view(node: Node, base: string, fields?: readonly string[]): Promise<Record<string, unknown>> {
-    const res = await this.store.reservations([node.id], this.settings.conductor);
+    const res = await this.lock.holders([node.id]);
     return nodeView(node, { base, reservation: res.get(node.id) ?? null, conductor: this.settings.conductor }, fields);
   }
 
   async get(ident: string, ctx: RequestContext): Promise<Node> {
     return findNode(this.db, ident, nodeScope(ctx));
-  }
-
-  /** 409 while an operation holds the node. */
-  async assertUnlocked(node: Node): Promise<void> {
-    const res = await this.store.reservations([node.id], this.settings.conductor);
-    if (res.has(node.id)) throw new NodeLockedError(node.uuid, this.settings.conductor);
   }
 
   private toData(cols: NodeColumns) {
@@ -107,7 +102,7 @@ export class NodesService {
       take: q.limit,
       ...(q.marker ? { cursor: { uuid: q.marker }, skip: 1 } : {}),
     });
-    const res = await this.store.reservations(rows.map((r) => r.id), this.settings.conductor);
+    const res = await this.lock.holders(rows.map((r) => r.id));
     const fields = q.detail ? undefined : (q.fields ?? DEFAULT_LIST_FIELDS);
     const items = rows.map((n) => nodeView(n, { base, reservation: res.get(n.id) ?? null, conductor: this.settings.conductor }, fields));
     if (rows.length < q.limit || rows.length === 0) return { items };
@@ -126,7 +121,7 @@ export class NodesService {
     if (node.targetProvisionState !== null && !UPDATE_ALLOWED_STATES.includes(state)) {
       throw new ConflictError(`Node ${ident} can not be updated while a state transition is in progress.`);
     }
-    await this.assertUnlocked(node);
+    await this.lock.assertUnlocked(node);
     const current = nodePatchDocument(node, this.store.open(parseJson(node.driverInfo)));
     current.instance_info = this.store.open(current.instance_info as Json);
     const patched = applyPatch(current, ops, NODE_PATCH_KEYS);
@@ -151,7 +146,7 @@ export class NodesService {
     const node = await findNode(this.db, ident, nodeScope(ctx));
     requireAdmin(ctx, 'delete nodes');
     if (node.protected) throw new ForbiddenError(`Node ${node.uuid} is protected and cannot be undeployed, rebuilt or deleted: unset protected first.`);
-    await this.assertUnlocked(node);
+    await this.lock.assertUnlocked(node);
     if (!node.maintenance && !DELETE_ALLOWED_STATES.includes(node.provisionState as ProvisionState)) {
       throw new ConflictError(
         `Can not delete node "${node.uuid}" while it is in provision state "${node.provisionState}". Valid provision states to perform deletion are: "(${DELETE_ALLOWED_STATES.map((s) => `'${s}'`).join(', ')})", or set the node into maintenance mode`,

@@ -4,10 +4,11 @@ import { Injectable } from '@nestjs/common';
 import type { Node, Port } from '../../../../prisma/generated/sqlite/client';
 import { writeHistory } from '../../../../prisma/node-operations';
 import { nodeScope, requireAdmin, type NodeScope } from '../common/access';
-import { BadRequestError, ConflictError, ForbiddenError, NodeLockedError, PortNotFoundError } from '../common/errors';
+import { BadRequestError, ConflictError, ForbiddenError, PortNotFoundError } from '../common/errors';
 import { readMac, readUuid, rejectUnknownKeys, requireObjectBody, type Json } from '../common/input';
 import { applyPatch, parsePatch } from '../common/json-patch';
 import type { RequestContext } from '../common/request-context';
+import { NodeLock } from '../infra/node-lock';
 import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { findNode } from '../nodes/node-lookup';
@@ -24,14 +25,10 @@ type PortWithNode = Port & { node: Node };
 
 @Injectable()
 export class PortsService {
-  constructor(private readonly store: Store, private readonly settings: ApiSettings) {}
+  constructor(private readonly store: Store, private readonly settings: ApiSettings, private readonly lock: NodeLock) {}
 
   private get db() {
     return this.store.db;
-  }
-
-  private async assertUnlocked(node: Node): Promise<void> {
-    if ((await this.store.reservations([node.id], this.settings.conductor)).has(node.id)) throw new NodeLockedError(node.uuid, this.settings.conductor);
   }
 
   private duplicateMac(e: unknown, address: string): never {
@@ -74,7 +71,7 @@ export class PortsService {
     // A port is cabling: its MAC gets PXE and DHCP entries during a deploy, so a tenant
     // adding one could netboot a machine it does not own. Ports are enrolled by admins.
     requireAdmin(ctx, 'enroll ports (a MAC decides which machine netboots)');
-    await this.assertUnlocked(node);
+    await this.lock.assertUnlocked(node);
     try {
       return await this.db.$transaction(async (tx) => {
         const port = await tx.port.create({ data: { uuid, ...this.data(cols, node.id), createdAt: new Date() }, include: { node: true } });
@@ -139,7 +136,7 @@ export class PortsService {
     const cabling = cols.address !== port.address || node.id !== port.node.id || cols.pxeEnabled !== port.pxeEnabled || cols.isSmartnic !== port.isSmartnic ||
       cols.physicalNetwork !== port.physicalNetwork || JSON.stringify(cols.localLinkConnection) !== port.localLinkConnection;
     if (cabling) requireAdmin(ctx, "change a port's MAC, node, PXE or network fields (members may edit extra)");
-    await this.assertUnlocked(port.node);
+    await this.lock.assertUnlocked(port.node);
     const n = port.node;
     if (cols.address !== port.address && !n.maintenance && (n.provisionState === 'active' || n.instanceUuid)) {
       throw new ConflictError(`Cannot change the MAC address of port ${port.uuid}: node ${n.uuid} is active; set maintenance first.`);
@@ -162,7 +159,7 @@ export class PortsService {
   async delete(id: string, ctx: RequestContext): Promise<void> {
     const port = await this.get(id, ctx);
     requireAdmin(ctx, 'delete ports');
-    await this.assertUnlocked(port.node);
+    await this.lock.assertUnlocked(port.node);
     await this.db.$transaction(async (tx) => {
       await tx.port.delete({ where: { id: port.id } });
       await writeHistory(tx, { nodeId: port.node.id, nodeUuid: port.node.uuid, eventType: 'inventory', actor: ctx.actor, requestId: ctx.requestId, event: `Port ${port.uuid} (${port.address}) deleted` });

@@ -10,6 +10,7 @@ import { nodeScope } from '../common/access';
 import { BadRequestError, InvalidStateRequestedError, NotAcceptableError } from '../common/errors';
 import { readBool, readPositiveInt, rejectUnknownKeys, requireObjectBody } from '../common/input';
 import type { RequestContext } from '../common/request-context';
+import { NodeLock } from '../infra/node-lock';
 import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
@@ -20,14 +21,10 @@ const DEFAULT_SOFT_TIMEOUT_SEC = 120;
 
 @Injectable()
 export class PowerService {
-  constructor(private readonly store: Store, private readonly workflows: Workflows, private readonly settings: ApiSettings) {}
+  constructor(private readonly store: Store, private readonly workflows: Workflows, private readonly settings: ApiSettings, private readonly lock: NodeLock) {}
 
   private site(node: Node): string {
     return siteTaskQueue(this.settings.taskQueue, node.conductorGroup);
-  }
-
-  private busy(node: Node) {
-    return async () => (await this.store.reservations([node.id], this.settings.conductor)).has(node.id);
   }
 
   private checkBmc(node: Node, what: string): void {
@@ -56,7 +53,7 @@ export class PowerService {
     }
     this.checkBmc(node, 'power');
     const input: PowerInput = { nodeUuid: node.uuid, target, timeoutSec, actor: ctx.actor, requestId: ctx.requestId, hardwareQueue: this.site(node) };
-    const run = await this.workflows.startNodeOperation(node.uuid, 'changePowerState', input, this.busy(node));
+    const run = await this.workflows.startNodeOperation(node.uuid, 'changePowerState', input, this.lock.busy(node));
     await beginOperation(this.store.db, {
       nodeUuid: node.uuid, kind: 'power', workflowId: run.workflowId, runId: run.runId, fromState: '', viaState: '', target: null,
       actor: ctx.actor, requestId: ctx.requestId, targetPowerState: resultingPowerState(target),
@@ -74,13 +71,13 @@ export class PowerService {
     const persistent = req.persistent === undefined || req.persistent === null ? false : readBool(req.persistent, 'persistent');
     this.checkBmc(node, 'management');
     const input: BootDeviceInput = { nodeUuid: node.uuid, device: device as BootDeviceName, persistent, actor: ctx.actor, requestId: ctx.requestId, hardwareQueue: this.site(node) };
-    await this.workflows.executeNodeOperation<void>(node.uuid, 'setBootDevice', input, this.busy(node));
+    await this.workflows.executeNodeOperation<void>(node.uuid, 'setBootDevice', input, this.lock.busy(node));
   }
 
   async getBootDevice(ident: string, ctx: RequestContext): Promise<{ boot_device: string | null; persistent: boolean | null }> {
     const node = await findNode(this.store.db, ident, nodeScope(ctx));
     this.checkBmc(node, 'management');
-    const got = await this.workflows.executeNodeOperation<{ bootDevice: string | null; persistent: boolean | null }>(node.uuid, 'getBootDevice', { nodeUuid: node.uuid, hardwareQueue: this.site(node) }, this.busy(node));
+    const got = await this.workflows.executeNodeOperation<{ bootDevice: string | null; persistent: boolean | null }>(node.uuid, 'getBootDevice', { nodeUuid: node.uuid, hardwareQueue: this.site(node) }, this.lock.busy(node));
     return { boot_device: got.bootDevice, persistent: got.persistent };
   }
 }

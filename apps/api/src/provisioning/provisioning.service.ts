@@ -12,9 +12,10 @@ import {
   allowedTargets, findTransition, isApiTarget, MIN_VERB_VERSION, VERBS, type ApiTarget, type Transition,
 } from '../../../../workflows/contracts/states';
 import { nodeScope } from '../common/access';
-import { BadRequestError, InvalidStateRequestedError, NodeLockedError, NotAcceptableError, UnknownTargetError } from '../common/errors';
+import { BadRequestError, InvalidStateRequestedError, NotAcceptableError, UnknownTargetError } from '../common/errors';
 import { rejectUnknownKeys, requireObjectBody } from '../common/input';
 import type { RequestContext } from '../common/request-context';
+import { NodeLock } from '../infra/node-lock';
 import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
@@ -65,14 +66,10 @@ function eraseModeOf(steps: unknown): EraseMode {
 
 @Injectable()
 export class ProvisioningService {
-  constructor(private readonly store: Store, private readonly workflows: Workflows, private readonly settings: ApiSettings) {}
+  constructor(private readonly store: Store, private readonly workflows: Workflows, private readonly settings: ApiSettings, private readonly lock: NodeLock) {}
 
   private get db() {
     return this.store.db;
-  }
-
-  private async locked(node: Node): Promise<boolean> {
-    return (await this.store.reservations([node.id], this.settings.conductor)).has(node.id);
   }
 
   async provision(ident: string, body: unknown, ctx: RequestContext, apiMinor: number): Promise<void> {
@@ -91,7 +88,7 @@ export class ProvisioningService {
     }
     const transition = findTransition(node.provisionState, event);
     if (!transition) {
-      if (await this.locked(node)) throw new NodeLockedError(node.uuid, this.settings.conductor);
+      await this.lock.assertUnlocked(node);
       throw new InvalidStateRequestedError(target, node.uuid, node.provisionState, allowedTargets(node.provisionState));
     }
     for (const [param, targets] of Object.entries(PARAM_TARGETS)) {
@@ -126,7 +123,7 @@ export class ProvisioningService {
       target === 'clean' ? eraseModeOf(req.clean_steps) : node.automatedClean === false ? 'none' : this.settings.automatedClean;
     const input: DeployInput | CleanInput = workflowType === 'cleanNode' || workflowType === 'teardownNode' ? { ...base, eraseMode } : base;
     if (req.configdrive !== undefined) await this.storeConfigDrive(node, req.configdrive);
-    const run = await this.workflows.startNodeOperation(node.uuid, workflowType, input, () => this.locked(node));
+    const run = await this.workflows.startNodeOperation(node.uuid, workflowType, input, this.lock.busy(node));
     // Record the transition before answering 202 (clients poll at once). If this
     // process dies here, the workflow's first activity records it instead.
     await beginOperation(this.db, { ...input, kind: transition.event, workflowId: run.workflowId, runId: run.runId, fromState: transition.from, viaState: transition.to, target: transition.target });
@@ -161,7 +158,7 @@ export class ProvisioningService {
 
   /** Transitions with nothing to run (e.g. available → manageable): a compare-and-set. */
   private async synchronous(node: Node, t: Transition, target: string, ctx: RequestContext): Promise<void> {
-    if (await this.locked(node)) throw new NodeLockedError(node.uuid, this.settings.conductor);
+    await this.lock.assertUnlocked(node);
     await this.db.$transaction(async (tx) => {
       const now = new Date();
       const n = await tx.node.updateMany({
@@ -185,7 +182,7 @@ export class ProvisioningService {
       if (b.reason !== undefined && b.reason !== null && typeof b.reason !== 'string') throw new BadRequestError(`Expected string for reason: ${JSON.stringify(b.reason)}`);
       reason = (b.reason as string | null | undefined) ?? null;
     }
-    if (await this.locked(node)) throw new NodeLockedError(node.uuid, this.settings.conductor);
+    await this.lock.assertUnlocked(node);
     await this.db.$transaction(async (tx) => {
       await tx.node.update({
         where: { id: node.id },
