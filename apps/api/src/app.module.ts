@@ -4,7 +4,9 @@ import { CallbackController } from './deployments/callback.controller';
 import { CallbackService } from './deployments/callback.service';
 import { DriversController } from './drivers/drivers.controller';
 import { OperationController } from './provisioning/operation.controller';
+import { OperationService } from './provisioning/operation.service';
 import { HistoryController } from './history/history.controller';
+import { HistoryService } from './history/history.service';
 import { NodeLock } from './infra/node-lock';
 import { ApiSettings } from './infra/settings';
 import { Store } from './infra/store';
@@ -42,6 +44,8 @@ export class AppModule {
         ProvisioningService,
         PowerService,
         CallbackService,
+        HistoryService,
+        OperationService,
       ],
     };
   }
