@@ -21,8 +21,7 @@ import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
 import { findNode } from '../nodes/node-lookup';
 import { interfacesOf, parseJson } from '../nodes/node-view';
-
-const PROVISION_KEYS = ['target', 'configdrive', 'clean_steps', 'deploy_steps', 'rescue_password', 'disable_ramdisk'];
+import type { ProvisionRequest } from './provision-request';
 
 /** Which body keys go with which targets. */
 const PARAM_TARGETS: Record<string, ApiTarget[]> = {
@@ -72,12 +71,9 @@ export class ProvisioningService {
     return this.store.db;
   }
 
-  async provision(ident: string, body: unknown, ctx: RequestContext, apiMinor: number): Promise<void> {
-    const req = requireObjectBody(body, 'provision request');
-    if (req.target === undefined || req.target === null) throw new BadRequestError('Missing mandatory parameter: target');
-    rejectUnknownKeys(req, PROVISION_KEYS, 'provision request');
+  async provision(ident: string, req: ProvisionRequest, ctx: RequestContext, apiMinor: number): Promise<void> {
     const node = await findNode(this.db, ident, nodeScope(ctx));
-    const target = String(req.target);
+    const target = req.target;
     if (!isApiTarget(target)) throw new UnknownTargetError(target, node.uuid, node.provisionState, allowedTargets(node.provisionState));
     if (apiMinor < MIN_VERB_VERSION[target]) {
       throw new NotAcceptableError(`The "${target}" target requires API version 1.${MIN_VERB_VERSION[target]} or later.`);
@@ -92,7 +88,7 @@ export class ProvisioningService {
       throw new InvalidStateRequestedError(target, node.uuid, node.provisionState, allowedTargets(node.provisionState));
     }
     for (const [param, targets] of Object.entries(PARAM_TARGETS)) {
-      if (req[param] !== undefined && !targets.includes(target)) {
+      if (req[param as keyof ProvisionRequest] !== undefined && !targets.includes(target)) {
         throw new BadRequestError(`"${param}" can only be given with target ${targets.map((t) => `"${t}"`).join(' or ')}, not "${target}".`);
       }
     }
