@@ -9,7 +9,6 @@ import { readUuid, type Json } from '../common/input';
 import { applyPatch, type PatchOp } from '../common/json-patch';
 import type { RequestContext } from '../common/request-context';
 import { NodeLock } from '../infra/node-lock';
-import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { parseJson } from '../nodes/node-view';
 import type { Page } from '../nodes/nodes.service';
@@ -23,7 +22,7 @@ type PortWithNode = Port & { node: Node };
 
 @Injectable()
 export class PortsService {
-  constructor(private readonly store: Store, private readonly settings: ApiSettings, private readonly lock: NodeLock) {}
+  constructor(private readonly store: Store, private readonly lock: NodeLock) {}
 
   private get db() {
     return this.store.db;
