@@ -66,6 +66,19 @@ export default tseslint.config(
     },
   },
   {
+    // Controllers read requests and ask services; they never query the database or start workflows themselves.
+    files: ['apps/api/src/**/*.controller.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['@prisma/*', '**/prisma/**', '**/infra/store', '**/infra/workflows', '**/infra/node-lock', '**/nodes/node-lookup', '@temporalio/*'],
+          allowTypeImports: true,
+          message: 'Controllers turn requests into typed requests and ask a service; the service queries the database and starts workflows.',
+        }],
+      }],
+    },
+  },
+  {
     // The IPMI protocol library knows nothing of Temporal, NestJS or Prisma.
     files: ['activities/ipmi/rmcp/**/*.ts'],
     rules: {
