@@ -67,8 +67,12 @@ export default tseslint.config(
   {
     // The domain is pure rules (hardware types and their interfaces, ...): it imports only its own files and the contracts.
     files: ['workflows/domain/**/*.ts'],
+    ignores: ['workflows/domain/**/*.test.ts'],
     plugins: { layers },
     rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: NODE_BUILTINS.map((name) => ({ name, message: 'workflows/domain is pure: no Node built-ins.' })),
+      }],
       'layers/imports-only-from': ['error', { folders: ['workflows/domain', 'workflows/contracts'], message: 'workflows/domain is pure: it imports only its own files and workflows/contracts.' }],
     },
   },
@@ -95,6 +99,19 @@ export default tseslint.config(
           { regex: '(^|/)workflows/(?!contracts/|domain/)', message: 'Activities may import workflows/contracts and workflows/domain only.' },
           { regex: '^\\./.*-activities$', message: 'A deploy phase does not import another phase: share through deploy-deps.ts.' },
         ],
+      }],
+    },
+  },
+  {
+    // Controllers read requests and ask services; they never query the database or start workflows themselves.
+    files: ['apps/api/src/**/*.controller.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['@prisma/*', '**/prisma/**', '**/infra/store', '**/infra/workflows', '**/infra/node-lock', '**/nodes/node-lookup', '@temporalio/*'],
+          allowTypeImports: true,
+          message: 'Controllers turn requests into typed requests and ask a service; the service queries the database and starts workflows.',
+        }],
       }],
     },
   },

@@ -8,14 +8,14 @@
 // ramdisk. The configured defaults themselves are the operator's, and trusted.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { bootFileProblem } from '../../workflows/contracts/image-refs';
+import { bootFileFaultText, isBootFileFault, readBootFile } from '../../workflows/domain/image-refs';
 import { InvalidBootParameterError } from '../pxe';
 
 /** The path a file:// URL or absolute path names, percent-decoded. */
 function pathOf(field: string, value: string): string {
-  const problem = bootFileProblem(field, value);
-  if (problem) throw new InvalidBootParameterError(problem);
-  return value.startsWith('file:') ? decodeURIComponent(new URL(value).pathname) : value;
+  const ref = readBootFile(value);
+  if (isBootFileFault(ref)) throw new InvalidBootParameterError(bootFileFaultText(field, value, ref));
+  return ref.path;
 }
 
 async function realDirs(dirs: readonly string[]): Promise<string[]> {

@@ -18,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   allowAdvice, DEFAULT_IMAGE_ALLOWED_NETWORKS, imageAddressRefusal, parseCidrList, parseIp, type Cidr,
 } from '../../workflows/contracts/image-networks';
+import { isImageUrlFault, readImageUrl, urlHost } from '../../workflows/domain/image-refs';
 import { ImageDownloadError, ImageSourceRefusedError } from './errors';
 import { redactUrl, resolveInside, type ChecksumAlgo, type ImageSource } from './image-source';
 
@@ -50,7 +51,7 @@ const DEFAULT_ALLOWED = parseCidrList(DEFAULT_IMAGE_ALLOWED_NETWORKS);
  * to. A literal address is checked as it is. Throws ImageSourceRefusedError.
  */
 export async function checkedAddress(url: string, allowed: readonly Cidr[], resolve: Resolver = systemResolver): Promise<{ address: string; family: 4 | 6 }> {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  const host = urlHost(new URL(url));
   const literal = parseIp(host);
   let addrs: { address: string; family: number }[];
   if (literal) addrs = [{ address: host, family: literal.version }];
@@ -114,7 +115,8 @@ async function get(url: string, o: GetOptions, redirects = 0): Promise<http.Inco
           return;
         }
         const next = new URL(res.headers.location, url).toString();
-        if (!/^https?:/.test(next)) {
+        const ref = readImageUrl(next);
+        if (isImageUrlFault(ref) || ref.kind !== 'http') {
           reject(new ImageDownloadError(`${redactUrl(url)} redirects to a non-http URL`, false));
           return;
         }

@@ -1,10 +1,13 @@
 // Parses and validates where an image comes from and what its checksum is.
+// The URL is read by the parser the API uses too (workflows/domain/image-refs.ts);
+// this file adds what only the worker can check, in the worker's words.
 // http(s) URLs with a literal address must point at an allowed one (host names
 // are resolved and checked when downloading, download.ts); file:// URLs must
 // resolve (symlinks included) to a regular file inside the configured image directory.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { allowAdvice, imageAddressRefusal, parseIp, type Cidr } from '../../workflows/contracts/image-networks';
+import { allowAdvice, type Cidr } from '../../workflows/contracts/image-networks';
+import { isImageUrlFault, literalAddressRefusal, readImageUrl } from '../../workflows/domain/image-refs';
 import { ImageSourceRefusedError, InvalidChecksumError, InvalidImageSourceError } from './errors';
 
 export type ImageSource =
@@ -42,37 +45,32 @@ export function redactUrl(raw: string): string {
  * image is already cached.
  */
 export async function parseImageSource(raw: string, opts: { imageDir?: string; allowedNetworks?: readonly Cidr[] } = {}): Promise<ImageSource> {
-  if (typeof raw !== 'string' || raw.trim() === '') {
-    throw new InvalidImageSourceError('image source is empty: give an http://, https:// or file:// URL');
-  }
-  if (/[\s\u0000-\u001f\u007f]/.test(raw)) {
-    throw new InvalidImageSourceError('image source contains whitespace or control characters: percent-encode them');
-  }
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new InvalidImageSourceError(`image source ${JSON.stringify(raw.slice(0, 200))} is not a URL: give an http://, https:// or file:// URL`);
-  }
-  if (u.protocol === 'http:' || u.protocol === 'https:') {
-    if (!u.hostname) throw new InvalidImageSourceError(`image URL ${redactUrl(raw)} has no host`);
-    const host = u.hostname.replace(/^\[|\]$/g, '');
-    const why = opts.allowedNetworks && parseIp(host) ? imageAddressRefusal(host, opts.allowedNetworks) : undefined;
-    if (why) throw new ImageSourceRefusedError(`image URL ${redactUrl(raw)} refused: ${why}; ${allowAdvice(host)}`);
-    return { kind: 'http', url: u.toString() };
-  }
-  if (u.protocol === 'file:') {
-    if (!opts.imageDir) {
-      throw new InvalidImageSourceError('file:// image sources are disabled: configure an image directory or use http(s)://');
+  const ref = readImageUrl(raw);
+  if (isImageUrlFault(ref)) {
+    switch (ref.fault) {
+      case 'empty':
+      case 'too-long': // no limit asked for: cannot happen
+        throw new InvalidImageSourceError('image source is empty: give an http://, https:// or file:// URL');
+      case 'unsafe-characters': throw new InvalidImageSourceError('image source contains whitespace or control characters: percent-encode them');
+      case 'not-a-url': throw new InvalidImageSourceError(`image source ${JSON.stringify(raw.slice(0, 200))} is not a URL: give an http://, https:// or file:// URL`);
+      case 'unsupported-scheme': throw new InvalidImageSourceError(`image source scheme ${ref.scheme} is not supported: use http://, https:// or file://`);
+      case 'no-host': throw new InvalidImageSourceError(`image URL ${redactUrl(raw)} has no host`);
     }
-    if (u.hostname && u.hostname !== 'localhost') {
-      throw new InvalidImageSourceError(`file:// URL names host ${u.hostname}: only local files (file:///path) are allowed`);
-    }
-    const wanted = decodeURIComponent(u.pathname);
-    const real = await resolveInside(opts.imageDir, wanted);
-    return { kind: 'file', url: u.toString(), path: real };
   }
-  throw new InvalidImageSourceError(`image source scheme ${u.protocol} is not supported: use http://, https:// or file://`);
+  if (ref.kind === 'http') {
+    const why = opts.allowedNetworks ? literalAddressRefusal(ref, opts.allowedNetworks) : undefined;
+    if (why) throw new ImageSourceRefusedError(`image URL ${redactUrl(raw)} refused: ${why}; ${allowAdvice(ref.host)}`);
+    return { kind: 'http', url: ref.url.toString() };
+  }
+  if (!opts.imageDir) {
+    throw new InvalidImageSourceError('file:// image sources are disabled: configure an image directory or use http(s)://');
+  }
+  if (ref.host) {
+    throw new InvalidImageSourceError(`file:// URL names host ${ref.host}: only local files (file:///path) are allowed`);
+  }
+  const wanted = decodeURIComponent(ref.url.pathname);
+  const real = await resolveInside(opts.imageDir, wanted);
+  return { kind: 'file', url: ref.url.toString(), path: real };
 }
 
 /** Resolves a path (following symlinks) and checks that it is a regular file inside dir. */

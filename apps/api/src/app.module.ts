@@ -4,7 +4,10 @@ import { CallbackController } from './deployments/callback.controller';
 import { CallbackService } from './deployments/callback.service';
 import { DriversController } from './drivers/drivers.controller';
 import { OperationController } from './provisioning/operation.controller';
+import { OperationService } from './provisioning/operation.service';
 import { HistoryController } from './history/history.controller';
+import { HistoryService } from './history/history.service';
+import { NodeLock } from './infra/node-lock';
 import { ApiSettings } from './infra/settings';
 import { Store } from './infra/store';
 import { Workflows } from './infra/workflows';
@@ -35,11 +38,14 @@ export class AppModule {
         { provide: Store, useValue: deps.store },
         { provide: Workflows, useValue: deps.workflows },
         { provide: ApiSettings, useValue: deps.settings },
+        NodeLock,
         NodesService,
         PortsService,
         ProvisioningService,
         PowerService,
         CallbackService,
+        HistoryService,
+        OperationService,
       ],
     };
   }

@@ -1,6 +1,6 @@
 // Network boot (pxe, ipxe) and the deploys that write an image (iscsi, direct): the
 // deploy ramdisk they boot is named in driver_info, the image in instance_info.
-import { bootFileProblem } from '../../contracts/image-refs';
+import { bootFileProblem } from '../image-refs';
 import type { DriverInfoOptions, DriverInterface } from './interface';
 
 export const PXE_PROPERTIES: Readonly<Record<string, string>> = {

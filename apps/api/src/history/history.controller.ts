@@ -3,22 +3,20 @@ import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { HistoryEvent } from '../../../../prisma/generated/sqlite/client';
-import { nodeScope } from '../common/access';
-import { NotFoundError } from '../common/errors';
-import { readBool, readUuid } from '../common/input';
+import { readUuid } from '../common/input';
 import { baseUrl } from '../common/links';
 import { requireVersion } from '../common/microversion';
 import { ctxOf } from '../common/request-context';
-import { Store } from '../infra/store';
-import { findNode } from '../nodes/node-lookup';
-import { parseLimit } from '../nodes/node-list-query';
-import { isoTime } from '../nodes/node-view';
 import { ApiSettings } from '../infra/settings';
+import { isoTime } from '../nodes/node-view';
+import { NodesService } from '../nodes/nodes.service';
+import { parseHistoryDetail, parseHistoryPage } from './history-request';
+import { HistoryService } from './history.service';
 
 @ApiTags('history')
 @Controller('v1/nodes/:ident/history')
 export class HistoryController {
-  constructor(private readonly store: Store, private readonly settings: ApiSettings) {}
+  constructor(private readonly nodes: NodesService, private readonly events: HistoryService, private readonly settings: ApiSettings) {}
 
   private view(e: HistoryEvent, base: string, detail: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = { uuid: e.uuid, created_at: isoTime(e.createdAt), severity: e.severity, event: e.event };
@@ -34,18 +32,12 @@ export class HistoryController {
 
   private async list(ident: string, q: Record<string, unknown>, req: Request, detail: boolean) {
     requireVersion(req, 78, 'Node history');
-    const node = await findNode(this.store.db, ident, nodeScope(ctxOf(req)));
-    const limit = parseLimit(typeof q.limit === 'string' ? q.limit : undefined, this.settings.maxLimit);
-    const marker = typeof q.marker === 'string' ? readUuid(q.marker, 'marker') : undefined;
-    const rows = await this.store.db.historyEvent.findMany({
-      where: { nodeUuid: node.uuid },
-      orderBy: { id: 'asc' },
-      take: limit,
-      ...(marker ? { cursor: { uuid: marker }, skip: 1 } : {}),
-    });
+    const node = await this.nodes.get(ident, ctxOf(req));
+    const page = parseHistoryPage(q, this.settings.maxLimit);
+    const rows = await this.events.page(node, page);
     const body: Record<string, unknown> = { history: rows.map((r) => this.view(r, baseUrl(req), detail)) };
-    if (rows.length === limit && rows.length > 0) {
-      body.next = `${baseUrl(req)}/v1/nodes/${node.uuid}/history?${new URLSearchParams({ ...(detail ? { detail: 'True' } : {}), limit: String(limit), marker: rows[rows.length - 1].uuid })}`;
+    if (rows.length === page.limit && rows.length > 0) {
+      body.next = `${baseUrl(req)}/v1/nodes/${node.uuid}/history?${new URLSearchParams({ ...(detail ? { detail: 'True' } : {}), limit: String(page.limit), marker: rows[rows.length - 1].uuid })}`;
     }
     return body;
   }
@@ -53,7 +45,7 @@ export class HistoryController {
   @Get()
   @ApiOperation({ summary: "A node's history events, oldest first (?detail=True for actor, request id and states)" })
   history(@Param('ident') ident: string, @Query() q: Record<string, unknown>, @Req() req: Request) {
-    return this.list(ident, q, req, typeof q.detail === 'string' && readBool(q.detail, 'detail'));
+    return this.list(ident, q, req, parseHistoryDetail(q));
   }
 
   @Get('detail')
@@ -66,9 +58,7 @@ export class HistoryController {
   @ApiOperation({ summary: 'One history event' })
   async event(@Param('ident') ident: string, @Param('event') event: string, @Req() req: Request) {
     requireVersion(req, 78, 'Node history');
-    const node = await findNode(this.store.db, ident, nodeScope(ctxOf(req)));
-    const e = await this.store.db.historyEvent.findFirst({ where: { uuid: readUuid(event, 'event'), nodeUuid: node.uuid } });
-    if (!e) throw new NotFoundError(`Node history record ${event} could not be found.`);
-    return this.view(e, baseUrl(req), true);
+    const node = await this.nodes.get(ident, ctxOf(req));
+    return this.view(await this.events.event(node, readUuid(event, 'event'), event), baseUrl(req), true);
   }
 }

@@ -29,6 +29,8 @@ export interface NodeListQuery {
   sortDir: 'asc' | 'desc';
   fields?: string[];
   detail: boolean;
+  /** `?detail=` as sent, carried into the `next` link. */
+  detailText?: string;
 }
 
 function one(v: unknown, name: string): string | undefined {
@@ -106,5 +108,5 @@ export function parseNodeListQuery(q: Record<string, unknown>, opts: { maxLimit:
   const sortDir = parseSortDir(s('sort_dir'));
   const markerText = s('marker');
   const marker = markerText === undefined ? undefined : readUuid(markerText, 'marker');
-  return { where, carry, limit: parseLimit(s('limit'), opts.maxLimit), marker, sortKey, sortDir, fields, detail };
+  return { where, carry, limit: parseLimit(s('limit'), opts.maxLimit), marker, sortKey, sortDir, fields, detail, detailText: detailParam };
 }

@@ -1,11 +1,14 @@
-// /v1/nodes: inventory routes. Validates input shape, asks NodesService, writes the Ironic shape.
+// /v1/nodes: inventory routes. Reads bodies and queries into typed requests, asks NodesService, writes the Ironic shape.
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { baseUrl } from '../common/links';
 import { ctxOf } from '../common/request-context';
 import { requireVersion } from '../common/microversion';
-import { parseFields } from './node-list-query';
+import { parsePatch } from '../common/json-patch';
+import { ApiSettings } from '../infra/settings';
+import { parseFields, parseNodeListQuery } from './node-list-query';
+import { parseNodeCreate } from './node-request';
 import { NODE_FIELDS } from './node-view';
 import { NodesService, type Page } from './nodes.service';
 
@@ -18,14 +21,16 @@ export function collection(key: string, page: Page, base: string, path: string):
 @ApiTags('nodes')
 @Controller('v1/nodes')
 export class NodesController {
-  constructor(private readonly nodes: NodesService) {}
+  constructor(private readonly nodes: NodesService, private readonly settings: ApiSettings) {}
 
   @Post()
   @ApiOperation({ summary: 'Enroll a node', description: 'Only `driver` is required. driver_info secrets are stored sealed and shown as ******.' })
   @ApiBody({ schema: { type: 'object', required: ['driver'], example: { driver: 'ipmi', name: 'node-1', driver_info: { ipmi_address: '10.0.0.5', ipmi_username: 'admin', ipmi_password: 'secret' }, properties: { cpus: 8 } } } })
   async create(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     if (typeof (body as { name?: unknown })?.name === 'string') requireVersion(req, 5, 'Node names');
-    const node = await this.nodes.create(body, ctxOf(req));
+    const ctx = ctxOf(req);
+    this.nodes.assertMayEnroll(ctx); // a member learns 403 before anything about its body
+    const node = await this.nodes.create(parseNodeCreate(body), ctx);
     res.status(201).setHeader('Location', `${baseUrl(req)}/v1/nodes/${node.uuid}`);
     return this.nodes.view(node, baseUrl(req));
   }
@@ -33,13 +38,15 @@ export class NodesController {
   @Get()
   @ApiOperation({ summary: 'List nodes', description: 'Filters: provision_state, maintenance, associated, driver, resource_class, owner, lessee, project, conductor_group. Paging: limit, marker, sort_key, sort_dir; fields; detail.' })
   async list(@Query() query: Record<string, unknown>, @Req() req: Request) {
-    return collection('nodes', await this.nodes.list(query, baseUrl(req), false, ctxOf(req)), baseUrl(req), '/v1/nodes');
+    const q = parseNodeListQuery(query, { maxLimit: this.settings.maxLimit, detailPath: false });
+    return collection('nodes', await this.nodes.list(q, baseUrl(req), ctxOf(req)), baseUrl(req), '/v1/nodes');
   }
 
   @Get('detail')
   @ApiOperation({ summary: 'List nodes with every field' })
   async detail(@Query() query: Record<string, unknown>, @Req() req: Request) {
-    return collection('nodes', await this.nodes.list(query, baseUrl(req), true, ctxOf(req)), baseUrl(req), '/v1/nodes/detail');
+    const q = parseNodeListQuery(query, { maxLimit: this.settings.maxLimit, detailPath: true });
+    return collection('nodes', await this.nodes.list(q, baseUrl(req), ctxOf(req)), baseUrl(req), '/v1/nodes/detail');
   }
 
   @Get(':ident')
@@ -53,7 +60,10 @@ export class NodesController {
   @ApiOperation({ summary: 'Update a node with an RFC 6902 JSON Patch (add, replace, remove)' })
   @ApiBody({ schema: { type: 'array', example: [{ op: 'add', path: '/driver_info/ipmi_port', value: 623 }] } })
   async patch(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request) {
-    return this.nodes.view(await this.nodes.patch(ident, body, ctxOf(req)), baseUrl(req));
+    const ctx = ctxOf(req);
+    const node = await this.nodes.get(ident, ctx);
+    const ops = parsePatch(body);
+    return this.nodes.view(await this.nodes.patch(node, ops, ctx, ident), baseUrl(req));
   }
 
   @Delete(':ident')

@@ -5,15 +5,17 @@ import type { Node } from '../../../../prisma/generated/sqlite/client';
 import { writeHistory } from '../../../../prisma/node-operations';
 import { DELETE_ALLOWED_STATES, UPDATE_ALLOWED_STATES, type ProvisionState } from '../../../../workflows/contracts/states';
 import { checkMemberPatch, nodeScope, requireAdmin } from '../common/access';
-import { ConflictError, ForbiddenError, NodeLockedError, NodeNotFoundError } from '../common/errors';
-import { readUuid, rejectUnknownKeys, requireObjectBody, type Json } from '../common/input';
-import { applyPatch, parsePatch } from '../common/json-patch';
+import { ConflictError, ForbiddenError, NodeNotFoundError } from '../common/errors';
+import type { Json } from '../common/input';
+import { applyPatch, type PatchOp } from '../common/json-patch';
 import type { RequestContext } from '../common/request-context';
+import { NodeLock } from '../infra/node-lock';
 import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
-import { NODE_CREATE_KEYS, NODE_PATCH_KEYS, nodeColumns, type NodeColumns } from './node-fields';
+import { NODE_PATCH_KEYS, nodeColumns, type NodeColumns } from './node-fields';
 import { findNode } from './node-lookup';
-import { parseNodeListQuery, SORTABLE } from './node-list-query';
+import { SORTABLE, type NodeListQuery } from './node-list-query';
+import type { NodeCreateRequest } from './node-request';
 import { DEFAULT_LIST_FIELDS, nodePatchDocument, nodeView, parseJson } from './node-view';
 
 export interface Page {
@@ -33,25 +35,19 @@ function uniqueViolation(e: unknown): string[] | undefined {
 
 @Injectable()
 export class NodesService {
-  constructor(private readonly store: Store, private readonly settings: ApiSettings) {}
+  constructor(private readonly store: Store, private readonly settings: ApiSettings, private readonly lock: NodeLock) {}
 
   private get db() {
     return this.store.db;
   }
 
   async view(node: Node, base: string, fields?: readonly string[]): Promise<Record<string, unknown>> {
-    const res = await this.store.reservations([node.id], this.settings.conductor);
+    const res = await this.lock.holders([node.id]);
     return nodeView(node, { base, reservation: res.get(node.id) ?? null, conductor: this.settings.conductor }, fields);
   }
 
   async get(ident: string, ctx: RequestContext): Promise<Node> {
     return findNode(this.db, ident, nodeScope(ctx));
-  }
-
-  /** 409 while an operation holds the node. */
-  async assertUnlocked(node: Node): Promise<void> {
-    const res = await this.store.reservations([node.id], this.settings.conductor);
-    if (res.has(node.id)) throw new NodeLockedError(node.uuid, this.settings.conductor);
   }
 
   private toData(cols: NodeColumns) {
@@ -73,12 +69,15 @@ export class NodesService {
     throw new ConflictError(`A node with UUID ${uuid} already exists.`);
   }
 
-  async create(body: unknown, ctx: RequestContext): Promise<Node> {
+  /** 403 unless the request may enroll nodes (admins). The controller asks before it reads the body. */
+  assertMayEnroll(ctx: RequestContext): void {
     requireAdmin(ctx, 'enroll nodes; ask one to enroll the node with owner set to your project');
-    const doc = requireObjectBody(body, 'node');
-    rejectUnknownKeys(doc, NODE_CREATE_KEYS, 'node');
-    const uuid = doc.uuid === undefined ? crypto.randomUUID() : readUuid(doc.uuid, 'uuid');
-    const cols = nodeColumns(doc, 'create');
+  }
+
+  async create(request: NodeCreateRequest, ctx: RequestContext): Promise<Node> {
+    this.assertMayEnroll(ctx);
+    const uuid = request.uuid ?? crypto.randomUUID();
+    const cols = request.columns;
     try {
       return await this.db.$transaction(async (tx) => {
         const node = await tx.node.create({ data: { uuid, ...this.toData(cols), provisionState: 'enroll', createdAt: new Date() } });
@@ -93,8 +92,7 @@ export class NodesService {
     }
   }
 
-  async list(query: Record<string, unknown>, base: string, detailPath: boolean, ctx: RequestContext): Promise<Page> {
-    const q = parseNodeListQuery(query, { maxLimit: this.settings.maxLimit, detailPath });
+  async list(q: NodeListQuery, base: string, ctx: RequestContext): Promise<Page> {
     const col = SORTABLE[q.sortKey];
     const scope = nodeScope(ctx);
     if (q.marker !== undefined && !(await this.db.node.findFirst({ where: { uuid: q.marker, ...scope }, select: { id: true } }))) {
@@ -107,26 +105,25 @@ export class NodesService {
       take: q.limit,
       ...(q.marker ? { cursor: { uuid: q.marker }, skip: 1 } : {}),
     });
-    const res = await this.store.reservations(rows.map((r) => r.id), this.settings.conductor);
+    const res = await this.lock.holders(rows.map((r) => r.id));
     const fields = q.detail ? undefined : (q.fields ?? DEFAULT_LIST_FIELDS);
     const items = rows.map((n) => nodeView(n, { base, reservation: res.get(n.id) ?? null, conductor: this.settings.conductor }, fields));
     if (rows.length < q.limit || rows.length === 0) return { items };
     const next: Record<string, string> = { ...q.carry, sort_key: q.sortKey, sort_dir: q.sortDir };
     if (q.fields) next.fields = q.fields.join(',');
-    if (typeof query.detail === 'string') next.detail = query.detail;
+    if (q.detailText !== undefined) next.detail = q.detailText;
     next.limit = String(q.limit);
     next.marker = rows[rows.length - 1].uuid;
     return { items, next };
   }
 
-  async patch(ident: string, body: unknown, ctx: RequestContext): Promise<Node> {
-    const node = await findNode(this.db, ident, nodeScope(ctx));
-    const ops = parsePatch(body);
+  /** `node` is found in the request's scope (get); `ident` is how the request named it. */
+  async patch(node: Node, ops: PatchOp[], ctx: RequestContext, ident: string): Promise<Node> {
     const state = node.provisionState as ProvisionState;
     if (node.targetProvisionState !== null && !UPDATE_ALLOWED_STATES.includes(state)) {
       throw new ConflictError(`Node ${ident} can not be updated while a state transition is in progress.`);
     }
-    await this.assertUnlocked(node);
+    await this.lock.assertUnlocked(node);
     const current = nodePatchDocument(node, this.store.open(parseJson(node.driverInfo)));
     current.instance_info = this.store.open(current.instance_info as Json);
     const patched = applyPatch(current, ops, NODE_PATCH_KEYS);
@@ -151,7 +148,7 @@ export class NodesService {
     const node = await findNode(this.db, ident, nodeScope(ctx));
     requireAdmin(ctx, 'delete nodes');
     if (node.protected) throw new ForbiddenError(`Node ${node.uuid} is protected and cannot be undeployed, rebuilt or deleted: unset protected first.`);
-    await this.assertUnlocked(node);
+    await this.lock.assertUnlocked(node);
     if (!node.maintenance && !DELETE_ALLOWED_STATES.includes(node.provisionState as ProvisionState)) {
       throw new ConflictError(
         `Can not delete node "${node.uuid}" while it is in provision state "${node.provisionState}". Valid provision states to perform deletion are: "(${DELETE_ALLOWED_STATES.map((s) => `'${s}'`).join(', ')})", or set the node into maintenance mode`,

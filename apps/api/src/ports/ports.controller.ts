@@ -1,50 +1,63 @@
-// /v1/ports and /v1/nodes/{ident}/ports.
+// /v1/ports and /v1/nodes/{ident}/ports. Reads bodies and queries into typed requests (port-request.ts), asks PortsService.
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { baseUrl } from '../common/links';
 import { ctxOf } from '../common/request-context';
+import { parsePatch } from '../common/json-patch';
+import { ApiSettings } from '../infra/settings';
 import { parseFields } from '../nodes/node-list-query';
 import { collection } from '../nodes/nodes.controller';
+import { NodesService } from '../nodes/nodes.service';
+import { parsePortCreate, parsePortListFilter, parsePortListPage } from './port-request';
 import { PORT_FIELDS } from './port-view';
 import { PortsService } from './ports.service';
 
 @ApiTags('ports')
 @Controller()
 export class PortsController {
-  constructor(private readonly ports: PortsService) {}
+  constructor(private readonly ports: PortsService, private readonly nodes: NodesService, private readonly settings: ApiSettings) {}
 
   @Post('v1/ports')
   @ApiOperation({ summary: 'Create a port (a NIC of a node); the MAC must be unique' })
   @ApiBody({ schema: { type: 'object', required: ['address', 'node_uuid'], example: { address: '52:54:00:12:34:56', node_uuid: '1be26c0b-03f2-4d2e-ae87-c02d7f33c123' } } })
   async create(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const port = await this.ports.create(body, ctxOf(req));
+    const port = await this.ports.create(parsePortCreate(body), ctxOf(req));
     res.status(201).setHeader('Location', `${baseUrl(req)}/v1/ports/${port.uuid}`);
     return this.ports.view(port, baseUrl(req));
+  }
+
+  /** Reads the query in the order the API has always answered: the filter, the node it names, then paging. */
+  private async portList(q: Record<string, unknown>, req: Request, detailPath: boolean, path: string, nodeIdent?: string) {
+    const ctx = ctxOf(req);
+    const filter = parsePortListFilter(q, nodeIdent);
+    const node = filter.node === undefined ? undefined : await this.nodes.get(filter.node, ctx);
+    const page = parsePortListPage(q, { maxLimit: this.settings.maxLimit, detailPath });
+    return collection('ports', await this.ports.list(filter, node, page, baseUrl(req), ctx), baseUrl(req), path);
   }
 
   @Get('v1/ports')
   @ApiOperation({ summary: 'List ports (filters: node, address)' })
   async list(@Query() q: Record<string, unknown>, @Req() req: Request) {
-    return collection('ports', await this.ports.list(q, baseUrl(req), false, ctxOf(req)), baseUrl(req), '/v1/ports');
+    return this.portList(q, req, false, '/v1/ports');
   }
 
   @Get('v1/ports/detail')
   @ApiOperation({ summary: 'List ports with every field' })
   async detail(@Query() q: Record<string, unknown>, @Req() req: Request) {
-    return collection('ports', await this.ports.list(q, baseUrl(req), true, ctxOf(req)), baseUrl(req), '/v1/ports/detail');
+    return this.portList(q, req, true, '/v1/ports/detail');
   }
 
   @Get('v1/nodes/:ident/ports')
   @ApiOperation({ summary: "List a node's ports" })
   async nodePorts(@Param('ident') ident: string, @Query() q: Record<string, unknown>, @Req() req: Request) {
-    return collection('ports', await this.ports.list(q, baseUrl(req), false, ctxOf(req), ident), baseUrl(req), `/v1/nodes/${ident}/ports`);
+    return this.portList(q, req, false, `/v1/nodes/${ident}/ports`, ident);
   }
 
   @Get('v1/nodes/:ident/ports/detail')
   @ApiOperation({ summary: "List a node's ports with every field" })
   async nodePortsDetail(@Param('ident') ident: string, @Query() q: Record<string, unknown>, @Req() req: Request) {
-    return collection('ports', await this.ports.list(q, baseUrl(req), true, ctxOf(req), ident), baseUrl(req), `/v1/nodes/${ident}/ports/detail`);
+    return this.portList(q, req, true, `/v1/nodes/${ident}/ports/detail`, ident);
   }
 
   @Get('v1/ports/:id')
@@ -56,7 +69,10 @@ export class PortsController {
   @Patch('v1/ports/:id')
   @ApiOperation({ summary: 'Update a port with a JSON Patch' })
   async patch(@Param('id') id: string, @Body() body: unknown, @Req() req: Request) {
-    return this.ports.view(await this.ports.patch(id, body, ctxOf(req)), baseUrl(req));
+    const ctx = ctxOf(req);
+    const port = await this.ports.get(id, ctx);
+    const ops = parsePatch(body);
+    return this.ports.view(await this.ports.patch(port, ops, ctx), baseUrl(req));
   }
 
   @Delete('v1/ports/:id')

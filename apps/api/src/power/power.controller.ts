@@ -1,23 +1,29 @@
-// /v1/nodes/{ident}/states/power and /management/boot_device.
+// /v1/nodes/{ident}/states/power and /management/boot_device. Reads each body's
+// shape, finds the node, reads the values (power-request.ts), and asks PowerService.
 import { Body, Controller, Get, HttpCode, Param, Put, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { BOOT_DEVICES } from '../../../../workflows/contracts/power';
 import { baseUrl } from '../common/links';
 import { ctxOf } from '../common/request-context';
+import { NodesService } from '../nodes/nodes.service';
+import { parseBootDeviceRequest, parsePowerRequest, readBootDeviceBody, readPowerBody } from './power-request';
 import { PowerService } from './power.service';
 
 @ApiTags('power')
 @Controller('v1/nodes/:ident')
 export class PowerController {
-  constructor(private readonly power: PowerService) {}
+  constructor(private readonly power: PowerService, private readonly nodes: NodesService) {}
 
   @Put('states/power')
   @HttpCode(202)
   @ApiOperation({ summary: 'Power on, off, reboot (soft or hard)', description: 'Runs as a workflow holding the node lock; power_state changes once the BMC reads back the new state.' })
   @ApiBody({ schema: { type: 'object', required: ['target'], example: { target: 'power on' } } })
   async setPower(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
-    await this.power.setPower(ident, body, ctxOf(req), req.apiMinor ?? 1);
+    const ctx = ctxOf(req);
+    const shape = readPowerBody(body);
+    const node = await this.nodes.get(ident, ctx);
+    await this.power.setPower(node, parsePowerRequest(shape, { ident, powerState: node.powerState }), ctx, req.apiMinor ?? 1);
     res.setHeader('Location', `${baseUrl(req)}/v1/nodes/${ident}/states`);
   }
 
@@ -26,7 +32,10 @@ export class PowerController {
   @ApiOperation({ summary: 'Set the boot device (pxe, disk, cdrom, bios, safe), once or persistently' })
   @ApiBody({ schema: { type: 'object', required: ['boot_device'], example: { boot_device: 'pxe', persistent: true } } })
   async setBootDevice(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request): Promise<void> {
-    await this.power.setBootDevice(ident, body, ctxOf(req));
+    const ctx = ctxOf(req);
+    const shape = readBootDeviceBody(body);
+    const node = await this.nodes.get(ident, ctx);
+    await this.power.setBootDevice(node, parseBootDeviceRequest(shape), ctx);
   }
 
   @Get('management/boot_device')

@@ -6,6 +6,7 @@ import { baseUrl } from '../common/links';
 import { ctxOf } from '../common/request-context';
 import { isoTime } from '../nodes/node-view';
 import { NodesService } from '../nodes/nodes.service';
+import { parseProvisionRequest } from './provision-request';
 import { ProvisioningService } from './provisioning.service';
 
 @ApiTags('provisioning')
@@ -29,7 +30,7 @@ export class ProvisioningController {
   @ApiOperation({ summary: 'Change the provision state', description: 'target: manage, provide, active/deploy (+deploy_steps, API >= 1.69), deleted/undeploy, rebuild (+deploy_steps), clean (+clean_steps), abort.' })
   @ApiBody({ schema: { type: 'object', required: ['target'], example: { target: 'manage' } } })
   async provision(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
-    await this.provisioning.provision(ident, body, ctxOf(req), req.apiMinor ?? 1);
+    await this.provisioning.provision(ident, parseProvisionRequest(body), ctxOf(req), req.apiMinor ?? 1);
     res.setHeader('Location', `${baseUrl(req)}/v1/nodes/${ident}/states`);
   }
 

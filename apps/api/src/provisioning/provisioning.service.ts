@@ -6,7 +6,7 @@ import { beginOperation, moveProvisionState, writeHistory } from '../../../../pr
 import { deployNeeds, driverInfoProblems, findHardwareType } from '../../../../workflows/domain/drivers';
 import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '../../../../workflows/contracts/deploy';
 import { nodeOperationId } from '../../../../workflows/contracts/ids';
-import { bootFileProblem, imageSourceProblem } from '../../../../workflows/contracts/image-refs';
+import { bootFileProblem, imageSourceProblem } from '../../../../workflows/domain/image-refs';
 import { siteTaskQueue } from '../../../../workflows/contracts/power';
 import {
   automatedCleanSteps, cleanStepSpec, resolveDeploySteps, resolveManualCleanSteps, StepError,
@@ -15,16 +15,16 @@ import {
   allowedTargets, findTransition, isApiTarget, MIN_VERB_VERSION, VERBS, type ApiTarget, type Transition,
 } from '../../../../workflows/contracts/states';
 import { nodeScope } from '../common/access';
-import { BadRequestError, InvalidStateRequestedError, NodeLockedError, NotAcceptableError, UnknownTargetError } from '../common/errors';
+import { BadRequestError, InvalidStateRequestedError, NotAcceptableError, UnknownTargetError } from '../common/errors';
 import { rejectUnknownKeys, requireObjectBody } from '../common/input';
 import type { RequestContext } from '../common/request-context';
+import { NodeLock } from '../infra/node-lock';
 import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
 import { findNode } from '../nodes/node-lookup';
 import { driverFieldsOf, interfacesOf, parseJson } from '../nodes/node-view';
-
-const PROVISION_KEYS = ['target', 'configdrive', 'clean_steps', 'deploy_steps', 'rescue_password', 'disable_ramdisk'];
+import type { ProvisionRequest } from './provision-request';
 
 /** Which body keys go with which targets. */
 const PARAM_TARGETS: Record<string, ApiTarget[]> = {
@@ -65,22 +65,15 @@ function stepsOr400<T>(resolve: () => T): T {
 
 @Injectable()
 export class ProvisioningService {
-  constructor(private readonly store: Store, private readonly workflows: Workflows, private readonly settings: ApiSettings) {}
+  constructor(private readonly store: Store, private readonly workflows: Workflows, private readonly settings: ApiSettings, private readonly lock: NodeLock) {}
 
   private get db() {
     return this.store.db;
   }
 
-  private async locked(node: Node): Promise<boolean> {
-    return (await this.store.reservations([node.id], this.settings.conductor)).has(node.id);
-  }
-
-  async provision(ident: string, body: unknown, ctx: RequestContext, apiMinor: number): Promise<void> {
-    const req = requireObjectBody(body, 'provision request');
-    if (req.target === undefined || req.target === null) throw new BadRequestError('Missing mandatory parameter: target');
-    rejectUnknownKeys(req, PROVISION_KEYS, 'provision request');
+  async provision(ident: string, req: ProvisionRequest, ctx: RequestContext, apiMinor: number): Promise<void> {
     const node = await findNode(this.db, ident, nodeScope(ctx));
-    const target = String(req.target);
+    const target = req.target;
     if (!isApiTarget(target)) throw new UnknownTargetError(target, node.uuid, node.provisionState, allowedTargets(node.provisionState));
     if (apiMinor < MIN_VERB_VERSION[target]) {
       throw new NotAcceptableError(`The "${target}" target requires API version 1.${MIN_VERB_VERSION[target]} or later.`);
@@ -94,11 +87,11 @@ export class ProvisioningService {
     }
     const transition = findTransition(node.provisionState, event);
     if (!transition) {
-      if (await this.locked(node)) throw new NodeLockedError(node.uuid, this.settings.conductor);
+      await this.lock.assertUnlocked(node);
       throw new InvalidStateRequestedError(target, node.uuid, node.provisionState, allowedTargets(node.provisionState));
     }
     for (const [param, targets] of Object.entries(PARAM_TARGETS)) {
-      if (req[param] !== undefined && !targets.includes(target)) {
+      if (req[param as keyof ProvisionRequest] !== undefined && !targets.includes(target)) {
         throw new BadRequestError(`"${param}" can only be given with target ${targets.map((t) => `"${t}"`).join(' or ')}, not "${target}".`);
       }
     }
@@ -138,7 +131,7 @@ export class ProvisioningService {
       input = base;
     }
     if (req.configdrive !== undefined) await this.storeConfigDrive(node, req.configdrive);
-    const run = await this.workflows.startNodeOperation(node.uuid, workflowType, input, () => this.locked(node));
+    const run = await this.workflows.startNodeOperation(node.uuid, workflowType, input, this.lock.busy(node));
     // Record the transition before answering 202 (clients poll at once). If this
     // process dies here, the workflow's first activity records it instead.
     await beginOperation(this.db, { ...input, kind: transition.event, workflowId: run.workflowId, runId: run.runId, fromState: transition.from, viaState: transition.to, target: transition.target });
@@ -178,7 +171,7 @@ export class ProvisioningService {
 
   /** Transitions with nothing to run (e.g. available → manageable): a compare-and-set. */
   private async synchronous(node: Node, t: Transition, target: string, ctx: RequestContext): Promise<void> {
-    if (await this.locked(node)) throw new NodeLockedError(node.uuid, this.settings.conductor);
+    await this.lock.assertUnlocked(node);
     await this.db.$transaction(async (tx) => {
       const moved = await moveProvisionState(tx, {
         nodeUuid: node.uuid, from: t.from, to: t.to, data: { targetProvisionState: null, lastError: null },
@@ -198,7 +191,7 @@ export class ProvisioningService {
       if (b.reason !== undefined && b.reason !== null && typeof b.reason !== 'string') throw new BadRequestError(`Expected string for reason: ${JSON.stringify(b.reason)}`);
       reason = (b.reason as string | null | undefined) ?? null;
     }
-    if (await this.locked(node)) throw new NodeLockedError(node.uuid, this.settings.conductor);
+    await this.lock.assertUnlocked(node);
     await this.db.$transaction(async (tx) => {
       await tx.node.update({
         where: { id: node.id },

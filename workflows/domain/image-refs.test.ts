@@ -1,7 +1,63 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootFileProblem, imageSourceProblem } from './image-refs';
-import { parseCidrList } from './image-networks';
+import { bootFileProblem, imageSourceProblem, literalAddressRefusal, readBootFile, readImageUrl, urlHost } from './image-refs';
+import { parseCidrList } from '../contracts/image-networks';
+
+describe('readImageUrl', () => {
+  test('reads http(s) URLs with their host (brackets removed, numeric spellings normalised) and file URLs with their local-ness', () => {
+    const h = readImageUrl('https://user:pw@[::1]:8443/a.qcow2?sig=1');
+    assert.ok(!('fault' in h) && h.kind === 'http');
+    assert.equal(h.host, '::1');
+    const n = readImageUrl('http://0xa9fea9fe/latest');
+    assert.ok(!('fault' in n) && n.kind === 'http' && n.host === '169.254.169.254');
+    assert.deepEqual(
+      [readImageUrl('file:///srv/a.img'), readImageUrl('file://localhost/srv/a.img'), readImageUrl('file://nfs/srv/a.img')].map((r) => !('fault' in r) && r.kind === 'file' && [r.host, r.rawPath]),
+      [['', '/srv/a.img'], ['', 'localhost/srv/a.img'], ['nfs', 'nfs/srv/a.img']],
+    );
+  });
+  test('names the fault: empty, too long (only when a limit is given), unsafe characters, not a URL, scheme', () => {
+    const fault = (raw: unknown, maxLength?: number) => {
+      const r = readImageUrl(raw, { maxLength });
+      return 'fault' in r ? r : r.kind;
+    };
+    assert.deepEqual(fault(''), { fault: 'empty' });
+    assert.deepEqual(fault('   '), { fault: 'empty' });
+    assert.deepEqual(fault(undefined), { fault: 'empty' });
+    assert.deepEqual(fault(`http://x/${'a'.repeat(20)}`, 10), { fault: 'too-long', max: 10 });
+    assert.equal(fault(`http://x/${'a'.repeat(5000)}`), 'http');
+    assert.deepEqual(fault('http://x/a b'), { fault: 'unsafe-characters' });
+    assert.deepEqual(fault('http://x/a\u0000'), { fault: 'unsafe-characters' });
+    assert.deepEqual(fault('/etc/shadow'), { fault: 'not-a-url' });
+    assert.deepEqual(fault('ftp://x/a'), { fault: 'unsupported-scheme', scheme: 'ftp:' });
+  });
+  test('literalAddressRefusal checks literal addresses only', () => {
+    const http = (raw: string) => {
+      const r = readImageUrl(raw);
+      assert.ok(!('fault' in r) && r.kind === 'http');
+      return r;
+    };
+    const loopback = parseCidrList('127.0.0.0/8');
+    assert.match(literalAddressRefusal(http('http://10.0.0.1/a'), loopback)!, /10\.0\.0\.1 is a private/);
+    assert.equal(literalAddressRefusal(http('http://127.0.0.1/a'), loopback), undefined);
+    assert.equal(literalAddressRefusal(http('http://images.example.org/a'), []), undefined);
+    assert.equal(urlHost(new URL('http://[fe80::1]:80/')), 'fe80::1');
+  });
+});
+
+describe('readBootFile', () => {
+  test('gives the local path, percent-decoded for file URLs', () => {
+    assert.deepEqual(readBootFile('/srv/images/vmlinuz'), { path: '/srv/images/vmlinuz' });
+    assert.deepEqual(readBootFile('file:///srv/images/a%20b'), { path: '/srv/images/a b' });
+    assert.deepEqual(readBootFile('file://localhost/srv/k'), { path: '/srv/k' });
+  });
+  test('names the fault', () => {
+    const cases: [unknown, string][] = [
+      ['', 'empty'], [null, 'empty'], ['/k'.repeat(3000), 'too-long'], ['/srv/k\u0007', 'control-characters'], ['http://[x/k', 'not-a-url'],
+      ['tftp://h/k', 'unsupported-scheme'], ['file://h/k', 'remote-file'], ['k', 'not-absolute'], ['/srv/%2e%2e/k', 'dot-segment'],
+    ];
+    for (const [raw, fault] of cases) assert.equal((readBootFile(raw) as { fault?: string }).fault, fault, String(raw));
+  });
+});
 
 describe('imageSourceProblem', () => {
   const loopback = parseCidrList('127.0.0.0/8,::1/128');

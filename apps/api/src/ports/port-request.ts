@@ -1,0 +1,80 @@
+// Port bodies and list queries, read into typed requests. (PATCH bodies are
+// read by common/json-patch.ts's parsePatch.)
+import { BadRequestError, ForbiddenError } from '../common/errors';
+import { readMac, readUuid, rejectUnknownKeys, requireObjectBody } from '../common/input';
+import { parseFields, parseLimit, parseSortDir } from '../nodes/node-list-query';
+import { PORT_CREATE_KEYS, portColumns, type PortColumns } from './port-fields';
+import { PORT_FIELDS } from './port-view';
+
+export interface PortCreateRequest {
+  /** The uuid asked for, normalised; absent: the service makes one. */
+  uuid?: string;
+  columns: PortColumns;
+}
+
+export function parsePortCreate(body: unknown): PortCreateRequest {
+  const doc = requireObjectBody(body, 'port');
+  rejectUnknownKeys(doc, PORT_CREATE_KEYS, 'port');
+  const uuid = doc.uuid === undefined ? undefined : readUuid(doc.uuid, 'uuid');
+  return { uuid, columns: portColumns(doc) };
+}
+
+export const PORT_SORTABLE: Record<string, string> = { id: 'id', uuid: 'uuid', address: 'address', created_at: 'createdAt', updated_at: 'updatedAt', pxe_enabled: 'pxeEnabled' };
+const PORT_QUERY_KEYS = ['node', 'node_uuid', 'address', 'portgroup', 'limit', 'marker', 'sort_key', 'sort_dir', 'fields', 'detail'];
+
+/** A query value given once; one given twice is ignored, as it always was. */
+function one(q: Record<string, unknown>, k: string): string | undefined {
+  return typeof q[k] === 'string' ? (q[k] as string) : undefined;
+}
+
+/**
+ * Which ports a list asks for, read before the node it names is looked up
+ * (parsePortListPage reads the rest after). `nodeIdent` is the node of the
+ * /v1/nodes/{ident}/ports routes.
+ */
+export interface PortListFilter {
+  /** The node whose ports are wanted (UUID or name), if any. */
+  node?: string;
+  /** The ?node= and ?node_uuid= values as sent, carried into the `next` link. */
+  nodeParam?: string;
+  nodeUuidParam?: string;
+  /** Port groups do not exist: a portgroup filter matches nothing. */
+  portgroup: boolean;
+}
+
+export function parsePortListFilter(q: Record<string, unknown>, nodeIdent?: string): PortListFilter {
+  const unknown = Object.keys(q).filter((k) => !PORT_QUERY_KEYS.includes(k));
+  if (unknown.length) throw new BadRequestError(`Unknown query parameter(s): ${unknown.join(', ')}. Filters: node, node_uuid, address.`);
+  const nodeParam = one(q, 'node');
+  const nodeUuidParam = one(q, 'node_uuid');
+  if ((nodeParam || nodeUuidParam) && one(q, 'portgroup')) throw new ForbiddenError('Filter by node or by port group, not both.');
+  return { node: nodeIdent ?? nodeParam ?? nodeUuidParam, nodeParam, nodeUuidParam, portgroup: one(q, 'portgroup') !== undefined };
+}
+
+export interface PortListPage {
+  /** The MAC to match, lower case. */
+  address?: string;
+  /** ?address= as sent, carried into the `next` link. */
+  addressText?: string;
+  detail: boolean;
+  fields?: string[];
+  limit: number;
+  sortKey: string;
+  sortDir: 'asc' | 'desc';
+  marker?: string;
+}
+
+export function parsePortListPage(q: Record<string, unknown>, opts: { maxLimit: number; detailPath: boolean }): PortListPage {
+  const s = (k: string) => one(q, k);
+  const addressText = s('address');
+  const address = addressText === undefined ? undefined : readMac(addressText);
+  const detail = opts.detailPath || s('detail')?.toLowerCase() === 'true';
+  const fields = parseFields(s('fields'), PORT_FIELDS);
+  if (fields && detail) throw new BadRequestError('Can not specify ?detail=True and fields in the same request.');
+  const limit = parseLimit(s('limit'), opts.maxLimit);
+  const sortKey = s('sort_key') ?? 'id';
+  if (!PORT_SORTABLE[sortKey]) throw new BadRequestError(`The sort_key value ${sortKey} is an invalid field for sorting. Sortable: ${Object.keys(PORT_SORTABLE).join(', ')}.`);
+  const sortDir = parseSortDir(s('sort_dir'));
+  const marker = s('marker') === undefined ? undefined : readUuid(s('marker'), 'marker');
+  return { address, addressText, detail, fields, limit, sortKey, sortDir, marker };
+}
