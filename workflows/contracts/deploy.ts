@@ -43,6 +43,12 @@ export interface DeployInput extends ProvisionInput {
   hardwareQueue: string;
   /** How long to wait for the ramdisk to call back (seconds). */
   callbackTimeoutSec: number;
+  /**
+   * The late-timer rule of the callback wait (ramdisk-session.ts), for tests that cannot wait
+   * minutes: a timer this late means an outage (default 15 s), then listen this long before
+   * power-cycling (default 120 s). The API never sets it.
+   */
+  lateTimer?: { lateMs?: number; graceMs?: number };
 }
 
 export interface CleanInput extends DeployInput {
