@@ -19,7 +19,7 @@ function eraser(verified: boolean, ok = true): RamdiskScript {
   };
 }
 
-describe('cleanNode and teardownNode with stub activities', () => {
+describe('cleanNode and teardownNode with stub activities', { concurrency: true }, () => {
   let rig: StubWorker;
   before(async () => {
     rig = await startStubWorker();

@@ -1,6 +1,7 @@
 // deployNode's branches with stub activities (stub-worker.ts): step order, undo order,
 // one PXE retry after a silent callback timeout, abort, and the late-timer grace.
-// Each runs in well under a second (the late-timer case waits out its short timers).
+// A case costs its activity round trips (tens of ms each against the dev server) and its
+// short timers (the dev server fires a timer up to ~1 s late); the cases run concurrently.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Context } from '@temporalio/activity';
@@ -28,6 +29,9 @@ const BOOT_RAMDISK = ['createDeployment', 'writeDeployBootConfig', ...OFF, 'setB
 /** The undo list after the ramdisk boot, newest first. */
 const UNDO = [...OFF, 'removeBootConfigs', 'closeDeployment', 'releaseImage'];
 
+/** Short timers: the dev server fires timers up to ~1 s late by itself, so "late" here means over 3 s. */
+const LATE_TIMER: Partial<DeployInput> = { callbackTimeoutSec: 0.1, lateTimer: { lateMs: 3_000, graceMs: 30_000 } };
+
 /** Timers the workflow has started so far (its history). */
 async function timersStarted(rig: StubWorker, id: string): Promise<number> {
   const hist = await rig.client.workflow.getHandle(id).fetchHistory();
@@ -40,7 +44,8 @@ function finish(calls: { name: string; args: unknown[] }[]) {
   return f[0]!.args[0] as { status: string; to: string; error?: string; from: string };
 }
 
-describe('deployNode with stub activities', () => {
+// Scenarios are keyed by workflow id on one stub worker: the cases run at once.
+describe('deployNode with stub activities', { concurrency: true }, () => {
   let rig: StubWorker;
   before(async () => {
     rig = await startStubWorker();
@@ -134,16 +139,24 @@ describe('deployNode with stub activities', () => {
 
   test('progress resets the callback clock: no PXE retry while the ramdisk keeps reporting', async () => {
     const node = simulatedNode(rig, { ramdisk: {} });
-    const h = await rig.client.workflow.start('deployNode', { taskQueue: rig.taskQueue, workflowId: node.run.id, args: [input(rig, { callbackTimeoutSec: 0.6 })] });
+    const h = await rig.client.workflow.start('deployNode', { taskQueue: rig.taskQueue, workflowId: node.run.id, args: [input(rig, { callbackTimeoutSec: 1 })] });
     await waitFor(async () => (await timersStarted(rig, node.run.id)) === 1, 10_000, 'the callback timer started');
-    // Progress every 200 ms for 2.4 s: longer than the timeout plus the dev server's timer lag (up to ~1 s).
-    for (let i = 1; i <= 12; i++) {
+    // Progress every 200 ms for 3 s: longer than the timeout plus the dev server's timer lag (up to ~1 s).
+    for (let i = 1; i <= 15; i++) {
       await new Promise((r) => setTimeout(r, 200));
       await node.send([{ event: 'progress', bytesDone: i }]);
     }
     await node.send([ready]);
     await h.result();
     assert.equal(node.ramdiskBoots(), 1, 'no PXE retry');
+    assert.equal(finish(node.run.calls).status, 'succeeded');
+  });
+
+  test('late-timer control: the same timer, on time, power-cycles once (PXE retry)', async () => {
+    const node = simulatedNode(rig, { ramdisk: { onBoot: (n) => (n === 1 ? [] : [ready]) } });
+    await deploy(node.run, LATE_TIMER);
+    assert.equal(node.ramdiskBoots(), 2);
+    assert.deepEqual(node.run.calls.filter((c) => c.name === 'setPower').map((c) => c.args[1]), ['off', 'on', 'off', 'on', 'off', 'on']);
     assert.equal(finish(node.run.calls).status, 'succeeded');
   });
 
@@ -193,7 +206,8 @@ describe('deployNode with stub activities', () => {
 
 // A timer that fires long past its deadline (no worker ran meanwhile) listens a grace
 // period first instead of power-cycling. The stub worker is stopped past the deadline and
-// started again; short timers through the input (callbackTimeoutSec, lateTimer).
+// started again; short timers through the input (callbackTimeoutSec, lateTimer). Its control
+// (the same timer on time power-cycles) runs with the cases above.
 describe('deployNode: the late-timer grace', () => {
   let rig: StubWorker;
   before(async () => {
@@ -203,35 +217,22 @@ describe('deployNode: the late-timer grace', () => {
     await rig?.close();
   });
 
-  for (const late of [true, false]) {
-    test(late ? 'a late timer (worker down past the deadline): the workflow listens again, no power cycle' : 'control: the same timer on time power-cycles once (PXE retry)', async () => {
-      const node = simulatedNode(rig, { ramdisk: {} });
-      const h = await rig.client.workflow.start('deployNode', {
-        taskQueue: rig.taskQueue, workflowId: node.run.id,
-        // The dev server fires timers up to ~1 s late by itself: "late" here means over 2 s.
-        args: [input(rig, { callbackTimeoutSec: 0.1, lateTimer: { lateMs: 2_000, graceMs: 30_000 } })],
-      });
-      await waitFor(async () => (await timersStarted(rig, node.run.id)) === 1, 10_000, 'the callback timer started');
-      const powerActions = () => node.run.calls.filter((c) => c.name === 'setPower').length;
-      if (late) {
-        const before = powerActions();
-        await rig.stop();
-        await new Promise((r) => setTimeout(r, 3_500)); // deadline 100 ms, then over 2 s late
-        await rig.start();
-        // The grace timer (30 s) starts instead of a power-off.
-        await waitFor(async () => (await timersStarted(rig, node.run.id)) === 2, 10_000, 'the grace timer started');
-        assert.equal(powerActions(), before, 'no power action');
-        await node.send([ready]);
-        await h.result();
-        assert.equal(node.ramdiskBoots(), 1, 'one ramdisk boot');
-        assert.equal(finish(node.run.calls).status, 'succeeded');
-      } else {
-        await waitFor(async () => node.ramdiskBoots() === 2, 10_000, 'a PXE retry');
-        await node.send([ready]);
-        await h.result();
-      }
-      const power = node.run.calls.filter((c) => c.name === 'setPower').map((c) => c.args[1]);
-      assert.deepEqual(power, late ? ['off', 'on', 'off', 'on'] : ['off', 'on', 'off', 'on', 'off', 'on']);
-    });
-  }
+  test('a late timer (worker down past the deadline): the workflow listens again, no power cycle', async () => {
+    const node = simulatedNode(rig, { ramdisk: {} });
+    const h = await rig.client.workflow.start('deployNode', { taskQueue: rig.taskQueue, workflowId: node.run.id, args: [input(rig, LATE_TIMER)] });
+    await waitFor(async () => (await timersStarted(rig, node.run.id)) === 1, 10_000, 'the callback timer started');
+    const powerActions = () => node.run.calls.filter((c) => c.name === 'setPower').length;
+    const before = powerActions();
+    await rig.stop();
+    await new Promise((r) => setTimeout(r, 4_500)); // deadline 100 ms, then over 3 s late
+    await rig.start();
+    // The grace timer (30 s) starts instead of a power-off.
+    await waitFor(async () => (await timersStarted(rig, node.run.id)) === 2, 10_000, 'the grace timer started');
+    assert.equal(powerActions(), before, 'no power action');
+    await node.send([ready]);
+    await h.result();
+    assert.equal(node.ramdiskBoots(), 1, 'one ramdisk boot');
+    assert.equal(finish(node.run.calls).status, 'succeeded');
+    assert.deepEqual(node.run.calls.filter((c) => c.name === 'setPower').map((c) => c.args[1]), ['off', 'on', 'off', 'on']);
+  });
 });

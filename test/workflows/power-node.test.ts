@@ -11,7 +11,7 @@ import { lines, simulatedNode, startStubWorker, type StubWorker } from './stub-w
 const NODE = '11111111-2222-3333-4444-777777777777';
 const who = { actor: 'alice', requestId: 'req-1' };
 
-describe('power workflows with stub activities', () => {
+describe('power workflows with stub activities', { concurrency: true }, () => {
   let rig: StubWorker;
   before(async () => {
     rig = await startStubWorker();
