@@ -133,8 +133,8 @@ export class RamdiskSession {
       // A timer that fired long after its deadline means nothing ran in between (a Temporal
       // outage): the ramdisk's callbacks were refused with 503, not missing. Give its retries a
       // chance before power-cycling a node that is up and waiting.
-      if (!heard && Date.now() - since - timeoutMs > LATE_TIMER_MS && patched('grace-after-late-callback-timer')) {
-        heard = await condition(() => this.aborted !== undefined || this.events.length > this.consumed, OUTAGE_GRACE_MS);
+      if (!heard && Date.now() - since - timeoutMs > (this.input.lateTimer?.lateMs ?? LATE_TIMER_MS) && patched('grace-after-late-callback-timer')) {
+        heard = await condition(() => this.aborted !== undefined || this.events.length > this.consumed, this.input.lateTimer?.graceMs ?? OUTAGE_GRACE_MS);
       }
       if (this.aborted) throw ApplicationFailure.nonRetryable(`Aborted by ${this.aborted.actor} (request ${this.aborted.requestId}).`, 'Aborted');
       while (this.consumed < this.events.length) {

@@ -72,7 +72,7 @@ describe('deploy failures: a server that never calls back', () => {
   let files: Awaited<ReturnType<typeof countingServer>>;
   const img = makeDemoImage({ sizeBytes: MiB, marker: 'never' });
   before(async () => {
-    stack = await startStack({ callbackTimeoutSec: 3 });
+    stack = await startStack({ callbackTimeoutSec: 1 }); // the retry and undo order: test/workflows/deploy-node.test.ts
     bmc = await startBmc();
     files = await countingServer({ 'img.raw': img });
   });
@@ -90,7 +90,7 @@ describe('deploy failures: a server that never calls back', () => {
     assert.equal(fs.readFileSync(hosts, 'utf8'), '52:54:00:cc:00:01,set:ironflow\n', 'a dnsmasq host entry while provisioning');
     const n = await until(stack, id, (x) => x.provision_state === 'deploy failed', 'deploy failed', 60_000);
     assert.ok(!fs.existsSync(hosts), 'the dnsmasq host entry is removed with the boot config');
-    assert.match(n.last_error, /Timeout reached while waiting for the deploy ramdisk .* \(3 s\)/);
+    assert.match(n.last_error, /Timeout reached while waiting for the deploy ramdisk .* \(1 s\)/);
     assert.equal(bmc.readPower(), 0);
     assert.equal(n.power_state, 'power off', 'the recorded power state follows the BMC');
     assert.deepEqual(fs.readdirSync(path.join(stack.data.bootRoot, 'pxelinux.cfg')), []);

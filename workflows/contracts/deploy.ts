@@ -46,6 +46,12 @@ export interface DeployInput extends ProvisionInput {
   callbackTimeoutSec: number;
   /** The deploy steps to run, in order (resolved by the API). Absent in runs started before steps: the defaults. */
   deploySteps?: ResolvedStep[];
+  /**
+   * The late-timer rule of the callback wait (ramdisk-session.ts), for tests that cannot wait
+   * minutes: a timer this late means an outage (default 15 s), then listen this long before
+   * power-cycling (default 120 s). The API never sets it.
+   */
+  lateTimer?: { lateMs?: number; graceMs?: number };
 }
 
 export interface CleanInput extends DeployInput {
