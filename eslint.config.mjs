@@ -43,13 +43,24 @@ export default tseslint.config(
     },
   },
   {
-    // Activities do side effects; they never import NestJS, the apps or workflow code (contracts are fine).
+    // The domain's rules are pure like the contracts: they import only their own files and workflows/contracts.
+    files: ['workflows/domain/**/*.ts'],
+    ignores: ['workflows/domain/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: NODE_BUILTINS.map((name) => ({ name, message: 'workflows/domain is pure: no Node built-ins.' })),
+        patterns: [{ regex: '^(?!\\./|\\.\\./contracts/)', message: 'workflows/domain is pure: it imports only its own files and workflows/contracts.' }],
+      }],
+    },
+  },
+  {
+    // Activities do side effects; they never import NestJS, the apps or workflow code (contracts and domain rules are fine).
     files: ['activities/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
           { group: ['@nestjs/*', '**/apps/**'], message: 'Activities never import NestJS or the apps.' },
-          { regex: '(^|/)workflows/(?!contracts/)', message: 'Activities may import workflows/contracts only.' },
+          { regex: '(^|/)workflows/(?!contracts/|domain/)', message: 'Activities may import workflows/contracts and workflows/domain only.' },
         ],
       }],
     },
