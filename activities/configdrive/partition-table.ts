@@ -91,6 +91,11 @@ function u64(v: DataView, at: number): number {
   return Number(n);
 }
 
+/** A copy of b[from, to): never a view (Buffer's slice is one), so the caller's head is never modified. */
+function copy(b: Uint8Array, from: number, to: number): Uint8Array {
+  return new Uint8Array(b.subarray(from, to));
+}
+
 function view(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
@@ -187,7 +192,7 @@ function planMbr(input: PartitionPlanInput, ss: number, entries: MbrEntry[]): Pa
     const room = diskSectors > MBR_MAX_SECTORS ? `an MBR addresses only the first ${human(MBR_MAX_SECTORS * ss)} of this ${human(input.diskBytes)} disk` : `the disk is ${human(input.diskBytes)}`;
     doesNotFit(input, part, ss, lastUsed, room);
   }
-  const sector0 = h.slice(0, 512);
+  const sector0 = copy(h, 0, 512);
   writeMbrEntry(sector0, free.slot, MBR_LINUX, start, part);
   return {
     table: 'mbr',
@@ -259,7 +264,7 @@ function subtract(r: Range, others: Range[]): Range[] {
 function planGpt(input: PartitionPlanInput, ss: number): PartitionPlan {
   const h = input.head;
   if (h.length < 2 * ss) refuse(`the plan needs the image's first ${PLAN_HEAD_BYTES} bytes (the GPT header is at byte ${ss}); got ${h.length}.`);
-  const hdr = h.slice(ss, 2 * ss);
+  const hdr = copy(h, ss, 2 * ss);
   const hv = view(hdr);
   if (String.fromCharCode(...hdr.subarray(0, 8)) !== GPT_SIGNATURE) {
     refuse(`the image's MBR is a GPT protective MBR but there is no GPT header ("EFI PART") at byte ${ss}: the image is damaged, or its sector size is not ${ss}.`);
@@ -267,7 +272,7 @@ function planGpt(input: PartitionPlanInput, ss: number): PartitionPlan {
   const headerSize = hv.getUint32(12, true);
   if (headerSize < 92 || headerSize > ss) refuse(`the image's GPT header size ${headerSize} is out of range (92..${ss}): the table is damaged.`);
   const storedCrc = hv.getUint32(16, true);
-  const check = hdr.slice(0, headerSize);
+  const check = copy(hdr, 0, headerSize);
   view(check).setUint32(16, 0, true);
   if (crc32(check) !== storedCrc) refuse('the image\'s primary GPT header fails its CRC32 check: the image is damaged (repair it with sgdisk -v / gdisk before deploying it).');
   const myLba = u64(hv, 24);
@@ -287,7 +292,7 @@ function planGpt(input: PartitionPlanInput, ss: number): PartitionPlan {
   if (arrayEnd > h.length) {
     refuse(`the image's GPT partition entries end at byte ${arrayEnd}, beyond the ${h.length} bytes of the image's start the plan was given (it reads PLAN_HEAD_BYTES = ${PLAN_HEAD_BYTES}): such a layout is not supported.`);
   }
-  const array = h.slice(entryLba * ss, entryLba * ss + arraySectors * ss);
+  const array = copy(h, entryLba * ss, entryLba * ss + arraySectors * ss);
   if (crc32(array.subarray(0, arrayBytes)) !== hv.getUint32(88, true)) refuse('the image\'s GPT partition entries fail their CRC32 check: the image is damaged (repair it with sgdisk -v / gdisk before deploying it).');
 
   const av = view(array);
@@ -322,7 +327,7 @@ function planGpt(input: PartitionPlanInput, ss: number): PartitionPlan {
   // The new entry.
   const at = freeIndex * entrySize;
   array.set(guidBytes(LINUX_DATA_TYPE_GUID), at);
-  const diskGuid = hdr.slice(56, 72);
+  const diskGuid = copy(hdr, 56, 72);
   const unique = deriveGuid(diskGuid, input.salt ?? '', taken);
   array.set(unique, at + 16);
   av.setBigUint64(at + 32, BigInt(start), true);
@@ -345,12 +350,12 @@ function planGpt(input: PartitionPlanInput, ss: number): PartitionPlan {
     v.setUint32(16, crc32(s.subarray(0, headerSize)), true);
     return s;
   };
-  const primary = hdr.slice();
+  const primary = copy(hdr, 0, hdr.length);
   primary.set(header(1, newAlternate, entryLba).subarray(0, headerSize));
   const backup = header(newAlternate, 1, backupArrayLba);
 
   // The protective MBR covers the whole disk (as far as 32 bits reach).
-  const sector0 = h.slice(0, 512);
+  const sector0 = copy(h, 0, 512);
   const pm = readMbrEntries(sector0).find((e) => e.type === 0xee)!;
   writeMbrEntry(sector0, pm.slot, 0xee, 1, Math.min(diskSectors - 1, MBR_MAX_SECTORS - 1));
   sector0[446 + pm.slot * 16] = 0;

@@ -29,7 +29,10 @@ export type ConfigDriveRequest =
   | { kind: 'image'; base64: string }
   | { kind: 'document'; document: ConfigDriveDocument };
 
-/** Inflates gzip data; throws when it is not gzip or would inflate beyond maxOutputBytes. */
+/**
+ * Inflates gzip data. Throws a RangeError when the output would exceed maxOutputBytes (as Node's
+ * zlib.gunzipSync(bytes, { maxOutputLength }) does), any other error when the data is not valid gzip.
+ */
 export type Gunzip = (bytes: Uint8Array, maxOutputBytes: number) => Uint8Array;
 
 export class ConfigDriveError extends Error {
@@ -162,21 +165,15 @@ export function decodeConfigDriveImage(text: string, gunzip: Gunzip): Uint8Array
     checkConfigDriveIso(raw, 'configdrive (base64-decoded; it is not gzip data)');
     return raw;
   }
-  if (raw.length >= 18) {
-    // The gzip trailer's ISIZE (uncompressed size mod 4 GiB) refuses an oversized drive before inflating it.
-    const isize = (raw[raw.length - 4] | (raw[raw.length - 3] << 8) | (raw[raw.length - 2] << 16) | (raw[raw.length - 1] << 24)) >>> 0;
-    if (isize > CONFIG_DRIVE_MAX_BYTES) {
-      throw new ConfigDriveError(`configdrive inflates to ${mib(isize)}: a config drive may be at most ${mib(CONFIG_DRIVE_MAX_BYTES)}.`);
-    }
-  }
   let iso: Uint8Array;
   try {
     iso = gunzip(raw, CONFIG_DRIVE_MAX_BYTES);
   } catch (e) {
+    if (e instanceof RangeError) {
+      throw new ConfigDriveError(`configdrive inflates beyond ${mib(CONFIG_DRIVE_MAX_BYTES)}: a config drive may be at most ${mib(CONFIG_DRIVE_MAX_BYTES)}.`);
+    }
     const detail = e instanceof Error ? e.message : String(e);
-    throw new ConfigDriveError(
-      `configdrive is base64 of data that starts like gzip but does not inflate (${detail}), or inflates beyond ${mib(CONFIG_DRIVE_MAX_BYTES)}: send the whole gzip file, base64-encoded.`,
-    );
+    throw new ConfigDriveError(`configdrive is base64 of data that starts like gzip but does not inflate (${detail}): send the whole gzip file, base64-encoded.`);
   }
   checkConfigDriveIso(iso, 'configdrive (base64-decoded and gunzipped)');
   return iso;
