@@ -26,7 +26,7 @@ interface Part {
 }
 
 /** A GPT disk image of `bytes` as sgdisk lays it out: pMBR, header, 128 entries at LBA 2, backup at the end. */
-function gptImage(bytes: number, parts: Part[], count = 128): Buffer {
+function gptImage(bytes: number, parts: Part[], count = 128, SS = 512): Buffer {
   const img = Buffer.alloc(bytes);
   const lbas = bytes / SS;
   const arraySectors = Math.ceil((count * 128) / SS);
@@ -95,7 +95,7 @@ function refuses(input: PartitionPlanInput, pattern: RegExp): void {
 }
 
 /** Reads a GPT header independently and checks its CRCs against the entry array it names. */
-function readGpt(disk: Buffer, lba: number) {
+function readGpt(disk: Buffer, lba: number, SS = 512) {
   const h = disk.subarray(lba * SS, lba * SS + SS);
   assert.equal(h.toString('ascii', 0, 8), 'EFI PART');
   const copy = Buffer.from(h.subarray(0, 92));
@@ -206,6 +206,35 @@ test('GPT: an image as big as the disk still gets the drive when it has room at 
   apply(disk, configDriveWrites(plan, Buffer.alloc(MiB, 1)));
   assert.equal(readGpt(disk, 1).alternate, 16 * MiB / SS - 1);
   readGpt(disk, 16 * MiB / SS - 1);
+});
+
+test('GPT on 4096-byte sectors: the same layout in 4 KiB units', () => {
+  const ss = 4096;
+  const image = gptImage(8 * MiB, [{ first: 256, last: 1791 }], 128, ss);
+  const plan = planConfigDrivePartition({ head: image.subarray(0, PLAN_HEAD_BYTES), imageBytes: 8 * MiB, diskBytes: 32 * MiB, driveBytes: MiB, sectorBytes: ss });
+  // 8192 sectors; the backup takes the last 5 (4 of entries + the header): the drive is the disk's 31st MiB.
+  assert.equal(plan.partition.offset, 30 * MiB);
+  const disk = Buffer.alloc(32 * MiB);
+  image.copy(disk);
+  apply(disk, configDriveWrites(plan, Buffer.alloc(MiB, 7)));
+  const primary = readGpt(disk, 1, ss);
+  const backup = readGpt(disk, 8191, ss);
+  assert.equal(primary.alternate, 8191);
+  assert.equal(backup.entries, 8191 - 4);
+  assert.equal(primary.lastUsable, 8191 - 5);
+  assert.equal(Number(primary.array.readBigUInt64LE(128 + 32)), (30 * MiB) / ss);
+  assert.equal(disk.readUInt32LE(446 + 12), 8191);
+  assert.ok(disk.subarray(8 * MiB - 5 * ss, 8 * MiB).every((b) => b === 0), 'stale backup zeroed');
+});
+
+test('GPT on a disk beyond 2 TiB: the protective MBR entry saturates at 0xFFFFFFFF sectors', () => {
+  const image = gptImage(4 * MiB, [{ first: 2048, last: 4095 }]);
+  const plan = planConfigDrivePartition({ head: image.subarray(0, PLAN_HEAD_BYTES), imageBytes: 4 * MiB, diskBytes: 3 * 2 ** 40, driveBytes: MiB });
+  const s0 = Buffer.from(plan.tableWrites[0].bytes);
+  assert.equal(plan.tableWrites[0].offset, 0);
+  assert.equal(s0.readUInt32LE(446 + 12), 0xffffffff);
+  assert.equal(plan.partition.offset + plan.partition.bytes <= 3 * 2 ** 40 - 33 * SS, true);
+  assert.equal(plan.partition.offset % MiB, 0);
 });
 
 test('GPT refusals say what is wrong', () => {
