@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import dgram from 'node:dgram';
+import { toolEnv } from '../../activities/shared/command-runner';
 
 /** A free TCP port on 127.0.0.1. */
 export function freeTcpPort(): Promise<number> {
@@ -38,14 +39,14 @@ export interface Proc {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts a long-running process with output to logFile. */
+/** Starts a long-running process with output to logFile, in the C locale (LC_ALL=C over opts.env). */
 export function startProcess(
   file: string,
   args: string[],
   opts: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string },
 ): Proc {
   const fd = fs.openSync(opts.logFile, 'a');
-  const child = spawn(file, args, { stdio: ['ignore', fd, fd], env: opts.env ?? process.env, cwd: opts.cwd });
+  const child = spawn(file, args, { stdio: ['ignore', fd, fd], env: toolEnv(opts.env), cwd: opts.cwd });
   fs.closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${file}`);
   const pid = child.pid;
