@@ -13,6 +13,7 @@ APT_PACKAGES=(
   ipmitool openipmi tgt qemu-utils qemu-block-extra libiscsi-bin
   tftpd-hpa tftp-hpa pxelinux syslinux-common busybox-static
   python3-ironicclient postgresql sqlite3 build-essential python3 qemu-system-x86 linux-image-amd64
+  binutils kmod openssl
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
