@@ -44,7 +44,7 @@ SUDO=()
 [ "$(id -u)" = 0 ] || SUDO=(sudo)
 update_lists() {
   log "reading the package lists (apt-get update)"
-  "${SUDO[@]}" apt-get update -qq >&2 || { log "apt-get update failed"; exit 1; }
+  "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 || { log "apt-get update failed"; exit 1; }
 }
 # again WHY: read the lists and run this script once more, or fail if that was done already.
 again() {

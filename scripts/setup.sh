@@ -28,8 +28,10 @@ if ((${#missing[@]})); then
     "${SUDO[@]}" chmod +x /usr/sbin/policy-rc.d
     trap '"${SUDO[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
   fi
-  "${SUDO[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # A new machine may still be running its own apt (e.g. apt-daily): wait for its lock.
+  lock=(-o DPkg::Lock::Timeout=600)
+  "${SUDO[@]}" apt-get "${lock[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # --- npm dependencies --------------------------------------------------------
