@@ -52,8 +52,8 @@ export async function stopDetached(p: DetachedProcess, graceMs = 3000): Promise<
   } catch {
     return;
   }
-  const deadline = Date.now() + graceMs;
-  while (isAlive(p.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  const deadline = performance.now() + graceMs; // monotonic: immune to wall-clock steps
+  while (isAlive(p.pid) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   if (isAlive(p.pid)) {
     try {
       process.kill(p.pid, 'SIGKILL');

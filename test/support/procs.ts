@@ -80,7 +80,8 @@ export function startProcess(
 
 /** Polls fn until it returns a truthy value or the deadline passes. */
 export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  // performance.now(): monotonic, so a step of the wall clock (NTP) neither ends nor stretches the wait.
+  const deadline = performance.now() + timeoutMs;
   let lastErr: unknown;
   for (;;) {
     try {
@@ -89,7 +90,7 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeo
     } catch (e) {
       lastErr = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
