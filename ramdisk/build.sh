@@ -18,12 +18,18 @@
 # /lib/modules/<ver>/ with the drivers below and a modules.dep from busybox
 # depmod (so busybox modprobe resolves dependencies).
 set -euo pipefail
+# No `cmd | grep -q` below, nor `cmd | head` where cmd writes more: under pipefail, a writer killed by SIGPIPE when
+# the reader stops early fails the pipeline (seen here: 26 of 9000 `echo "$MANIFEST" | grep -q`
+# checks failed, so about one build in 20 stopped with 'no candidate version').
+# apt-cache, dpkg -S and readelf are parsed below: their words must not be translated.
+export LC_ALL=C
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 CACHE=${IRONFLOW_RAMDISK_CACHE:-$REPO/.cache/ramdisk}
 DEBS=$CACHE/debs
 FORCE=${1:-}
+ARGS=("$@")
 
 # Drivers for QEMU/KVM guests and common servers (NICs, disks). Their
 # dependencies are added from the modules' own `depends` fields.
@@ -33,8 +39,31 @@ log() { echo "build.sh: $*" >&2; }
 
 # ------------------------------------------------------------ packages ---
 
+# The package lists decide the versions. A fresh machine may have none (apt-get update never
+# ran: apt-cache then offers the installed versions, which the mirror may no longer have) or
+# stale ones (a version gone from the mirror). Read them when there are none, and once more,
+# starting over, when a package cannot be found or downloaded.
+SUDO=()
+[ "$(id -u)" = 0 ] || SUDO=(sudo)
+update_lists() {
+  log "reading the package lists (apt-get update)"
+  "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 || { log "apt-get update failed"; exit 1; }
+}
+# again WHY: read the lists and run this script once more, or fail if that was done already.
+again() {
+  [ -z "${IRONFLOW_RAMDISK_LISTS_READ:-}" ] || { log "$1"; exit 1; }
+  log "$1: reading the package lists again"
+  update_lists
+  IRONFLOW_RAMDISK_LISTS_READ=1 exec bash "$0" ${ARGS[@]+"${ARGS[@]}"}
+}
+eval "$(apt-config shell LISTS Dir::State::Lists/d)"
+if [ -z "${IRONFLOW_RAMDISK_LISTS_READ:-}" ] && ! ls "${LISTS:-/var/lib/apt/lists}"/*_Packages* > /dev/null 2>&1; then
+  update_lists
+  export IRONFLOW_RAMDISK_LISTS_READ=1
+fi
+
 KPKG=$(apt-cache depends linux-image-amd64 2> /dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1)
-[ -n "$KPKG" ] || { log "cannot find the kernel package behind linux-image-amd64 (apt-get update?)"; exit 1; }
+[ -n "$KPKG" ] || again "cannot find the kernel package behind linux-image-amd64 in the package lists"
 KVER=${KPKG#linux-image-}
 
 needed() { readelf -d "$@" 2> /dev/null | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort -u; }
@@ -52,7 +81,7 @@ lib_packages() {
     [ -n "$next" ] || break
     hits=$(set -f; dpkg -S $next 2> /dev/null | grep -v -e ':i386' -e '^diversion') || true
     for so in $next; do
-      echo "$hits" | grep -q "/${so#\*/}\$" || { log "no installed package ships ${so#\*/} (install tgt on this machine)"; exit 1; }
+      grep -q "/${so#\*/}\$" <<< "$hits" || { log "no installed package ships ${so#\*/} (install tgt on this machine)"; exit 1; }
     done
     pkgs="$pkgs $(echo "$hits" | sed 's/:.*//' | tr ',' ' ')"
     todo=$(needed $(echo "$hits" | sed 's/^[^:]*:[^:]*: //; s/^[^:]*: //'))
@@ -65,9 +94,10 @@ PKGS="$KPKG busybox-static tgt libc6 $LIBPKGS"
 PKGS=$(echo $PKGS | tr ' ' '\n' | sort -u | tr '\n' ' ')
 
 # One apt-cache call for every candidate version.
-MANIFEST=$(apt-cache policy $PKGS | awk '/^[^ ].*:$/ { p = substr($0, 1, length($0) - 1) } /^ *Candidate:/ { print p "=" $2 }')
+manifest() { apt-cache policy $PKGS | awk '/^[^ ].*:$/ { p = substr($0, 1, length($0) - 1) } /^ *Candidate:/ { print p "=" $2 }'; }
+MANIFEST=$(manifest)
 for p in $PKGS; do
-  echo "$MANIFEST" | grep -q "^$p=[^(]" || { log "no candidate version for $p"; exit 1; }
+  grep -q "^$p=[^(]" <<< "$MANIFEST" || again "no candidate version for $p"
 done
 MANIFEST="$MANIFEST"$'\n'
 
@@ -92,7 +122,8 @@ for line in $MANIFEST; do
   if ! ls "$DEBS/${p}_"*.deb > /dev/null 2>&1 || [ "$(dpkg-deb -f "$(ls "$DEBS/${p}_"*.deb | head -n 1)" Version)" != "$v" ]; then
     rm -f "$DEBS/${p}_"*.deb
     log "downloading $p=$v"
-    (cd "$DEBS" && apt-get download -q "$p=$v" 2>&1 | grep -v -e '^W: Download is performed unsandboxed' >&2) || { log "apt-get download $p=$v failed"; exit 1; }
+    (cd "$DEBS" && apt-get download -q "$p=$v" 2>&1 | grep -v -e '^W: Download is performed unsandboxed' >&2) ||
+      again "apt-get download $p=$v failed"
   fi
 done
 
@@ -120,7 +151,7 @@ install -m 0755 "$STAGE/usr/sbin/tgtd" "$STAGE/usr/sbin/tgtadm" "$ROOT/usr/sbin/
 copy_lib() {
   local so=$1 src
   [ -e "$ROOT/lib/$so" ] && return 0
-  src=$(find "$STAGE/lib" "$STAGE/usr/lib" -name "$so" \( -type f -o -type l \) 2> /dev/null | head -n 1)
+  src=$(find "$STAGE/lib" "$STAGE/usr/lib" -name "$so" \( -type f -o -type l \) -print -quit 2> /dev/null)
   [ -n "$src" ] || { log "library $so not found in the staged packages"; exit 1; }
   cp -L "$src" "$ROOT/lib/$so"
   for n in $(readelf -d "$ROOT/lib/$so" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do copy_lib "$n"; done
@@ -141,7 +172,7 @@ added=" "
 add_module() {
   local m=$1 f d
   case "$added" in *" $m "*) return 0 ;; esac
-  f=$(find "$MODSRC/kernel" -name "$m.ko" -o -name "$(echo "$m" | tr _ -).ko" | head -n 1)
+  f=$(find "$MODSRC/kernel" \( -name "$m.ko" -o -name "$(echo "$m" | tr _ -).ko" \) -print -quit)
   if [ -z "$f" ]; then
     grep -q -E "/$m\\.ko\$" "$MODSRC/modules.builtin" 2> /dev/null || log "module $m not found (built in?)"
     return 0

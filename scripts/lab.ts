@@ -17,12 +17,12 @@ async function call(api: string, method: string, p: string, body?: unknown): Pro
 }
 
 async function settle(api: string, uuid: string, want: string): Promise<void> {
-  const deadline = Date.now() + 300_000;
+  const deadline = performance.now() + 300_000; // monotonic: immune to wall-clock steps
   for (;;) {
     const n = await call(api, 'GET', `/v1/nodes/${uuid}`);
     if (n.provision_state === want && n.target_provision_state === null) return;
     if (n.target_provision_state === null && n.provision_state !== want) throw new Error(`node ${n.name} is ${n.provision_state}: ${n.last_error}`);
-    if (Date.now() > deadline) throw new Error(`node ${n.name} did not reach ${want}`);
+    if (performance.now() > deadline) throw new Error(`node ${n.name} did not reach ${want}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }

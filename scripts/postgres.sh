@@ -12,7 +12,9 @@ case $cmd in
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
     port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-    as_pg "$bin/initdb" -D "$dir/data" -U ironflow --auth=trust -E UTF8 >/dev/null
+    # --no-locale: the C collation, whatever the machine's LANG (a de_DE cluster sorts names, and
+    # words its errors, otherwise than SQLite and CI do).
+    as_pg "$bin/initdb" -D "$dir/data" -U ironflow --auth=trust -E UTF8 --no-locale >/dev/null
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
       -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
     echo "postgresql://ironflow@127.0.0.1:$port/postgres"

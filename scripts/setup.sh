@@ -14,6 +14,7 @@ APT_PACKAGES=(
   tftpd-hpa tftp-hpa pxelinux syslinux-common busybox-static
   python3-ironicclient postgresql sqlite3 build-essential python3 qemu-system-x86 linux-image-amd64
   xorriso gdisk fdisk cloud-init
+  binutils kmod openssl
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -28,8 +29,10 @@ if ((${#missing[@]})); then
     "${SUDO[@]}" chmod +x /usr/sbin/policy-rc.d
     trap '"${SUDO[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
   fi
-  "${SUDO[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # A new machine may still be running its own apt (e.g. apt-daily): wait for its lock.
+  lock=(-o DPkg::Lock::Timeout=600)
+  "${SUDO[@]}" apt-get "${lock[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # --- npm dependencies --------------------------------------------------------

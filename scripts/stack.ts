@@ -27,10 +27,10 @@ function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
 }
 
 async function waitPort(port: number, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs; // monotonic: immune to wall-clock steps
   while (!(await portOpen(port))) {
     if (stopping) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not open port ${port} within ${timeoutMs / 1000} s`);
+    if (performance.now() > deadline) throw new Error(`${what} did not open port ${port} within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Prints the path of a Temporal CLI, installing it if needed, in this order:
-# `temporal` on PATH, the cached .tools/bin/temporal, the release archive the
+# `temporal` on PATH if it is $VERSION, the cached .tools/bin/temporal, the release archive the
 # Temporal SDK itself downloads (temporal.download; needs the internet), then a
 # build from the Go module proxy (go install; the first build takes several minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=v1.5.1   # later tags carry a replace directive and cannot be go-installed by version
-if command -v temporal >/dev/null 2>&1; then command -v temporal; exit 0; fi
+# A `temporal` on PATH only if it is this release: another one would make the tests pass or
+# fail on that machine alone.
+if command -v temporal >/dev/null 2>&1; then
+  have=$(temporal --version 2>/dev/null || true)
+  if [[ $have == *"version ${VERSION#v} "* ]]; then command -v temporal; exit 0; fi
+  echo "temporal-cli: ignoring $(command -v temporal) (${have:-no version}): not $VERSION" >&2
+fi
 cached=$PWD/.tools/bin/temporal
 if [ -x "$cached" ]; then echo "$cached"; exit 0; fi
 mkdir -p .tools/bin

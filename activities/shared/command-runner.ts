@@ -1,13 +1,23 @@
 // The one choke point for every shell-out (ipmitool, qemu-img, tgtadm, ...).
 // Secrets travel by environment variable or file, never argv: `secretEnv` values
 // are merged into the child's environment and scrubbed from any error text.
+// Tools run in the C locale (LC_ALL=C) unless the caller's `env` says otherwise: their
+// output is parsed, and must not depend on the machine's LANG/LC_*.
 import { spawn } from 'node:child_process';
+
+/** The locale every tool runs in: messages, numbers and dates as our parsers expect them. */
+export const TOOL_LOCALE: Readonly<Record<string, string>> = { LC_ALL: 'C' };
+
+/** An environment for a tool: base (this process's own by default) with LC_ALL=C over it. */
+export function toolEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...base, ...TOOL_LOCALE };
+}
 
 export interface CommandSpec {
   /** Executable (absolute path or a name on PATH). */
   file: string;
   args: readonly string[];
-  /** Extra environment variables that are not secret. */
+  /** Extra environment variables that are not secret (they may override LC_ALL=C). */
   env?: Record<string, string>;
   /** Environment variables holding secrets; their values never appear in errors. */
   secretEnv?: Record<string, string>;
@@ -51,7 +61,7 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(spec.file, [...spec.args], {
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env, ...spec.secretEnv },
+      env: { ...toolEnv(), ...spec.env, ...spec.secretEnv },
       stdio: ['pipe', 'pipe', 'pipe'],
       signal: spec.signal,
     });

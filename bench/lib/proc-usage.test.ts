@@ -1,7 +1,10 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpuSecondsOf, kibField, processTree, treeUsage } from './proc-usage';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { childrenOf, cpuSecondsOf, kibField, processTree, treeUsage } from './proc-usage';
 
 describe('proc usage', () => {
   test('reads CPU seconds from a stat line whose name has spaces and parentheses', () => {
@@ -37,6 +40,28 @@ describe('proc usage', () => {
     assert.ok(whole.rssKiB > rootOnly.rssKiB, 'the tree weighs more than one child');
     assert.ok(whole.pssKiB > 0 && whole.pssKiB <= whole.rssKiB, 'PSS splits shared pages, so it is at most RSS');
     assert.ok(whole.cpuSeconds >= 0 && whole.cpuSeconds < 5);
+  });
+
+  test('a kernel without /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN off): children by their stat parent field', () => {
+    const proc = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-fake-proc-'));
+    try {
+      const fake = (pid: number, stat: string) => {
+        fs.mkdirSync(path.join(proc, String(pid), 'task', String(pid)), { recursive: true });
+        fs.writeFileSync(path.join(proc, String(pid), 'stat'), stat);
+      };
+      fake(100, '100 (sh) S 1 100 100 0 -1 0');
+      fake(205, '205 (a (b) c) S 100 100 100 0 -1 0');
+      fake(101, '101 (sleep) S 100 100 100 0 -1 0');
+      fake(300, '300 (other) S 1 300 300 0 -1 0');
+      fs.mkdirSync(path.join(proc, 'self'));
+      assert.deepEqual(childrenOf(100, proc), [101, 205]);
+      assert.deepEqual(childrenOf(300, proc), []);
+      // With the kernel's list present, it is what counts.
+      fs.writeFileSync(path.join(proc, '100', 'task', '100', 'children'), '101 ');
+      assert.deepEqual(childrenOf(100, proc), [101]);
+    } finally {
+      fs.rmSync(proc, { recursive: true, force: true });
+    }
   });
 
   test('a process that is not running is an error', () => {

@@ -22,24 +22,46 @@ export function cpuSecondsOf(stat: string): number {
   return (Number(rest[11]) + Number(rest[12])) / USER_HZ;
 }
 
-/** Direct children of pid, from /proc/PID/task/TID/children. */
-export function childrenOf(pid: number): number[] {
+/**
+ * Direct children of pid, from /proc/PID/task/TID/children where the kernel has it
+ * (CONFIG_PROC_CHILDREN); else by reading every /proc/N/stat for its parent (field 4).
+ * `proc` is the proc mount (tests give a made-up one).
+ */
+export function childrenOf(pid: number, proc = '/proc'): number[] {
   const out: number[] = [];
   let tasks: string[];
   try {
-    tasks = fs.readdirSync(`/proc/${pid}/task`);
+    tasks = fs.readdirSync(`${proc}/${pid}/task`);
   } catch {
     return out;
   }
+  let kernelLists = false;
   for (const tid of tasks) {
     try {
-      const text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      const text = fs.readFileSync(`${proc}/${pid}/task/${tid}/children`, 'utf8').trim();
+      kernelLists = true;
       if (text) out.push(...text.split(/\s+/).map(Number));
-    } catch {
-      /* task ended */
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') kernelLists = true; // the task ended
     }
   }
-  return out;
+  return kernelLists ? out : childrenByParentScan(pid, proc);
+}
+
+/** Processes whose /proc/N/stat names pid as parent. */
+function childrenByParentScan(pid: number, proc: string): number[] {
+  const out: number[] = [];
+  for (const name of fs.readdirSync(proc)) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`${proc}/${name}/stat`, 'utf8');
+      // After "(name)": state, then the parent's pid.
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name));
+    } catch {
+      /* ended */
+    }
+  }
+  return out.sort((a, b) => a - b);
 }
 
 /** pid and every live descendant. */

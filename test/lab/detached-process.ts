@@ -1,8 +1,10 @@
 // Long-running lab processes (ipmi_sim, in.tftpd): started in their own
 // process group with output to a log file, so they can outlive the Node
-// process that started them (`cli.ts up`), and stopped by PID only.
+// process that started them (`cli.ts up`), and stopped by PID only. They and the
+// scripts they run (chassis.sh, node-server.sh, ramdisk/init) get LC_ALL=C.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { toolEnv } from '../../activities/shared/command-runner';
 
 export interface DetachedProcess {
   pid: number;
@@ -12,7 +14,7 @@ export interface DetachedProcess {
 
 export function spawnDetached(file: string, args: string[], opts: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string }): DetachedProcess {
   const fd = fs.openSync(opts.logFile, 'a');
-  const child = spawn(file, args, { detached: true, stdio: ['ignore', fd, fd], env: opts.env ?? process.env, cwd: opts.cwd });
+  const child = spawn(file, args, { detached: true, stdio: ['ignore', fd, fd], env: toolEnv(opts.env), cwd: opts.cwd });
   fs.closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${file}`);
   child.unref();
@@ -50,8 +52,8 @@ export async function stopDetached(p: DetachedProcess, graceMs = 3000): Promise<
   } catch {
     return;
   }
-  const deadline = Date.now() + graceMs;
-  while (isAlive(p.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  const deadline = performance.now() + graceMs; // monotonic: immune to wall-clock steps
+  while (isAlive(p.pid) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   if (isAlive(p.pid)) {
     try {
       process.kill(p.pid, 'SIGKILL');

@@ -1,5 +1,6 @@
 // Runs the real `baremetal` CLI (python3-ironicclient) against a test stack.
 import { execFile } from 'node:child_process';
+import { toolEnv } from '../../activities/shared/command-runner';
 
 export interface CliResult {
   code: number;
@@ -14,7 +15,7 @@ export function baremetal(url: string, args: string[], extraEnv: Record<string, 
       ['--max-retries', '0', ...args],
       {
         // HOME in a temp dir keeps the client's version cache out of the user's home.
-        env: { ...process.env, OS_ENDPOINT: url, OS_AUTH_TYPE: 'none', HOME: process.env.IRONFLOW_TEST_HOME ?? '/tmp', ...extraEnv },
+        env: { ...toolEnv(), OS_ENDPOINT: url, OS_AUTH_TYPE: 'none', HOME: process.env.IRONFLOW_TEST_HOME ?? '/tmp', ...extraEnv },
         timeout: 120_000,
       },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import dgram from 'node:dgram';
+import { toolEnv } from '../../activities/shared/command-runner';
 
 /** A free TCP port on 127.0.0.1. */
 export function freeTcpPort(): Promise<number> {
@@ -38,14 +39,14 @@ export interface Proc {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts a long-running process with output to logFile. */
+/** Starts a long-running process with output to logFile, in the C locale (LC_ALL=C over opts.env). */
 export function startProcess(
   file: string,
   args: string[],
   opts: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string },
 ): Proc {
   const fd = fs.openSync(opts.logFile, 'a');
-  const child = spawn(file, args, { stdio: ['ignore', fd, fd], env: opts.env ?? process.env, cwd: opts.cwd });
+  const child = spawn(file, args, { stdio: ['ignore', fd, fd], env: toolEnv(opts.env), cwd: opts.cwd });
   fs.closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${file}`);
   const pid = child.pid;
@@ -79,7 +80,8 @@ export function startProcess(
 
 /** Polls fn until it returns a truthy value or the deadline passes. */
 export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  // performance.now(): monotonic, so a step of the wall clock (NTP) neither ends nor stretches the wait.
+  const deadline = performance.now() + timeoutMs;
   let lastErr: unknown;
   for (;;) {
     try {
@@ -88,7 +90,7 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeo
     } catch (e) {
       lastErr = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { toolEnv } from '../../activities/shared/command-runner';
 import { repoRoot } from '../../activities/shared/repo-root';
 import { freeTcpPort, startProcess, waitForTcp, type Proc } from './procs';
 
@@ -13,7 +14,7 @@ export interface TemporalServer {
 }
 
 export function temporalCli(): string {
-  return process.env.IRONFLOW_TEMPORAL_CLI ?? execFileSync('bash', [path.join(repoRoot(), 'scripts', 'temporal-cli.sh')], { encoding: 'utf8' }).trim();
+  return process.env.IRONFLOW_TEMPORAL_CLI ?? execFileSync('bash', [path.join(repoRoot(), 'scripts', 'temporal-cli.sh')], { encoding: 'utf8', env: toolEnv() }).trim();
 }
 
 /** Starts a dev server; with dbFile its state survives a restart (the fault tests need that). */

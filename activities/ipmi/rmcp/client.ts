@@ -13,6 +13,7 @@ import { KeyedMutex, Semaphore } from './limits';
 import { ping, type PingResult } from './ping';
 import { RmcpSession } from './session';
 import { endpointKey, UdpTransport } from './transport';
+import { nowMs } from './clock';
 
 export interface IpmiTarget {
   address: string;
@@ -133,12 +134,12 @@ export class IpmiClient {
     return this.perBmc.run(endpoint, () =>
       this.slots.run(async () => {
         this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.slots.inUse);
-        const started = Date.now();
+        const started = nowMs();
         try {
           return await this.callLocked(t, address, endpoint, spec, started + this.o.callTimeoutMs);
         } catch (e) {
           if (e instanceof IpmiTimeoutError) {
-            throw new IpmiTimeoutError(`BMC ${endpoint}: ${e.message}`, e.attempts, Date.now() - started);
+            throw new IpmiTimeoutError(`BMC ${endpoint}: ${e.message}`, e.attempts, nowMs() - started);
           }
           throw e;
         }
@@ -161,7 +162,7 @@ export class IpmiClient {
       for (const [key, entry] of this.sessions) {
         if (entry.endpoint !== endpoint) continue;
         this.sessions.delete(key);
-        await entry.session.close(Date.now() + this.o.attemptTimeoutMs);
+        await entry.session.close(nowMs() + this.o.attemptTimeoutMs);
       }
     });
   }
@@ -175,7 +176,7 @@ export class IpmiClient {
     this.sessions.clear();
     await Promise.all(
       entries.map((e) =>
-        this.perBmc.run(e.endpoint, () => this.slots.run(() => e.session.close(Date.now() + this.o.attemptTimeoutMs))),
+        this.perBmc.run(e.endpoint, () => this.slots.run(() => e.session.close(nowMs() + this.o.attemptTimeoutMs))),
       ),
     );
     await this.transport.close();
@@ -189,18 +190,18 @@ export class IpmiClient {
   // ---- internals -------------------------------------------------------------------
 
   private async callLocked(t: IpmiTarget, address: string, endpoint: string, spec: cmds.CommandSpec, deadline: number) {
-    const started = Date.now();
+    const started = nowMs();
     for (;;) {
       let entry: Entry | undefined;
       try {
         entry = await this.openEntry(t, address, endpoint, deadline);
-        entry.lastUse = Date.now();
+        entry.lastUse = nowMs();
         // A session opened during this call gets all attempts; an older one may
         // have been dropped by the BMC, so give up on it sooner.
         const fresh = entry.session.openedAt >= started;
         return await entry.session.request(spec, deadline, fresh ? this.o.maxAttempts : this.o.reopenAfterAttempts);
       } catch (e) {
-        if (!(e instanceof IpmiTimeoutError) || Date.now() >= deadline) throw e;
+        if (!(e instanceof IpmiTimeoutError) || nowMs() >= deadline) throw e;
         // Lossy path, or the BMC expired/forgot the session (idle timeout, BMC
         // reboot) and now drops our packets: open a new session and send again,
         // for as long as the call's deadline allows.
@@ -249,7 +250,7 @@ export class IpmiClient {
         maxAttempts: this.o.maxAttempts,
         maxHandshakes: 8,
       });
-      entry = { session, endpoint, lastUse: Date.now() };
+      entry = { session, endpoint, lastUse: nowMs() };
       this.sessions.set(key, entry);
     }
     return entry;
@@ -257,18 +258,18 @@ export class IpmiClient {
 
   /** Keep-alive for idle sessions, and closing of long-unused ones. */
   private async housekeeping(): Promise<void> {
-    const now = Date.now();
+    const now = nowMs();
     for (const [key, entry] of this.sessions) {
       if (this.closed || this.perBmc.isLocked(entry.endpoint)) continue;
       const s = entry.session;
       if (!s.isOpen) continue;
       if (now - entry.lastUse > this.o.idleCloseMs) {
         this.sessions.delete(key);
-        void this.perBmc.run(entry.endpoint, () => this.slots.run(() => s.close(Date.now() + this.o.attemptTimeoutMs)));
+        void this.perBmc.run(entry.endpoint, () => this.slots.run(() => s.close(nowMs() + this.o.attemptTimeoutMs)));
       } else if (now - s.lastActivity >= this.o.keepAliveMs) {
         void this.perBmc.run(entry.endpoint, () =>
           this.slots.run(() =>
-            s.request(cmds.getDeviceId(), Date.now() + this.o.callTimeoutMs).then(
+            s.request(cmds.getDeviceId(), nowMs() + this.o.callTimeoutMs).then(
               () => void this.stats.keepAlives++,
               () => s.invalidate(),
             ),

@@ -2,6 +2,7 @@
 // covered by transport.test.ts and the ipmi_sim tests).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { nowMs } from './clock';
 import { exchange } from './exchange';
 import { IpmiTimeoutError } from './errors';
 import type { Link } from './transport';
@@ -31,7 +32,7 @@ test('waits grow by the backoff factor up to the cap; each attempt builds a new 
     accept: (m) => m.toString(),
     maxAttempts: 5,
     policy,
-    deadline: Date.now() + 10000,
+    deadline: nowMs() + 10000,
     what: 'test',
   });
   assert.equal(r, 'answer');
@@ -42,19 +43,38 @@ test('waits grow by the backoff factor up to the cap; each attempt builds a new 
 test('gives up after maxAttempts with IpmiTimeoutError', async () => {
   const link = scripted(99);
   await assert.rejects(
-    exchange(link, { build: () => Buffer.alloc(0), accept: () => 'x', maxAttempts: 3, policy, deadline: Date.now() + 10000, what: 'test' }),
+    exchange(link, { build: () => Buffer.alloc(0), accept: () => 'x', maxAttempts: 3, policy, deadline: nowMs() + 10000, what: 'test' }),
     (e: unknown) => e instanceof IpmiTimeoutError && e.attempts === 3 && e.retryable,
   );
 });
 
 test('never waits past the deadline', async () => {
   const link = scripted(99);
-  const started = Date.now();
+  const started = nowMs();
   await assert.rejects(
     exchange(link, { build: () => Buffer.alloc(0), accept: () => 'x', maxAttempts: 100, policy, deadline: started + 120, what: 'test' }),
     IpmiTimeoutError,
   );
-  const elapsed = Date.now() - started;
+  const elapsed = nowMs() - started;
   assert.ok(elapsed >= 115 && elapsed < 1500, `${elapsed} ms`);
   assert.ok(link.waits.reduce((a, b) => a + b, 0) <= 125);
+});
+
+test('a step of the wall clock (NTP setting a just-booted machine\'s time) neither expires nor stretches a call', async (t) => {
+  for (const step of [3_600_000, -3_600_000]) {
+    const wall = Date.now.bind(Date);
+    const link = scripted(3);
+    const stepping: Link = {
+      send: () => undefined,
+      roundTrip: async (p, accept, timeoutMs) => {
+        // After the first silent attempt, the wall clock jumps by `step`.
+        if (link.waits.length === 1) t.mock.method(Date, 'now', () => wall() + step);
+        return link.roundTrip(p, accept, timeoutMs);
+      },
+    };
+    const r = await exchange(stepping, { build: () => Buffer.alloc(0), accept: (m) => m.toString(), maxAttempts: 5, policy, deadline: nowMs() + 10000, what: 'test' });
+    t.mock.restoreAll();
+    assert.equal(r, 'answer', `wall clock stepped by ${step} ms`);
+    assert.deepEqual(link.waits, [20, 40, 50]);
+  }
 });

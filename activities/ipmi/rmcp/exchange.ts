@@ -2,6 +2,7 @@
 // factor up to a cap, and everything stays inside the caller's deadline.
 import { IpmiTimeoutError } from './errors';
 import type { Link } from './transport';
+import { nowMs } from './clock';
 
 export interface RetryPolicy {
   /** Wait for the first attempt's answer this long (ms). */
@@ -18,23 +19,23 @@ export interface ExchangeOptions<T> {
   accept: (msg: Buffer) => T | undefined;
   maxAttempts: number;
   policy: RetryPolicy;
-  /** Absolute time (Date.now()) after which no new attempt starts. */
+  /** Absolute time (clock.ts nowMs(), monotonic) after which no new attempt starts. */
   deadline: number;
   what: string;
 }
 
 export async function exchange<T>(link: Link, o: ExchangeOptions<T>): Promise<T> {
-  const started = Date.now();
+  const started = nowMs();
   let wait = o.policy.attemptTimeoutMs;
   let attempts = 0;
   while (attempts < o.maxAttempts) {
-    const remaining = o.deadline - Date.now();
+    const remaining = o.deadline - nowMs();
     if (remaining <= 0) break;
     attempts++;
     const value = await link.roundTrip(o.build(attempts), o.accept, Math.min(wait, remaining));
     if (value !== undefined) return value;
     wait = Math.min(wait * o.policy.backoffFactor, o.policy.maxAttemptTimeoutMs);
   }
-  const elapsed = Date.now() - started;
+  const elapsed = nowMs() - started;
   throw new IpmiTimeoutError(`no answer to ${o.what} after ${attempts} attempt(s) in ${elapsed} ms`, attempts, elapsed);
 }

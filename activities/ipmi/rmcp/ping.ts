@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto';
 import { decodeAsfPong, encodeAsfPing } from './framing';
 import { IpmiTimeoutError } from './errors';
 import type { Link } from './transport';
+import { nowMs } from './clock';
 
 export interface PingResult {
   ipmiSupported: boolean;
@@ -14,12 +15,12 @@ export interface PingResult {
 
 export async function ping(link: Link, timeoutMs: number): Promise<PingResult> {
   const tag = randomInt(0, 255);
-  const started = Date.now();
+  const started = nowMs();
   const pong = await link.roundTrip(encodeAsfPing(tag), (msg) => {
     const p = decodeAsfPong(msg);
     return p && p.tag === tag ? p : undefined;
   }, timeoutMs);
-  const rttMs = Date.now() - started;
+  const rttMs = nowMs() - started;
   if (!pong) throw new IpmiTimeoutError(`no answer to RMCP presence ping in ${rttMs} ms`, 1, rttMs);
   return { ipmiSupported: pong.ipmiSupported, interactions: pong.interactions, rttMs };
 }

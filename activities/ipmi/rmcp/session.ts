@@ -31,6 +31,7 @@ import { decodeIpmi15, decodeRmcpPlus, encodeIpmi15, encodeRmcpPlus, PayloadType
 import { decodeResponse, encodeRequest, type IpmiResponse } from './ipmi-message';
 import { decodeOpenSessionResponse, decodeRakp2, decodeRakp4, encodeOpenSessionRequest, encodeRakp1, encodeRakp3 } from './rakp';
 import type { Link } from './transport';
+import { nowMs } from './clock';
 
 export interface SessionConfig {
   username: string;
@@ -109,13 +110,13 @@ export class RmcpSession {
         await this.handshake(deadline);
         break;
       } catch (e) {
-        const more = handshake < this.config.maxHandshakes && Date.now() < deadline;
+        const more = handshake < this.config.maxHandshakes && nowMs() < deadline;
         if (e instanceof IpmiTimeoutError && more) continue;
         throw e;
       }
     }
     this.open = true;
-    this.openedAt = Date.now();
+    this.openedAt = nowMs();
     const priv = await this.request(cmds.setSessionPrivilegeLevel(this.config.privilege), deadline).catch((e: unknown) => {
       this.invalidate();
       if (e instanceof IpmiCompletionCodeError) {
@@ -157,7 +158,7 @@ export class RmcpSession {
         ),
       accept: (msg) => this.acceptResponse(msg, keys, spec, rqSeq),
     });
-    this.lastActivity = Date.now();
+    this.lastActivity = nowMs();
     if (response.completionCode !== 0) throw new IpmiCompletionCodeError(response.completionCode, spec.name);
     return response.data;
   }
