@@ -22,10 +22,10 @@ export function createDeploymentActivities({ deployments, deploy }: Pick<DeployA
 
     /** Polls (heartbeating) until the ramdisk has fetched `done`, or the timeout passes. */
     async waitDoneDelivered(i: { deploymentId: string; timeoutMs: number }): Promise<boolean> {
-      const deadline = Date.now() + i.timeoutMs;
+      const deadline = performance.now() + i.timeoutMs;
       for (;;) {
         if (await deployments.doneDelivered(i.deploymentId)) return true;
-        if (Date.now() > deadline) return false;
+        if (performance.now() > deadline) return false;
         Context.current().heartbeat();
         await Context.current().sleep(250);
       }

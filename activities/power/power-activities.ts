@@ -45,12 +45,12 @@ export function createPowerActivities({ db, keys, powerInterfaces, pollMs = 500 
      * within timeoutMs (the caller decides: a soft power off then falls back to hard off).
      */
     async waitForPowerState(nodeUuid: string, want: PowerState, timeoutMs: number): Promise<boolean> {
-      const deadline = Date.now() + timeoutMs;
+      const deadline = performance.now() + timeoutMs;
       for (;;) {
         const now = await call(nodeUuid, (b) => b.getPowerState());
         Context.current().heartbeat({ now });
         if (now === want) return true;
-        if (Date.now() >= deadline) return false;
+        if (performance.now() >= deadline) return false;
         await Context.current().sleep(pollMs);
       }
     },

@@ -167,11 +167,10 @@ describe('deploy steps', () => {
   });
 
   test('fake deploy interface: provide skips cleaning, deploy reaches active with no image, boot config or power action', async () => {
-    const r = await api(stack, 'POST', '/v1/nodes', { driver: 'ipmi', name: 'fake-0', driver_info: { ipmi_address: '127.0.0.1' } });
+    const r = await api(stack, 'POST', '/v1/nodes', { driver: 'fake-hardware', name: 'fake-0' });
     assert.equal(r.status, 201, r.text);
     const id = r.body.uuid;
-    // The fake-hardware type (whose deploy interface is fake) is another change; the interface is set here directly.
-    await stack.db.node.update({ where: { uuid: id }, data: { interfaces: JSON.stringify({ deploy: 'fake' }) } });
+    assert.equal(r.body.deploy_interface, 'fake');
     await act(stack, id, { target: 'manage' });
     await settle(stack, id, 'manageable');
     await act(stack, id, { target: 'provide' }); // automated cleaning is on (metadata): fake has no clean steps
@@ -180,9 +179,10 @@ describe('deploy steps', () => {
     assert.deepEqual(provide.steps, [], 'no cleaning ran');
     const bootFiles = () => (fs.existsSync(path.join(stack.data.bootRoot, 'pxelinux.cfg')) ? fs.readdirSync(path.join(stack.data.bootRoot, 'pxelinux.cfg')) : []);
     const filesBefore = bootFiles();
+    const powerBefore = (await show(stack, id)).power_state;
     await act(stack, id, { target: 'active', deploy_steps: [{ interface: 'deploy', step: 'deploy', args: {}, priority: 100 }] });
     const done = await settle(stack, id, 'active');
-    assert.equal(done.power_state, null, 'no power action');
+    assert.equal(done.power_state, powerBefore, 'no power action');
     assert.deepEqual(done.deploy_step, {});
     const op = (await api(stack, 'GET', `/v1/nodes/${id}/operation`)).body;
     assert.deepEqual(op.steps.map((s: any) => s.name), ['validate']);

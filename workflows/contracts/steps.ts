@@ -3,7 +3,7 @@
 // user asks for it), their arguments and the order their data forces. The API
 // resolves a user's `deploy_steps`/`clean_steps` against this table (400 naming
 // the known steps); the workflow runs the resolved list, highest priority first.
-// The code that runs each step is in workflows/deploy-steps.ts, keyed by StepKey.
+// The code that runs each step is in workflows/steps.ts, keyed by StepKey.
 // Pure: imported by the API, the workflows and the activities alike.
 
 /** `<interface>.<step>`, e.g. `deploy.write_image`. */
