@@ -2,7 +2,7 @@
 // per deploy interface. deployNode and cleanNode run the resolved list in order; a new
 // step is one entry in the contract table, one runner here and its activity.
 import { ApplicationFailure, patched } from '@temporalio/workflow';
-import type { DeployMode } from '../activities/pxe';
+import type { DeployMode } from './contracts/deploy';
 import type { EraseMode, IscsiTarget } from './contracts/deploy';
 import {
   automatedCleanSteps, DEPLOY_STEPS, resolveDeploySteps,
