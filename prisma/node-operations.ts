@@ -5,26 +5,23 @@
 import crypto from 'node:crypto';
 import type { Database } from './database';
 import type { Prisma } from './generated/sqlite/client';
+import type { OperationEnd, OperationStart } from '../workflows/contracts/operations';
+import type { ProvisionState } from '../workflows/contracts/states';
 
-export interface BeginOperation {
+export type BeginOperation = OperationStart & {
   nodeUuid: string;
   kind: string;
   workflowId: string;
   runId: string;
-  fromState: string;
-  viaState: string;
-  target: string | null;
   actor: string;
   requestId: string;
   /** Set with the start, e.g. target_power_state for a power action. */
   targetPowerState?: string | null;
-}
+};
 
-export interface FinishOperation {
+export type FinishOperation = OperationEnd & {
   nodeUuid: string;
   runId: string;
-  from: string;
-  to: string;
   status: 'succeeded' | 'failed';
   error?: string;
   actor: string;
@@ -32,7 +29,7 @@ export interface FinishOperation {
   kind: string;
   /** The operation's steps, kept with the operation row after the workflow ends. */
   timeline?: unknown;
-}
+};
 
 type Tx = Parameters<Parameters<Database['$transaction']>[0]>[0];
 
@@ -61,8 +58,8 @@ export type MoveResult = 'moved' | 'already' | 'conflict';
 
 export interface ProvisionMove {
   nodeUuid: string;
-  from: string;
-  to: string;
+  from: ProvisionState;
+  to: ProvisionState;
   /** More columns to set with the move (target_provision_state, last_error, ...). */
   data?: Prisma.NodeUpdateManyMutationInput;
   /** The history row: written for every outcome, with from/to only when the node moved. */
@@ -124,7 +121,7 @@ function recordStart(db: Database, op: BeginOperation): Promise<boolean> {
       await tx.node.updateMany({ where: { uuid: op.nodeUuid }, data: { targetPowerState: op.targetPowerState, lastError: null, updatedAt: now } });
     }
     const history = { nodeId: node?.id, actor: op.actor, requestId: op.requestId };
-    if (op.fromState !== op.viaState) {
+    if (op.fromState !== '' && op.fromState !== op.viaState) {
       await moveProvisionState(tx, {
         nodeUuid: op.nodeUuid, from: op.fromState, to: op.viaState, data: { targetProvisionState: op.target, lastError: null },
         history: { ...history, event: `${op.kind} started: ${op.fromState} -> ${op.viaState}` },
@@ -152,7 +149,7 @@ export async function finishOperation(db: Database, op: FinishOperation): Promis
       });
     }
     const history = { nodeId: node?.id, actor: op.actor, requestId: op.requestId, severity: op.status === 'failed' ? 'ERROR' : 'INFO' };
-    if (op.from !== op.to) {
+    if (op.from !== '' && op.from !== op.to) {
       await moveProvisionState(tx, {
         nodeUuid: op.nodeUuid, from: op.from, to: op.to, data: { targetProvisionState: null, lastError: op.error ?? null },
         history: { ...history, event: op.error ?? `${op.kind} finished: ${op.from} -> ${op.to}` },

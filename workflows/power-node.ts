@@ -35,7 +35,7 @@ async function softOff(s: Site, nodeUuid: string, timeoutSec: number): Promise<v
 
 export async function changePowerState(input: PowerInput): Promise<void> {
   const who = { actor: input.actor, requestId: input.requestId };
-  const op = { nodeUuid: input.nodeUuid, kind: 'power', ...who, fromState: '', viaState: '', target: '' };
+  const op = { nodeUuid: input.nodeUuid, kind: 'power', ...who, fromState: '' as const, viaState: '' as const, target: '' as const };
   await db.beginOperation({ ...op, targetPowerState: resultingPowerState(input.target) });
   const s = site(input.hardwareQueue);
   try {
@@ -68,7 +68,7 @@ export async function changePowerState(input: PowerInput): Promise<void> {
 
 export async function setBootDevice(input: BootDeviceInput): Promise<void> {
   const who = { actor: input.actor, requestId: input.requestId };
-  const op = { nodeUuid: input.nodeUuid, kind: 'boot-device', ...who, fromState: '', viaState: '', target: '' };
+  const op = { nodeUuid: input.nodeUuid, kind: 'boot-device', ...who, fromState: '' as const, viaState: '' as const, target: '' as const };
   await db.beginOperation(op);
   const { bmc } = site(input.hardwareQueue);
   try {

@@ -2,8 +2,8 @@
 // per deploy interface. deployNode and cleanNode run the resolved list in order; a new
 // step is one entry in the contract table, one runner here and its activity.
 import { ApplicationFailure, patched } from '@temporalio/workflow';
-import type { DeployMode } from '../activities/pxe';
-import type { EraseMode, IscsiTarget } from './contracts/deploy';
+import type { DeployMode, EraseMode, IscsiTarget } from './contracts/deploy';
+import type { ProvisionState } from './contracts/states';
 import {
   automatedCleanSteps, DEPLOY_STEPS, resolveDeploySteps,
   type CleanStepKey, type DeployStepSpec, type ResolvedCleanStep, type ResolvedStep, type StepKey, type StepRef,
@@ -18,7 +18,7 @@ export interface DeployRun {
   holder: string;
   mode: DeployMode;
   /** The node's provision state as this run last set it. */
-  state: string;
+  state: ProvisionState;
   img?: { key: string; sizeBytes: number };
   /** The ramdisk's iSCSI target, once it is up (iscsi). */
   target?: IscsiTarget;
@@ -26,7 +26,7 @@ export interface DeployRun {
 
 export type StepRunner = (r: DeployRun, args: Record<string, unknown>) => Promise<void>;
 
-async function move(r: DeployRun, to: string): Promise<void> {
+async function move(r: DeployRun, to: ProvisionState): Promise<void> {
   await db.moveProvisionState({ nodeUuid: r.nodeUuid, from: r.state, to, actor: r.s.input.actor, requestId: r.s.input.requestId });
   r.state = to;
 }

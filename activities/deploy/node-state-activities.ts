@@ -2,13 +2,14 @@
 // transitional states (the one compare-and-set, with a history row), and the step
 // running now (the node's deploy_step / clean_step fields).
 import { moveProvisionState, writeHistory, type MoveResult } from '../../prisma/node-operations';
+import type { ProvisionState } from '../../workflows/contracts/states';
 import { stepField, type StepRef } from '../../workflows/contracts/steps';
 import type { DeployActivityDeps } from './deploy-deps';
 
 export function createNodeStateActivities({ db }: Pick<DeployActivityDeps, 'db'>) {
   return {
     /** Moves the node between transitional states (deploying ⇄ wait call-back, deleting → cleaning). */
-    async moveProvisionState(i: { nodeUuid: string; from: string; to: string; actor?: string; requestId?: string }): Promise<MoveResult> {
+    async moveProvisionState(i: { nodeUuid: string; from: ProvisionState; to: ProvisionState; actor?: string; requestId?: string }): Promise<MoveResult> {
       const node = await db.node.findUnique({ where: { uuid: i.nodeUuid }, select: { id: true } });
       return db.$transaction((tx) =>
         moveProvisionState(tx, { nodeUuid: i.nodeUuid, from: i.from, to: i.to, history: { nodeId: node?.id, actor: i.actor, requestId: i.requestId, event: `${i.from} -> ${i.to}` } }),

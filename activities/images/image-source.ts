@@ -6,7 +6,7 @@
 // resolve (symlinks included) to a regular file inside the configured image directory.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { allowAdvice, type Cidr } from '../../workflows/contracts/image-networks';
+import { allowAdvice, type Cidr } from '../../workflows/domain/image-networks';
 import { isImageUrlFault, literalAddressRefusal, readImageUrl } from '../../workflows/domain/image-refs';
 import { ImageSourceRefusedError, InvalidChecksumError, InvalidImageSourceError } from './errors';
 

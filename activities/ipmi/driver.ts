@@ -2,9 +2,10 @@
 // ipmitool). Errors are the typed ones from ./rmcp (IpmiAuthError,
 // IpmiUnsupportedCipherError, IpmiTimeoutError, IpmiCompletionCodeError), whose
 // `retryable` property says whether trying again can help.
-export type PowerState = 'power on' | 'power off';
+import type { BootDevice, PowerState } from '../../workflows/contracts/power';
+
+export type { BootDevice, PowerState };
 export type PowerAction = 'on' | 'off' | 'cycle' | 'reset' | 'soft';
-export type BootDevice = 'pxe' | 'disk' | 'cdrom' | 'bios' | 'safe';
 
 export interface BmcTarget {
   address: string;

@@ -3,6 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../../prisma/database';
 import { beginOperation, finishOperation, writeHistory } from '../../prisma/node-operations';
 import { openSecrets, type SealKeys } from '../../prisma/sealed-json';
+import type { OperationEnd, OperationStart } from '../../workflows/contracts/operations';
 import { driverInfoProblems, findHardwareType } from '../../workflows/domain/drivers';
 
 export interface NodeActivityDeps {
@@ -24,11 +25,11 @@ export function createNodeActivities({ db, keys }: NodeActivityDeps) {
     return { workflowId: exec.workflowId, runId: exec.runId };
   }
   return {
-    async beginOperation(i: OperationStep & { fromState: string; viaState: string; target: string; targetPowerState?: string }): Promise<void> {
+    async beginOperation(i: OperationStep & OperationStart & { targetPowerState?: string }): Promise<void> {
       await beginOperation(db, { ...i, ...run() });
     },
 
-    async finishOperation(i: OperationStep & { from: string; to: string; status: 'succeeded' | 'failed'; error?: string; timeline?: unknown }): Promise<void> {
+    async finishOperation(i: OperationStep & OperationEnd & { status: 'succeeded' | 'failed'; error?: string; timeline?: unknown }): Promise<void> {
       await finishOperation(db, { ...i, runId: run().runId });
     },
 

@@ -5,10 +5,10 @@
 // management. Implementations get the node row and its driver_info opened; the
 // secrets in it stay inside the worker.
 import type { Node } from '../../prisma/generated/sqlite/client';
+import type { BootDevice, PowerState } from '../../workflows/contracts/power';
 
-export type PowerState = 'power on' | 'power off';
+export type { BootDevice, PowerState };
 export type PowerAction = 'on' | 'off' | 'cycle' | 'reset' | 'soft';
-export type BootDevice = 'pxe' | 'disk' | 'cdrom' | 'bios' | 'safe';
 
 export interface BootDeviceSetting {
   bootDevice: BootDevice | null;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseKey, type SealKeys } from '../../prisma/sealed-json';
 import { repoRoot } from '../../activities/shared/repo-root';
-import { DEFAULT_IMAGE_ALLOWED_NETWORKS, IMAGE_NETWORKS_SETTING, parseCidrList, type Cidr } from '../../workflows/contracts/image-networks';
+import { DEFAULT_IMAGE_ALLOWED_NETWORKS, IMAGE_NETWORKS_SETTING, parseCidrList, type Cidr } from '../../workflows/domain/image-networks';
 
 export interface CommonConfig {
   dataDir: string;

@@ -19,7 +19,7 @@ import { waitFor } from '../support/procs';
 import { startBmc, type Bmc } from '../support/bmc-sim';
 import { makeDemoImage } from '../lab/demo-image';
 import { sealValue } from '../../prisma/sealed-json';
-import { parseCidrList } from '../../workflows/contracts/image-networks';
+import { parseCidrList } from '../../workflows/domain/image-networks';
 import { nodeOperationId } from '../../workflows/contracts/ids';
 import type { CallbackLimits } from '../../apps/api/src/deployments/callback-limiter';
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { migrate } from '../../prisma/migrate';
 import { openDatabase, type Database } from '../../prisma/database';
 import { moveProvisionState } from '../../prisma/node-operations';
+import type { ProvisionState } from '../../workflows/contracts/states';
 import { repoRoot } from '../../activities/shared/repo-root';
 
 const UUID = '00000000-0000-4000-8000-0000000000a1';
@@ -28,7 +29,7 @@ after(async () => {
 });
 
 const history = () => db.historyEvent.findMany({ where: { nodeUuid: UUID }, orderBy: { id: 'asc' } });
-const move = (from: string, to: string) =>
+const move = (from: ProvisionState, to: ProvisionState) =>
   db.$transaction((tx) => moveProvisionState(tx, { nodeUuid: UUID, from, to, data: { targetProvisionState: 'active' }, history: { event: `${from} -> ${to}`, actor: 'tester', requestId: 'req-1' } }));
 
 test('moved: the state and the extra columns change, one history row with from/to', async () => {

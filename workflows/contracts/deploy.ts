@@ -2,6 +2,9 @@
 import type { ProvisionInput } from './operations';
 import type { ResolvedCleanStep, ResolvedStep } from './steps';
 
+/** How the image reaches the disk: the ramdisk's iSCSI target, the ramdisk writing it (direct), or erasing it. */
+export type DeployMode = 'iscsi' | 'direct' | 'erase';
+
 /** What the ramdisk told the API (secrets stripped), forwarded to the workflow. */
 export interface RamdiskEvent {
   deploymentId: string;

@@ -1,5 +1,6 @@
 // Inputs of the node operation workflows. Only ids and intent travel through
 // Temporal: never credentials (activities read them from the database).
+import type { ProvisionState } from './states';
 
 export interface OperationContext {
   nodeUuid: string;
@@ -8,13 +9,24 @@ export interface OperationContext {
   requestId: string;
 }
 
+/**
+ * The provision states an operation moves through as it starts: from → via, with target_provision_state
+ * while it runs; or none ('' throughout) for operations that leave the provision state alone (power, boot device).
+ */
+export type OperationStart =
+  | { fromState: ProvisionState; viaState: ProvisionState; target: ProvisionState | null }
+  | { fromState: ''; viaState: ''; target: '' | null };
+
+/** The provision states an operation moves between as it ends, or none ('' both) as in OperationStart. */
+export type OperationEnd = { from: ProvisionState; to: ProvisionState } | { from: ''; to: '' };
+
 export type OperationKind = 'manage' | 'provide' | 'clean' | 'deploy' | 'undeploy' | 'power' | 'boot-device';
 
 export interface ProvisionInput extends OperationContext {
   /** The state the API moved the node from, so the workflow's compare-and-set is idempotent. */
-  fromState: string;
+  fromState: ProvisionState;
   /** The state the API moved the node into. */
-  viaState: string;
+  viaState: ProvisionState;
   /** target_provision_state while running. */
-  target: string;
+  target: ProvisionState;
 }

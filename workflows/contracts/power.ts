@@ -6,13 +6,19 @@ export function isPowerTarget(s: unknown): s is PowerTarget {
   return typeof s === 'string' && (POWER_TARGETS as readonly string[]).includes(s);
 }
 
+/** A node's power state as Ironic names it (the settled states a BMC reports). */
+export type PowerState = 'power on' | 'power off';
+
 /** The state a target ends in (Ironic records this as target_power_state). */
-export function resultingPowerState(t: PowerTarget): 'power on' | 'power off' {
+export function resultingPowerState(t: PowerTarget): PowerState {
   return t === 'power off' || t === 'soft power off' ? 'power off' : 'power on';
 }
 
 export const BOOT_DEVICES = ['pxe', 'disk', 'cdrom', 'bios', 'safe'] as const;
-export type BootDeviceName = (typeof BOOT_DEVICES)[number];
+/** A boot device a node can be told to boot from next. */
+export type BootDevice = (typeof BOOT_DEVICES)[number];
+/** The name the API uses for a boot device (the same set). */
+export type BootDeviceName = BootDevice;
 
 export interface PowerInput {
   nodeUuid: string;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALL_PROVISION_STATES, allowedTargets, findTransition, STABLE_STATES, TRANSITIONS, VERBS } from './states';
+import { ALL_PROVISION_STATES, allowedTargets, asProvisionState, findTransition, STABLE_STATES, TRANSITIONS, VERBS } from './states';
 
 test('every transition names real states and events', () => {
   const events = new Set(Object.values(VERBS));
@@ -30,4 +30,11 @@ test('allowed targets are listed in API words; stable states have a null target'
   assert.deepEqual(allowedTargets('enroll'), ['manage']);
   assert.deepEqual(allowedTargets('available'), ['manage', 'active', 'deploy']);
   assert.ok(STABLE_STATES.includes('active'));
+});
+
+test('asProvisionState: a stored state comes back as itself; anything else is refused, naming it', () => {
+  for (const s of ALL_PROVISION_STATES) assert.equal(asProvisionState(s), s);
+  for (const bad of ['', 'Active', 'wait callback', 'deployed']) {
+    assert.throws(() => asProvisionState(bad), (e: Error) => e.message.includes(`"${bad}"`));
+  }
 });

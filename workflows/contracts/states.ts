@@ -35,6 +35,15 @@ export function isProvisionState(s: string): s is ProvisionState {
   return (ALL_PROVISION_STATES as readonly string[]).includes(s);
 }
 
+/**
+ * The one conversion of a stored provision state (database rows keep strings) to the union.
+ * Only Ironflow writes the column, always from the union: anything else is a broken row, not user input.
+ */
+export function asProvisionState(s: string): ProvisionState {
+  if (!isProvisionState(s)) throw new Error(`Unknown provision state "${s}" in the database.`);
+  return s;
+}
+
 /** States with no operation running (target_provision_state is null). */
 export const STABLE_STATES: readonly ProvisionState[] = ['enroll', 'manageable', 'available', 'active', 'error', 'rescue'];
 
@@ -103,12 +112,12 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'adopt failed', event: 'manage', to: 'manageable', target: null },
 ];
 
-export function findTransition(from: string, event: FsmEvent): Transition | undefined {
+export function findTransition(from: ProvisionState, event: FsmEvent): Transition | undefined {
   return TRANSITIONS.find((t) => t.from === from && t.event === event);
 }
 
 /** The verbs accepted from a state, as API targets, for error messages. */
-export function allowedTargets(from: string): ApiTarget[] {
+export function allowedTargets(from: ProvisionState): ApiTarget[] {
   const events = new Set(TRANSITIONS.filter((t) => t.from === from).map((t) => t.event));
   return (Object.keys(VERBS) as ApiTarget[]).filter((v) => events.has(VERBS[v]));
 }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bootFileProblem, imageSourceProblem, literalAddressRefusal, readBootFile, readImageUrl, urlHost } from './image-refs';
-import { parseCidrList } from '../contracts/image-networks';
+import { parseCidrList } from './image-networks';
 
 describe('readImageUrl', () => {
   test('reads http(s) URLs with their host (brackets removed, numeric spellings normalised) and file URLs with their local-ness', () => {

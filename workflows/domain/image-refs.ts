@@ -11,7 +11,7 @@
 //   paths inside its directories: activities/images/image-source.ts,
 //   download.ts, activities/deploy/boot-file-source.ts), in its own error
 //   messages, which users see as last_error.
-import { allowAdvice, imageAddressRefusal, parseIp, type Cidr } from '../contracts/image-networks';
+import { allowAdvice, imageAddressRefusal, parseIp, type Cidr } from './image-networks';
 
 /** An image URL that names something fetchable. */
 export type ImageUrl =

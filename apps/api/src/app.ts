@@ -8,7 +8,7 @@ import type { Database } from '../../../prisma/database';
 import type { SealKeys } from '../../../prisma/sealed-json';
 import type { Logger } from '../../shared/logger';
 import type { EraseMode } from '../../../workflows/contracts/deploy';
-import type { Cidr } from '../../../workflows/contracts/image-networks';
+import type { Cidr } from '../../../workflows/domain/image-networks';
 import { AppModule } from './app.module';
 import { IronicErrorFilter } from './common/error.filter';
 import { BadRequestError } from './common/errors';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { repoRoot } from '../../../activities/shared/repo-root';
 import { ConfigError, imageNetworks, loadCommonConfig, type CommonConfig } from '../../shared/config';
 import { siteTaskQueue, type PowerSyncSettings } from '../../../workflows/contracts/power';
-import type { Cidr } from '../../../workflows/contracts/image-networks';
+import type { Cidr } from '../../../workflows/domain/image-networks';
 
 export interface WorkerConfig {
   common: CommonConfig;

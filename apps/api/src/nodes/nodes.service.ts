@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Node } from '../../../../prisma/generated/sqlite/client';
 import { writeHistory } from '../../../../prisma/node-operations';
-import { DELETE_ALLOWED_STATES, UPDATE_ALLOWED_STATES, type ProvisionState } from '../../../../workflows/contracts/states';
+import { asProvisionState, DELETE_ALLOWED_STATES, UPDATE_ALLOWED_STATES } from '../../../../workflows/contracts/states';
 import { checkMemberPatch, nodeScope, requireAdmin } from '../common/access';
 import { ConflictError, ForbiddenError, NodeNotFoundError } from '../common/errors';
 import type { Json } from '../common/input';
@@ -119,7 +119,7 @@ export class NodesService {
 
   /** `node` is found in the request's scope (get); `ident` is how the request named it. */
   async patch(node: Node, ops: PatchOp[], ctx: RequestContext, ident: string): Promise<Node> {
-    const state = node.provisionState as ProvisionState;
+    const state = asProvisionState(node.provisionState);
     if (node.targetProvisionState !== null && !UPDATE_ALLOWED_STATES.includes(state)) {
       throw new ConflictError(`Node ${ident} can not be updated while a state transition is in progress.`);
     }
@@ -149,7 +149,7 @@ export class NodesService {
     requireAdmin(ctx, 'delete nodes');
     if (node.protected) throw new ForbiddenError(`Node ${node.uuid} is protected and cannot be undeployed, rebuilt or deleted: unset protected first.`);
     await this.lock.assertUnlocked(node);
-    if (!node.maintenance && !DELETE_ALLOWED_STATES.includes(node.provisionState as ProvisionState)) {
+    if (!node.maintenance && !DELETE_ALLOWED_STATES.includes(asProvisionState(node.provisionState))) {
       throw new ConflictError(
         `Can not delete node "${node.uuid}" while it is in provision state "${node.provisionState}". Valid provision states to perform deletion are: "(${DELETE_ALLOWED_STATES.map((s) => `'${s}'`).join(', ')})", or set the node into maintenance mode`,
       );

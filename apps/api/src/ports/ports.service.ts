@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Node, Port } from '../../../../prisma/generated/sqlite/client';
 import { writeHistory } from '../../../../prisma/node-operations';
+import { asProvisionState, type ProvisionState } from '../../../../workflows/contracts/states';
 import { nodeScope, requireAdmin, type NodeScope } from '../common/access';
 import { BadRequestError, ConflictError, PortNotFoundError } from '../common/errors';
 import { readUuid, type Json } from '../common/input';
@@ -16,7 +17,7 @@ import { PORT_PATCH_KEYS, portColumns, type PortColumns } from './port-fields';
 import { PORT_SORTABLE, type PortCreateRequest, type PortListFilter, type PortListPage } from './port-request';
 import { portView } from './port-view';
 
-const CONFIG_STATES = ['enroll', 'inspecting', 'inspect wait', 'manageable'];
+const CONFIG_STATES: readonly ProvisionState[] = ['enroll', 'inspecting', 'inspect wait', 'manageable'];
 
 type PortWithNode = Port & { node: Node };
 
@@ -123,7 +124,7 @@ export class PortsService {
       throw new ConflictError(`Cannot change the MAC address of port ${port.uuid}: node ${n.uuid} is active; set maintenance first.`);
     }
     const configChanged = cols.pxeEnabled !== port.pxeEnabled || JSON.stringify(cols.localLinkConnection) !== port.localLinkConnection || cols.physicalNetwork !== port.physicalNetwork;
-    if (configChanged && !n.maintenance && !CONFIG_STATES.includes(n.provisionState)) {
+    if (configChanged && !n.maintenance && !CONFIG_STATES.includes(asProvisionState(n.provisionState))) {
       throw new ConflictError(`Port ${port.uuid}: pxe_enabled, local_link_connection and physical_network can only change while node ${n.uuid} is in ${CONFIG_STATES.join(', ')} or in maintenance (it is "${n.provisionState}").`);
     }
     try {

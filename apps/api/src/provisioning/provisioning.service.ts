@@ -12,7 +12,7 @@ import {
   automatedCleanSteps, cleanStepSpec, resolveDeploySteps, resolveManualCleanSteps, StepError,
 } from '../../../../workflows/contracts/steps';
 import {
-  allowedTargets, findTransition, isApiTarget, MIN_VERB_VERSION, VERBS, type ApiTarget, type Transition,
+  allowedTargets, asProvisionState, findTransition, isApiTarget, MIN_VERB_VERSION, VERBS, type ApiTarget, type Transition,
 } from '../../../../workflows/contracts/states';
 import { nodeScope } from '../common/access';
 import { BadRequestError, InvalidStateRequestedError, NotAcceptableError, UnknownTargetError } from '../common/errors';
@@ -74,7 +74,8 @@ export class ProvisioningService {
   async provision(ident: string, req: ProvisionRequest, ctx: RequestContext, apiMinor: number): Promise<void> {
     const node = await findNode(this.db, ident, nodeScope(ctx));
     const target = req.target;
-    if (!isApiTarget(target)) throw new UnknownTargetError(target, node.uuid, node.provisionState, allowedTargets(node.provisionState));
+    const state = asProvisionState(node.provisionState);
+    if (!isApiTarget(target)) throw new UnknownTargetError(target, node.uuid, state, allowedTargets(state));
     if (apiMinor < MIN_VERB_VERSION[target]) {
       throw new NotAcceptableError(`The "${target}" target requires API version 1.${MIN_VERB_VERSION[target]} or later.`);
     }
@@ -85,10 +86,10 @@ export class ProvisioningService {
     if (node.maintenance && (event === 'deploy' || event === 'rebuild' || event === 'clean')) {
       throw new BadRequestError(`The provisioning operation can't be performed on node ${node.uuid} because it's in maintenance mode.`);
     }
-    const transition = findTransition(node.provisionState, event);
+    const transition = findTransition(state, event);
     if (!transition) {
       await this.lock.assertUnlocked(node);
-      throw new InvalidStateRequestedError(target, node.uuid, node.provisionState, allowedTargets(node.provisionState));
+      throw new InvalidStateRequestedError(target, node.uuid, state, allowedTargets(state));
     }
     for (const [param, targets] of Object.entries(PARAM_TARGETS)) {
       if (req[param as keyof ProvisionRequest] !== undefined && !targets.includes(target)) {
