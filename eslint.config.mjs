@@ -5,8 +5,8 @@ import path from 'node:path';
 
 const NODE_BUILTINS = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
-// Relative imports may only land inside the given folders (resolved against the importing file,
-// so the rule holds at any depth). Packages are left to the other rules.
+// Relative and `#` alias imports may only land inside the given folders (resolved against the
+// importing file or the repository root, so the rule holds at any depth). Packages are left to the other rules.
 const layers = {
   rules: {
     'imports-only-from': {
@@ -16,8 +16,8 @@ const layers = {
         const roots = folders.map((f) => path.join(import.meta.dirname, f));
         const check = (node) => {
           const spec = node.source?.value;
-          if (typeof spec !== 'string' || !spec.startsWith('.')) return;
-          const target = path.resolve(path.dirname(context.filename), spec);
+          if (typeof spec !== 'string' || !(spec.startsWith('.') || spec.startsWith('#'))) return;
+          const target = spec.startsWith('#') ? path.join(import.meta.dirname, spec.slice(1)) : path.resolve(path.dirname(context.filename), spec);
           if (!roots.some((r) => target === r || target.startsWith(r + path.sep))) context.report({ node: node.source, message: `${message} (${spec})` });
         };
         return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
@@ -48,8 +48,8 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': ['error', {
         paths: NODE_BUILTINS.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
         patterns: [
-          { group: ['**/activities', '**/activities/**'], allowTypeImports: true, message: 'Workflows see activities by type only (proxyActivities<Activities>).' },
-          { group: ['@nestjs/*', '@prisma/*', '**/prisma/**', '**/apps/**'], message: 'Workflows orchestrate; they never touch the API, the database or hardware.' },
+          { group: ['\\#activities', '\\#activities/**', '**/activities', '**/activities/**'], allowTypeImports: true, message: 'Workflows see activities by type only (proxyActivities<Activities>).' },
+          { group: ['@nestjs/*', '@prisma/*', '\\#prisma/**', '\\#apps/**', '**/prisma/**', '**/apps/**'], message: 'Workflows orchestrate; they never touch the API, the database or hardware.' },
         ],
       }],
     },
@@ -60,7 +60,7 @@ export default tseslint.config(
     ignores: ['workflows/contracts/**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: ['@*/*', '../*', '!./*'], message: 'workflows/contracts is pure: it imports only its own files.' }],
+        patterns: [{ group: ['@*/*', '\\#*', '../*', '!./*'], message: 'workflows/contracts is pure: it imports only its own files.' }],
       }],
     },
   },
@@ -79,11 +79,12 @@ export default tseslint.config(
   {
     // Activities do side effects; they never import NestJS, the apps or workflow code (contracts and domain are fine).
     files: ['activities/**/*.ts'],
+    ignores: ['activities/**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
-          { group: ['@nestjs/*', '**/apps/**'], message: 'Activities never import NestJS or the apps.' },
-          { regex: '(^|/)workflows/(?!contracts/|domain/)', message: 'Activities may import workflows/contracts and workflows/domain only.' },
+          { group: ['@nestjs/*', '\\#apps/**', '**/apps/**'], message: 'Activities never import NestJS or the apps.' },
+          { regex: '(^#|/)workflows/(?!contracts/|domain/)', message: 'Activities may import workflows/contracts and workflows/domain only.' },
         ],
       }],
     },
@@ -95,8 +96,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
-          { group: ['@nestjs/*', '**/apps/**'], message: 'Activities never import NestJS or the apps.' },
-          { regex: '(^|/)workflows/(?!contracts/|domain/)', message: 'Activities may import workflows/contracts and workflows/domain only.' },
+          { group: ['@nestjs/*', '\\#apps/**', '**/apps/**'], message: 'Activities never import NestJS or the apps.' },
+          { regex: '(^#|/)workflows/(?!contracts/|domain/)', message: 'Activities may import workflows/contracts and workflows/domain only.' },
           { regex: '^\\./.*-activities$', message: 'A deploy phase does not import another phase: share through deploy-deps.ts.' },
         ],
       }],
@@ -108,7 +109,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [{
-          group: ['@prisma/*', '**/prisma/**', '**/infra/store', '**/infra/workflows', '**/infra/node-lock', '**/nodes/node-lookup', '@temporalio/*'],
+          group: ['@prisma/*', '\\#prisma/**', '**/prisma/**', '**/infra/store', '**/infra/workflows', '**/infra/node-lock', '**/nodes/node-lookup', '@temporalio/*'],
           allowTypeImports: true,
           message: 'Controllers turn requests into typed requests and ask a service; the service queries the database and starts workflows.',
         }],
@@ -120,7 +121,7 @@ export default tseslint.config(
     files: ['activities/ipmi/rmcp/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: ['@temporalio/*', '@nestjs/*', '@prisma/*', '**/prisma/**', '**/apps/**', '**/workflows/**'], message: 'The IPMI library is protocol only.' }],
+        patterns: [{ group: ['@temporalio/*', '@nestjs/*', '@prisma/*', '\\#prisma/**', '\\#apps/**', '\\#workflows/**', '**/prisma/**', '**/apps/**', '**/workflows/**'], message: 'The IPMI library is protocol only.' }],
       }],
     },
   },

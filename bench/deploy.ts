@@ -29,8 +29,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startStack, type TestStack } from '../test/support/stack';
-import { startLab, type Lab } from '../test/lab/lab';
+import { startStack, type TestStack } from '#test/support/stack';
+import { startLab, type Lab } from '#test/lab/lab';
 import { Cleanups } from './lib/cleanups';
 import { machineInfo } from './lib/machine';
 import { DEPLOY_BENCH_USAGE, DeployBenchUsageError, parseDeployBenchArgs, type DeployBenchArgs } from './lib/deploy-args';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../activities/shared/repo-root';
+import { repoRoot } from '#apps/shared/repo-root';
 import { ironicPeerDir, ironicUnavailable, startIronicPeer } from './ironic-peer';
 import { call } from './lib/ironic-http';
 import { processTree } from './lib/proc-usage';

@@ -4,9 +4,9 @@
 // start.sh/stop.sh with free 127.0.0.1 ports and a temporary WORKDIR.
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCommand } from '../activities/shared/command-runner';
-import { repoRoot } from '../activities/shared/repo-root';
-import { freeTcpPort, freeUdpPort } from '../test/support/procs';
+import { runCommand } from '#activities/shared/command-runner';
+import { repoRoot } from '#apps/shared/repo-root';
+import { freeTcpPort, freeUdpPort } from '#test/support/procs';
 import { ironicInstalled } from './lib/ironic-install';
 import { processTree } from './lib/proc-usage';
 

@@ -34,10 +34,10 @@
 // queries); prefetching them per batch halved the pass in a local, uncommitted test (100 BMCs: median
 // 569-732 -> 268-391 ms; 200: 746-1024 -> 500-564 ms). Smaller batches (25) made it slower (845 vs 622 ms).
 // A power action is ~11 sequential Temporal round trips (5 activities, 6 workflow tasks), not IPMI time.
-import type { BmcTarget, PowerDriver, PowerState } from '../activities/ipmi/driver';
-import { IpmitoolDriver } from '../activities/ipmi/ipmitool-driver';
-import { NativeIpmiDriver } from '../activities/ipmi/native-driver';
-import { startBmcs, stopBmcs, type Bmc } from '../test/support/bmc-sim';
+import type { BmcTarget, PowerDriver, PowerState } from '#activities/ipmi/driver';
+import { IpmitoolDriver } from '#activities/ipmi/ipmitool-driver';
+import { NativeIpmiDriver } from '#activities/ipmi/native-driver';
+import { startBmcs, stopBmcs, type Bmc } from '#test/support/bmc-sim';
 import { Cleanups } from './lib/cleanups';
 import { parsePowerBenchArgs, POWER_BENCH_USAGE, PowerBenchUsageError } from './lib/power-args';
 import { measurePowerActions, type PowerActionTimes } from './lib/power-actions';

@@ -5,8 +5,8 @@
 import crypto from 'node:crypto';
 import type { Database } from './database';
 import type { Prisma } from './generated/sqlite/client';
-import type { OperationEnd, OperationStart } from '../workflows/contracts/operations';
-import type { ProvisionState } from '../workflows/contracts/states';
+import type { OperationEnd, OperationStart } from '#workflows/contracts/operations';
+import type { ProvisionState } from '#workflows/contracts/states';
 
 export type BeginOperation = OperationStart & {
   nodeUuid: string;

@@ -4,7 +4,7 @@
 // "$sealed:v1:<key id>:<base64 iv|tag|ciphertext>"; the key id lets old keys keep
 // opening rows during a key rotation.
 import crypto from 'node:crypto';
-import { isSecretKey } from '../workflows/domain/secrets';
+import { isSecretKey } from '#workflows/domain/secrets';
 
 const PREFIX = '$sealed:v1:';
 

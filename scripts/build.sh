@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p .
+# tsconfig "paths" aliases (#apps/..., #workflows/...) become relative requires in dist/.
+node scripts/resolve-aliases.mjs dist
 node dist/scripts/bundle-workflows.js

@@ -4,8 +4,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { repoRoot } from '../activities/shared/repo-root';
-import { makeDemoImage } from '../test/lab/demo-image';
+import { repoRoot } from '#apps/shared/repo-root';
+import { makeDemoImage } from '#test/lab/demo-image';
 
 const dataDir = process.env.IRONFLOW_DATA_DIR ?? path.join(repoRoot(), '.data');
 const store = process.env.IRONFLOW_IMAGE_DIR ?? path.join(dataDir, 'image-store');

@@ -3,9 +3,9 @@
 // `up` enrolls them through the API (manage, then provide) so they are ready to deploy.
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../activities/shared/repo-root';
-import { startLab } from '../test/lab/lab';
-import { labState, readLabState, stopLabFromState, writeLabState } from '../test/lab/lab-state';
+import { repoRoot } from '#apps/shared/repo-root';
+import { startLab } from '#test/lab/lab';
+import { labState, readLabState, stopLabFromState, writeLabState } from '#test/lab/lab-state';
 
 const V = { 'X-OpenStack-Ironic-API-Version': '1.78', 'Content-Type': 'application/json' };
 

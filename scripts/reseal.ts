@@ -4,10 +4,10 @@
 // Safe to run while Ironflow runs, and again: values already under the key stay as
 // they are. Exit code 1 if any row could not be re-sealed (the message says which key
 // is missing).
-import { loadCommonConfig } from '../apps/shared/config';
-import { openDatabase } from '../prisma/database';
-import { resealAll } from '../prisma/reseal';
-import { keyId } from '../prisma/sealed-json';
+import { loadCommonConfig } from '#apps/shared/config';
+import { openDatabase } from '#prisma/database';
+import { resealAll } from '#prisma/reseal';
+import { keyId } from '#prisma/sealed-json';
 
 async function main(): Promise<number> {
   const cfg = loadCommonConfig();

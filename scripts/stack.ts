@@ -5,9 +5,9 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { repoRoot } from '../activities/shared/repo-root';
-import { migrate } from '../prisma/migrate';
-import { loadCommonConfig } from '../apps/shared/config';
+import { repoRoot } from '#apps/shared/repo-root';
+import { migrate } from '#prisma/migrate';
+import { loadCommonConfig } from '#apps/shared/config';
 import { labDown, labUp } from './lab';
 
 const root = repoRoot();

@@ -1,10 +1,10 @@
 // Short power and boot-device operations, each holding the node's lock (node-<uuid>).
 // Success is reported only after the BMC reads back the new state.
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '#activities';
 import { presets } from './activity-options';
 import { resultingPowerState, type BootDeviceInput, type PowerInput } from './contracts/power';
-import type { BootDeviceSetting } from '../activities/ipmi/driver';
+import type { BootDeviceSetting } from '#activities/ipmi/driver';
 
 const db = proxyActivities<Activities>(presets.db);
 

@@ -2,7 +2,7 @@
 // (provide is cleanNode, in clean-node.ts). It runs with workflow id
 // node-<uuid>, which is the node's lock for as long as it runs.
 import { proxyActivities, ApplicationFailure } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '#activities';
 import type { ProvisionInput } from './contracts/operations';
 import { presets } from './activity-options';
 

@@ -1,7 +1,7 @@
 // What deploy and clean share: booting a node into the deploy ramdisk, collecting
 // its callbacks (signals, deduplicated by seq), aborts, and the undo list.
 import { ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, patched, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '#activities';
 import type { DeployMode } from './contracts/deploy';
 import { presets } from './activity-options';
 import { abortSignal, progressQuery, ramdiskEventSignal, type DeployInput, type RamdiskEvent, type TimelineView } from './contracts/deploy';

@@ -2,8 +2,8 @@
 // reads every syncable node's BMC each interval, in concurrent batches, and
 // continues as new every few passes to keep its history short.
 import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { SyncResult } from '../activities/power/power-sync';
+import type { Activities } from '#activities';
+import type { SyncResult } from '#activities/power/power-sync';
 import { presets } from './activity-options';
 import type { PowerSyncSettings } from './contracts/power';
 

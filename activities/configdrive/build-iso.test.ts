@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isoVolumeId } from '../../workflows/domain/config-drive';
+import { isoVolumeId } from '#workflows/domain/config-drive';
 import { runCommand } from '../shared/command-runner';
 import { buildConfigDriveIso } from './build-iso';
 import { configDriveFiles, configDriveMetaData, isHostName } from './layout';

@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { checkConfigDriveIso, CONFIG_DRIVE_LABEL, type ConfigDriveDocument } from '../../workflows/domain/config-drive';
+import { checkConfigDriveIso, CONFIG_DRIVE_LABEL, type ConfigDriveDocument } from '#workflows/domain/config-drive';
 import { runCommand } from '../shared/command-runner';
 import { configDriveFiles, type ConfigDriveNode } from './layout';
 

@@ -8,7 +8,7 @@
 // baremetal.configdrive.build, which names vendor data vendor_data2.json). As Ironic, a missing meta_data.uuid
 // and meta_data.name default to the node's uuid and name; Ironflow also defaults meta_data.hostname (cloud-init's
 // local-hostname) to the node's name when that is a valid host name. Pure.
-import type { ConfigDriveDocument, JsonObject } from '../../workflows/domain/config-drive';
+import type { ConfigDriveDocument, JsonObject } from '#workflows/domain/config-drive';
 
 export const CONFIG_DRIVE_VERSIONS = ['2012-08-10', 'latest'] as const;
 

@@ -2,7 +2,7 @@
 // the deploy ramdisk, then the installed image, and their removal.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { openSecrets } from '../../prisma/sealed-json';
+import { openSecrets } from '#prisma/sealed-json';
 import { removeBootConfigs, writeBootConfigs, type BootSpec, type DeployMode } from '../pxe';
 import { typed } from '../shared/failure';
 import { bootFileDirs, resolveBootFile } from './boot-file-source';

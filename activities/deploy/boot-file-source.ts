@@ -8,7 +8,7 @@
 // ramdisk. The configured defaults themselves are the operator's, and trusted.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { bootFileFaultText, isBootFileFault, readBootFile } from '../../workflows/domain/image-refs';
+import { bootFileFaultText, isBootFileFault, readBootFile } from '#workflows/domain/image-refs';
 import { InvalidBootParameterError } from '../pxe';
 
 /** The path a file:// URL or absolute path names, percent-decoded. */

@@ -2,8 +2,8 @@
 // the node lookup. Inputs are ids; image URLs, secrets and CHAP credentials are
 // read from the database by the activities and never pass through Temporal.
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Database } from '../../prisma/database';
-import type { SealKeys } from '../../prisma/sealed-json';
+import type { Database } from '#prisma/database';
+import type { SealKeys } from '#prisma/sealed-json';
 import type { ImageCache } from '../images';
 import type { DeploymentStore } from './deployments';
 

@@ -2,8 +2,8 @@
 // credentials are made here, sealed in the database, and read back only by the
 // activities that need them (boot config, iSCSI write): never through Temporal.
 import crypto from 'node:crypto';
-import type { Database } from '../../prisma/database';
-import { openValue, sealValue, type SealKeys } from '../../prisma/sealed-json';
+import type { Database } from '#prisma/database';
+import { openValue, sealValue, type SealKeys } from '#prisma/sealed-json';
 
 export type RamdiskCommand = 'wait' | 'done' | 'export' | 'erase';
 

@@ -3,7 +3,7 @@
 // cached raw image (resuming from its last heartbeat) and verifies it. The CHAP
 // credentials are read from the deployment record here, never from the input.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { IscsiTarget } from '../../workflows/contracts/deploy';
+import type { IscsiTarget } from '#workflows/contracts/deploy';
 import { eraseLunMetadata, verifyImage, writeImage, type IscsiLun } from '../iscsi';
 import { typed } from '../shared/failure';
 import type { DeployActivityDeps } from './deploy-deps';

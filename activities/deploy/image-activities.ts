@@ -1,8 +1,8 @@
 // The image phase of a deploy: what it needs is checked, then the image is
 // downloaded, verified and converted once into the cache, pinned for the deploy.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { openSecrets } from '../../prisma/sealed-json';
-import { deployNeeds, resolveInterfaces } from '../../workflows/domain/drivers';
+import { openSecrets } from '#prisma/sealed-json';
+import { deployNeeds, resolveInterfaces } from '#workflows/domain/drivers';
 import { checksumFromIronic } from '../images';
 import type { DeployMode } from '../pxe';
 import { typed } from '../shared/failure';

@@ -5,8 +5,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Database } from '../../prisma/database';
-import { openValue, type SealKeys } from '../../prisma/sealed-json';
+import type { Database } from '#prisma/database';
+import { openValue, type SealKeys } from '#prisma/sealed-json';
 import type { ImageCache } from '../images';
 
 export interface ImageServer {

@@ -1,9 +1,9 @@
 // The node's state during a deploy or cleaning: provision-state moves between the
 // transitional states (the one compare-and-set, with a history row), and the step
 // running now (the node's deploy_step / clean_step fields).
-import { moveProvisionState, writeHistory, type MoveResult } from '../../prisma/node-operations';
-import type { ProvisionState } from '../../workflows/contracts/states';
-import { stepField, type StepRef } from '../../workflows/contracts/steps';
+import { moveProvisionState, writeHistory, type MoveResult } from '#prisma/node-operations';
+import type { ProvisionState } from '#workflows/contracts/states';
+import { stepField, type StepRef } from '#workflows/contracts/steps';
 import type { DeployActivityDeps } from './deploy-deps';
 
 export function createNodeStateActivities({ db }: Pick<DeployActivityDeps, 'db'>) {

@@ -7,7 +7,7 @@
 //   driver_internal_info.fake_boot_persistent  boolean
 //
 // Every call is one database read or one compare-and-set write: instant.
-import type { Database } from '../../prisma/database';
+import type { Database } from '#prisma/database';
 import type { BootDevice, BootDeviceSetting, NodeHardware, PowerAction, PowerInterface, PowerState } from '../power/power-interface';
 
 const POWER_STATES: readonly string[] = ['power on', 'power off'];

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { runCommand } from '../shared/command-runner';
 import { fetchToFile } from './download';
 import { ImageDownloadError, ImageSourceRefusedError } from './errors';
-import { parseCidrList } from '../../workflows/domain/image-networks';
+import { parseCidrList } from '#workflows/domain/image-networks';
 
 test('streams to a new file and returns length and digest; an existing destination is never overwritten', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-dl-'));

@@ -17,8 +17,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   allowAdvice, DEFAULT_IMAGE_ALLOWED_NETWORKS, imageAddressRefusal, parseCidrList, parseIp, type Cidr,
-} from '../../workflows/domain/image-networks';
-import { isImageUrlFault, readImageUrl, urlHost } from '../../workflows/domain/image-refs';
+} from '#workflows/domain/image-networks';
+import { isImageUrlFault, readImageUrl, urlHost } from '#workflows/domain/image-refs';
 import { ImageDownloadError, ImageSourceRefusedError } from './errors';
 import { redactUrl, resolveInside, type ChecksumAlgo, type ImageSource } from './image-source';
 

@@ -20,7 +20,7 @@ import { ImageChecksumMismatchError, InvalidImageSourceError } from './errors';
 import { inspectImage } from './image-format';
 import { formatChecksum, parseChecksum, parseImageSource, redactUrl, type Checksum, type ImageSource } from './image-source';
 import { convertToRaw, type DiskFormat } from './qemu-img';
-import { DEFAULT_IMAGE_ALLOWED_NETWORKS, parseCidrList, type Cidr } from '../../workflows/domain/image-networks';
+import { DEFAULT_IMAGE_ALLOWED_NETWORKS, parseCidrList, type Cidr } from '#workflows/domain/image-networks';
 
 export interface ImageCacheOptions {
   root: string;

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { checksumFromIronic, parseChecksum, parseImageSource, redactUrl } from './image-source';
 import { InvalidChecksumError, InvalidImageSourceError } from './errors';
-import { parseCidrList } from '../../workflows/domain/image-networks';
+import { parseCidrList } from '#workflows/domain/image-networks';
 
 describe('parseImageSource', () => {
   let base: string;

@@ -6,8 +6,8 @@
 // resolve (symlinks included) to a regular file inside the configured image directory.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { allowAdvice, type Cidr } from '../../workflows/domain/image-networks';
-import { isImageUrlFault, literalAddressRefusal, readImageUrl } from '../../workflows/domain/image-refs';
+import { allowAdvice, type Cidr } from '#workflows/domain/image-networks';
+import { isImageUrlFault, literalAddressRefusal, readImageUrl } from '#workflows/domain/image-refs';
 import { ImageSourceRefusedError, InvalidChecksumError, InvalidImageSourceError } from './errors';
 
 export type ImageSource =

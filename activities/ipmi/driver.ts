@@ -2,7 +2,7 @@
 // ipmitool). Errors are the typed ones from ./rmcp (IpmiAuthError,
 // IpmiUnsupportedCipherError, IpmiTimeoutError, IpmiCompletionCodeError), whose
 // `retryable` property says whether trying again can help.
-import type { BootDevice, PowerState } from '../../workflows/contracts/power';
+import type { BootDevice, PowerState } from '#workflows/contracts/power';
 
 export type { BootDevice, PowerState };
 export type PowerAction = 'on' | 'off' | 'cycle' | 'reset' | 'soft';

@@ -1,10 +1,10 @@
 // Database activities for node operations: each is a compare-and-set, safe to run twice.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Database } from '../../prisma/database';
-import { beginOperation, finishOperation, writeHistory } from '../../prisma/node-operations';
-import { openSecrets, type SealKeys } from '../../prisma/sealed-json';
-import type { OperationEnd, OperationStart } from '../../workflows/contracts/operations';
-import { driverInfoProblems, findHardwareType } from '../../workflows/domain/drivers';
+import type { Database } from '#prisma/database';
+import { beginOperation, finishOperation, writeHistory } from '#prisma/node-operations';
+import { openSecrets, type SealKeys } from '#prisma/sealed-json';
+import type { OperationEnd, OperationStart } from '#workflows/contracts/operations';
+import { driverInfoProblems, findHardwareType } from '#workflows/domain/drivers';
 
 export interface NodeActivityDeps {
   db: Database;

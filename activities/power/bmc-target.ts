@@ -2,10 +2,10 @@
 // management interfaces, the worker's map gives their implementations. Credentials are
 // opened here, inside the worker, and never travel through Temporal.
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Database } from '../../prisma/database';
-import type { Node } from '../../prisma/generated/sqlite/client';
-import { openSecrets, type SealKeys } from '../../prisma/sealed-json';
-import { driverInfoProblems, resolveInterfaces } from '../../workflows/domain/drivers';
+import type { Database } from '#prisma/database';
+import type { Node } from '#prisma/generated/sqlite/client';
+import { openSecrets, type SealKeys } from '#prisma/sealed-json';
+import { driverInfoProblems, resolveInterfaces } from '#workflows/domain/drivers';
 import type { BootDevice, BootDeviceSetting, NodeHardware, PowerAction, PowerInterface, PowerInterfaces, PowerState } from './power-interface';
 
 /** A node bound to its power and management implementations. */

@@ -1,7 +1,7 @@
 // The IPMI unit's drivers (native RMCP+ client, ipmitool) as a PowerInterface: the
 // BMC's coordinates come from the node's driver_info. The IPMI unit itself stays
 // protocol only and knows nothing of nodes or of this interface.
-import { ipmiCoordinates } from '../../workflows/domain/drivers';
+import { ipmiCoordinates } from '#workflows/domain/drivers';
 import type { BmcTarget, PowerDriver } from '../ipmi';
 import type { NodeHardware, PowerInterface } from './power-interface';
 

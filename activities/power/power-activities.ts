@@ -1,9 +1,9 @@
 // Power and boot-device activities. Each BMC call is idempotent at the hardware level
 // (power on when on is success); state changes in the database are compare-and-set.
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import type { Database } from '../../prisma/database';
-import { writeHistory } from '../../prisma/node-operations';
-import type { SealKeys } from '../../prisma/sealed-json';
+import type { Database } from '#prisma/database';
+import { writeHistory } from '#prisma/node-operations';
+import type { SealKeys } from '#prisma/sealed-json';
 import { asActivityError, loadBmc, type Bmc } from './bmc-target';
 import type { BootDevice, BootDeviceSetting, PowerAction, PowerInterfaces, PowerState } from './power-interface';
 

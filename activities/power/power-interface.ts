@@ -4,8 +4,8 @@
 // (workflows/domain/drivers) says which name a node uses for power and which for
 // management. Implementations get the node row and its driver_info opened; the
 // secrets in it stay inside the worker.
-import type { Node } from '../../prisma/generated/sqlite/client';
-import type { BootDevice, PowerState } from '../../workflows/contracts/power';
+import type { Node } from '#prisma/generated/sqlite/client';
+import type { BootDevice, PowerState } from '#workflows/contracts/power';
 
 export type { BootDevice, PowerState };
 export type PowerAction = 'on' | 'off' | 'cycle' | 'reset' | 'soft';

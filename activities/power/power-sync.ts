@@ -3,10 +3,10 @@
 // in maintenance for that fault is still read, and leaves maintenance when its BMC
 // answers again. With `force`, the recorded state is pushed onto the hardware instead.
 import { Context } from '@temporalio/activity';
-import type { Database } from '../../prisma/database';
-import type { Node } from '../../prisma/generated/sqlite/client';
-import { writeHistory } from '../../prisma/node-operations';
-import type { SealKeys } from '../../prisma/sealed-json';
+import type { Database } from '#prisma/database';
+import type { Node } from '#prisma/generated/sqlite/client';
+import { writeHistory } from '#prisma/node-operations';
+import type { SealKeys } from '#prisma/sealed-json';
 import { bmcFor } from './bmc-target';
 import type { PowerInterfaces, PowerState } from './power-interface';
 

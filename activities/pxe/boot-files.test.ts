@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCommand } from '../shared/command-runner';
-import { freeUdpPort, startProcess } from '../../test/support/procs';
+import { freeUdpPort, startProcess } from '#test/support/procs';
 import { removeBootConfigs, writeBootConfigs, type BootSpec } from './boot-files';
 import { renderPxelinuxConfig } from './render';
 

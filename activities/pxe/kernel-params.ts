@@ -1,7 +1,7 @@
 // The kernel command line the deploy ramdisk is written against. Parameter
 // names are a fixed contract; only the ones that apply to a mode are emitted.
 import { httpUrl, identifier, InvalidBootParameterError, iqn, port, safeValue, tokenValue } from './validate';
-import type { DeployMode } from '../../workflows/contracts/deploy';
+import type { DeployMode } from '#workflows/contracts/deploy';
 
 export type { DeployMode };
 

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startProcess, waitFor } from '../../test/support/procs';
+import { startProcess, waitFor } from '#test/support/procs';
 import { writeBootConfigs, type BootSpec } from './boot-files';
-import { repoRoot } from '../shared/repo-root';
+import { repoRoot } from '#apps/shared/repo-root';
 import { deployKernelParams, type DeployKernelParams } from './kernel-params';
 
 const MAC = '52:54:00:12:34:56';

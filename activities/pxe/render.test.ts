@@ -4,7 +4,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../shared/repo-root';
+import { repoRoot } from '#apps/shared/repo-root';
 import {
   ipxeScriptFileName,
   pxeConfigFileName,

@@ -3,9 +3,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseKey, type SealKeys } from '../../prisma/sealed-json';
-import { repoRoot } from '../../activities/shared/repo-root';
-import { DEFAULT_IMAGE_ALLOWED_NETWORKS, IMAGE_NETWORKS_SETTING, parseCidrList, type Cidr } from '../../workflows/domain/image-networks';
+import { parseKey, type SealKeys } from '#prisma/sealed-json';
+import { repoRoot } from './repo-root';
+import { DEFAULT_IMAGE_ALLOWED_NETWORKS, IMAGE_NETWORKS_SETTING, parseCidrList, type Cidr } from '#workflows/domain/image-networks';
 
 export interface CommonConfig {
   dataDir: string;

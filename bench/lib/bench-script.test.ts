@@ -4,8 +4,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCommand, CommandFailedError } from '../../activities/shared/command-runner';
-import { repoRoot } from '../../activities/shared/repo-root';
+import { runCommand, CommandFailedError } from '#activities/shared/command-runner';
+import { repoRoot } from '#apps/shared/repo-root';
 
 const script = path.join(repoRoot(), 'scripts', 'bench.sh');
 

@@ -4,8 +4,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCommand } from '../../activities/shared/command-runner';
-import { repoRoot } from '../../activities/shared/repo-root';
+import { runCommand } from '#activities/shared/command-runner';
+import { repoRoot } from '#apps/shared/repo-root';
 
 const MiB = 1024 * 1024;
 

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCommand } from '../../activities/shared/command-runner';
-import { startTgtd } from '../../test/support/tgtd';
+import { runCommand } from '#activities/shared/command-runner';
+import { startTgtd } from '#test/support/tgtd';
 
 export interface PlainWrite {
   bytes: number;

@@ -3,9 +3,9 @@
 // GET shows it active, and reading its steps from GET /v1/nodes/{id}/operation.
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { api } from '../../test/support/stack';
-import { waitFor } from '../../test/support/procs';
-import type { LabNode } from '../../test/lab/lab';
+import { api } from '#test/support/stack';
+import { waitFor } from '#test/support/procs';
+import type { LabNode } from '#test/lab/lab';
 
 export interface StepTime {
   name: string;

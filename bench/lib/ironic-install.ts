@@ -4,7 +4,7 @@
 // that keeps them from starting system services (we run our own on free ports).
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCommand } from '../../activities/shared/command-runner';
+import { runCommand } from '#activities/shared/command-runner';
 
 export const IRONIC_PACKAGES = ['ironic-api', 'ironic-conductor', 'python3-ironicclient'] as const;
 

@@ -1,7 +1,7 @@
 // API power-action latency: PUT /v1/nodes/{id}/states/power, then GET the node every
 // pollMs until power_state is the target and target_power_state is null — the time a
 // client of the Ironic API waits (as Ironic's own peer benchmark measures it).
-import { api, type TestStack } from '../../test/support/stack';
+import { api, type TestStack } from '#test/support/stack';
 
 export type PowerTarget = 'power on' | 'power off';
 

@@ -2,8 +2,8 @@
 // worker, API and Temporal server: its figures must describe what really happened.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBmcs, stopBmcs, type Bmc } from '../../test/support/bmc-sim';
-import type { TestStack } from '../../test/support/stack';
+import { startBmcs, stopBmcs, type Bmc } from '#test/support/bmc-sim';
+import type { TestStack } from '#test/support/stack';
 import { Cleanups } from './cleanups';
 import { measurePowerActions } from './power-actions';
 import { listNodes, measureStackSync, startBenchStack } from './power-stack';

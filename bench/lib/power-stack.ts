@@ -3,12 +3,12 @@
 // the periodic sync workflow's own passes (its `lastPowerSyncPass` query), and how
 // long a power change made behind Ironflow's back takes to show in GET /v1/nodes/detail.
 import type { Client } from '@temporalio/client';
-import type { PassSummary } from '../../workflows/sync-power-states';
-import { powerSyncWorkflowId } from '../../workflows/contracts/power';
-import { startWorker } from '../../apps/worker/src/main';
-import { api, startStack, type TestStack } from '../../test/support/stack';
-import { startTemporal } from '../../test/support/temporal';
-import type { Bmc } from '../../test/support/bmc-sim';
+import type { PassSummary } from '#workflows/sync-power-states';
+import { powerSyncWorkflowId } from '#workflows/contracts/power';
+import { startWorker } from '#apps/worker/src/main';
+import { api, startStack, type TestStack } from '#test/support/stack';
+import { startTemporal } from '#test/support/temporal';
+import type { Bmc } from '#test/support/bmc-sim';
 import type { Cleanups } from './cleanups';
 
 export type { PassSummary };

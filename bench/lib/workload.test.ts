@@ -1,7 +1,7 @@
 // The workload against a real Ironflow API (in-process, with a Temporal dev server and a SQLite file).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, type TestStack } from '../../test/support/stack';
+import { startStack, type TestStack } from '#test/support/stack';
 import { call } from './ironic-http';
 import { enroll, macOf, nodeBody, timeList } from './workload';
 

@@ -10,7 +10,7 @@ import { api, faultOf, startStack, type TestStack } from '../support/stack';
 import { startBmc, type Bmc } from '../support/bmc-sim';
 import { waitFor } from '../support/procs';
 import { dbSnapshot } from '../support/snapshot';
-import { loadApiConfig, parseTokens } from '../../apps/api/src/config';
+import { loadApiConfig, parseTokens } from '#apps/api/src/config';
 
 const TOKENS = {
   admin: 'admin-token-0123456789abcdef',

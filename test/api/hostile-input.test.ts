@@ -18,10 +18,10 @@ import { dbSnapshot } from '../support/snapshot';
 import { waitFor } from '../support/procs';
 import { startBmc, type Bmc } from '../support/bmc-sim';
 import { makeDemoImage } from '../lab/demo-image';
-import { sealValue } from '../../prisma/sealed-json';
-import { parseCidrList } from '../../workflows/domain/image-networks';
-import { nodeOperationId } from '../../workflows/contracts/ids';
-import type { CallbackLimits } from '../../apps/api/src/deployments/callback-limiter';
+import { sealValue } from '#prisma/sealed-json';
+import { parseCidrList } from '#workflows/domain/image-networks';
+import { nodeOperationId } from '#workflows/contracts/ids';
+import type { CallbackLimits } from '#apps/api/src/deployments/callback-limiter';
 
 interface Ctx {
   /** An available node with a BMC address and a PXE port: only its image settings can be wrong. */

@@ -7,7 +7,7 @@ import { startBmc, type Bmc } from '../support/bmc-sim';
 import { startUdpRelay, type UdpRelay } from '../support/udp-relay';
 import { waitFor } from '../support/procs';
 import { baremetal, baremetalJson } from '../support/baremetal';
-import { runCommand } from '../../activities/shared/command-runner';
+import { runCommand } from '#activities/shared/command-runner';
 
 async function ipmitoolPower(bmc: Bmc): Promise<string> {
   const r = await runCommand({

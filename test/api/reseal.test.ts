@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from '../../activities/shared/repo-root';
-import { isSealed, keyId, openSecrets, openValue, sealedKeyId, sealValue } from '../../prisma/sealed-json';
+import { repoRoot } from '#apps/shared/repo-root';
+import { isSealed, keyId, openSecrets, openValue, sealedKeyId, sealValue } from '#prisma/sealed-json';
 import { api, startStack, type TestStack } from '../support/stack';
 import { dbSnapshot } from '../support/snapshot';
 

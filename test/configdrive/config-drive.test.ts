@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { runCommand } from '../../activities/shared/command-runner';
+import { runCommand } from '#activities/shared/command-runner';
 import {
   applyWritesToFile,
   buildConfigDriveIso,
@@ -18,8 +18,8 @@ import {
   planConfigDrivePartition,
   PLAN_HEAD_BYTES,
   type PartitionPlan,
-} from '../../activities/configdrive';
-import { parseConfigDriveRequest } from '../../workflows/domain/config-drive';
+} from '#activities/configdrive';
+import { parseConfigDriveRequest } from '#workflows/domain/config-drive';
 
 const MiB = 1024 * 1024;
 const PYTHON = '/usr/bin/python3'; // Debian's, with cloudinit, openstack and ironicclient; not whatever python3 is on PATH

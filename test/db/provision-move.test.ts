@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrate } from '../../prisma/migrate';
-import { openDatabase, type Database } from '../../prisma/database';
-import { moveProvisionState } from '../../prisma/node-operations';
-import type { ProvisionState } from '../../workflows/contracts/states';
-import { repoRoot } from '../../activities/shared/repo-root';
+import { migrate } from '#prisma/migrate';
+import { openDatabase, type Database } from '#prisma/database';
+import { moveProvisionState } from '#prisma/node-operations';
+import type { ProvisionState } from '#workflows/contracts/states';
+import { repoRoot } from '#apps/shared/repo-root';
 
 const UUID = '00000000-0000-4000-8000-0000000000a1';
 let dir: string;

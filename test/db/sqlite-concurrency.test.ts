@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrate } from '../../prisma/migrate';
-import { openDatabase, type Database } from '../../prisma/database';
-import { repoRoot } from '../../activities/shared/repo-root';
+import { migrate } from '#prisma/migrate';
+import { openDatabase, type Database } from '#prisma/database';
+import { repoRoot } from '#apps/shared/repo-root';
 
 let dir: string;
 let a: Database;

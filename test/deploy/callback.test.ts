@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import { api, faultOf, startStack, type TestStack } from '../support/stack';
 import { dbSnapshot } from '../support/snapshot';
 import { historyText } from '../support/history-text';
-import { sealValue } from '../../prisma/sealed-json';
+import { sealValue } from '#prisma/sealed-json';
 import { waitFor } from '../support/procs';
 
 describe('ramdisk callbacks', () => {

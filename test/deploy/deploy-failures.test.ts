@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { runCommand } from '../../activities/shared/command-runner';
+import { runCommand } from '#activities/shared/command-runner';
 import { api, startStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/procs';
 import { startBmc, type Bmc } from '../support/bmc-sim';

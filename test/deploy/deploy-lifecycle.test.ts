@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCommand } from '../../activities/shared/command-runner';
+import { runCommand } from '#activities/shared/command-runner';
 import { api, faultOf, startStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/procs';
 import { startLab, type Lab, type LabNode } from '../lab/lab';

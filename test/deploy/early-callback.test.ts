@@ -15,7 +15,7 @@ import { waitFor } from '../support/procs';
 import { startBmc, type Bmc } from '../support/bmc-sim';
 import { startUdpRelay, type UdpRelay } from '../support/udp-relay';
 import { startTgtd, type Tgtd } from '../support/tgtd';
-import { openValue } from '../../prisma/sealed-json';
+import { openValue } from '#prisma/sealed-json';
 
 const MiB = 1024 * 1024;
 

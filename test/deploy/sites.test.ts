@@ -12,7 +12,7 @@ import { waitFor } from '../support/procs';
 import { startLab, type Lab } from '../lab/lab';
 import { makeDemoImage } from '../lab/demo-image';
 import { startImageServer, type ImageServer } from '../lab/image-server';
-import { nodeOperationId } from '../../workflows/contracts/ids';
+import { nodeOperationId } from '#workflows/contracts/ids';
 
 const MiB = 1024 * 1024;
 

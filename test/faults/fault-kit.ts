@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { repoRoot } from '../../activities/shared/repo-root';
+import { repoRoot } from '#apps/shared/repo-root';
 import { api, type TestStack } from '../support/stack';
 import { startProcess, waitFor, type Proc } from '../support/procs';
 import type { LabNode } from '../lab/lab';

@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../../activities/shared/repo-root';
+import { repoRoot } from '#apps/shared/repo-root';
 import { api, startStack, type TestStack } from '../support/stack';
 import { freeTcpPort, startProcess, waitFor, waitForTcp, type Proc } from '../support/procs';
 import { startBmcs, stopBmcs, type Bmc } from '../support/bmc-sim';

@@ -16,7 +16,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCommand } from '../../activities/shared/command-runner';
+import { runCommand } from '#activities/shared/command-runner';
 import { startStack, type TestStack } from '../support/stack';
 import { waitFor, type Proc } from '../support/procs';
 import { startLab, type Lab } from '../lab/lab';

@@ -12,7 +12,7 @@ import { api, startStack, type TestStack } from '../support/stack';
 import { startBmc, type Bmc } from '../support/bmc-sim';
 import { startUdpRelay, type UdpRelay } from '../support/udp-relay';
 import { waitFor } from '../support/procs';
-import { powerSyncWorkflowId } from '../../workflows/contracts/power';
+import { powerSyncWorkflowId } from '#workflows/contracts/power';
 
 const LOSS = 0.3;
 const FAILURE_LIMIT = 2;

@@ -6,9 +6,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCommand } from '../../activities/shared/command-runner';
-import { ImageCache } from '../../activities/images/image-cache';
-import { CorruptImageError, ImageChecksumMismatchError, ImageDownloadError } from '../../activities/images/errors';
+import { runCommand } from '#activities/shared/command-runner';
+import { ImageCache } from '#activities/images/image-cache';
+import { CorruptImageError, ImageChecksumMismatchError, ImageDownloadError } from '#activities/images/errors';
 import { startImageServer, type ImageServer } from './image-server';
 import { waitFor } from '../support/procs';
 

@@ -2,7 +2,7 @@
 // one session per BMC, and the second pass reuses them.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NativeIpmiDriver } from '../../activities/ipmi/native-driver';
+import { NativeIpmiDriver } from '#activities/ipmi/native-driver';
 import { startBmcs, stopBmcs, type Bmc } from '../support/bmc-sim';
 import { targetOf } from './ipmitool-cli';
 

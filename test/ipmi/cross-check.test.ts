@@ -3,7 +3,7 @@
 // hardware (the BMC's state files) agrees.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IpmiClient, IpmiCompletionCodeError } from '../../activities/ipmi/rmcp';
+import { IpmiClient, IpmiCompletionCodeError } from '#activities/ipmi/rmcp';
 import { startBmc, type Bmc } from '../support/bmc-sim';
 import { waitFor } from '../support/procs';
 import { ipmitool, ipmitoolFull, targetOf } from './ipmitool-cli';

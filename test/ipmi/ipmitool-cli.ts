@@ -1,6 +1,6 @@
 // The reference client for cross-checks: plain `ipmitool -I lanplus -C 3`
 // against a test BMC, password through IPMI_PASSWORD (-E).
-import { runCommand } from '../../activities/shared/command-runner';
+import { runCommand } from '#activities/shared/command-runner';
 import type { Bmc } from '../support/bmc-sim';
 
 export async function ipmitool(bmc: Bmc, ...args: string[]): Promise<string> {

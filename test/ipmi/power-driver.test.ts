@@ -2,15 +2,15 @@
 // ipmi_sim BMCs: what a user of the driver would check.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BmcTarget, PowerDriver } from '../../activities/ipmi/driver';
-import { IpmitoolDriver } from '../../activities/ipmi/ipmitool-driver';
-import { NativeIpmiDriver } from '../../activities/ipmi/native-driver';
+import type { BmcTarget, PowerDriver } from '#activities/ipmi/driver';
+import { IpmitoolDriver } from '#activities/ipmi/ipmitool-driver';
+import { NativeIpmiDriver } from '#activities/ipmi/native-driver';
 import {
   IpmiAuthError,
   IpmiCompletionCodeError,
   IpmiTimeoutError,
   IpmiUnsupportedCipherError,
-} from '../../activities/ipmi/rmcp';
+} from '#activities/ipmi/rmcp';
 import { startBmc, type Bmc } from '../support/bmc-sim';
 import { waitFor } from '../support/procs';
 import { startUdpRelay, type UdpRelay } from '../support/udp-relay';

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { IpmiAuthError, IpmiClient, IpmiTimeoutError } from '../../activities/ipmi/rmcp';
+import { IpmiAuthError, IpmiClient, IpmiTimeoutError } from '#activities/ipmi/rmcp';
 import { startBmc, type Bmc } from '../support/bmc-sim';
 import { startUdpRelay, type UdpRelay } from '../support/udp-relay';
 import { targetOf } from './ipmitool-cli';

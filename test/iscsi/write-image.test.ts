@@ -5,17 +5,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCommand } from '../../activities/shared/command-runner';
-import { writeImage } from '../../activities/iscsi/write-image';
-import { verifyImage } from '../../activities/iscsi/verify-image';
-import { readLunCapacity } from '../../activities/iscsi/lun-capacity';
+import { runCommand } from '#activities/shared/command-runner';
+import { writeImage } from '#activities/iscsi/write-image';
+import { verifyImage } from '#activities/iscsi/verify-image';
+import { readLunCapacity } from '#activities/iscsi/lun-capacity';
 import {
   ImageTooLargeError,
   IscsiAuthError,
   IscsiConnectionError,
   ImageVerifyError,
   WriteAbortedError,
-} from '../../activities/iscsi/errors';
+} from '#activities/iscsi/errors';
 import { startTgtd, type Tgtd, type TgtdTarget } from '../support/tgtd';
 import { waitFor } from '../support/procs';
 import { allCommandLines, sha256OfFile, sha256OfRange, writeRandomFile } from './helpers';

@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createDiskActivities } from '../../activities/deploy/disk-activities';
-import type { DeployActivityDeps } from '../../activities/deploy/deploy-deps';
+import { createDiskActivities } from '#activities/deploy/disk-activities';
+import type { DeployActivityDeps } from '#activities/deploy/deploy-deps';
 import { startTgtd, type Tgtd, type TgtdTarget } from '../support/tgtd';
 import { sha256OfFile, sha256OfRange, writeRandomFile } from './helpers';
 

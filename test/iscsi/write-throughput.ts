@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCommand } from '../../activities/shared/command-runner';
-import { writeImage, DEFAULT_CHUNK_BYTES } from '../../activities/iscsi/write-image';
+import { runCommand } from '#activities/shared/command-runner';
+import { writeImage, DEFAULT_CHUNK_BYTES } from '#activities/iscsi/write-image';
 import { startTgtd } from '../support/tgtd';
 import { writeRandomFile } from './helpers';
 

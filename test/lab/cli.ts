@@ -7,7 +7,7 @@
 // the files named by bmc.passwordFile). `down` stops exactly those PIDs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../../activities/shared/repo-root';
+import { repoRoot } from '#apps/shared/repo-root';
 import { startLab } from './lab';
 import { labState, liveProcesses, readLabState, stopLabFromState, writeLabState } from './lab-state';
 

@@ -4,7 +4,7 @@
 // scripts they run (chassis.sh, node-server.sh, ramdisk/init) get LC_ALL=C.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { toolEnv } from '../../activities/shared/command-runner';
+import { toolEnv } from '#activities/shared/command-runner';
 
 export interface DetachedProcess {
   pid: number;

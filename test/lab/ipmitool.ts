@@ -1,6 +1,6 @@
 // ipmitool against a lab BMC (tests only): lanplus, cipher suite 3, the
 // password through the environment (-E), never argv.
-import { runCommand, type CommandResult } from '../../activities/shared/command-runner';
+import { runCommand, type CommandResult } from '#activities/shared/command-runner';
 import type { LabBmc } from './lab';
 
 export function ipmitool(bmc: Pick<LabBmc, 'address' | 'port' | 'username' | 'password'>, ...args: string[]): Promise<CommandResult> {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { runCommand } from '../../activities/shared/command-runner';
+import { runCommand } from '#activities/shared/command-runner';
 import { waitFor } from '../support/procs';
 import { startControlPlaneStub, type ControlPlaneStub } from './control-plane-stub';
 import { makeDemoImage } from './demo-image';

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCommand } from '../../activities/shared/command-runner';
+import { runCommand } from '#activities/shared/command-runner';
 import { waitFor } from '../support/procs';
 import { startControlPlaneStub, type ControlPlaneStub } from './control-plane-stub';
 import { makeDemoImage } from './demo-image';

@@ -14,8 +14,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../../activities/shared/repo-root';
-import { runCommand } from '../../activities/shared/command-runner';
+import { repoRoot } from '#apps/shared/repo-root';
+import { runCommand } from '#activities/shared/command-runner';
 import { freeTcpPort, freeUdpPort, waitFor } from '../support/procs';
 import { renderLanConf } from './bmc-config';
 import { isAlive, spawnDetached, stopDetached, type DetachedProcess } from './detached-process';

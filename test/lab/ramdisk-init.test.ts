@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../../activities/shared/repo-root';
+import { repoRoot } from '#apps/shared/repo-root';
 import { startControlPlaneStub, type ControlPlaneStub } from './control-plane-stub';
 
 describe('ramdisk/init as a process', () => {

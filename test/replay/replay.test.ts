@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { repoRoot } from '../../activities/shared/repo-root';
+import { repoRoot } from '#apps/shared/repo-root';
 import { FIXTURE_WORKFLOWS, FIXTURES } from './fixtures';
 import { historyFromFile } from './history-file';
 

@@ -1,6 +1,6 @@
 // Runs the real `baremetal` CLI (python3-ironicclient) against a test stack.
 import { execFile } from 'node:child_process';
-import { toolEnv } from '../../activities/shared/command-runner';
+import { toolEnv } from '#activities/shared/command-runner';
 
 export interface CliResult {
   code: number;

@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { migrate } from '../../prisma/migrate';
-import { repoRoot } from '../../activities/shared/repo-root';
+import { migrate } from '#prisma/migrate';
+import { repoRoot } from '#apps/shared/repo-root';
 
 export interface TestDatabase {
   url: string;

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import dgram from 'node:dgram';
-import { toolEnv } from '../../activities/shared/command-runner';
+import { toolEnv } from '#activities/shared/command-runner';
 
 /** A free TCP port on 127.0.0.1. */
 export function freeTcpPort(): Promise<number> {

@@ -1,6 +1,6 @@
 // A digest of every row Ironflow stores, to prove a rejected request changed nothing.
 import crypto from 'node:crypto';
-import type { Database } from '../../prisma/database';
+import type { Database } from '#prisma/database';
 
 export async function dbSnapshot(db: Database): Promise<string> {
   const [nodes, ports, history, operations, deployments] = await Promise.all([

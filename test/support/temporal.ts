@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { toolEnv } from '../../activities/shared/command-runner';
-import { repoRoot } from '../../activities/shared/repo-root';
+import { toolEnv } from '#activities/shared/command-runner';
+import { repoRoot } from '#apps/shared/repo-root';
 import { freeTcpPort, startProcess, waitForTcp, type Proc } from './procs';
 
 export interface TemporalServer {

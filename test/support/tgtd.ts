@@ -3,7 +3,7 @@
 // once, serves file-backed LUNs, and is stopped by its PID.
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCommand } from '../../activities/shared/command-runner';
+import { runCommand } from '#activities/shared/command-runner';
 import { freeTcpPort, startProcess, waitFor, waitForTcp, type Proc } from './procs';
 
 export interface TgtdTarget {

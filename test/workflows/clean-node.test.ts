@@ -2,7 +2,7 @@
 // and the undo list when the erase fails or does not verify.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CleanInput } from '../../workflows/contracts/deploy';
+import type { CleanInput } from '#workflows/contracts/deploy';
 import { fails } from './recording-activities';
 import { lines, simulatedNode, startStubWorker, type RamdiskScript, type StubWorker } from './stub-worker';
 

@@ -5,8 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Context } from '@temporalio/activity';
-import type { DeployInput } from '../../workflows/contracts/deploy';
-import { abortSignal } from '../../workflows/contracts/deploy';
+import type { DeployInput } from '#workflows/contracts/deploy';
+import { abortSignal } from '#workflows/contracts/deploy';
 import { fails } from './recording-activities';
 import { lines, simulatedNode, startStubWorker, type RamdiskScript, type StubWorker } from './stub-worker';
 import { waitFor } from '../support/procs';

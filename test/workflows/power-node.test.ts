@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { BootDeviceInput, PowerInput, PowerTarget } from '../../workflows/contracts/power';
+import type { BootDeviceInput, PowerInput, PowerTarget } from '#workflows/contracts/power';
 import { fails } from './recording-activities';
 import { lines, simulatedNode, startStubWorker, type StubWorker } from './stub-worker';
 

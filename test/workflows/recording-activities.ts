@@ -5,7 +5,7 @@
 // listed in `unstubbed`, so a renamed or new activity is loud, never a hang.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities, type ActivityDeps, type Activities } from '../../activities';
+import { createActivities, type ActivityDeps, type Activities } from '#activities';
 
 export type ActivityName = keyof Activities;
 

@@ -7,8 +7,8 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { repoRoot } from '../../activities/shared/repo-root';
-import { ramdiskEventSignal, type RamdiskEvent } from '../../workflows/contracts/deploy';
+import { repoRoot } from '#apps/shared/repo-root';
+import { ramdiskEventSignal, type RamdiskEvent } from '#workflows/contracts/deploy';
 import { useTemporal, type TemporalServer } from '../support/temporal';
 import { checkBehaviours, recordingActivities, type Behaviours, type Call, type Scenario } from './recording-activities';
 

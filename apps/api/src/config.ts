@@ -1,10 +1,10 @@
 // The API's configuration, read once from the environment.
 import os from 'node:os';
 import { ConfigError, imageNetworks, loadCommonConfig, type CommonConfig } from '../../shared/config';
-import type { Cidr } from '../../../workflows/domain/image-networks';
+import type { Cidr } from '#workflows/domain/image-networks';
 import { DEFAULT_CALLBACK_LIMITS, type CallbackLimits } from './deployments/callback-limiter';
 import type { ApiToken, AuthConfig, Role } from './common/request-context';
-import type { EraseMode } from '../../../workflows/contracts/deploy';
+import type { EraseMode } from '#workflows/contracts/deploy';
 
 export interface ApiConfig {
   common: CommonConfig;

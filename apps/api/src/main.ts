@@ -1,8 +1,8 @@
 // The API process: Ironic v1 on 127.0.0.1:6385 by default.
 import { Client, Connection } from '@temporalio/client';
-import { openDatabase } from '../../../prisma/database';
-import { migrate } from '../../../prisma/migrate';
-import { repoRoot } from '../../../activities/shared/repo-root';
+import { openDatabase } from '#prisma/database';
+import { migrate } from '#prisma/migrate';
+import { repoRoot } from '#apps/shared/repo-root';
 import { createLogger } from '../../shared/logger';
 import { buildApp } from './app';
 import { loadApiConfig } from './config';

@@ -1,9 +1,9 @@
 // The worker's settings, read once from the environment.
 import path from 'node:path';
-import { repoRoot } from '../../../activities/shared/repo-root';
+import { repoRoot } from '#apps/shared/repo-root';
 import { ConfigError, imageNetworks, loadCommonConfig, type CommonConfig } from '../../shared/config';
-import { siteTaskQueue, type PowerSyncSettings } from '../../../workflows/contracts/power';
-import type { Cidr } from '../../../workflows/domain/image-networks';
+import { siteTaskQueue, type PowerSyncSettings } from '#workflows/contracts/power';
+import type { Cidr } from '#workflows/domain/image-networks';
 
 export interface WorkerConfig {
   common: CommonConfig;

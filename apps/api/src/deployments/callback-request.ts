@@ -1,7 +1,7 @@
 // The body of a deploy ramdisk's callback (ramdisk/PROTOCOL.md), read into a
 // typed request before anything is looked up. A field of the wrong type is a
 // 400, not silently dropped.
-import type { RamdiskEvent } from '../../../../workflows/contracts/deploy';
+import type { RamdiskEvent } from '#workflows/contracts/deploy';
 import { BadRequestError } from '../common/errors';
 import { requireObjectBody } from '../common/input';
 

@@ -4,9 +4,9 @@
 // node's workflow as signals, without the secret.
 import crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { openValue } from '../../../../prisma/sealed-json';
-import type { RamdiskEvent } from '../../../../workflows/contracts/deploy';
-import { ramdiskEventSignal } from '../../../../workflows/contracts/deploy';
+import { openValue } from '#prisma/sealed-json';
+import type { RamdiskEvent } from '#workflows/contracts/deploy';
+import { ramdiskEventSignal } from '#workflows/contracts/deploy';
 import { ApiError, NotFoundError, UnauthorizedError } from '../common/errors';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';

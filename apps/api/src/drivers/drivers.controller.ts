@@ -2,7 +2,7 @@
 import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { driverProperties, findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES, type HardwareType } from '../../../../workflows/domain/drivers';
+import { driverProperties, findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES, type HardwareType } from '#workflows/domain/drivers';
 import { BadRequestError, NotFoundError } from '../common/errors';
 import { readBool } from '../common/input';
 import { baseUrl, links } from '../common/links';

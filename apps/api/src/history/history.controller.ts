@@ -2,7 +2,7 @@
 import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import type { HistoryEvent } from '../../../../prisma/generated/sqlite/client';
+import type { HistoryEvent } from '#prisma/generated/sqlite/client';
 import { readUuid } from '../common/input';
 import { baseUrl } from '../common/links';
 import { requireVersion } from '../common/microversion';

@@ -1,6 +1,6 @@
 // A node's audit trail: its history events, oldest first, a page at a time.
 import { Injectable } from '@nestjs/common';
-import type { HistoryEvent, Node } from '../../../../prisma/generated/sqlite/client';
+import type { HistoryEvent, Node } from '#prisma/generated/sqlite/client';
 import { NotFoundError } from '../common/errors';
 import { Store } from '../infra/store';
 import type { HistoryPage } from './history-request';

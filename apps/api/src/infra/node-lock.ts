@@ -4,7 +4,7 @@
 // the API can answer 409 before it starts anything, and show who holds a node
 // (the `reservation` field). Every "is it locked" question goes through here.
 import { Injectable } from '@nestjs/common';
-import type { Node } from '../../../../prisma/generated/sqlite/client';
+import type { Node } from '#prisma/generated/sqlite/client';
 import { NodeLockedError } from '../common/errors';
 import { ApiSettings } from './settings';
 import { Store } from './store';

@@ -1,6 +1,6 @@
 // The API's typed configuration slice that services need.
-import type { EraseMode } from '../../../../workflows/contracts/deploy';
-import { DEFAULT_IMAGE_ALLOWED_NETWORKS, parseCidrList, type Cidr } from '../../../../workflows/domain/image-networks';
+import type { EraseMode } from '#workflows/contracts/deploy';
+import { DEFAULT_IMAGE_ALLOWED_NETWORKS, parseCidrList, type Cidr } from '#workflows/domain/image-networks';
 
 export class ApiSettings {
   constructor(

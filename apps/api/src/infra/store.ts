@@ -1,6 +1,6 @@
 // The database and the keys that seal secrets, as one injectable.
-import type { Database } from '../../../../prisma/database';
-import { openSecrets, sealSecrets, type SealKeys } from '../../../../prisma/sealed-json';
+import type { Database } from '#prisma/database';
+import { openSecrets, sealSecrets, type SealKeys } from '#prisma/sealed-json';
 
 export class Store {
   constructor(readonly db: Database, readonly keys: SealKeys) {}

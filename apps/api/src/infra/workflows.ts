@@ -1,7 +1,7 @@
 // Starts node operations as Temporal workflows. The workflow id node-<uuid> is the
 // node's lock: Temporal refuses a second one while the first runs, which we turn into 409.
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
-import { nodeOperationId } from '../../../../workflows/contracts/ids';
+import { nodeOperationId } from '#workflows/contracts/ids';
 import { ApiError, NodeLockedError, ServiceUnavailableError } from '../common/errors';
 
 export class Workflows {

@@ -2,7 +2,7 @@
 // Create and PATCH both end here, so every rule holds for both.
 import { BadRequestError } from '../common/errors';
 import { isUuidLike, normalizeUuid, readBool, readObject, readOptBool, readOptString, type Json } from '../common/input';
-import { driverInfoProblems, findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES } from '../../../../workflows/domain/drivers';
+import { driverInfoProblems, findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES } from '#workflows/domain/drivers';
 
 export const RESERVED_NAMES = ['maintenance', 'management', 'states', 'vendor_passthru', 'detail', 'validate'];
 const NAME_RE = /^[A-Za-z0-9\-._~]{1,255}$/;

@@ -1,7 +1,7 @@
 // Reads the query of GET /v1/nodes[/detail]: filters, fields, sorting and paging.
 import { BadRequestError } from '../common/errors';
 import { readBool, readPositiveInt, readUuid } from '../common/input';
-import { isProvisionState } from '../../../../workflows/contracts/states';
+import { isProvisionState } from '#workflows/contracts/states';
 import { NODE_FIELDS } from './node-view';
 
 export const SORTABLE: Record<string, string> = {

@@ -1,7 +1,7 @@
 // Finds a node by UUID or name, as every /v1/nodes/{ident} route does, within the
 // request's scope: a node outside it is "not found", exactly like a missing one.
-import type { Database } from '../../../../prisma/database';
-import type { Node } from '../../../../prisma/generated/sqlite/client';
+import type { Database } from '#prisma/database';
+import type { Node } from '#prisma/generated/sqlite/client';
 import type { NodeScope } from '../common/access';
 import { BadRequestError, NodeNotFoundError } from '../common/errors';
 import { isUuidLike, normalizeUuid } from '../common/input';

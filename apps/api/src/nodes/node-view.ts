@@ -1,7 +1,7 @@
 // A node row as the Ironic v1 API shows it (the 1.78 shape), secrets masked.
-import type { Node } from '../../../../prisma/generated/sqlite/client';
-import { findHardwareType, INTERFACE_TYPES, type InterfaceType, type NodeDriverFields } from '../../../../workflows/domain/drivers';
-import { MASK, maskSecrets } from '../../../../workflows/domain/secrets';
+import type { Node } from '#prisma/generated/sqlite/client';
+import { findHardwareType, INTERFACE_TYPES, type InterfaceType, type NodeDriverFields } from '#workflows/domain/drivers';
+import { MASK, maskSecrets } from '#workflows/domain/secrets';
 import { links, type Link } from '../common/links';
 
 export function isoTime(d: Date | null | undefined): string | null {

@@ -1,9 +1,9 @@
 // Node inventory: create, list, show, JSON-Patch, delete. Decides; never speaks HTTP.
 import crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Node } from '../../../../prisma/generated/sqlite/client';
-import { writeHistory } from '../../../../prisma/node-operations';
-import { asProvisionState, DELETE_ALLOWED_STATES, UPDATE_ALLOWED_STATES } from '../../../../workflows/contracts/states';
+import type { Node } from '#prisma/generated/sqlite/client';
+import { writeHistory } from '#prisma/node-operations';
+import { asProvisionState, DELETE_ALLOWED_STATES, UPDATE_ALLOWED_STATES } from '#workflows/contracts/states';
 import { checkMemberPatch, nodeScope, requireAdmin } from '../common/access';
 import { ConflictError, ForbiddenError, NodeNotFoundError } from '../common/errors';
 import type { Json } from '../common/input';

@@ -1,5 +1,5 @@
 // A port row as the Ironic v1 API shows it.
-import type { Port } from '../../../../prisma/generated/sqlite/client';
+import type { Port } from '#prisma/generated/sqlite/client';
 import { links } from '../common/links';
 import { isoTime, parseJson } from '../nodes/node-view';
 

@@ -1,9 +1,9 @@
 // Ports: a node's NICs (the MACs that PXE-boot). MACs are unique across all ports.
 import crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Node, Port } from '../../../../prisma/generated/sqlite/client';
-import { writeHistory } from '../../../../prisma/node-operations';
-import { asProvisionState, type ProvisionState } from '../../../../workflows/contracts/states';
+import type { Node, Port } from '#prisma/generated/sqlite/client';
+import { writeHistory } from '#prisma/node-operations';
+import { asProvisionState, type ProvisionState } from '#workflows/contracts/states';
 import { nodeScope, requireAdmin, type NodeScope } from '../common/access';
 import { BadRequestError, ConflictError, PortNotFoundError } from '../common/errors';
 import { readUuid, type Json } from '../common/input';

@@ -3,7 +3,7 @@
 // Each is read in two steps, in the order the API has always answered: its shape
 // before the node is looked up, its values after (a bad power target's message
 // names the node's power state).
-import { BOOT_DEVICES, isPowerTarget, type BootDeviceName, type PowerTarget } from '../../../../workflows/contracts/power';
+import { BOOT_DEVICES, isPowerTarget, type BootDeviceName, type PowerTarget } from '#workflows/contracts/power';
 import { BadRequestError } from '../common/errors';
 import { readBool, readPositiveInt, rejectUnknownKeys, requireObjectBody, type Json } from '../common/input';
 

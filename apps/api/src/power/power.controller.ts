@@ -3,7 +3,7 @@
 import { Body, Controller, Get, HttpCode, Param, Put, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { BOOT_DEVICES } from '../../../../workflows/contracts/power';
+import { BOOT_DEVICES } from '#workflows/contracts/power';
 import { baseUrl } from '../common/links';
 import { ctxOf } from '../common/request-context';
 import { NodesService } from '../nodes/nodes.service';

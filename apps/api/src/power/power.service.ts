@@ -1,9 +1,9 @@
 // Power actions and boot devices: validated here, carried out by workflows holding the node's lock.
 import { Injectable } from '@nestjs/common';
-import type { Node } from '../../../../prisma/generated/sqlite/client';
-import { beginOperation } from '../../../../prisma/node-operations';
-import { driverInfoProblems } from '../../../../workflows/domain/drivers';
-import { resultingPowerState, siteTaskQueue, type BootDeviceInput, type BootDeviceName, type PowerInput } from '../../../../workflows/contracts/power';
+import type { Node } from '#prisma/generated/sqlite/client';
+import { beginOperation } from '#prisma/node-operations';
+import { driverInfoProblems } from '#workflows/domain/drivers';
+import { resultingPowerState, siteTaskQueue, type BootDeviceInput, type BootDeviceName, type PowerInput } from '#workflows/contracts/power';
 import { nodeScope } from '../common/access';
 import { BadRequestError, InvalidStateRequestedError, NotAcceptableError } from '../common/errors';
 import type { RequestContext } from '../common/request-context';

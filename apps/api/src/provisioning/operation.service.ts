@@ -1,8 +1,8 @@
 // A node's current or last operation, with the steps its workflow reports live
 // (or recorded when it ended), bytes written, rate, ETA, and `stalled` when heartbeats stop.
 import { Injectable } from '@nestjs/common';
-import type { Node } from '../../../../prisma/generated/sqlite/client';
-import type { TimelineView } from '../../../../workflows/contracts/deploy';
+import type { Node } from '#prisma/generated/sqlite/client';
+import type { TimelineView } from '#workflows/contracts/deploy';
 import { NotFoundError } from '../common/errors';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';

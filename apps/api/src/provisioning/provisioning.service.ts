@@ -1,19 +1,19 @@
 // Provision-state changes, maintenance and validation. Checks the state machine,
 // then records intent and starts the node's workflow (which holds its lock).
 import { Injectable } from '@nestjs/common';
-import type { Node } from '../../../../prisma/generated/sqlite/client';
-import { beginOperation, moveProvisionState, writeHistory } from '../../../../prisma/node-operations';
-import { deployNeeds, driverInfoProblems, findHardwareType } from '../../../../workflows/domain/drivers';
-import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '../../../../workflows/contracts/deploy';
-import { nodeOperationId } from '../../../../workflows/contracts/ids';
-import { bootFileProblem, imageSourceProblem } from '../../../../workflows/domain/image-refs';
-import { siteTaskQueue } from '../../../../workflows/contracts/power';
+import type { Node } from '#prisma/generated/sqlite/client';
+import { beginOperation, moveProvisionState, writeHistory } from '#prisma/node-operations';
+import { deployNeeds, driverInfoProblems, findHardwareType } from '#workflows/domain/drivers';
+import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '#workflows/contracts/deploy';
+import { nodeOperationId } from '#workflows/contracts/ids';
+import { bootFileProblem, imageSourceProblem } from '#workflows/domain/image-refs';
+import { siteTaskQueue } from '#workflows/contracts/power';
 import {
   automatedCleanSteps, cleanStepSpec, resolveDeploySteps, resolveManualCleanSteps, StepError,
-} from '../../../../workflows/contracts/steps';
+} from '#workflows/contracts/steps';
 import {
   allowedTargets, asProvisionState, findTransition, isApiTarget, MIN_VERB_VERSION, VERBS, type ApiTarget, type Transition,
-} from '../../../../workflows/contracts/states';
+} from '#workflows/contracts/states';
 import { nodeScope } from '../common/access';
 import { BadRequestError, InvalidStateRequestedError, NotAcceptableError, UnknownTargetError } from '../common/errors';
 import { rejectUnknownKeys, requireObjectBody } from '../common/input';
