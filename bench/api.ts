@@ -36,7 +36,14 @@ const load1 = (): number => Math.round(os.loadavg()[0] * 100) / 100;
  * server processes have used so far, so each phase's CPU cost per operation is
  * known too: on a busy machine that is steadier than wall-clock latency.
  */
-async function measure(name: string, url: string, a: ApiBenchArgs, log: Log, cpuSeconds: () => number, phases: Phases = []): Promise<Measured> {
+async function measure(
+  name: string,
+  url: string,
+  a: ApiBenchArgs,
+  log: Log,
+  cpuSeconds: () => number,
+  phases: Phases = [],
+): Promise<Measured> {
   const loadStart = load1();
   log(`  ${name}: enrolling ${a.nodes} nodes + ports with ${a.concurrency} clients ...`);
   const phase = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
@@ -49,8 +56,10 @@ async function measure(name: string, url: string, a: ApiBenchArgs, log: Log, cpu
     }
   };
   const en: EnrollResult = await phase('(a) enroll', () => enroll(url, a.nodes, a.concurrency));
-  log(`  ${name}: enrolled ${en.enrolled}/${a.nodes} in ${en.seconds.toFixed(2)} s (${en.nodesPerSecond.toFixed(1)} nodes/s)` +
-    (en.failures ? `, ${en.failures} failures: ${en.firstFailure}` : ''));
+  log(
+    `  ${name}: enrolled ${en.enrolled}/${a.nodes} in ${en.seconds.toFixed(2)} s (${en.nodesPerSecond.toFixed(1)} nodes/s)` +
+      (en.failures ? `, ${en.failures} failures: ${en.firstFailure}` : ''),
+  );
   const list = await phase('(b) GET /v1/nodes', () => timeList(url, '/v1/nodes', a.requests));
   const detail = await phase('(b) GET /v1/nodes/detail', () => timeList(url, '/v1/nodes/detail', a.requests));
   const want = Math.min(en.nodesCreated, 1000);
@@ -61,9 +70,15 @@ async function measure(name: string, url: string, a: ApiBenchArgs, log: Log, cpu
   }
   const [cEnroll, cList, cDetail] = phases.map((p) => p.cpuSeconds * 1000);
   return {
-    enroll: en, list, detail,
+    enroll: en,
+    list,
+    detail,
     // per node enrolled (node + port), per GET (the warm-up included)
-    cpuMs: { enrollPerNode: cEnroll / Math.max(1, en.enrolled), listPerGet: cList / (a.requests + 1), detailPerGet: cDetail / (a.requests + 1) },
+    cpuMs: {
+      enrollPerNode: cEnroll / Math.max(1, en.enrolled),
+      listPerGet: cList / (a.requests + 1),
+      detailPerGet: cDetail / (a.requests + 1),
+    },
     load: { start: loadStart, end: load1() },
   };
 }
@@ -86,7 +101,9 @@ async function benchIronflow(a: ApiBenchArgs, cleanups: Cleanups, workDir: strin
     for (const p of phases) log(formatProfileSummary(`Ironflow API CPU profile, ${p.name}`, summariseProfile(profile, p, 12)));
   }
   return {
-    name: 'Ironflow', database: server.databaseUrl.startsWith('file:') ? 'SQLite file' : 'PostgreSQL (throwaway, fsync off)', ...figures,
+    name: 'Ironflow',
+    database: server.databaseUrl.startsWith('file:') ? 'SQLite file' : 'PostgreSQL (throwaway, fsync off)',
+    ...figures,
     processes: [
       { label: 'API', usage: api, inTotal: true },
       { label: 'Temporal dev server', usage: temporal, inTotal: false },
@@ -108,7 +125,9 @@ async function benchIronic(a: ApiBenchArgs, cleanups: Cleanups, workDir: string,
   const conductor = treeUsage(peer.pids.conductor);
   await cleanups.runAll();
   return {
-    name: 'Ironic', database: 'SQLite file (the peer harness config)', ...figures,
+    name: 'Ironic',
+    database: 'SQLite file (the peer harness config)',
+    ...figures,
     processes: [
       { label: 'API', usage: api, inTotal: true },
       { label: 'conductor', usage: conductor, inTotal: true },
@@ -143,7 +162,14 @@ export async function runApiBench(a: ApiBenchArgs, log: Log = (l) => console.err
     const loadAtEnd = load1();
     // Keep the servers' logs when a request failed: they say why.
     ok = [ironflow, ironic].every((s) => !s || (s.enroll.failures === 0 && s.list.failures === 0 && s.detail.failures === 0));
-    return { options: { nodes: a.nodes, concurrency: a.concurrency, requests: a.requests, db: a.db }, machine, ironflow, ironic, ironicMissing, loadAtEnd };
+    return {
+      options: { nodes: a.nodes, concurrency: a.concurrency, requests: a.requests, db: a.db },
+      machine,
+      ironflow,
+      ironic,
+      ironicMissing,
+      loadAtEnd,
+    };
   } finally {
     await cleanups.runAll();
     offSignals();

@@ -47,7 +47,11 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const IMAGE_NAME = 'bench.qcow2';
 
-export async function runDeployBench(args: DeployBenchArgs, log: (line: string) => void = () => undefined, cleanups = new Cleanups(log)): Promise<DeployBenchResult> {
+export async function runDeployBench(
+  args: DeployBenchArgs,
+  log: (line: string) => void = () => undefined,
+  cleanups = new Cleanups(log),
+): Promise<DeployBenchResult> {
   const machine = machineInfo();
   const sizeBytes = args.sizeMiB * MiB;
   // ≥ 1.1 × the image, whole MiB: room for the image and then some, as a real disk has.
@@ -71,7 +75,10 @@ export async function runDeployBench(args: DeployBenchArgs, log: (line: string) 
     const nodeCount = 2 + args.concurrent;
     log(`starting ${nodeCount} lab nodes with ${Math.round(diskBytes / MiB)} MiB disks ...`);
     const lab: Lab = await startLab({
-      nodes: nodeCount, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: diskBytes,
+      nodes: nodeCount,
+      dir: path.join(work, 'lab'),
+      tftpRoot: stack.data.bootRoot,
+      diskSize: diskBytes,
       ramdiskEnv: { IRONFLOW_POLL_INTERVAL: '0.2', IRONFLOW_BACKOFF_MS: '100', IRONFLOW_BACKOFF_MAX_MS: '1000' },
     });
     cleanups.add('lab (BMCs, tftpd, node servers, tgtds)', () => lab.stop());
@@ -131,17 +138,30 @@ export async function runDeployBench(args: DeployBenchArgs, log: (line: string) 
     const warmMiBps = writeStepMiBps(warm);
     const ratio = (x: number | null) => (x === null ? null : Math.round((x / plain.MiBps) * 100) / 100);
     return {
-      machine, sizeMiB: args.sizeMiB, qcow2Bytes: image.qcow2Bytes, imageGenerated: image.generated, diskBytes,
+      machine,
+      sizeMiB: args.sizeMiB,
+      qcow2Bytes: image.qcow2Bytes,
+      imageGenerated: image.generated,
+      diskBytes,
       downloadMs: { cold: coldDownloadMs, concurrent: server.sendTimes(IMAGE_NAME)[0] ?? null },
-      cold, warm,
+      cold,
+      warm,
       write: { coldMiBps, warmMiBps, plain, ratioCold: ratio(coldMiBps), ratioWarm: ratio(warmMiBps) },
       concurrent: {
-        nodes: group.length, wallMs, deploys,
+        nodes: group.length,
+        wallMs,
+        deploys,
         imageGets: server.gets(IMAGE_NAME),
         downloads: deploys.filter((d) => d.cache?.downloaded).length,
         conversions: deploys.filter((d) => d.cache?.converted).length,
       },
-      memory: { baselineRssBytes: baseline.rssBytes, baselineHeapUsedBytes: baseline.heapUsedBytes, phases, peakRssBytes: peakRss, peakHeapUsedBytes: peakHeap },
+      memory: {
+        baselineRssBytes: baseline.rssBytes,
+        baselineHeapUsedBytes: baseline.heapUsedBytes,
+        phases,
+        peakRssBytes: peakRss,
+        peakHeapUsedBytes: peakHeap,
+      },
     };
   } finally {
     const failed = await cleanups.runAll();

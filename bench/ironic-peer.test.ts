@@ -41,7 +41,11 @@ describe('Ironic peer', () => {
       assert.ok(pids.length >= 3);
       const drivers = (await call(peer.url, 'GET', '/v1/drivers')).body as { drivers: { name: string }[] };
       assert.ok(drivers.drivers.some((d) => d.name === 'ipmi'));
-      const node = await call(peer.url, 'POST', '/v1/nodes', { driver: 'ipmi', name: 'peer-test', driver_info: { ipmi_address: '127.0.0.1', ipmi_port: 9700, ipmi_username: 'admin', ipmi_password: 'password' } });
+      const node = await call(peer.url, 'POST', '/v1/nodes', {
+        driver: 'ipmi',
+        name: 'peer-test',
+        driver_info: { ipmi_address: '127.0.0.1', ipmi_port: 9700, ipmi_username: 'admin', ipmi_password: 'password' },
+      });
       assert.equal(node.status, 201);
       assert.equal((node.body as { provision_state: string }).provision_state, 'enroll');
     } finally {

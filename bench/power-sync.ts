@@ -97,12 +97,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Reads every target with at most `concurrency` calls in flight; checks each answer. */
-async function syncPass(
-  driver: PowerDriver,
-  targets: BmcTarget[],
-  expected: PowerState[],
-  concurrency: number,
-): Promise<PassStats> {
+async function syncPass(driver: PowerDriver, targets: BmcTarget[], expected: PowerState[], concurrency: number): Promise<PassStats> {
   const latencies: number[] = [];
   let next = 0;
   const started = process.hrtime.bigint();
@@ -219,8 +214,14 @@ if (require.main === module) {
   } else {
     const json = args.json;
     runPowerSyncBench({
-      bmcs: args.bmcs, concurrency: args.concurrency, passes: args.passes, stack: args.stack,
-      intervalSec: args.intervalSec, reps: args.reps, batchSize: args.batchSize, jitterMs: args.jitterMs,
+      bmcs: args.bmcs,
+      concurrency: args.concurrency,
+      passes: args.passes,
+      stack: args.stack,
+      intervalSec: args.intervalSec,
+      reps: args.reps,
+      batchSize: args.batchSize,
+      jitterMs: args.jitterMs,
     })
       .then((r) => {
         console.log(formatPowerSyncResult(r));

@@ -35,7 +35,12 @@ export async function migrate(url: string, root: string): Promise<string[]> {
     try {
       db.pragma('journal_mode = WAL');
       db.exec('CREATE TABLE IF NOT EXISTS _ironflow_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
-      const done = new Set(db.prepare('SELECT name FROM _ironflow_migrations').all().map((r) => (r as { name: string }).name));
+      const done = new Set(
+        db
+          .prepare('SELECT name FROM _ironflow_migrations')
+          .all()
+          .map((r) => (r as { name: string }).name),
+      );
       for (const m of all) {
         if (done.has(m.name)) continue;
         db.transaction(() => {

@@ -35,7 +35,17 @@ type Tx = Parameters<Parameters<Database['$transaction']>[0]>[0];
 
 export async function writeHistory(
   tx: Tx | Database,
-  e: { nodeId?: number | null; nodeUuid: string; eventType: string; event: string; severity?: string; actor?: string | null; requestId?: string | null; fromState?: string | null; toState?: string | null },
+  e: {
+    nodeId?: number | null;
+    nodeUuid: string;
+    eventType: string;
+    event: string;
+    severity?: string;
+    actor?: string | null;
+    requestId?: string | null;
+    fromState?: string | null;
+    toState?: string | null;
+  },
 ): Promise<void> {
   const event = e.event.length > 255 ? `${e.event.slice(0, 251)}...` : e.event;
   await tx.historyEvent.create({
@@ -86,10 +96,15 @@ export async function moveProvisionState(tx: Tx | Database, m: ProvisionMove): P
   }
   const moved = result === 'moved';
   await writeHistory(tx, {
-    ...m.history, nodeUuid: m.nodeUuid, eventType: 'provisioning',
-    fromState: moved ? m.from : null, toState: moved ? m.to : null,
+    ...m.history,
+    nodeUuid: m.nodeUuid,
+    eventType: 'provisioning',
+    fromState: moved ? m.from : null,
+    toState: moved ? m.to : null,
     severity: result === 'conflict' ? 'WARNING' : m.history.severity,
-    event: moved ? m.history.event : `${m.history.event} (${result === 'already' ? `already ${m.to}` : `not moved: node is ${actual ?? 'gone'}, expected ${m.from}`})`,
+    event: moved
+      ? m.history.event
+      : `${m.history.event} (${result === 'already' ? `already ${m.to}` : `not moved: node is ${actual ?? 'gone'}, expected ${m.from}`})`,
   });
   return result;
 }
@@ -112,18 +127,30 @@ function recordStart(db: Database, op: BeginOperation): Promise<boolean> {
     const node = await tx.node.findUnique({ where: { uuid: op.nodeUuid } });
     await tx.operation.create({
       data: {
-        nodeId: node?.id ?? null, nodeUuid: op.nodeUuid, kind: op.kind, workflowId: op.workflowId, runId: op.runId,
-        status: 'running', actor: op.actor, requestId: op.requestId,
+        nodeId: node?.id ?? null,
+        nodeUuid: op.nodeUuid,
+        kind: op.kind,
+        workflowId: op.workflowId,
+        runId: op.runId,
+        status: 'running',
+        actor: op.actor,
+        requestId: op.requestId,
       },
     });
     const now = new Date();
     if (op.targetPowerState !== undefined) {
-      await tx.node.updateMany({ where: { uuid: op.nodeUuid }, data: { targetPowerState: op.targetPowerState, lastError: null, updatedAt: now } });
+      await tx.node.updateMany({
+        where: { uuid: op.nodeUuid },
+        data: { targetPowerState: op.targetPowerState, lastError: null, updatedAt: now },
+      });
     }
     const history = { nodeId: node?.id, actor: op.actor, requestId: op.requestId };
     if (op.fromState !== '' && op.fromState !== op.viaState) {
       await moveProvisionState(tx, {
-        nodeUuid: op.nodeUuid, from: op.fromState, to: op.viaState, data: { targetProvisionState: op.target, lastError: null },
+        nodeUuid: op.nodeUuid,
+        from: op.fromState,
+        to: op.viaState,
+        data: { targetProvisionState: op.target, lastError: null },
         history: { ...history, event: `${op.kind} started: ${op.fromState} -> ${op.viaState}` },
       });
     } else {
@@ -141,17 +168,28 @@ export async function finishOperation(db: Database, op: FinishOperation): Promis
     const now = new Date();
     const node = await tx.node.findUnique({ where: { uuid: op.nodeUuid } });
     // The running step (deploy_step / clean_step) ends with the operation.
-    await tx.node.updateMany({ where: { uuid: op.nodeUuid, OR: [{ deployStep: { not: '{}' } }, { cleanStep: { not: '{}' } }] }, data: { deployStep: '{}', cleanStep: '{}' } });
+    await tx.node.updateMany({
+      where: { uuid: op.nodeUuid, OR: [{ deployStep: { not: '{}' } }, { cleanStep: { not: '{}' } }] },
+      data: { deployStep: '{}', cleanStep: '{}' },
+    });
     if (row) {
       await tx.operation.update({
         where: { runId: op.runId },
-        data: { status: op.status, error: op.error ?? null, finishedAt: now, timeline: op.timeline === undefined ? null : JSON.stringify(op.timeline) },
+        data: {
+          status: op.status,
+          error: op.error ?? null,
+          finishedAt: now,
+          timeline: op.timeline === undefined ? null : JSON.stringify(op.timeline),
+        },
       });
     }
     const history = { nodeId: node?.id, actor: op.actor, requestId: op.requestId, severity: op.status === 'failed' ? 'ERROR' : 'INFO' };
     if (op.from !== '' && op.from !== op.to) {
       await moveProvisionState(tx, {
-        nodeUuid: op.nodeUuid, from: op.from, to: op.to, data: { targetProvisionState: null, lastError: op.error ?? null },
+        nodeUuid: op.nodeUuid,
+        from: op.from,
+        to: op.to,
+        data: { targetProvisionState: null, lastError: op.error ?? null },
         history: { ...history, event: op.error ?? `${op.kind} finished: ${op.from} -> ${op.to}` },
       });
     } else {

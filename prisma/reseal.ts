@@ -45,7 +45,11 @@ async function resealDeployment(db: Database, id: string, keys: SealKeys): Promi
   for (let i = 0; i < ATTEMPTS; i++) {
     const d = await db.deployment.findUnique({ where: { id }, select: { secret: true, chap: true, imageToken: true } });
     if (!d) return false;
-    const data = { secret: resealColumn(d.secret, keys) as string, chap: resealColumn(d.chap, keys), imageToken: resealColumn(d.imageToken, keys) };
+    const data = {
+      secret: resealColumn(d.secret, keys) as string,
+      chap: resealColumn(d.chap, keys),
+      imageToken: resealColumn(d.imageToken, keys),
+    };
     if (data.secret === d.secret && data.chap === d.chap && data.imageToken === d.imageToken) return false;
     const { count } = await db.deployment.updateMany({ where: { id, secret: d.secret, chap: d.chap, imageToken: d.imageToken }, data });
     if (count === 1) return true;
@@ -55,8 +59,13 @@ async function resealDeployment(db: Database, id: string, keys: SealKeys): Promi
 
 export async function resealAll(db: Database, keys: SealKeys): Promise<ResealReport> {
   const report: ResealReport = { nodes: 0, deployments: 0, failures: [] };
-  for (let after = 0; ; ) {
-    const ids = (await db.node.findMany({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take: BATCH, select: { id: true, uuid: true } }));
+  for (let after = 0; ;) {
+    const ids = await db.node.findMany({
+      where: { id: { gt: after } },
+      orderBy: { id: 'asc' },
+      take: BATCH,
+      select: { id: true, uuid: true },
+    });
     if (ids.length === 0) break;
     for (const { id, uuid } of ids) {
       try {
@@ -67,7 +76,7 @@ export async function resealAll(db: Database, keys: SealKeys): Promise<ResealRep
     }
     after = ids[ids.length - 1].id;
   }
-  for (let after = ''; ; ) {
+  for (let after = ''; ;) {
     const ids = await db.deployment.findMany({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take: BATCH, select: { id: true } });
     if (ids.length === 0) break;
     for (const { id } of ids) {

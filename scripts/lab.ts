@@ -21,7 +21,8 @@ async function settle(api: string, uuid: string, want: string): Promise<void> {
   for (;;) {
     const n = await call(api, 'GET', `/v1/nodes/${uuid}`);
     if (n.provision_state === want && n.target_provision_state === null) return;
-    if (n.target_provision_state === null && n.provision_state !== want) throw new Error(`node ${n.name} is ${n.provision_state}: ${n.last_error}`);
+    if (n.target_provision_state === null && n.provision_state !== want)
+      throw new Error(`node ${n.name} is ${n.provision_state}: ${n.last_error}`);
     if (performance.now() > deadline) throw new Error(`node ${n.name} did not reach ${want}`);
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -52,8 +53,15 @@ export async function labUp(o: LabUpOptions): Promise<void> {
         await call(o.api, 'DELETE', `/v1/nodes/${old.uuid}`);
       }
       const node = await call(o.api, 'POST', '/v1/nodes', {
-        name: n.name, driver: 'ipmi', resource_class: 'lab',
-        driver_info: { ipmi_address: n.bmc.address, ipmi_port: n.bmc.port, ipmi_username: n.bmc.username, ipmi_password: fs.readFileSync(n.bmc.passwordFile, 'utf8').trim() },
+        name: n.name,
+        driver: 'ipmi',
+        resource_class: 'lab',
+        driver_info: {
+          ipmi_address: n.bmc.address,
+          ipmi_port: n.bmc.port,
+          ipmi_username: n.bmc.username,
+          ipmi_password: fs.readFileSync(n.bmc.passwordFile, 'utf8').trim(),
+        },
         properties: { cpus: 1, memory_mb: 1024, local_gb: diskGiB, cpu_arch: 'x86_64' },
       });
       await call(o.api, 'POST', '/v1/ports', { address: n.mac, node_uuid: node.uuid });
@@ -75,7 +83,9 @@ export async function labDown(dir: string, api?: string): Promise<void> {
       const node = await call(api, 'GET', `/v1/nodes/${n.name}`).catch(() => undefined);
       if (!node) continue;
       await call(api, 'PUT', `/v1/nodes/${node.uuid}/maintenance`, { reason: 'lab down' }).catch(() => undefined);
-      await call(api, 'DELETE', `/v1/nodes/${node.uuid}`).catch((e) => console.error(`  could not delete ${n.name}: ${(e as Error).message}`));
+      await call(api, 'DELETE', `/v1/nodes/${node.uuid}`).catch((e) =>
+        console.error(`  could not delete ${n.name}: ${(e as Error).message}`),
+      );
     }
   }
   await stopLabFromState(dir);
@@ -93,13 +103,28 @@ async function main(): Promise<void> {
   const bootRoot = process.env.IRONFLOW_BOOT_ROOT ?? path.join(dataDir, 'tftp');
   if (cmd === 'up') {
     const size = opt('disk-size-mib');
-    await labUp({ nodes: Number(opt('nodes', '3')), dir, bootRoot, api, diskSize: size ? Number(size) * 1024 * 1024 : undefined, enroll: !rest.includes('--no-enroll') });
+    await labUp({
+      nodes: Number(opt('nodes', '3')),
+      dir,
+      bootRoot,
+      api,
+      diskSize: size ? Number(size) * 1024 * 1024 : undefined,
+      enroll: !rest.includes('--no-enroll'),
+    });
   } else if (cmd === 'down') {
     await labDown(dir, rest.includes('--keep-nodes') ? undefined : api);
     console.log('lab down');
   } else if (cmd === 'status') {
     const st = readLabState(dir);
-    console.log(st ? JSON.stringify(st.nodes.map((n) => ({ name: n.name, mac: n.mac, bmc: `${n.bmc.address}:${n.bmc.port}`, disk: n.diskPath })), null, 2) : 'no lab');
+    console.log(
+      st
+        ? JSON.stringify(
+            st.nodes.map((n) => ({ name: n.name, mac: n.mac, bmc: `${n.bmc.address}:${n.bmc.port}`, disk: n.diskPath })),
+            null,
+            2,
+          )
+        : 'no lab',
+    );
   } else {
     console.log('usage: npm run lab -- up [--nodes N] [--disk-size-mib M] [--no-enroll] | status | down [--keep-nodes]');
   }

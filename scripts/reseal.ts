@@ -14,7 +14,9 @@ async function main(): Promise<number> {
   const db = openDatabase(cfg.databaseUrl);
   try {
     const r = await resealAll(db, cfg.keys);
-    console.log(`reseal: under key ${keyId(cfg.keys.primary)}: ${r.nodes} node(s) and ${r.deployments} deployment(s) re-sealed, ${r.failures.length} failure(s)`);
+    console.log(
+      `reseal: under key ${keyId(cfg.keys.primary)}: ${r.nodes} node(s) and ${r.deployments} deployment(s) re-sealed, ${r.failures.length} failure(s)`,
+    );
     for (const f of r.failures) console.error(`reseal: ${f}`);
     return r.failures.length ? 1 : 0;
   } finally {

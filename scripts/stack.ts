@@ -83,18 +83,38 @@ async function main(): Promise<void> {
   const logs = path.join(cfg.dataDir, 'logs');
   fs.mkdirSync(logs, { recursive: true });
   const apiPort = Number(env.IRONFLOW_API_PORT ?? 6385);
-  if (await portOpen(apiPort)) throw new Error(`port ${apiPort} is in use: is Ironflow already running? Set IRONFLOW_API_PORT to use another.`);
+  if (await portOpen(apiPort))
+    throw new Error(`port ${apiPort} is in use: is Ironflow already running? Set IRONFLOW_API_PORT to use another.`);
 
   let temporalUi: string | undefined;
   if (!env.TEMPORAL_ADDRESS) {
     const port = Number(env.IRONFLOW_TEMPORAL_PORT ?? 7233);
     const uiPort = Number(env.IRONFLOW_TEMPORAL_UI_PORT ?? 8233);
-    if (await portOpen(port)) throw new Error(`port ${port} is in use: set TEMPORAL_ADDRESS to use that Temporal server, or IRONFLOW_TEMPORAL_PORT for another port.`);
+    if (await portOpen(port))
+      throw new Error(
+        `port ${port} is in use: set TEMPORAL_ADDRESS to use that Temporal server, or IRONFLOW_TEMPORAL_PORT for another port.`,
+      );
     const cli = execFileSync('bash', [path.join(root, 'scripts', 'temporal-cli.sh')], { encoding: 'utf8' }).trim();
-    run('temporal', cli, [
-      'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort),
-      '--db-filename', path.join(cfg.dataDir, 'temporal.db'), '--log-level', 'warn',
-    ], env, path.join(logs, 'temporal.log'));
+    run(
+      'temporal',
+      cli,
+      [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--ui-port',
+        String(uiPort),
+        '--db-filename',
+        path.join(cfg.dataDir, 'temporal.db'),
+        '--log-level',
+        'warn',
+      ],
+      env,
+      path.join(logs, 'temporal.log'),
+    );
     env.TEMPORAL_ADDRESS = `127.0.0.1:${port}`;
     temporalUi = `http://127.0.0.1:${uiPort}`;
     await waitPort(port, 'the Temporal dev server', 60_000);
@@ -108,7 +128,12 @@ async function main(): Promise<void> {
   if (labNodes > 0) {
     labDir = path.join(cfg.dataDir, 'lab');
     say(`starting the virtual lab: ${labNodes} simulated server(s), enrolled through the API (manage, provide)`);
-    await labUp({ nodes: labNodes, dir: labDir, bootRoot: env.IRONFLOW_BOOT_ROOT ?? path.join(cfg.dataDir, 'tftp'), api: `http://127.0.0.1:${apiPort}` });
+    await labUp({
+      nodes: labNodes,
+      dir: labDir,
+      bootRoot: env.IRONFLOW_BOOT_ROOT ?? path.join(cfg.dataDir, 'tftp'),
+      api: `http://127.0.0.1:${apiPort}`,
+    });
   }
   const lines = [
     `API            http://127.0.0.1:${apiPort}/v1   (docs: http://127.0.0.1:${apiPort}/docs)`,

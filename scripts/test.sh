@@ -9,8 +9,8 @@ bash scripts/setup.sh
 # The deploy ramdisk's kernel boots the PXE tests' VMs (built once from Debian packages, cached).
 bash ramdisk/build.sh >/dev/null
 if [ $# -eq 0 ]; then
-  echo "lint: eslint (dependency directions, floating promises)" >&2
-  npx eslint . --max-warnings 0
+  echo "lint: eslint (dependency directions, floating promises) and prettier (format: npm run format)" >&2
+  npm run --silent lint
 fi
 
 work=$(mktemp -d /tmp/ironflow-test.XXXXXX)

@@ -23,7 +23,14 @@ export async function cleanNode(input: CleanInput): Promise<void> {
   } catch (err) {
     const msg = `Cleaning of node ${input.nodeUuid} failed: ${errorText(err)}`;
     await s.compensate();
-    await db.finishOperation({ ...op, from: input.viaState, to: 'clean failed', status: 'failed', error: msg, timeline: s.timeline.view() });
+    await db.finishOperation({
+      ...op,
+      from: input.viaState,
+      to: 'clean failed',
+      status: 'failed',
+      error: msg,
+      timeline: s.timeline.view(),
+    });
   }
 }
 
@@ -46,6 +53,13 @@ export async function teardownNode(input: CleanInput): Promise<void> {
   } catch (err) {
     const msg = `Undeploy of node ${n} failed: ${errorText(err)}`;
     await s.compensate();
-    await db.finishOperation({ ...op, from: state, to: state === 'cleaning' ? 'clean failed' : 'error', status: 'failed', error: msg, timeline: s.timeline.view() });
+    await db.finishOperation({
+      ...op,
+      from: state,
+      to: state === 'cleaning' ? 'clean failed' : 'error',
+      status: 'failed',
+      error: msg,
+      timeline: s.timeline.view(),
+    });
   }
 }

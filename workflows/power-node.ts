@@ -10,7 +10,10 @@ const db = proxyActivities<Activities>(presets.db);
 
 /** BMC activities on the node's site queue (undefined: the workflow's own queue). */
 function site(taskQueue: string | undefined) {
-  return { bmc: proxyActivities<Activities>({ ...presets.bmcCall, taskQueue }), waits: proxyActivities<Activities>({ ...presets.bmcWait, taskQueue }) };
+  return {
+    bmc: proxyActivities<Activities>({ ...presets.bmcCall, taskQueue }),
+    waits: proxyActivities<Activities>({ ...presets.bmcWait, taskQueue }),
+  };
 }
 
 function messageOf(err: unknown): string {

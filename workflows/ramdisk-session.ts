@@ -1,6 +1,15 @@
 // What deploy and clean share: booting a node into the deploy ramdisk, collecting
 // its callbacks (signals, deduplicated by seq), aborts, and the undo list.
-import { ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  patched,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Activities } from '#activities';
 import type { DeployMode } from './contracts/deploy';
 import { presets } from './activity-options';
@@ -40,7 +49,10 @@ export class RamdiskSession {
   aborted?: { actor: string; requestId: string };
   deploymentId?: string;
 
-  constructor(readonly input: DeployInput, kind: string) {
+  constructor(
+    readonly input: DeployInput,
+    kind: string,
+  ) {
     this.timeline = new Timeline(kind, (event, severity) =>
       db.recordEvent({ nodeUuid: input.nodeUuid, eventType: kind, event, severity, actor: input.actor, requestId: input.requestId }),
     );
@@ -133,13 +145,22 @@ export class RamdiskSession {
       // A timer that fired long after its deadline means nothing ran in between (a Temporal
       // outage): the ramdisk's callbacks were refused with 503, not missing. Give its retries a
       // chance before power-cycling a node that is up and waiting.
-      if (!heard && Date.now() - since - timeoutMs > (this.input.lateTimer?.lateMs ?? LATE_TIMER_MS) && patched('grace-after-late-callback-timer')) {
-        heard = await condition(() => this.aborted !== undefined || this.events.length > this.consumed, this.input.lateTimer?.graceMs ?? OUTAGE_GRACE_MS);
+      if (
+        !heard &&
+        Date.now() - since - timeoutMs > (this.input.lateTimer?.lateMs ?? LATE_TIMER_MS) &&
+        patched('grace-after-late-callback-timer')
+      ) {
+        heard = await condition(
+          () => this.aborted !== undefined || this.events.length > this.consumed,
+          this.input.lateTimer?.graceMs ?? OUTAGE_GRACE_MS,
+        );
       }
-      if (this.aborted) throw ApplicationFailure.nonRetryable(`Aborted by ${this.aborted.actor} (request ${this.aborted.requestId}).`, 'Aborted');
+      if (this.aborted)
+        throw ApplicationFailure.nonRetryable(`Aborted by ${this.aborted.actor} (request ${this.aborted.requestId}).`, 'Aborted');
       while (this.consumed < this.events.length) {
         const e = this.events[this.consumed++];
-        if (e.event === 'error') throw ApplicationFailure.nonRetryable(`The deploy ramdisk reported an error: ${e.error ?? 'unknown'}`, 'RamdiskError');
+        if (e.event === 'error')
+          throw ApplicationFailure.nonRetryable(`The deploy ramdisk reported an error: ${e.error ?? 'unknown'}`, 'RamdiskError');
         if (wanted.includes(e.event)) return e;
       }
       if (heard) continue; // progress only: keep waiting, the clock starts again
@@ -168,7 +189,10 @@ export class RamdiskSession {
     const scope = new CancellationScope();
     const work = scope.run(fn);
     let settled = false;
-    work.then(() => (settled = true), () => (settled = true));
+    work.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     const reported = () => this.events.slice(this.consumed).find((e) => e.event === 'error');
     await condition(() => settled || reported() !== undefined);
     const e = reported();

@@ -5,8 +5,15 @@ import { ApplicationFailure, patched } from '@temporalio/workflow';
 import type { DeployMode, EraseMode, IscsiTarget } from './contracts/deploy';
 import type { ProvisionState } from './contracts/states';
 import {
-  automatedCleanSteps, DEPLOY_STEPS, resolveDeploySteps,
-  type CleanStepKey, type DeployStepSpec, type ResolvedCleanStep, type ResolvedStep, type StepKey, type StepRef,
+  automatedCleanSteps,
+  DEPLOY_STEPS,
+  resolveDeploySteps,
+  type CleanStepKey,
+  type DeployStepSpec,
+  type ResolvedCleanStep,
+  type ResolvedStep,
+  type StepKey,
+  type StepRef,
 } from './contracts/steps';
 import { db, RamdiskSession } from './ramdisk-session';
 
@@ -52,7 +59,14 @@ const iscsi: Record<string, StepRunner> = {
     await bootDeployRamdisk(r);
     const ready = await r.s.timeline.step('wait for the ramdisk', () => r.s.waitFor(['ready'], true));
     await move(r, 'deploying');
-    r.target = { nodeUuid: r.nodeUuid, deploymentId: r.s.deploymentId!, imageKey: r.img!.key, address: ready.address!, port: ready.port!, iqn: ready.iqn! };
+    r.target = {
+      nodeUuid: r.nodeUuid,
+      deploymentId: r.s.deploymentId!,
+      imageKey: r.img!.key,
+      address: ready.address!,
+      port: ready.port!,
+      iqn: ready.iqn!,
+    };
   },
   async 'deploy.erase_devices_metadata'(r) {
     const t = needTarget(r);
@@ -132,9 +146,19 @@ export async function erase(s: RamdiskSession, mode: EraseMode): Promise<void> {
   const verify = Array.isArray(result.verify) ? (result.verify as { path?: string; clean?: boolean }[]) : [];
   const record = {
     disks: (disks.disks ?? []).map((d) => ({ path: d.path, size_bytes: d.size_bytes, model: d.model, rotational: d.rotational })),
-    mode, bytes: result.bytesDone ?? 0, duration_s: Math.round((Date.now() - started) / 100) / 10, verified: verify.length > 0 && verify.every((v) => v.clean === true),
+    mode,
+    bytes: result.bytesDone ?? 0,
+    duration_s: Math.round((Date.now() - started) / 100) / 10,
+    verified: verify.length > 0 && verify.every((v) => v.clean === true),
   };
-  await db.recordEvent({ nodeUuid: n, eventType: 'erase', actor: s.input.actor, requestId: s.input.requestId, severity: result.ok && record.verified ? 'INFO' : 'ERROR', event: `Erase record: ${JSON.stringify(record)}` });
+  await db.recordEvent({
+    nodeUuid: n,
+    eventType: 'erase',
+    actor: s.input.actor,
+    requestId: s.input.requestId,
+    severity: result.ok && record.verified ? 'INFO' : 'ERROR',
+    event: `Erase record: ${JSON.stringify(record)}`,
+  });
   if (!result.ok) throw ApplicationFailure.nonRetryable(`Erase failed: ${result.error ?? 'unknown error'}`, 'EraseFailed');
   if (!record.verified) throw ApplicationFailure.nonRetryable('Erase verification found data left on the disk.', 'EraseNotVerified');
   await s.sayDone();

@@ -42,7 +42,11 @@ export async function syncPowerStates(initial: PowerSyncSettings, previous: Pass
     for (let i = 0; i < nodes.length; i += settings.batchSize) batches.push(nodes.slice(i, i + settings.batchSize));
     const results = await Promise.all(
       batches.map((nodeUuids) =>
-        syncPowerBatch({ nodeUuids, passId, settings: { failureLimit: settings.failureLimit, force: settings.force, jitterMs: settings.jitterMs } }),
+        syncPowerBatch({
+          nodeUuids,
+          passId,
+          settings: { failureLimit: settings.failureLimit, force: settings.force, jitterMs: settings.jitterMs },
+        }),
       ),
     );
     const total: SyncResult = { read: 0, changed: 0, forced: 0, failed: 0, skipped: 0, maintenanceSet: 0, recovered: 0 };

@@ -9,7 +9,10 @@ export class Timeline {
   bytesDone?: number;
   bytesTotal?: number;
 
-  constructor(private readonly kind: string, private readonly audit?: AuditSink) {}
+  constructor(
+    private readonly kind: string,
+    private readonly audit?: AuditSink,
+  ) {}
 
   private async record(event: string, severity: 'INFO' | 'ERROR'): Promise<void> {
     if (this.audit) await this.audit(event, severity).catch(() => undefined);
@@ -23,7 +26,10 @@ export class Timeline {
       const r = await fn();
       s.status = 'done';
       s.endedAt = new Date().toISOString();
-      await this.record(`${this.kind}: step "${name}" done in ${((Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000).toFixed(1)} s`, 'INFO');
+      await this.record(
+        `${this.kind}: step "${name}" done in ${((Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000).toFixed(1)} s`,
+        'INFO',
+      );
       return r;
     } catch (e) {
       s.status = 'failed';
@@ -36,6 +42,12 @@ export class Timeline {
 
   view(): TimelineView {
     const running = this.steps.find((s) => s.status === 'running');
-    return { kind: this.kind, steps: this.steps.map((s) => ({ ...s })), current: running?.name ?? null, bytesDone: this.bytesDone, bytesTotal: this.bytesTotal };
+    return {
+      kind: this.kind,
+      steps: this.steps.map((s) => ({ ...s })),
+      current: running?.name ?? null,
+      bytesDone: this.bytesDone,
+      bytesTotal: this.bytesTotal,
+    };
   }
 }

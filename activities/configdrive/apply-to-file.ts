@@ -9,7 +9,10 @@ export async function applyWritesToFile(file: string, writes: readonly DiskWrite
   try {
     const { size } = await fh.stat();
     for (const w of writes) {
-      if (w.offset + w.bytes.length > size) throw new Error(`write at byte ${w.offset} (${w.bytes.length} bytes) runs past the end of ${file} (${size} bytes): the plan was made for a bigger disk.`);
+      if (w.offset + w.bytes.length > size)
+        throw new Error(
+          `write at byte ${w.offset} (${w.bytes.length} bytes) runs past the end of ${file} (${size} bytes): the plan was made for a bigger disk.`,
+        );
     }
     for (const w of writes) {
       let done = 0;

@@ -12,7 +12,11 @@ const NODE = { uuid: '1be26c0b-03f2-4d2e-ae87-c02d7f33c123', name: 'web-01' };
 
 test('meta_data defaults: uuid and name from the node as Ironic; hostname from a name that is a host name', () => {
   assert.deepEqual(configDriveMetaData({}, NODE), { uuid: NODE.uuid, name: 'web-01', hostname: 'web-01' });
-  assert.deepEqual(configDriveMetaData({ meta_data: { uuid: 'u', name: 'n', hostname: 'h' } }, NODE), { uuid: 'u', name: 'n', hostname: 'h' });
+  assert.deepEqual(configDriveMetaData({ meta_data: { uuid: 'u', name: 'n', hostname: 'h' } }, NODE), {
+    uuid: 'u',
+    name: 'n',
+    hostname: 'h',
+  });
   assert.deepEqual(configDriveMetaData({}, { uuid: 'u', name: 'web_01' }), { uuid: 'u', name: 'web_01' });
   assert.deepEqual(configDriveMetaData({}, { uuid: 'u', name: null }), { uuid: 'u' });
   for (const ok of ['a', 'web-01', 'a.example.test', 'x'.repeat(63)]) assert.ok(isHostName(ok), ok);
@@ -23,13 +27,18 @@ test('the files: both versions Ironic writes; user_data as given or JSON-encoded
   const files = configDriveFiles({ user_data: { runcmd: ['true'] }, network_data: { links: [] }, vendor_data: { a: 1 } }, NODE);
   assert.deepEqual(
     files.map((f) => f.path),
-    ['2012-08-10', 'latest'].flatMap((v) => ['meta_data.json', 'user_data', 'network_data.json', 'vendor_data2.json'].map((n) => `openstack/${v}/${n}`)),
+    ['2012-08-10', 'latest'].flatMap((v) =>
+      ['meta_data.json', 'user_data', 'network_data.json', 'vendor_data2.json'].map((n) => `openstack/${v}/${n}`),
+    ),
   );
   assert.equal(files.find((f) => f.path === 'openstack/latest/user_data')?.content, '{"runcmd":["true"]}');
   const text = configDriveFiles({ user_data: '#cloud-config\n' }, NODE);
   assert.equal(text.find((f) => f.path === 'openstack/latest/user_data')?.content, '#cloud-config\n');
   for (const doc of [{}, { user_data: null }, { user_data: '' }, { network_data: {}, vendor_data: {} }]) {
-    assert.deepEqual(configDriveFiles(doc, NODE).map((f) => path.basename(f.path)), ['meta_data.json', 'meta_data.json']);
+    assert.deepEqual(
+      configDriveFiles(doc, NODE).map((f) => path.basename(f.path)),
+      ['meta_data.json', 'meta_data.json'],
+    );
   }
 });
 

@@ -22,10 +22,31 @@ export const DEFAULT_SOURCE_DATE_EPOCH = 946684800;
 
 /** The xorriso argv (genisoimage-compatible flags, as openstacksdk's pack uses). */
 export function xorrisoArgs(out: string, root: string): string[] {
-  return ['-as', 'mkisofs', '-o', out, '-V', CONFIG_DRIVE_LABEL, '-J', '-r', '-l', '-allow-lowercase', '-allow-multidot', '-ldots', '-publisher', 'ironflow', '-quiet', root];
+  return [
+    '-as',
+    'mkisofs',
+    '-o',
+    out,
+    '-V',
+    CONFIG_DRIVE_LABEL,
+    '-J',
+    '-r',
+    '-l',
+    '-allow-lowercase',
+    '-allow-multidot',
+    '-ldots',
+    '-publisher',
+    'ironflow',
+    '-quiet',
+    root,
+  ];
 }
 
-export async function buildConfigDriveIso(doc: ConfigDriveDocument, node: ConfigDriveNode, opts: BuildIsoOptions = {}): Promise<Uint8Array> {
+export async function buildConfigDriveIso(
+  doc: ConfigDriveDocument,
+  node: ConfigDriveNode,
+  opts: BuildIsoOptions = {},
+): Promise<Uint8Array> {
   const epoch = opts.sourceDateEpoch ?? DEFAULT_SOURCE_DATE_EPOCH;
   const dir = await fs.mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), 'ironflow-configdrive-'));
   try {
@@ -41,7 +62,13 @@ export async function buildConfigDriveIso(doc: ConfigDriveDocument, node: Config
     }
     for (const d of [...dirs].sort((a, b) => b.length - a.length)) await fs.utimes(d, epoch, epoch);
     const out = path.join(dir, 'config-drive.iso');
-    await runCommand({ file: 'xorriso', args: xorrisoArgs(out, root), env: { SOURCE_DATE_EPOCH: String(epoch) }, timeoutMs: 120_000, signal: opts.signal });
+    await runCommand({
+      file: 'xorriso',
+      args: xorrisoArgs(out, root),
+      env: { SOURCE_DATE_EPOCH: String(epoch) },
+      timeoutMs: 120_000,
+      signal: opts.signal,
+    });
     const iso = new Uint8Array(await fs.readFile(out));
     checkConfigDriveIso(iso, 'the config drive built from the configdrive document');
     return iso;

@@ -86,12 +86,15 @@ function apply(disk: Buffer, writes: DiskWrite[]): void {
 }
 
 function refuses(input: PartitionPlanInput, pattern: RegExp): void {
-  assert.throws(() => planConfigDrivePartition(input), (e: unknown) => {
-    assert.ok(e instanceof PartitionPlanError, String(e));
-    assert.equal(e.retryable, false);
-    assert.match(e.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => planConfigDrivePartition(input),
+    (e: unknown) => {
+      assert.ok(e instanceof PartitionPlanError, String(e));
+      assert.equal(e.retryable, false);
+      assert.match(e.message, pattern);
+      return true;
+    },
+  );
 }
 
 /** Reads a GPT header independently and checks its CRCs against the entry array it names. */
@@ -125,7 +128,10 @@ test('crc32 is the IEEE CRC-32 (same as zlib)', () => {
 test('GPT: the drive goes last, 1 MiB aligned; both headers, both arrays and the pMBR are rewritten for the bigger disk', () => {
   const imageBytes = 8 * MiB;
   const diskBytes = 64 * MiB;
-  const image = gptImage(imageBytes, [{ first: 2048, last: 4095 }, { first: 4096, last: 14335, type: LINUX_DATA }]);
+  const image = gptImage(imageBytes, [
+    { first: 2048, last: 4095 },
+    { first: 4096, last: 14335, type: LINUX_DATA },
+  ]);
   const input = { head: image.subarray(0, PLAN_HEAD_BYTES), imageBytes, diskBytes, driveBytes: 300 * 1024, salt: 'node-1' };
   const before = Buffer.from(input.head);
   const plan = planConfigDrivePartition(input);
@@ -204,14 +210,20 @@ test('GPT: an image as big as the disk still gets the drive when it has room at 
   assert.equal(plan.partition.offset, 14 * MiB);
   const disk = Buffer.from(image);
   apply(disk, configDriveWrites(plan, Buffer.alloc(MiB, 1)));
-  assert.equal(readGpt(disk, 1).alternate, 16 * MiB / SS - 1);
-  readGpt(disk, 16 * MiB / SS - 1);
+  assert.equal(readGpt(disk, 1).alternate, (16 * MiB) / SS - 1);
+  readGpt(disk, (16 * MiB) / SS - 1);
 });
 
 test('GPT on 4096-byte sectors: the same layout in 4 KiB units', () => {
   const ss = 4096;
   const image = gptImage(8 * MiB, [{ first: 256, last: 1791 }], 128, ss);
-  const plan = planConfigDrivePartition({ head: image.subarray(0, PLAN_HEAD_BYTES), imageBytes: 8 * MiB, diskBytes: 32 * MiB, driveBytes: MiB, sectorBytes: ss });
+  const plan = planConfigDrivePartition({
+    head: image.subarray(0, PLAN_HEAD_BYTES),
+    imageBytes: 8 * MiB,
+    diskBytes: 32 * MiB,
+    driveBytes: MiB,
+    sectorBytes: ss,
+  });
   // 8192 sectors; the backup takes the last 5 (4 of entries + the header): the drive is the disk's 31st MiB.
   assert.equal(plan.partition.offset, 30 * MiB);
   const disk = Buffer.alloc(32 * MiB);
@@ -224,12 +236,20 @@ test('GPT on 4096-byte sectors: the same layout in 4 KiB units', () => {
   assert.equal(primary.lastUsable, 8191 - 5);
   assert.equal(Number(primary.array.readBigUInt64LE(128 + 32)), (30 * MiB) / ss);
   assert.equal(disk.readUInt32LE(446 + 12), 8191);
-  assert.ok(disk.subarray(8 * MiB - 5 * ss, 8 * MiB).every((b) => b === 0), 'stale backup zeroed');
+  assert.ok(
+    disk.subarray(8 * MiB - 5 * ss, 8 * MiB).every((b) => b === 0),
+    'stale backup zeroed',
+  );
 });
 
 test('GPT on a disk beyond 2 TiB: the protective MBR entry saturates at 0xFFFFFFFF sectors', () => {
   const image = gptImage(4 * MiB, [{ first: 2048, last: 4095 }]);
-  const plan = planConfigDrivePartition({ head: image.subarray(0, PLAN_HEAD_BYTES), imageBytes: 4 * MiB, diskBytes: 3 * 2 ** 40, driveBytes: MiB });
+  const plan = planConfigDrivePartition({
+    head: image.subarray(0, PLAN_HEAD_BYTES),
+    imageBytes: 4 * MiB,
+    diskBytes: 3 * 2 ** 40,
+    driveBytes: MiB,
+  });
   const s0 = Buffer.from(plan.tableWrites[0].bytes);
   assert.equal(plan.tableWrites[0].offset, 0);
   assert.equal(s0.readUInt32LE(446 + 12), 0xffffffff);
@@ -240,7 +260,10 @@ test('GPT on a disk beyond 2 TiB: the protective MBR entry saturates at 0xFFFFFF
 test('GPT refusals say what is wrong', () => {
   const image = gptImage(8 * MiB, [{ first: 2048, last: 16000 }]);
   const base = { head: image.subarray(0, PLAN_HEAD_BYTES), imageBytes: 8 * MiB, diskBytes: 64 * MiB, driveBytes: MiB };
-  refuses({ ...base, diskBytes: 8 * MiB + 512 * 1024 }, /does not fit on the disk after the image's last partition \(it ends at byte 8192512; the disk is 8.50 MiB/);
+  refuses(
+    { ...base, diskBytes: 8 * MiB + 512 * 1024 },
+    /does not fit on the disk after the image's last partition \(it ends at byte 8192512; the disk is 8.50 MiB/,
+  );
   refuses({ ...base, diskBytes: 4 * MiB }, /the image \(8 MiB\) is larger than the disk \(4 MiB\)/);
   refuses({ ...base, head: image.subarray(0, 4096) }, /partition entries end at byte 17408, beyond the 4096 bytes/);
   const badHeader = Buffer.from(base.head);
@@ -255,13 +278,20 @@ test('GPT refusals say what is wrong', () => {
   const hybrid = Buffer.from(base.head);
   hybrid[446 + 16 + 4] = 0x0c;
   refuses({ ...base, head: hybrid }, /hybrid MBR/);
-  const full = gptImage(8 * MiB, [0, 1, 2, 3].map((i) => ({ first: 2048 + i * 2048, last: 4095 + i * 2048 })), 4);
+  const full = gptImage(
+    8 * MiB,
+    [0, 1, 2, 3].map((i) => ({ first: 2048 + i * 2048, last: 4095 + i * 2048 })),
+    4,
+  );
   refuses({ ...base, head: full.subarray(0, PLAN_HEAD_BYTES) }, /all 4 entries of the image's GPT are in use/);
   refuses({ ...base, head: Buffer.alloc(PLAN_HEAD_BYTES) }, /no partition table \(no MBR signature 0x55AA at byte 510\)/);
 });
 
 test('MBR: a new primary of type 0x83 at the end of the disk, 1 MiB aligned; only sector 0 changes', () => {
-  const head = mbrHead([{ start: 2048, sectors: 4096 }, { start: 6144, sectors: 8192, type: 0x05 }]);
+  const head = mbrHead([
+    { start: 2048, sectors: 4096 },
+    { start: 6144, sectors: 8192, type: 0x05 },
+  ]);
   const plan = planConfigDrivePartition({ head, imageBytes: 8 * MiB, diskBytes: 100 * MiB + 12345, driveBytes: 2 * MiB });
   assert.equal(plan.table, 'mbr');
   assert.equal(plan.partition.number, 3);
@@ -282,15 +312,37 @@ test('MBR beyond 2 TiB: the drive ends where an MBR stops addressing; refusals s
   const head = mbrHead([{ start: 2048, sectors: 4096 }]);
   const plan = planConfigDrivePartition({ head, imageBytes: 8 * MiB, diskBytes: 3 * 2 ** 40, driveBytes: MiB });
   assert.equal(plan.partition.offset + plan.partition.bytes, 2 ** 32 * SS);
-  refuses({ head: mbrHead([1, 2, 3, 4].map((i) => ({ start: i * 2048, sectors: 2048 }))), imageBytes: 8 * MiB, diskBytes: 64 * MiB, driveBytes: MiB }, /already has 4 primary partitions/);
-  refuses({ head: mbrHead([{ start: 2048, sectors: 2 ** 32 - 3072 }]), imageBytes: 8 * MiB, diskBytes: 3 * 2 ** 40, driveBytes: MiB }, /an MBR addresses only the first 2.00 TiB of this 3.00 TiB disk/);
+  refuses(
+    {
+      head: mbrHead([1, 2, 3, 4].map((i) => ({ start: i * 2048, sectors: 2048 }))),
+      imageBytes: 8 * MiB,
+      diskBytes: 64 * MiB,
+      driveBytes: MiB,
+    },
+    /already has 4 primary partitions/,
+  );
+  refuses(
+    { head: mbrHead([{ start: 2048, sectors: 2 ** 32 - 3072 }]), imageBytes: 8 * MiB, diskBytes: 3 * 2 ** 40, driveBytes: MiB },
+    /an MBR addresses only the first 2.00 TiB of this 3.00 TiB disk/,
+  );
   refuses({ head: mbrHead([]), imageBytes: 8 * MiB, diskBytes: 64 * MiB, driveBytes: MiB }, /MBR has no partitions/);
   const notMbr = mbrHead([{ start: 2048, sectors: 2048 }]);
   notMbr[446] = 0x12;
-  refuses({ head: notMbr, imageBytes: 8 * MiB, diskBytes: 64 * MiB, driveBytes: MiB }, /boot flag 0x12: this is not an MBR partition table/);
+  refuses(
+    { head: notMbr, imageBytes: 8 * MiB, diskBytes: 64 * MiB, driveBytes: MiB },
+    /boot flag 0x12: this is not an MBR partition table/,
+  );
 });
 
 test('configDriveWrites refuses an ISO bigger than the planned partition', () => {
-  const plan = planConfigDrivePartition({ head: mbrHead([{ start: 2048, sectors: 2048 }]), imageBytes: 2 * MiB, diskBytes: 64 * MiB, driveBytes: MiB });
-  assert.throws(() => configDriveWrites(plan, Buffer.alloc(MiB + 1)), /the config drive is 1048577 bytes but the planned partition holds 1048576/);
+  const plan = planConfigDrivePartition({
+    head: mbrHead([{ start: 2048, sectors: 2048 }]),
+    imageBytes: 2 * MiB,
+    diskBytes: 64 * MiB,
+    driveBytes: MiB,
+  });
+  assert.throws(
+    () => configDriveWrites(plan, Buffer.alloc(MiB + 1)),
+    /the config drive is 1048577 bytes but the planned partition holds 1048576/,
+  );
 });

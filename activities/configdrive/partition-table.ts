@@ -107,16 +107,23 @@ export function planConfigDrivePartition(input: PartitionPlanInput): PartitionPl
   for (const k of ['imageBytes', 'diskBytes', 'driveBytes'] as const) {
     if (!Number.isSafeInteger(input[k]) || input[k] <= 0) refuse(`${k} must be a positive whole number of bytes, got ${input[k]}.`);
   }
-  if (input.imageBytes > input.diskBytes) refuse(`the image (${human(input.imageBytes)}) is larger than the disk (${human(input.diskBytes)}).`);
-  if (input.head.length < 512) refuse(`the plan needs the image's first ${PLAN_HEAD_BYTES} bytes (at least 512, the MBR); got ${input.head.length}.`);
+  if (input.imageBytes > input.diskBytes)
+    refuse(`the image (${human(input.imageBytes)}) is larger than the disk (${human(input.diskBytes)}).`);
+  if (input.head.length < 512)
+    refuse(`the plan needs the image's first ${PLAN_HEAD_BYTES} bytes (at least 512, the MBR); got ${input.head.length}.`);
   const h = input.head;
   if (h[510] !== 0x55 || h[511] !== 0xaa) {
-    refuse('the image has no partition table (no MBR signature 0x55AA at byte 510): a config drive partition needs a whole-disk image with an MBR or GPT partition table.');
+    refuse(
+      'the image has no partition table (no MBR signature 0x55AA at byte 510): a config drive partition needs a whole-disk image with an MBR or GPT partition table.',
+    );
   }
   const entries = readMbrEntries(h);
   const protective = entries.filter((e) => e.type === 0xee);
   if (protective.length) {
-    if (entries.some((e) => e.type !== 0xee && e.type !== 0)) refuse('the image has a hybrid MBR (a GPT protective entry beside MBR partitions): not supported for a config drive; use a pure GPT or a pure MBR image.');
+    if (entries.some((e) => e.type !== 0xee && e.type !== 0))
+      refuse(
+        'the image has a hybrid MBR (a GPT protective entry beside MBR partitions): not supported for a config drive; use a pure GPT or a pure MBR image.',
+      );
     return planGpt(input, ss);
   }
   return planMbr(input, ss, entries);
@@ -175,12 +182,19 @@ function doesNotFit(input: PartitionPlanInput, partSectors: number, ss: number, 
 function planMbr(input: PartitionPlanInput, ss: number, entries: MbrEntry[]): PartitionPlan {
   const h = input.head;
   for (const e of entries) {
-    if (e.status !== 0 && e.status !== 0x80) refuse(`the image's MBR entry ${e.slot + 1} has boot flag 0x${e.status.toString(16)}: this is not an MBR partition table (a bare filesystem?).`);
+    if (e.status !== 0 && e.status !== 0x80)
+      refuse(
+        `the image's MBR entry ${e.slot + 1} has boot flag 0x${e.status.toString(16)}: this is not an MBR partition table (a bare filesystem?).`,
+      );
   }
   const used = entries.filter((e) => e.type !== 0);
-  if (used.length === 0) refuse('the image\'s MBR has no partitions: a config drive partition needs a whole-disk image with a partition table.');
+  if (used.length === 0)
+    refuse("the image's MBR has no partitions: a config drive partition needs a whole-disk image with a partition table.");
   const free = entries.find((e) => e.type === 0);
-  if (!free) refuse('the image\'s MBR already has 4 primary partitions: no slot is left for the config drive; use a GPT image or one with at most 3 primary partitions.');
+  if (!free)
+    refuse(
+      "the image's MBR already has 4 primary partitions: no slot is left for the config drive; use a GPT image or one with at most 3 primary partitions.",
+    );
   const diskSectors = Math.floor(input.diskBytes / ss);
   // An extended partition's range holds its logical partitions, so its end covers theirs.
   const lastUsed = Math.max(...used.map((e) => e.start + e.sectors - 1));
@@ -189,7 +203,10 @@ function planMbr(input: PartitionPlanInput, ss: number, entries: MbrEntry[]): Pa
   const align = PARTITION_ALIGN_BYTES / ss;
   const start = Math.floor((limit - part) / align) * align;
   if (start <= lastUsed || start < 1) {
-    const room = diskSectors > MBR_MAX_SECTORS ? `an MBR addresses only the first ${human(MBR_MAX_SECTORS * ss)} of this ${human(input.diskBytes)} disk` : `the disk is ${human(input.diskBytes)}`;
+    const room =
+      diskSectors > MBR_MAX_SECTORS
+        ? `an MBR addresses only the first ${human(MBR_MAX_SECTORS * ss)} of this ${human(input.diskBytes)} disk`
+        : `the disk is ${human(input.diskBytes)}`;
     doesNotFit(input, part, ss, lastUsed, room);
   }
   const sector0 = copy(h, 0, 512);
@@ -263,18 +280,25 @@ function subtract(r: Range, others: Range[]): Range[] {
 
 function planGpt(input: PartitionPlanInput, ss: number): PartitionPlan {
   const h = input.head;
-  if (h.length < 2 * ss) refuse(`the plan needs the image's first ${PLAN_HEAD_BYTES} bytes (the GPT header is at byte ${ss}); got ${h.length}.`);
+  if (h.length < 2 * ss)
+    refuse(`the plan needs the image's first ${PLAN_HEAD_BYTES} bytes (the GPT header is at byte ${ss}); got ${h.length}.`);
   const hdr = copy(h, ss, 2 * ss);
   const hv = view(hdr);
   if (String.fromCharCode(...hdr.subarray(0, 8)) !== GPT_SIGNATURE) {
-    refuse(`the image's MBR is a GPT protective MBR but there is no GPT header ("EFI PART") at byte ${ss}: the image is damaged, or its sector size is not ${ss}.`);
+    refuse(
+      `the image's MBR is a GPT protective MBR but there is no GPT header ("EFI PART") at byte ${ss}: the image is damaged, or its sector size is not ${ss}.`,
+    );
   }
   const headerSize = hv.getUint32(12, true);
-  if (headerSize < 92 || headerSize > ss) refuse(`the image's GPT header size ${headerSize} is out of range (92..${ss}): the table is damaged.`);
+  if (headerSize < 92 || headerSize > ss)
+    refuse(`the image's GPT header size ${headerSize} is out of range (92..${ss}): the table is damaged.`);
   const storedCrc = hv.getUint32(16, true);
   const check = copy(hdr, 0, headerSize);
   view(check).setUint32(16, 0, true);
-  if (crc32(check) !== storedCrc) refuse('the image\'s primary GPT header fails its CRC32 check: the image is damaged (repair it with sgdisk -v / gdisk before deploying it).');
+  if (crc32(check) !== storedCrc)
+    refuse(
+      "the image's primary GPT header fails its CRC32 check: the image is damaged (repair it with sgdisk -v / gdisk before deploying it).",
+    );
   const myLba = u64(hv, 24);
   const oldAlternate = u64(hv, 32);
   const firstUsable = u64(hv, 40);
@@ -283,17 +307,27 @@ function planGpt(input: PartitionPlanInput, ss: number): PartitionPlan {
   const count = hv.getUint32(80, true);
   const entrySize = hv.getUint32(84, true);
   if (myLba !== 1) refuse(`the image's primary GPT header says it sits at LBA ${myLba}, not 1: the table is damaged.`);
-  if (entrySize < 128 || entrySize % 8 !== 0 || entrySize > 4096) refuse(`the image's GPT entry size ${entrySize} is not supported (128, or a larger multiple of 8).`);
-  if (count < 1 || count * entrySize > 4 * MiB) refuse(`the image's GPT has ${count} entries of ${entrySize} bytes: not a sane partition table.`);
+  if (entrySize < 128 || entrySize % 8 !== 0 || entrySize > 4096)
+    refuse(`the image's GPT entry size ${entrySize} is not supported (128, or a larger multiple of 8).`);
+  if (count < 1 || count * entrySize > 4 * MiB)
+    refuse(`the image's GPT has ${count} entries of ${entrySize} bytes: not a sane partition table.`);
   const arrayBytes = count * entrySize;
   const arraySectors = Math.ceil(arrayBytes / ss);
   const arrayEnd = entryLba * ss + arrayBytes;
-  if (entryLba < 2 || entryLba + arraySectors > firstUsable) refuse(`the image's GPT entry array (LBA ${entryLba}, ${arraySectors} sectors) overlaps the header or the usable area: the table is damaged.`);
+  if (entryLba < 2 || entryLba + arraySectors > firstUsable)
+    refuse(
+      `the image's GPT entry array (LBA ${entryLba}, ${arraySectors} sectors) overlaps the header or the usable area: the table is damaged.`,
+    );
   if (arrayEnd > h.length) {
-    refuse(`the image's GPT partition entries end at byte ${arrayEnd}, beyond the ${h.length} bytes of the image's start the plan was given (it reads PLAN_HEAD_BYTES = ${PLAN_HEAD_BYTES}): such a layout is not supported.`);
+    refuse(
+      `the image's GPT partition entries end at byte ${arrayEnd}, beyond the ${h.length} bytes of the image's start the plan was given (it reads PLAN_HEAD_BYTES = ${PLAN_HEAD_BYTES}): such a layout is not supported.`,
+    );
   }
   const array = copy(h, entryLba * ss, entryLba * ss + arraySectors * ss);
-  if (crc32(array.subarray(0, arrayBytes)) !== hv.getUint32(88, true)) refuse('the image\'s GPT partition entries fail their CRC32 check: the image is damaged (repair it with sgdisk -v / gdisk before deploying it).');
+  if (crc32(array.subarray(0, arrayBytes)) !== hv.getUint32(88, true))
+    refuse(
+      "the image's GPT partition entries fail their CRC32 check: the image is damaged (repair it with sgdisk -v / gdisk before deploying it).",
+    );
 
   const av = view(array);
   let lastUsed = entryLba + arraySectors - 1;
@@ -309,7 +343,8 @@ function planGpt(input: PartitionPlanInput, ss: number): PartitionPlan {
     taken.add(guidText(array.subarray(at + 16, at + 32)));
     const first = u64(av, at + 32);
     const last = u64(av, at + 40);
-    if (last < first) refuse(`the image's GPT partition ${i + 1} ends (LBA ${last}) before it starts (LBA ${first}): the table is damaged.`);
+    if (last < first)
+      refuse(`the image's GPT partition ${i + 1} ends (LBA ${last}) before it starts (LBA ${first}): the table is damaged.`);
     lastUsed = Math.max(lastUsed, last);
   }
   if (freeIndex === -1) refuse(`all ${count} entries of the image's GPT are in use: no entry is left for the config drive partition.`);
@@ -321,7 +356,14 @@ function planGpt(input: PartitionPlanInput, ss: number): PartitionPlan {
   const part = partitionSectors(input, ss);
   const align = PARTITION_ALIGN_BYTES / ss;
   const start = Math.floor((newLastUsable + 1 - part) / align) * align;
-  if (start <= lastUsed || start < firstUsable) doesNotFit(input, part, ss, lastUsed, `the disk is ${human(input.diskBytes)} and the backup GPT takes its last ${(arraySectors + 1) * ss} bytes`);
+  if (start <= lastUsed || start < firstUsable)
+    doesNotFit(
+      input,
+      part,
+      ss,
+      lastUsed,
+      `the disk is ${human(input.diskBytes)} and the backup GPT takes its last ${(arraySectors + 1) * ss} bytes`,
+    );
   const last = start + part - 1;
 
   // The new entry.
@@ -334,7 +376,8 @@ function planGpt(input: PartitionPlanInput, ss: number): PartitionPlan {
   av.setBigUint64(at + 40, BigInt(last), true);
   av.setBigUint64(at + 48, 0n, true);
   array.fill(0, at + 56, at + Math.min(entrySize, 128));
-  for (let i = 0; i < CONFIG_DRIVE_PARTITION_NAME.length; i++) av.setUint16(at + 56 + i * 2, CONFIG_DRIVE_PARTITION_NAME.charCodeAt(i), true);
+  for (let i = 0; i < CONFIG_DRIVE_PARTITION_NAME.length; i++)
+    av.setUint16(at + 56 + i * 2, CONFIG_DRIVE_PARTITION_NAME.charCodeAt(i), true);
   const arrayCrc = crc32(array.subarray(0, arrayBytes));
 
   const header = (self: number, alternate: number, entries: number): Uint8Array => {
@@ -372,7 +415,10 @@ function planGpt(input: PartitionPlanInput, ss: number): PartitionPlan {
   if (oldAlternate !== newAlternate && oldAlternate < diskSectors) {
     const stale: Range = { from: Math.max(oldAlternate - arraySectors, oldLastUsable + 1, lastUsed + 1), to: oldAlternate };
     if (stale.from <= stale.to) {
-      for (const r of subtract(stale, [{ from: start, to: last }, { from: backupArrayLba, to: newAlternate }])) {
+      for (const r of subtract(stale, [
+        { from: start, to: last },
+        { from: backupArrayLba, to: newAlternate },
+      ])) {
         writes.push({ offset: r.from * ss, bytes: new Uint8Array((r.to - r.from + 1) * ss) });
       }
     }
@@ -386,12 +432,16 @@ function planGpt(input: PartitionPlanInput, ss: number): PartitionPlan {
 
 /** Every write for a config drive: the plan's table writes plus the ISO, zero-padded to the partition's end. */
 export function configDriveWrites(plan: PartitionPlan, iso: Uint8Array): DiskWrite[] {
-  if (iso.length > plan.partition.bytes) refuse(`the config drive is ${iso.length} bytes but the planned partition holds ${plan.partition.bytes}: plan with the drive's real size.`);
+  if (iso.length > plan.partition.bytes)
+    refuse(
+      `the config drive is ${iso.length} bytes but the planned partition holds ${plan.partition.bytes}: plan with the drive's real size.`,
+    );
   const content = new Uint8Array(plan.partition.bytes);
   content.set(iso);
   const writes = [...plan.tableWrites, { offset: plan.partition.offset, bytes: content }].sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < writes.length; i++) {
-    if (writes[i - 1].offset + writes[i - 1].bytes.length > writes[i].offset) refuse(`internal: config drive writes overlap at byte ${writes[i].offset}.`);
+    if (writes[i - 1].offset + writes[i - 1].bytes.length > writes[i].offset)
+      refuse(`internal: config drive writes overlap at byte ${writes[i].offset}.`);
   }
   return writes;
 }

@@ -23,12 +23,18 @@ export function createBootActivities({ db, keys, cache, deployments, deploy }: D
       const s = await deployments.secrets(i.deploymentId);
       const info = openSecrets(json(n.driverInfo), keys);
       const macs = n.ports.filter((p) => p.pxeEnabled).map((p) => p.address);
-      const iscsi = s.chap ? { iqn: `${deploy.iqnPrefix}:${n.uuid}`, port: 3260, chapUser: s.chap.user, chapSecret: s.chap.secret } : undefined;
+      const iscsi = s.chap
+        ? { iqn: `${deploy.iqnPrefix}:${n.uuid}`, port: 3260, chapUser: s.chap.user, chapSecret: s.chap.secret }
+        : undefined;
       const d = await db.deployment.findUniqueOrThrow({ where: { id: i.deploymentId } });
       const boot: BootSpec = {
         kind: 'deploy',
-        kernelFile: await typed(() => resolveBootFile('driver_info.deploy_kernel', info.deploy_kernel, deploy.deployKernel, bootFileDirs(deploy))),
-        ramdiskFile: await typed(() => resolveBootFile('driver_info.deploy_ramdisk', info.deploy_ramdisk, deploy.deployRamdisk, bootFileDirs(deploy))),
+        kernelFile: await typed(() =>
+          resolveBootFile('driver_info.deploy_kernel', info.deploy_kernel, deploy.deployKernel, bootFileDirs(deploy)),
+        ),
+        ramdiskFile: await typed(() =>
+          resolveBootFile('driver_info.deploy_ramdisk', info.deploy_ramdisk, deploy.deployRamdisk, bootFileDirs(deploy)),
+        ),
         deploymentId: i.deploymentId,
         secret: s.secret,
         callbackUrl: `${deploy.callbackBase}/v1/deployments/${i.deploymentId}/callback`,
@@ -36,7 +42,8 @@ export function createBootActivities({ db, keys, cache, deployments, deploy }: D
         iscsi: i.mode === 'direct' ? undefined : iscsi,
         imageUrl: i.mode === 'direct' && s.imageToken ? `${deploy.imageServerBase}/images/${i.deploymentId}/${s.imageToken}` : undefined,
         // The ramdisk verifies the raw bytes it wrote, so it gets the raw image's digest (not the qcow2's).
-        imageChecksum: i.mode === 'direct' && d.imageKey ? `sha256:${await sha256File(await cache.linkFor(d.imageKey, n.uuid))}` : undefined,
+        imageChecksum:
+          i.mode === 'direct' && d.imageKey ? `sha256:${await sha256File(await cache.linkFor(d.imageKey, n.uuid))}` : undefined,
         append: deploy.ramdiskAppend,
       };
       const r = await typed(() => writeBootConfigs(deploy.bootRoot, { macs, boot }));
@@ -53,11 +60,11 @@ export function createBootActivities({ db, keys, cache, deployments, deploy }: D
       const boot: BootSpec =
         typeof info.kernel === 'string' && typeof info.ramdisk === 'string'
           ? {
-            kind: 'netboot',
-            kernelFile: await typed(() => resolveBootFile('instance_info.kernel', info.kernel, '', dirs)),
-            ramdiskFile: await typed(() => resolveBootFile('instance_info.ramdisk', info.ramdisk, '', dirs)),
-            root: String(info.root_device ?? '/dev/sda1'),
-          }
+              kind: 'netboot',
+              kernelFile: await typed(() => resolveBootFile('instance_info.kernel', info.kernel, '', dirs)),
+              ramdiskFile: await typed(() => resolveBootFile('instance_info.ramdisk', info.ramdisk, '', dirs)),
+              root: String(info.root_device ?? '/dev/sda1'),
+            }
           : { kind: 'local' };
       await typed(() => writeBootConfigs(deploy.bootRoot, { macs, boot }));
       // A node that boots from its own disk needs no provisioning DHCP any more; a netbooted one does.
@@ -67,8 +74,16 @@ export function createBootActivities({ db, keys, cache, deployments, deploy }: D
     async removeBootConfigs(nodeUuid: string): Promise<void> {
       const n = await db.node.findUnique({ where: { uuid: nodeUuid }, include: { ports: true } });
       if (!n) return;
-      await typed(() => removeBootConfigs(deploy.bootRoot, n.ports.map((p) => p.address)));
-      await removeDhcpHosts(deploy.dhcpHostsDir, n.ports.map((p) => p.address));
+      await typed(() =>
+        removeBootConfigs(
+          deploy.bootRoot,
+          n.ports.map((p) => p.address),
+        ),
+      );
+      await removeDhcpHosts(
+        deploy.dhcpHostsDir,
+        n.ports.map((p) => p.address),
+      );
     },
   };
 }

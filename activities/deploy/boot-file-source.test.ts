@@ -13,8 +13,20 @@ import { ImageCache } from '../images';
 
 /** Values an attacker might give as a MAC, a node uuid or a file name. */
 const HOSTILE = [
-  '../../etc/passwd', '..', '.', '/etc/shadow', '..%2f..%2fetc', 'aa:bb:cc:dd:ee:ff/../../x', 'aa:bb:cc:dd:ee:ff\n', 'aa:bb:cc:dd:ee:ff\0',
-  '\\..\\..\\x', 'aa-bb-cc-dd-ee-ff', '', ' ', 'a'.repeat(300), '%2e%2e',
+  '../../etc/passwd',
+  '..',
+  '.',
+  '/etc/shadow',
+  '..%2f..%2fetc',
+  'aa:bb:cc:dd:ee:ff/../../x',
+  'aa:bb:cc:dd:ee:ff\n',
+  'aa:bb:cc:dd:ee:ff\0',
+  '\\..\\..\\x',
+  'aa-bb-cc-dd-ee-ff',
+  '',
+  ' ',
+  'a'.repeat(300),
+  '%2e%2e',
 ];
 
 describe('boot files named by users (deploy_kernel, kernel, ...)', () => {
@@ -34,7 +46,11 @@ describe('boot files named by users (deploy_kernel, kernel, ...)', () => {
     fs.symlinkSync(path.join(base, 'secret'), path.join(images, 'escape'));
     fs.symlinkSync(path.join(images, 'k', 'vmlinuz'), path.join(images, 'inside'));
     fs.symlinkSync(base, path.join(images, 'up'));
-    dirs = bootFileDirs({ imageDir: images, deployKernel: path.join(ramdiskDir, 'kernel'), deployRamdisk: path.join(ramdiskDir, 'initrd') });
+    dirs = bootFileDirs({
+      imageDir: images,
+      deployKernel: path.join(ramdiskDir, 'kernel'),
+      deployRamdisk: path.join(ramdiskDir, 'initrd'),
+    });
   });
   after(() => fs.rmSync(base, { recursive: true, force: true }));
 
@@ -49,7 +65,10 @@ describe('boot files named by users (deploy_kernel, kernel, ...)', () => {
     assert.equal(await resolveBootFile('driver_info.deploy_kernel', real, '', dirs), real);
     assert.equal(await resolveBootFile('driver_info.deploy_kernel', `file://${real}`, '', dirs), real);
     assert.equal(await resolveBootFile('instance_info.kernel', path.join(images, 'inside'), '', dirs), real);
-    assert.equal(await resolveBootFile('driver_info.deploy_kernel', path.join(ramdiskDir, 'kernel'), '', dirs), path.join(ramdiskDir, 'kernel'));
+    assert.equal(
+      await resolveBootFile('driver_info.deploy_kernel', path.join(ramdiskDir, 'kernel'), '', dirs),
+      path.join(ramdiskDir, 'kernel'),
+    );
   });
 
   test('nothing outside the allowed directories, however it is spelled', async () => {
@@ -94,7 +113,11 @@ describe('path builders: per-MAC boot files, DHCP hosts, cache links', () => {
       assert.throws(() => ipxeScriptFileName(bad), InvalidBootParameterError, JSON.stringify(bad));
     }
     for (let i = 0; i < 200; i++) {
-      const mac = Array.from({ length: 6 }, () => Math.floor(Math.random() * 256).toString(16).padStart(2, '0')).join(':');
+      const mac = Array.from({ length: 6 }, () =>
+        Math.floor(Math.random() * 256)
+          .toString(16)
+          .padStart(2, '0'),
+      ).join(':');
       for (const rel of [pxeConfigFileName(mac), ipxeScriptFileName(mac.toUpperCase())]) {
         assert.ok(path.resolve(root, rel).startsWith(root + path.sep), rel);
         assert.ok(!rel.includes('..'), rel);
@@ -111,13 +134,18 @@ describe('path builders: per-MAC boot files, DHCP hosts, cache links', () => {
       await assert.rejects(writeDhcpHosts(hosts, [bad]), InvalidBootParameterError);
     }
     const files = fs.readdirSync(root, { recursive: true }).map(String);
-    assert.deepEqual(files.filter((f) => !fs.statSync(path.join(root, f)).isDirectory()), [], 'no file was written');
+    assert.deepEqual(
+      files.filter((f) => !fs.statSync(path.join(root, f)).isDirectory()),
+      [],
+      'no file was written',
+    );
   });
 
   test("the image cache's per-node names refuse anything but a plain holder id and key", async () => {
     const cache = new ImageCache({ root: path.join(root, 'cache') });
     const key = `sha256-${'a'.repeat(64)}`;
-    for (const bad of [...HOSTILE.filter((h) => h !== 'aa-bb-cc-dd-ee-ff'), '-x', '.hidden']) { // a dashed MAC is a fine holder id
+    for (const bad of [...HOSTILE.filter((h) => h !== 'aa-bb-cc-dd-ee-ff'), '-x', '.hidden']) {
+      // a dashed MAC is a fine holder id
       await assert.rejects(cache.linkFor(key, bad), /invalid cache holder id/, JSON.stringify(bad));
       await assert.rejects(cache.pin(key, bad), /invalid cache holder id/, JSON.stringify(bad));
     }

@@ -40,7 +40,9 @@ export async function resolveBootFile(field: string, value: unknown, fallback: s
   try {
     real = await fs.realpath(wanted);
   } catch {
-    throw new InvalidBootParameterError(`${field} ${JSON.stringify(value)} does not exist on the worker: copy the file into the image directory (IRONFLOW_IMAGE_DIR)`);
+    throw new InvalidBootParameterError(
+      `${field} ${JSON.stringify(value)} does not exist on the worker: copy the file into the image directory (IRONFLOW_IMAGE_DIR)`,
+    );
   }
   if (!dirs.some((d) => real.startsWith(d + path.sep))) {
     throw new InvalidBootParameterError(

@@ -19,12 +19,23 @@ function token(bytes: number): string {
 
 export function createDeploymentStore(db: Database, keys: SealKeys) {
   return {
-    async create(i: { nodeUuid: string; workflowId: string; runId: string; mode: string; ttlSec: number; imageKey?: string }): Promise<string> {
+    async create(i: {
+      nodeUuid: string;
+      workflowId: string;
+      runId: string;
+      mode: string;
+      ttlSec: number;
+      imageKey?: string;
+    }): Promise<string> {
       const id = crypto.randomUUID();
       const chap = i.mode === 'direct' ? null : { user: `ironflow-${id.slice(0, 8)}`, secret: token(12) };
       await db.deployment.create({
         data: {
-          id, nodeUuid: i.nodeUuid, workflowId: i.workflowId, runId: i.runId, mode: i.mode,
+          id,
+          nodeUuid: i.nodeUuid,
+          workflowId: i.workflowId,
+          runId: i.runId,
+          mode: i.mode,
           secret: sealValue(token(24), keys),
           chap: chap ? sealValue(JSON.stringify(chap), keys) : null,
           imageToken: i.mode === 'direct' ? sealValue(token(24), keys) : null,

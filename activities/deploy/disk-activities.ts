@@ -24,7 +24,10 @@ export function createDiskActivities({ cache, deployments }: Pick<DeployActivity
       const resume = (ctx.info.heartbeatDetails as { bytesWritten?: number } | undefined)?.bytesWritten ?? 0;
       const r = await typed(() =>
         writeImage({
-          ...lun, rawPath, resumeFrom: resume, signal: ctx.cancellationSignal,
+          ...lun,
+          rawPath,
+          resumeFrom: resume,
+          signal: ctx.cancellationSignal,
           onProgress: (bytesWritten) => ctx.heartbeat({ bytesWritten }),
         }),
       );

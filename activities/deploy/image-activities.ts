@@ -27,12 +27,16 @@ export function createImageActivities({ db, keys, cache }: Pick<DeployActivityDe
         problems.push(`instance_info checksum: ${(e as Error).message}`);
       }
       if (needs.pxePort && !n.ports.some((p) => p.pxeEnabled)) problems.push('the node has no port with PXE enabled');
-      if (problems.length) throw ApplicationFailure.nonRetryable(`Cannot deploy node ${nodeUuid}: ${problems.join('; ')}.`, 'InvalidDeployParameters');
+      if (problems.length)
+        throw ApplicationFailure.nonRetryable(`Cannot deploy node ${nodeUuid}: ${problems.join('; ')}.`, 'InvalidDeployParameters');
       return { mode, deployInterface };
     },
 
     /** Downloads, verifies and converts the image once (single-flight), pinned for holder. */
-    async cacheImage(i: { nodeUuid: string; holder: string }): Promise<{ key: string; sizeBytes: number; format: string; downloaded: boolean; converted: boolean }> {
+    async cacheImage(i: {
+      nodeUuid: string;
+      holder: string;
+    }): Promise<{ key: string; sizeBytes: number; format: string; downloaded: boolean; converted: boolean }> {
       const n = await nodeWithPorts(db, i.nodeUuid);
       const info = openSecrets(json(n.instanceInfo), keys);
       const ctx = Context.current();

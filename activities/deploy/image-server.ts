@@ -20,7 +20,13 @@ function same(a: string, b: string): boolean {
   return crypto.timingSafeEqual(x, y);
 }
 
-export async function startImageServer(o: { db: Database; keys: SealKeys; cache: ImageCache; host: string; port: number }): Promise<ImageServer> {
+export async function startImageServer(o: {
+  db: Database;
+  keys: SealKeys;
+  cache: ImageCache;
+  host: string;
+  port: number;
+}): Promise<ImageServer> {
   const server = http.createServer((req, res) => {
     const m = /^\/images\/([0-9a-f-]{36})\/([A-Za-z0-9_-]{16,64})$/.exec(req.url ?? '');
     const fail = (code: number, text: string) => {
@@ -30,14 +36,23 @@ export async function startImageServer(o: { db: Database; keys: SealKeys; cache:
     if (!m || (req.method !== 'GET' && req.method !== 'HEAD')) return fail(404, 'not found');
     void (async () => {
       const d = await o.db.deployment.findUnique({ where: { id: m[1] } });
-      if (!d || d.status !== 'active' || !d.imageToken || !d.imageKey || d.expiresAt < new Date() || !same(openValue(d.imageToken, o.keys), m[2])) {
+      if (
+        !d ||
+        d.status !== 'active' ||
+        !d.imageToken ||
+        !d.imageKey ||
+        d.expiresAt < new Date() ||
+        !same(openValue(d.imageToken, o.keys), m[2])
+      ) {
         return fail(404, 'not found');
       }
       const file = await o.cache.linkFor(d.imageKey, d.nodeUuid);
       const st = await fs.promises.stat(file);
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': st.size });
       if (req.method === 'HEAD') return res.end();
-      fs.createReadStream(file, { highWaterMark: 1024 * 1024 }).on('error', () => res.destroy()).pipe(res);
+      fs.createReadStream(file, { highWaterMark: 1024 * 1024 })
+        .on('error', () => res.destroy())
+        .pipe(res);
     })().catch(() => fail(500, 'image unavailable'));
   });
   await new Promise<void>((resolve, reject) => {
@@ -47,9 +62,10 @@ export async function startImageServer(o: { db: Database; keys: SealKeys; cache:
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${o.host}:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

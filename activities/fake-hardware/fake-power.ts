@@ -11,7 +11,13 @@ import type { Database } from '#prisma/database';
 import type { BootDevice, BootDeviceSetting, NodeHardware, PowerAction, PowerInterface, PowerState } from '../power/power-interface';
 
 const POWER_STATES: readonly string[] = ['power on', 'power off'];
-const RESULT: Readonly<Record<PowerAction, PowerState>> = { on: 'power on', cycle: 'power on', reset: 'power on', off: 'power off', soft: 'power off' };
+const RESULT: Readonly<Record<PowerAction, PowerState>> = {
+  on: 'power on',
+  cycle: 'power on',
+  reset: 'power on',
+  off: 'power off',
+  soft: 'power off',
+};
 
 export function fakePower(db: Database): PowerInterface {
   async function row(n: NodeHardware) {
@@ -25,7 +31,10 @@ export function fakePower(db: Database): PowerInterface {
     for (;;) {
       const before = await row(n);
       const after = JSON.stringify({ ...before.internal, ...keys });
-      const done = await db.node.updateMany({ where: { id: n.node.id, driverInternalInfo: before.text }, data: { driverInternalInfo: after } });
+      const done = await db.node.updateMany({
+        where: { id: n.node.id, driverInternalInfo: before.text },
+        data: { driverInternalInfo: after },
+      });
       if (done.count === 1) return;
     }
   }

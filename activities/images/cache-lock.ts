@@ -88,10 +88,13 @@ export async function tryLock(file: string, opts: LockOptions = {}): Promise<Hel
     const body: LockBody = { pid: process.pid, host: os.hostname(), token };
     await fh.writeFile(JSON.stringify(body));
     await fh.close();
-    const beat = setInterval(() => {
-      const now = new Date();
-      void fs.utimes(file, now, now).catch(() => undefined);
-    }, opts.heartbeatMs ?? Math.max(1000, Math.floor(staleMs / 4)));
+    const beat = setInterval(
+      () => {
+        const now = new Date();
+        void fs.utimes(file, now, now).catch(() => undefined);
+      },
+      opts.heartbeatMs ?? Math.max(1000, Math.floor(staleMs / 4)),
+    );
     beat.unref();
     return {
       async release() {

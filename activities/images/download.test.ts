@@ -37,10 +37,26 @@ test('an untrusted TLS certificate is a non-retryable error that says so', async
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-dl-tls-'));
   await runCommand({
     file: 'openssl',
-    args: ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')],
+    args: [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+    ],
   });
-  const server = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (_q, s) => s.end('x'));
+  const server = https.createServer(
+    { key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) },
+    (_q, s) => s.end('x'),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   try {
     const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/x`;
@@ -58,7 +74,10 @@ test('an untrusted TLS certificate is a non-retryable error that says so', async
 });
 
 /** A server on a loopback address that counts requests and remembers their Host headers. */
-async function countingServer(host: string, handler: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_q, s) => s.end('image')) {
+async function countingServer(
+  host: string,
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_q, s) => s.end('image'),
+) {
   const seen: string[] = [];
   const server = http.createServer((req, res) => {
     seen.push(req.headers.host ?? '');
@@ -67,7 +86,8 @@ async function countingServer(host: string, handler: (req: http.IncomingMessage,
   await new Promise<void>((r) => server.listen(0, host, () => r()));
   const port = (server.address() as AddressInfo).port;
   return {
-    port, seen,
+    port,
+    seen,
     stop: () => {
       server.closeAllConnections();
       server.close();
@@ -88,8 +108,17 @@ test('a literal address outside the allowed networks is refused before connectin
   const srv = await countingServer('127.0.0.1');
   try {
     const url = `http://127.0.0.1:${srv.port}/x`;
-    await assert.rejects(fetchToFile({ kind: 'http', url }, path.join(dir, 'a'), { algo: 'sha256', allowedNetworks: [] }), refused(/127\.0\.0\.1 is a loopback address/));
-    await assert.rejects(fetchToFile({ kind: 'http', url: `http://[::ffff:127.0.0.1]:${srv.port}/x` }, path.join(dir, 'b'), { algo: 'sha256', allowedNetworks: [] }), refused(/IPv4-mapped/));
+    await assert.rejects(
+      fetchToFile({ kind: 'http', url }, path.join(dir, 'a'), { algo: 'sha256', allowedNetworks: [] }),
+      refused(/127\.0\.0\.1 is a loopback address/),
+    );
+    await assert.rejects(
+      fetchToFile({ kind: 'http', url: `http://[::ffff:127.0.0.1]:${srv.port}/x` }, path.join(dir, 'b'), {
+        algo: 'sha256',
+        allowedNetworks: [],
+      }),
+      refused(/IPv4-mapped/),
+    );
     assert.deepEqual(srv.seen, [], 'nothing reached the server');
     assert.ok(!fs.existsSync(path.join(dir, 'a')), 'no file was created');
     // Allowed: the same URL downloads.
@@ -105,9 +134,16 @@ test('every resolved address is checked: one refused address refuses the host', 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-dl-ssrf-'));
   const srv = await countingServer('127.0.0.1');
   try {
-    const resolve = async () => [{ address: '127.0.0.1', family: 4 }, { address: '127.0.0.2', family: 4 }];
+    const resolve = async () => [
+      { address: '127.0.0.1', family: 4 },
+      { address: '127.0.0.2', family: 4 },
+    ];
     await assert.rejects(
-      fetchToFile({ kind: 'http', url: `http://images.invalid:${srv.port}/x` }, path.join(dir, 'a'), { algo: 'sha256', allowedNetworks: parseCidrList('127.0.0.1/32'), resolve }),
+      fetchToFile({ kind: 'http', url: `http://images.invalid:${srv.port}/x` }, path.join(dir, 'a'), {
+        algo: 'sha256',
+        allowedNetworks: parseCidrList('127.0.0.1/32'),
+        resolve,
+      }),
       refused(/127\.0\.0\.2 is a loopback address \(images\.invalid resolves to 127\.0\.0\.1, 127\.0\.0\.2\)/),
     );
     assert.deepEqual(srv.seen, []);
@@ -125,7 +161,11 @@ test('the connection goes to the checked address: a second DNS answer (rebinding
   const resolve = async () => (calls++ === 0 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '127.0.0.2', family: 4 }]);
   try {
     // images.invalid has no DNS record: had the socket resolved it again, the download would fail.
-    const r = await fetchToFile({ kind: 'http', url: `http://images.invalid:${srv.port}/x` }, path.join(dir, 'a'), { algo: 'sha256', allowedNetworks: parseCidrList('127.0.0.1/32'), resolve });
+    const r = await fetchToFile({ kind: 'http', url: `http://images.invalid:${srv.port}/x` }, path.join(dir, 'a'), {
+      algo: 'sha256',
+      allowedNetworks: parseCidrList('127.0.0.1/32'),
+      resolve,
+    });
     assert.equal(r.bytes, 'image'.length);
     assert.equal(calls, 1, 'resolved once, for the check');
     assert.deepEqual(srv.seen, [`images.invalid:${srv.port}`], 'the Host header keeps the name');
@@ -144,13 +184,19 @@ test('redirects are checked like the first request: a redirect to a refused addr
   });
   try {
     await assert.rejects(
-      fetchToFile({ kind: 'http', url: `http://127.0.0.1:${outer.port}/x` }, path.join(dir, 'a'), { algo: 'sha256', allowedNetworks: parseCidrList('127.0.0.1/32') }),
+      fetchToFile({ kind: 'http', url: `http://127.0.0.1:${outer.port}/x` }, path.join(dir, 'a'), {
+        algo: 'sha256',
+        allowedNetworks: parseCidrList('127.0.0.1/32'),
+      }),
       refused(/http:\/\/127\.0\.0\.2:\d+\/secret refused: 127\.0\.0\.2 is a loopback address/),
     );
     assert.equal(outer.seen.length, 1);
     assert.deepEqual(inner.seen, [], 'the redirect target was never contacted');
     // With its network allowed, the same redirect is followed.
-    const r = await fetchToFile({ kind: 'http', url: `http://127.0.0.1:${outer.port}/x` }, path.join(dir, 'b'), { algo: 'sha256', allowedNetworks: parseCidrList('127.0.0.0/8') });
+    const r = await fetchToFile({ kind: 'http', url: `http://127.0.0.1:${outer.port}/x` }, path.join(dir, 'b'), {
+      algo: 'sha256',
+      allowedNetworks: parseCidrList('127.0.0.0/8'),
+    });
     assert.equal(r.bytes, 'image'.length);
     assert.equal(inner.seen.length, 1);
   } finally {

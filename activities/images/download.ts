@@ -16,7 +16,12 @@ import type { LookupFunction } from 'node:net';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  allowAdvice, DEFAULT_IMAGE_ALLOWED_NETWORKS, imageAddressRefusal, parseCidrList, parseIp, type Cidr,
+  allowAdvice,
+  DEFAULT_IMAGE_ALLOWED_NETWORKS,
+  imageAddressRefusal,
+  parseCidrList,
+  parseIp,
+  type Cidr,
 } from '#workflows/domain/image-networks';
 import { isImageUrlFault, readImageUrl, urlHost } from '#workflows/domain/image-refs';
 import { ImageDownloadError, ImageSourceRefusedError } from './errors';
@@ -50,7 +55,11 @@ const DEFAULT_ALLOWED = parseCidrList(DEFAULT_IMAGE_ALLOWED_NETWORKS);
  * Resolves the URL's host and checks every address; returns the one to connect
  * to. A literal address is checked as it is. Throws ImageSourceRefusedError.
  */
-export async function checkedAddress(url: string, allowed: readonly Cidr[], resolve: Resolver = systemResolver): Promise<{ address: string; family: 4 | 6 }> {
+export async function checkedAddress(
+  url: string,
+  allowed: readonly Cidr[],
+  resolve: Resolver = systemResolver,
+): Promise<{ address: string; family: 4 | 6 }> {
   const host = urlHost(new URL(url));
   const literal = parseIp(host);
   let addrs: { address: string; family: number }[];
@@ -59,7 +68,10 @@ export async function checkedAddress(url: string, allowed: readonly Cidr[], reso
     try {
       addrs = await resolve(host);
     } catch (e) {
-      throw new ImageDownloadError(`GET ${redactUrl(url)} failed: host ${host} could not be resolved (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, true);
+      throw new ImageDownloadError(
+        `GET ${redactUrl(url)} failed: host ${host} could not be resolved (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        true,
+      );
     }
     if (addrs.length === 0) throw new ImageDownloadError(`GET ${redactUrl(url)} failed: host ${host} has no address`, true);
   }
@@ -106,42 +118,48 @@ async function get(url: string, o: GetOptions, redirects = 0): Promise<http.Inco
   return new Promise((resolve, reject) => {
     const mod = url.startsWith('https:') ? https : http;
     // The Host header and TLS server name stay the URL's host; only the address is pinned.
-    const req = mod.get(url, { signal, lookup: pinnedLookup(pin.address, pin.family), headers: { 'user-agent': 'ironflow-image-cache' } }, (res) => {
-      const status = res.statusCode ?? 0;
-      if (status >= 300 && status < 400 && res.headers.location) {
-        res.resume();
-        if (redirects >= MAX_REDIRECTS) {
-          reject(new ImageDownloadError(`too many redirects fetching ${redactUrl(url)}`, false));
+    const req = mod.get(
+      url,
+      { signal, lookup: pinnedLookup(pin.address, pin.family), headers: { 'user-agent': 'ironflow-image-cache' } },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 300 && status < 400 && res.headers.location) {
+          res.resume();
+          if (redirects >= MAX_REDIRECTS) {
+            reject(new ImageDownloadError(`too many redirects fetching ${redactUrl(url)}`, false));
+            return;
+          }
+          const next = new URL(res.headers.location, url).toString();
+          const ref = readImageUrl(next);
+          if (isImageUrlFault(ref) || ref.kind !== 'http') {
+            reject(new ImageDownloadError(`${redactUrl(url)} redirects to a non-http URL`, false));
+            return;
+          }
+          // The next hop is checked like the first (get re-resolves and re-pins).
+          get(next, o, redirects + 1).then(resolve, reject);
           return;
         }
-        const next = new URL(res.headers.location, url).toString();
-        const ref = readImageUrl(next);
-        if (isImageUrlFault(ref) || ref.kind !== 'http') {
-          reject(new ImageDownloadError(`${redactUrl(url)} redirects to a non-http URL`, false));
+        if (status !== 200) {
+          res.resume();
+          const retryable = status >= 500 || status === 408 || status === 429;
+          reject(
+            new ImageDownloadError(`GET ${redactUrl(url)} answered HTTP ${status}${retryable ? '' : ': check the image URL'}`, retryable),
+          );
           return;
         }
-        // The next hop is checked like the first (get re-resolves and re-pins).
-        get(next, o, redirects + 1).then(resolve, reject);
-        return;
-      }
-      if (status !== 200) {
-        res.resume();
-        const retryable = status >= 500 || status === 408 || status === 429;
-        reject(
-          new ImageDownloadError(
-            `GET ${redactUrl(url)} answered HTTP ${status}${retryable ? '' : ': check the image URL'}`,
-            retryable,
-          ),
-        );
-        return;
-      }
-      resolve(res);
-    });
+        resolve(res);
+      },
+    );
     req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`no data for ${idleTimeoutMs} ms`)));
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (signal?.aborted) reject(e);
       else if (TLS_CERT_ERRORS.has(e.code ?? '')) {
-        reject(new ImageDownloadError(`GET ${redactUrl(url)} failed: the server's TLS certificate is not trusted (${e.code}): fix the certificate or the URL`, false));
+        reject(
+          new ImageDownloadError(
+            `GET ${redactUrl(url)} failed: the server's TLS certificate is not trusted (${e.code}): fix the certificate or the URL`,
+            false,
+          ),
+        );
       } else reject(new ImageDownloadError(`GET ${redactUrl(url)} failed: ${e.message}`, true));
     });
   });
@@ -156,7 +174,7 @@ export async function fetchToFile(source: ImageSource, dest: string, opts: Fetch
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
       bytes += chunk.length;
-      if (opts.onProgress && (bytes - lastReport >= 4 * 1024 * 1024)) {
+      if (opts.onProgress && bytes - lastReport >= 4 * 1024 * 1024) {
         lastReport = bytes;
         opts.onProgress(bytes);
       }
@@ -172,7 +190,10 @@ export async function fetchToFile(source: ImageSource, dest: string, opts: Fetch
     input = fs.createReadStream('', { fd });
   } else {
     const res = await get(source.url, {
-      signal: opts.signal, idleTimeoutMs: opts.idleTimeoutMs ?? 60_000, allowed: opts.allowedNetworks ?? DEFAULT_ALLOWED, resolve: opts.resolve,
+      signal: opts.signal,
+      idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
+      allowed: opts.allowedNetworks ?? DEFAULT_ALLOWED,
+      resolve: opts.resolve,
     });
     const len = res.headers['content-length'];
     expected = len !== undefined ? Number(len) : undefined;

@@ -27,8 +27,14 @@ export class InvalidChecksumError extends ImageError {
 export class ImageChecksumMismatchError extends ImageError {
   readonly type = 'ImageChecksumMismatch';
   readonly retryable = false;
-  constructor(readonly source: string, readonly expected: string, readonly actual: string) {
-    super(`image from ${source} has checksum ${actual} but ${expected} was expected: the image or its checksum is wrong (nothing was cached)`);
+  constructor(
+    readonly source: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `image from ${source} has checksum ${actual} but ${expected} was expected: the image or its checksum is wrong (nothing was cached)`,
+    );
     this.name = 'ImageChecksumMismatchError';
   }
 }
@@ -36,7 +42,10 @@ export class ImageChecksumMismatchError extends ImageError {
 export class CorruptImageError extends ImageError {
   readonly type = 'CorruptImage';
   readonly retryable = false;
-  constructor(readonly path: string, detail: string) {
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
     super(`image ${path} is corrupt: ${detail}`);
     this.name = 'CorruptImageError';
   }
@@ -46,7 +55,10 @@ export class CorruptImageError extends ImageError {
 export class UnsupportedImageError extends ImageError {
   readonly type = 'UnsupportedImage';
   readonly retryable = false;
-  constructor(readonly path: string, detail: string) {
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
     super(`image ${path} cannot be used: ${detail}`);
     this.name = 'UnsupportedImageError';
   }
@@ -55,7 +67,10 @@ export class UnsupportedImageError extends ImageError {
 /** The download failed (network, HTTP status); a retry may help unless the status says otherwise. */
 export class ImageDownloadError extends ImageError {
   readonly type = 'ImageDownloadFailed';
-  constructor(message: string, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
     super(message);
     this.name = 'ImageDownloadError';
   }

@@ -210,7 +210,14 @@ export class ImageCache {
     }
     const now = new Date();
     await fs.utimes(metaPath, now, now).catch(() => undefined);
-    return { key, rawPath: this.dir('objects', key, 'disk.raw'), sizeBytes: meta.sizeBytes, format: meta.format, downloaded: false, converted: false };
+    return {
+      key,
+      rawPath: this.dir('objects', key, 'disk.raw'),
+      sizeBytes: meta.sizeBytes,
+      format: meta.format,
+      downloaded: false,
+      converted: false,
+    };
   }
 
   private async produce(

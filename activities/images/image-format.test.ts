@@ -18,7 +18,10 @@ describe('image format from content', () => {
     const data = Buffer.alloc(4 * MiB, 7);
     fs.writeFileSync(p('data.raw'), data);
     await runCommand({ file: 'qemu-img', args: ['convert', '-f', 'raw', '-O', 'qcow2', p('data.raw'), p('disk.qcow2')] });
-    await runCommand({ file: 'qemu-img', args: ['convert', '-f', 'raw', '-O', 'qcow2', '-o', 'compat=0.10', p('data.raw'), p('v2.qcow2')] });
+    await runCommand({
+      file: 'qemu-img',
+      args: ['convert', '-f', 'raw', '-O', 'qcow2', '-o', 'compat=0.10', p('data.raw'), p('v2.qcow2')],
+    });
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -60,7 +63,10 @@ describe('image format from content', () => {
 
   test('a qcow2 with a backing file is refused (it could read host files)', async () => {
     // -u: the backing file is only named, not opened (a machine need not have /etc/hostname).
-    await runCommand({ file: 'qemu-img', args: ['create', '-f', 'qcow2', '-F', 'raw', '-u', '-b', '/etc/hostname', p('backed.qcow2'), `${MiB}`] });
+    await runCommand({
+      file: 'qemu-img',
+      args: ['create', '-f', 'qcow2', '-F', 'raw', '-u', '-b', '/etc/hostname', p('backed.qcow2'), `${MiB}`],
+    });
     await assert.rejects(inspectImage(p('backed.qcow2')), (e: unknown) => {
       assert.ok(e instanceof UnsupportedImageError, String(e));
       assert.match(e.message, /backing file/);

@@ -60,7 +60,8 @@ export async function inspectImage(file: string, opts: { signal?: AbortSignal } 
     throw new CorruptImageError(file, `qemu-img info failed: ${e instanceof Error ? e.message : String(e)}`);
   });
   if (i.corrupt) throw new CorruptImageError(file, 'qcow2 is marked corrupt');
-  if (i.backingFile) throw new UnsupportedImageError(file, `qcow2 has a backing file (${i.backingFile}); flatten it with qemu-img convert first`);
+  if (i.backingFile)
+    throw new UnsupportedImageError(file, `qcow2 has a backing file (${i.backingFile}); flatten it with qemu-img convert first`);
   if (i.dataFile) throw new UnsupportedImageError(file, 'qcow2 uses an external data file; flatten it with qemu-img convert first');
   if (i.encrypted) throw new UnsupportedImageError(file, 'qcow2 is encrypted');
   if (!(i.virtualSize > 0)) throw new CorruptImageError(file, 'qemu-img reports no virtual size');

@@ -42,7 +42,10 @@ describe('parseImageSource', () => {
 
   test('file:// refuses escapes by .., by symlink, other hosts, directories, and when no image dir is configured', async () => {
     await assert.rejects(parseImageSource(`file://${images}/../secret.txt`, { imageDir: images }), /outside the image directory/);
-    await assert.rejects(parseImageSource(`file://${images}/sub/..%2F..%2Fsecret.txt`, { imageDir: images }), /outside the image directory/);
+    await assert.rejects(
+      parseImageSource(`file://${images}/sub/..%2F..%2Fsecret.txt`, { imageDir: images }),
+      /outside the image directory/,
+    );
     await assert.rejects(parseImageSource(`file://${images}/escape.img`, { imageDir: images }), /outside the image directory/);
     await assert.rejects(parseImageSource(`file://otherhost${images}/sub/disk.img`, { imageDir: images }), /only local files/);
     await assert.rejects(parseImageSource(`file://${images}/sub`, { imageDir: images }), /not a regular file/);
@@ -52,11 +55,18 @@ describe('parseImageSource', () => {
 
   test('a literal address outside the allowed networks is refused at parse time (a cached copy is no excuse)', async () => {
     const allowedNetworks = parseCidrList('127.0.0.0/8');
-    await assert.rejects(parseImageSource('http://169.254.169.254/latest/meta-data/', { allowedNetworks }), /169\.254\.169\.254 is a link-local address.*IRONFLOW_IMAGE_ALLOWED_NETWORKS=169\.254\.169\.254\/32/);
+    await assert.rejects(
+      parseImageSource('http://169.254.169.254/latest/meta-data/', { allowedNetworks }),
+      /169\.254\.169\.254 is a link-local address.*IRONFLOW_IMAGE_ALLOWED_NETWORKS=169\.254\.169\.254\/32/,
+    );
     await assert.rejects(parseImageSource('http://[::ffff:a9fe:a9fe]/x', { allowedNetworks }), /IPv4-mapped/);
     await assert.rejects(parseImageSource('http://0x0a000001/x', { allowedNetworks }), /10\.0\.0\.1 is a private/);
     assert.equal((await parseImageSource('http://127.0.0.1:1/x', { allowedNetworks })).kind, 'http');
-    assert.equal((await parseImageSource('http://images.example.org/x', { allowedNetworks: [] })).kind, 'http', 'names are checked when resolved');
+    assert.equal(
+      (await parseImageSource('http://images.example.org/x', { allowedNetworks: [] })).kind,
+      'http',
+      'names are checked when resolved',
+    );
   });
 
   test('redactUrl hides credentials', () => {

@@ -11,8 +11,7 @@ import { isImageUrlFault, literalAddressRefusal, readImageUrl } from '#workflows
 import { ImageSourceRefusedError, InvalidChecksumError, InvalidImageSourceError } from './errors';
 
 export type ImageSource =
-  | { kind: 'http'; url: string }
-  | { kind: 'file'; url: string; /** Real path, inside the image directory. */ path: string };
+  { kind: 'http'; url: string } | { kind: 'file'; url: string; /** Real path, inside the image directory. */ path: string };
 
 export type ChecksumAlgo = 'md5' | 'sha256' | 'sha512';
 
@@ -44,17 +43,26 @@ export function redactUrl(raw: string): string {
  * URL whose host is a literal address outside them is refused here, even if the
  * image is already cached.
  */
-export async function parseImageSource(raw: string, opts: { imageDir?: string; allowedNetworks?: readonly Cidr[] } = {}): Promise<ImageSource> {
+export async function parseImageSource(
+  raw: string,
+  opts: { imageDir?: string; allowedNetworks?: readonly Cidr[] } = {},
+): Promise<ImageSource> {
   const ref = readImageUrl(raw);
   if (isImageUrlFault(ref)) {
     switch (ref.fault) {
       case 'empty':
       case 'too-long': // no limit asked for: cannot happen
         throw new InvalidImageSourceError('image source is empty: give an http://, https:// or file:// URL');
-      case 'unsafe-characters': throw new InvalidImageSourceError('image source contains whitespace or control characters: percent-encode them');
-      case 'not-a-url': throw new InvalidImageSourceError(`image source ${JSON.stringify(raw.slice(0, 200))} is not a URL: give an http://, https:// or file:// URL`);
-      case 'unsupported-scheme': throw new InvalidImageSourceError(`image source scheme ${ref.scheme} is not supported: use http://, https:// or file://`);
-      case 'no-host': throw new InvalidImageSourceError(`image URL ${redactUrl(raw)} has no host`);
+      case 'unsafe-characters':
+        throw new InvalidImageSourceError('image source contains whitespace or control characters: percent-encode them');
+      case 'not-a-url':
+        throw new InvalidImageSourceError(
+          `image source ${JSON.stringify(raw.slice(0, 200))} is not a URL: give an http://, https:// or file:// URL`,
+        );
+      case 'unsupported-scheme':
+        throw new InvalidImageSourceError(`image source scheme ${ref.scheme} is not supported: use http://, https:// or file://`);
+      case 'no-host':
+        throw new InvalidImageSourceError(`image URL ${redactUrl(raw)} has no host`);
     }
   }
   if (ref.kind === 'http') {
@@ -116,7 +124,9 @@ export function parseChecksum(spec: string): Checksum {
 function checksumOf(algoText: string, hexText: string): Checksum {
   const algo = algoText.toLowerCase();
   if (algo !== 'md5' && algo !== 'sha256' && algo !== 'sha512') {
-    throw new InvalidChecksumError(`checksum algorithm ${JSON.stringify(algoText.slice(0, 20))} is not supported: use md5, sha256 or sha512`);
+    throw new InvalidChecksumError(
+      `checksum algorithm ${JSON.stringify(algoText.slice(0, 20))} is not supported: use md5, sha256 or sha512`,
+    );
   }
   const hex = hexText.trim().toLowerCase();
   const want = HEX_LENGTH[algo];

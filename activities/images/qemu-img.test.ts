@@ -14,7 +14,10 @@ test('qcow2 → raw conversion keeps the content; info and check describe the im
   try {
     const data = crypto.randomBytes(3 * MiB);
     fs.writeFileSync(path.join(dir, 'a.raw'), data);
-    await runCommand({ file: 'qemu-img', args: ['convert', '-f', 'raw', '-O', 'qcow2', path.join(dir, 'a.raw'), path.join(dir, 'a.qcow2')] });
+    await runCommand({
+      file: 'qemu-img',
+      args: ['convert', '-f', 'raw', '-O', 'qcow2', path.join(dir, 'a.raw'), path.join(dir, 'a.qcow2')],
+    });
     await runCommand({ file: 'qemu-img', args: ['resize', '-f', 'qcow2', path.join(dir, 'a.qcow2'), `${16 * MiB}`] });
     const i = await info(path.join(dir, 'a.qcow2'), { format: 'qcow2' });
     assert.equal(i.format, 'qcow2');

@@ -2,12 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CommandFailedError } from '../shared/command-runner';
 import { ipmitoolError } from './ipmitool-errors';
-import {
-  IpmiAuthError,
-  IpmiCompletionCodeError,
-  IpmiTimeoutError,
-  IpmiUnsupportedCipherError,
-} from './rmcp/errors';
+import { IpmiAuthError, IpmiCompletionCodeError, IpmiTimeoutError, IpmiUnsupportedCipherError } from './rmcp/errors';
 
 const failed = (stderr: string, timedOut = false): CommandFailedError =>
   new CommandFailedError('ipmitool exited with 1', 1, '', stderr, timedOut);

@@ -3,16 +3,12 @@
 // session could not be established (bad password vs no answer vs cipher).
 import { CommandFailedError } from '../shared/command-runner';
 import { COMPLETION_CODES } from './rmcp/codes';
-import {
-  IpmiAuthError,
-  IpmiCompletionCodeError,
-  IpmiError,
-  IpmiTimeoutError,
-  IpmiUnsupportedCipherError,
-} from './rmcp/errors';
+import { IpmiAuthError, IpmiCompletionCodeError, IpmiError, IpmiTimeoutError, IpmiUnsupportedCipherError } from './rmcp/errors';
 
-const AUTH = /RAKP 2 HMAC is invalid|RAKP 4 (HMAC|message has invalid integrity)|unauthorized name|invalid integrity check value|unauthorized role|invalid role|invalid name length|Set Session Privilege Level to .* failed|Insufficient privilege/i;
-const CIPHER = /invalid (authentication|integrity|confidentiality) algorithm|no cipher suite match|no matching (authentication|integrity) payload|unsupported cipher suite/i;
+const AUTH =
+  /RAKP 2 HMAC is invalid|RAKP 4 (HMAC|message has invalid integrity)|unauthorized name|invalid integrity check value|unauthorized role|invalid role|invalid name length|Set Session Privilege Level to .* failed|Insufficient privilege/i;
+const CIPHER =
+  /invalid (authentication|integrity|confidentiality) algorithm|no cipher suite match|no matching (authentication|integrity) payload|unsupported cipher suite/i;
 const NO_ANSWER = /Get Auth Capabilities error|No response from remote controller|Insufficient resources for session|Unable to establish/i;
 
 function completionCode(text: string): number | undefined {

@@ -21,7 +21,17 @@ export async function eraseLunMetadata(lun: IscsiLun, opts: { signal?: AbortSign
       try {
         await runCommand({
           file: 'qemu-img',
-          args: ['convert', '-n', '-t', 'writeback', ...s.objectArgs, '--image-opts', `driver=null-co,size=${w.size},read-zeroes=on`, '--target-image-opts', s.rawOpts(w)],
+          args: [
+            'convert',
+            '-n',
+            '-t',
+            'writeback',
+            ...s.objectArgs,
+            '--image-opts',
+            `driver=null-co,size=${w.size},read-zeroes=on`,
+            '--target-image-opts',
+            s.rawOpts(w),
+          ],
           signal: opts.signal,
           timeoutMs: 60_000,
         });

@@ -10,7 +10,11 @@ export abstract class IscsiError extends Error {
 export class ImageTooLargeError extends IscsiError {
   readonly type = 'ImageTooLarge';
   readonly retryable = false;
-  constructor(readonly imageBytes: number, readonly lunBytes: number, target: string) {
+  constructor(
+    readonly imageBytes: number,
+    readonly lunBytes: number,
+    target: string,
+  ) {
     super(
       `image is ${imageBytes} bytes but LUN ${target} holds only ${lunBytes} bytes: ` +
         'choose a node with a larger disk or a smaller image (nothing was written)',
@@ -43,7 +47,11 @@ export class IscsiTargetNotFoundError extends IscsiError {
 export class IscsiConnectionError extends IscsiError {
   readonly type = 'IscsiConnectionLost';
   readonly retryable = true;
-  constructor(target: string, readonly bytesWritten: number, detail: string) {
+  constructor(
+    target: string,
+    readonly bytesWritten: number,
+    detail: string,
+  ) {
     // No promise of a resume in the text: it ends up in last_error once the retries are spent too.
     super(`lost the iSCSI connection to ${target} after ${bytesWritten} bytes (${detail})`);
     this.name = 'IscsiConnectionError';
@@ -64,7 +72,11 @@ export class WriteAbortedError extends IscsiError {
 export class ImageWriteFailedError extends IscsiError {
   readonly type = 'ImageWriteFailed';
   readonly retryable = true;
-  constructor(target: string, readonly bytesWritten: number, detail: string) {
+  constructor(
+    target: string,
+    readonly bytesWritten: number,
+    detail: string,
+  ) {
     super(`writing the image to ${target} failed after ${bytesWritten} bytes: ${detail}`);
     this.name = 'ImageWriteFailedError';
   }

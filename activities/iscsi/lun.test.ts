@@ -16,7 +16,10 @@ test('validateLun accepts a normal LUN and rejects option-injection attempts', (
 
 test('file names with commas are escaped for qemu option syntax', () => {
   assert.equal(optValue('/a,b'), '/a,,b');
-  assert.equal(rawFileOpts('/x,y.raw', { offset: 512, size: 1024 }), 'driver=raw,offset=512,size=1024,file.driver=file,file.filename=/x,,y.raw');
+  assert.equal(
+    rawFileOpts('/x,y.raw', { offset: 512, size: 1024 }),
+    'driver=raw,offset=512,size=1024,file.driver=file,file.filename=/x,,y.raw',
+  );
 });
 
 test('withLunSession puts the CHAP secret in a 0600 file referenced by id, and removes it afterwards', async () => {
@@ -24,7 +27,10 @@ test('withLunSession puts the CHAP secret in a 0600 file referenced by id, and r
   await withLunSession({ ...good, chap: { user: 'u', secret: 'TopSecret123456' } }, async (s) => {
     assert.ok(!s.rawOpts().includes('TopSecret123456'));
     assert.ok(!s.objectArgs.join(' ').includes('TopSecret123456'));
-    assert.match(s.rawOpts({ offset: 0, size: 512 }), /^driver=raw,offset=0,size=512,file\.driver=iscsi,file\.transport=tcp,file\.portal=127\.0\.0\.1:3260,.*file\.user=u,file\.password-secret=ironflow-chap$/);
+    assert.match(
+      s.rawOpts({ offset: 0, size: 512 }),
+      /^driver=raw,offset=0,size=512,file\.driver=iscsi,file\.transport=tcp,file\.portal=127\.0\.0\.1:3260,.*file\.user=u,file\.password-secret=ironflow-chap$/,
+    );
     secretFile = /file=(.*)$/.exec(s.objectArgs[1])![1];
     assert.equal(fs.readFileSync(secretFile, 'utf8'), 'TopSecret123456');
     assert.equal(fs.statSync(secretFile).mode & 0o777, 0o600);

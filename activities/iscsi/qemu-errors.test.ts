@@ -8,14 +8,30 @@ const fail = (stderr: string, timedOut = false) => new CommandFailedError('qemu-
 const open = (reason: string) => `qemu-img: Could not open 'driver=raw,file.driver=iscsi,file.target=iqn.x:y': iSCSI: ${reason}\n`;
 
 test('libiscsi messages map onto typed errors with short details', () => {
-  const auth = classifyQemuIscsiFailure(fail(open('Failed to connect to LUN : Failed to log in to target. Status: Authentication failure(513)')), 'T', 0);
+  const auth = classifyQemuIscsiFailure(
+    fail(open('Failed to connect to LUN : Failed to log in to target. Status: Authentication failure(513)')),
+    'T',
+    0,
+  );
   assert.ok(auth instanceof IscsiAuthError);
   assert.equal(auth.retryable, false);
-  const nf = classifyQemuIscsiFailure(fail(open('Failed to connect to LUN : Failed to log in to target. Status: Target not found(515)')), 'T', 0);
+  const nf = classifyQemuIscsiFailure(
+    fail(open('Failed to connect to LUN : Failed to log in to target. Status: Target not found(515)')),
+    'T',
+    0,
+  );
   assert.ok(nf instanceof IscsiTargetNotFoundError);
-  const lun = classifyQemuIscsiFailure(fail(open('Failed to connect to LUN : SENSE KEY:ILLEGAL_REQUEST(5) ASCQ:LOGICAL_UNIT_NOT_SUPPORTED(0x2500)')), 'T', 0);
+  const lun = classifyQemuIscsiFailure(
+    fail(open('Failed to connect to LUN : SENSE KEY:ILLEGAL_REQUEST(5) ASCQ:LOGICAL_UNIT_NOT_SUPPORTED(0x2500)')),
+    'T',
+    0,
+  );
   assert.ok(lun instanceof IscsiTargetNotFoundError);
-  const conn = classifyQemuIscsiFailure(fail(open('Failed to connect to LUN : iscsi_service failed with : iscsi_service_reconnect_if_loggedin. Can not reconnect right now.')), 'T', 4096);
+  const conn = classifyQemuIscsiFailure(
+    fail(open('Failed to connect to LUN : iscsi_service failed with : iscsi_service_reconnect_if_loggedin. Can not reconnect right now.')),
+    'T',
+    4096,
+  );
   assert.ok(conn instanceof IscsiConnectionError);
   assert.equal(conn.retryable, true);
   assert.equal((conn as IscsiConnectionError).bytesWritten, 4096);

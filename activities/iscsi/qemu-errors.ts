@@ -3,7 +3,10 @@ import { CommandFailedError } from '../shared/command-runner';
 import { IscsiAuthError, IscsiConnectionError, IscsiTargetNotFoundError, ImageWriteFailedError, type IscsiError } from './errors';
 
 function lastLine(text: string): string {
-  const lines = text.trim().split('\n').filter((l) => l.trim().length > 0);
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim().length > 0);
   if (!lines.length) return 'no output';
   const line = lines[lines.length - 1].replace(/^qemu-img: /, '').trim();
   // "Could not open '<all our options>': iSCSI: <reason>" → "iSCSI: <reason>"

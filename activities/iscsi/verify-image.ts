@@ -30,7 +30,9 @@ export async function verifyImage(input: VerifyImageInput): Promise<{ comparedBy
         await runCommand({
           file: 'qemu-img',
           args: [
-            'compare', ...s.objectArgs, '--image-opts',
+            'compare',
+            ...s.objectArgs,
+            '--image-opts',
             whole ? rawFileOpts(input.rawPath) : rawFileOpts(input.rawPath, { offset: 0, size: n }),
             s.rawOpts(lunWindow),
           ],

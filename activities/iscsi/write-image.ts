@@ -93,7 +93,8 @@ export async function writeImage(input: WriteImageInput): Promise<WriteImageResu
   // cache. Progress never reaches the last window before that flush succeeded,
   // so a retry after a failed flush rewrites the last window and flushes again.
   const plan: Array<{ offset: number; size: number }> = [];
-  for (let off = resumedFrom; off < imageBytes; off += chunkBytes) plan.push({ offset: off, size: Math.min(chunkBytes, paddedBytes - off) });
+  for (let off = resumedFrom; off < imageBytes; off += chunkBytes)
+    plan.push({ offset: off, size: Math.min(chunkBytes, paddedBytes - off) });
 
   let pos = resumedFrom; // end of the contiguous prefix known to be on the LUN
   let chunks = 0;
@@ -122,7 +123,20 @@ export async function writeImage(input: WriteImageInput): Promise<WriteImageResu
           const fileOpts = w.offset + w.size > imageBytes ? rawFileOpts(input.rawPath, undefined, w.offset) : rawFileOpts(input.rawPath, w);
           await runCommand({
             file: 'qemu-img',
-            args: ['convert', '-n', '-t', cache, '-m', '16', '-W', ...session.objectArgs, '--image-opts', fileOpts, '--target-image-opts', session.rawOpts(w)],
+            args: [
+              'convert',
+              '-n',
+              '-t',
+              cache,
+              '-m',
+              '16',
+              '-W',
+              ...session.objectArgs,
+              '--image-opts',
+              fileOpts,
+              '--target-image-opts',
+              session.rawOpts(w),
+            ],
             signal: AbortSignal.any([watch.signal, stopSiblings.signal, ...(input.signal ? [input.signal] : [])]),
             timeoutMs: input.chunkTimeoutMs ?? 60_000 + Math.ceil(w.size / (1024 * 1024)) * 1000,
           });

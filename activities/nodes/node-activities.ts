@@ -29,12 +29,21 @@ export function createNodeActivities({ db, keys }: NodeActivityDeps) {
       await beginOperation(db, { ...i, ...run() });
     },
 
-    async finishOperation(i: OperationStep & OperationEnd & { status: 'succeeded' | 'failed'; error?: string; timeline?: unknown }): Promise<void> {
+    async finishOperation(
+      i: OperationStep & OperationEnd & { status: 'succeeded' | 'failed'; error?: string; timeline?: unknown },
+    ): Promise<void> {
       await finishOperation(db, { ...i, runId: run().runId });
     },
 
     /** A history event (e.g. an erase record). */
-    async recordEvent(i: { nodeUuid: string; eventType: string; event: string; severity?: string; actor: string; requestId: string }): Promise<void> {
+    async recordEvent(i: {
+      nodeUuid: string;
+      eventType: string;
+      event: string;
+      severity?: string;
+      actor: string;
+      requestId: string;
+    }): Promise<void> {
       const node = await db.node.findUnique({ where: { uuid: i.nodeUuid }, select: { id: true } });
       await writeHistory(db, { ...i, nodeId: node?.id ?? null });
     },
@@ -47,7 +56,11 @@ export function createNodeActivities({ db, keys }: NodeActivityDeps) {
         throw ApplicationFailure.nonRetryable(`Node ${nodeUuid} uses unknown driver ${node.driver}.`, 'NodeVerificationFailed');
       }
       const info = openSecrets(JSON.parse(node.driverInfo) as Record<string, unknown>, keys);
-      const problems = driverInfoProblems({ driver: node.driver, interfaces: JSON.parse(node.interfaces) as Record<string, unknown>, driverInfo: info });
+      const problems = driverInfoProblems({
+        driver: node.driver,
+        interfaces: JSON.parse(node.interfaces) as Record<string, unknown>,
+        driverInfo: info,
+      });
       if (problems.length > 0) {
         throw ApplicationFailure.nonRetryable(
           `Failed to validate power driver interface for node ${nodeUuid}. Error: ${problems.join(' ')}`,

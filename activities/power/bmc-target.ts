@@ -6,7 +6,15 @@ import type { Database } from '#prisma/database';
 import type { Node } from '#prisma/generated/sqlite/client';
 import { openSecrets, type SealKeys } from '#prisma/sealed-json';
 import { driverInfoProblems, resolveInterfaces } from '#workflows/domain/drivers';
-import type { BootDevice, BootDeviceSetting, NodeHardware, PowerAction, PowerInterface, PowerInterfaces, PowerState } from './power-interface';
+import type {
+  BootDevice,
+  BootDeviceSetting,
+  NodeHardware,
+  PowerAction,
+  PowerInterface,
+  PowerInterfaces,
+  PowerState,
+} from './power-interface';
 
 /** A node bound to its power and management implementations. */
 export interface Bmc {
@@ -19,7 +27,11 @@ export interface Bmc {
 
 function implementation(node: Node, type: 'power' | 'management', name: string | undefined, interfaces: PowerInterfaces): PowerInterface {
   const impl = name === undefined ? undefined : interfaces[name];
-  if (!impl) throw ApplicationFailure.nonRetryable(`Node ${node.uuid}: this worker has no ${type} interface ${name ?? '(none)'}.`, 'InvalidDriverInfo');
+  if (!impl)
+    throw ApplicationFailure.nonRetryable(
+      `Node ${node.uuid}: this worker has no ${type} interface ${name ?? '(none)'}.`,
+      'InvalidDriverInfo',
+    );
   return impl;
 }
 

@@ -8,7 +8,13 @@ import type { NodeHardware, PowerInterface } from './power-interface';
 function targetOf(n: NodeHardware): BmcTarget {
   const c = ipmiCoordinates(n.driverInfo);
   const password = n.driverInfo.ipmi_password;
-  return { address: c.address, port: c.port, username: c.username, password: typeof password === 'string' ? password : '', cipherSuite: c.cipherSuite };
+  return {
+    address: c.address,
+    port: c.port,
+    username: c.username,
+    password: typeof password === 'string' ? password : '',
+    cipherSuite: c.cipherSuite,
+  };
 }
 
 export function ipmiPower(driver: PowerDriver): PowerInterface {

@@ -71,7 +71,11 @@ export function createPowerActivities({ db, keys, powerInterfaces, pollMs = 500 
         await tx.node.update({ where: { id: node.id }, data: { powerState: state, targetPowerState: null, updatedAt: new Date() } });
         if (node.powerState !== state) {
           await writeHistory(tx, {
-            nodeId: node.id, nodeUuid, eventType: 'power', actor: who.actor, requestId: who.requestId,
+            nodeId: node.id,
+            nodeUuid,
+            eventType: 'power',
+            actor: who.actor,
+            requestId: who.requestId,
             event: `Power state changed from ${node.powerState ?? 'unknown'} to ${state}`,
           });
         }
@@ -84,7 +88,15 @@ export function createPowerActivities({ db, keys, powerInterfaces, pollMs = 500 
         const node = await tx.node.findUnique({ where: { uuid: nodeUuid } });
         if (!node) return;
         await tx.node.update({ where: { id: node.id }, data: { targetPowerState: null, lastError: message, updatedAt: new Date() } });
-        await writeHistory(tx, { nodeId: node.id, nodeUuid, eventType: 'power', actor: who.actor, requestId: who.requestId, severity: 'ERROR', event: message });
+        await writeHistory(tx, {
+          nodeId: node.id,
+          nodeUuid,
+          eventType: 'power',
+          actor: who.actor,
+          requestId: who.requestId,
+          severity: 'ERROR',
+          event: message,
+        });
       });
     },
 
@@ -92,7 +104,10 @@ export function createPowerActivities({ db, keys, powerInterfaces, pollMs = 500 
     async assertBootDevice(nodeUuid: string, device: BootDevice): Promise<void> {
       const got = await call(nodeUuid, (b) => b.getBootDevice());
       if (got.bootDevice !== device) {
-        throw ApplicationFailure.nonRetryable(`The BMC of node ${nodeUuid} reports boot device ${got.bootDevice ?? 'none'} after we set ${device}.`, 'BootDeviceMismatch');
+        throw ApplicationFailure.nonRetryable(
+          `The BMC of node ${nodeUuid} reports boot device ${got.bootDevice ?? 'none'} after we set ${device}.`,
+          'BootDeviceMismatch',
+        );
       }
     },
   };

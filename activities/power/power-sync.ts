@@ -32,7 +32,15 @@ export interface SyncResult {
   recovered: number;
 }
 
-export function createPowerSyncActivities({ db, keys, powerInterfaces }: { db: Database; keys: SealKeys; powerInterfaces: PowerInterfaces }) {
+export function createPowerSyncActivities({
+  db,
+  keys,
+  powerInterfaces,
+}: {
+  db: Database;
+  keys: SealKeys;
+  powerInterfaces: PowerInterfaces;
+}) {
   async function syncOne(node: Node | undefined, locked: boolean, s: SyncSettings, r: SyncResult, passId: string): Promise<void> {
     if (!node || (node.maintenance && node.fault !== POWER_FAILURE) || locked) {
       r.skipped++; // gone, in maintenance for another reason, or held by an operation that owns the power state now
@@ -45,7 +53,15 @@ export function createPowerSyncActivities({ db, keys, powerInterfaces }: { db: D
       state = await bmc.getPowerState();
       if (s.force && node.powerState && node.powerState !== state && !node.maintenance) {
         await bmc.setPower(node.powerState === 'power on' ? 'on' : 'off');
-        await writeHistory(db, { nodeId: node.id, nodeUuid: uuid, eventType: 'power-sync', actor: ACTOR, requestId: passId, severity: 'WARNING', event: `Hardware was ${state}; forced it back to the recorded ${node.powerState}` });
+        await writeHistory(db, {
+          nodeId: node.id,
+          nodeUuid: uuid,
+          eventType: 'power-sync',
+          actor: ACTOR,
+          requestId: passId,
+          severity: 'WARNING',
+          event: `Hardware was ${state}; forced it back to the recorded ${node.powerState}`,
+        });
         r.forced++;
         r.read++;
         await db.node.updateMany({ where: { id: node.id }, data: { powerSyncFailures: 0 } });
@@ -59,9 +75,25 @@ export function createPowerSyncActivities({ db, keys, powerInterfaces }: { db: D
         await db.$transaction(async (tx) => {
           await tx.node.update({
             where: { id: node.id },
-            data: { powerSyncFailures: failures, maintenance: true, fault: POWER_FAILURE, maintenanceReason: reason, lastError: reason, powerState: null, updatedAt: new Date() },
+            data: {
+              powerSyncFailures: failures,
+              maintenance: true,
+              fault: POWER_FAILURE,
+              maintenanceReason: reason,
+              lastError: reason,
+              powerState: null,
+              updatedAt: new Date(),
+            },
           });
-          await writeHistory(tx, { nodeId: node.id, nodeUuid: uuid, eventType: 'power-sync', actor: ACTOR, requestId: passId, severity: 'ERROR', event: `${reason}. Node put in maintenance; it leaves maintenance by itself when its BMC answers again.` });
+          await writeHistory(tx, {
+            nodeId: node.id,
+            nodeUuid: uuid,
+            eventType: 'power-sync',
+            actor: ACTOR,
+            requestId: passId,
+            severity: 'ERROR',
+            event: `${reason}. Node put in maintenance; it leaves maintenance by itself when its BMC answers again.`,
+          });
         });
         r.maintenanceSet++;
       } else {
@@ -78,17 +110,39 @@ export function createPowerSyncActivities({ db, keys, powerInterfaces }: { db: D
       const n = await tx.node.updateMany({
         where: { id: node.id, powerState: node.powerState, ...(recovering ? { fault: POWER_FAILURE } : {}) },
         data: recovering
-          ? { powerState: state, powerSyncFailures: 0, maintenance: false, maintenanceReason: null, fault: null, lastError: null, updatedAt: new Date() }
+          ? {
+              powerState: state,
+              powerSyncFailures: 0,
+              maintenance: false,
+              maintenanceReason: null,
+              fault: null,
+              lastError: null,
+              updatedAt: new Date(),
+            }
           : { powerState: state, powerSyncFailures: 0, ...(changed ? { updatedAt: new Date() } : {}) },
       });
       if (n.count === 0) return;
       if (changed) {
         r.changed++;
-        await writeHistory(tx, { nodeId: node.id, nodeUuid: uuid, eventType: 'power-sync', actor: ACTOR, requestId: passId, event: `Power state changed from ${node.powerState ?? 'unknown'} to ${state} (found by power sync)` });
+        await writeHistory(tx, {
+          nodeId: node.id,
+          nodeUuid: uuid,
+          eventType: 'power-sync',
+          actor: ACTOR,
+          requestId: passId,
+          event: `Power state changed from ${node.powerState ?? 'unknown'} to ${state} (found by power sync)`,
+        });
       }
       if (recovering) {
         r.recovered++;
-        await writeHistory(tx, { nodeId: node.id, nodeUuid: uuid, eventType: 'power-sync', actor: ACTOR, requestId: passId, event: 'The BMC answers again: maintenance for power failure cleared' });
+        await writeHistory(tx, {
+          nodeId: node.id,
+          nodeUuid: uuid,
+          eventType: 'power-sync',
+          actor: ACTOR,
+          requestId: passId,
+          event: 'The BMC answers again: maintenance for power failure cleared',
+        });
       }
     });
   }
@@ -99,7 +153,10 @@ export function createPowerSyncActivities({ db, keys, powerInterfaces }: { db: D
       const rows = await db.node.findMany({
         // enroll: the BMC may not be configured yet (Ironic skips it too).
         where: {
-          driver: 'ipmi', conductorGroup, provisionState: { not: 'enroll' }, OR: [{ maintenance: false }, { fault: POWER_FAILURE }],
+          driver: 'ipmi',
+          conductorGroup,
+          provisionState: { not: 'enroll' },
+          OR: [{ maintenance: false }, { fault: POWER_FAILURE }],
           operations: { none: { status: 'running' } },
         },
         select: { uuid: true },
@@ -115,7 +172,9 @@ export function createPowerSyncActivities({ db, keys, powerInterfaces }: { db: D
       // Two queries for the whole batch, not two per node.
       const nodes = new Map((await db.node.findMany({ where: { uuid: { in: input.nodeUuids } } })).map((n) => [n.uuid, n]));
       const ids = [...nodes.values()].map((n) => n.id);
-      const locked = new Set((await db.operation.findMany({ where: { nodeId: { in: ids }, status: 'running' }, select: { nodeId: true } })).map((o) => o.nodeId));
+      const locked = new Set(
+        (await db.operation.findMany({ where: { nodeId: { in: ids }, status: 'running' }, select: { nodeId: true } })).map((o) => o.nodeId),
+      );
       await Promise.all(
         input.nodeUuids.map(async (uuid) => {
           if (jitterMs > 0) await ctx.sleep(Math.floor(Math.random() * jitterMs));

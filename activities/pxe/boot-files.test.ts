@@ -64,7 +64,10 @@ describe('boot files', () => {
     assert.equal(fs.statSync(file).mtimeMs, before.mtimeMs);
     assert.equal(fs.statSync(file).ino, before.ino);
     for (const d of ['pxelinux.cfg', 'ipxe.cfg', 'ironflow/boot']) {
-      assert.deepEqual(fs.readdirSync(path.join(root, d)).filter((n) => n.endsWith('.tmp')), []);
+      assert.deepEqual(
+        fs.readdirSync(path.join(root, d)).filter((n) => n.endsWith('.tmp')),
+        [],
+      );
     }
   });
 
@@ -77,7 +80,10 @@ describe('boot files', () => {
   test('invalid parameters write nothing', async () => {
     const fresh = path.join(base, 'fresh');
     fs.mkdirSync(fresh);
-    await assert.rejects(writeBootConfigs(fresh, { macs: MACS, boot: { ...deploy, callbackUrl: 'http://x/ y' } as BootSpec }), /callback URL/);
+    await assert.rejects(
+      writeBootConfigs(fresh, { macs: MACS, boot: { ...deploy, callbackUrl: 'http://x/ y' } as BootSpec }),
+      /callback URL/,
+    );
     await assert.rejects(writeBootConfigs(fresh, { macs: ['../../etc/passwd'], boot: { kind: 'local' } }), /invalid MAC/);
     assert.deepEqual(fs.readdirSync(fresh), []);
   });

@@ -8,7 +8,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { ipxeScriptFileName, pxeConfigFileName, renderIpxeScript, renderPxelinuxConfig, type BootConfig, type RenderOptions } from './render';
+import {
+  ipxeScriptFileName,
+  pxeConfigFileName,
+  renderIpxeScript,
+  renderPxelinuxConfig,
+  type BootConfig,
+  type RenderOptions,
+} from './render';
 import type { DeployKernelParams } from './kernel-params';
 import { InvalidBootParameterError, normalizeMac } from './validate';
 

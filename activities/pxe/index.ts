@@ -11,5 +11,12 @@ export {
   type DnsmasqHostOptions,
 } from './render';
 export { deployKernelParams, type DeployKernelParams, type DeployMode } from './kernel-params';
-export { writeBootConfigs, removeBootConfigs, BootRootEscapeError, type BootSpec, type WriteBootConfigsInput, type WriteBootConfigsResult } from './boot-files';
+export {
+  writeBootConfigs,
+  removeBootConfigs,
+  BootRootEscapeError,
+  type BootSpec,
+  type WriteBootConfigsInput,
+  type WriteBootConfigsResult,
+} from './boot-files';
 export { InvalidBootParameterError, normalizeMac } from './validate';

@@ -32,7 +32,8 @@ export function appendParams(append: string | readonly string[] | undefined): st
   const tokens = typeof append === 'string' ? append.split(/ +/).filter(Boolean) : [...append];
   for (const t of tokens) {
     safeValue('append parameter', t);
-    if (/^ironflow\./i.test(t)) throw new InvalidBootParameterError(`append parameter ${JSON.stringify(t)} may not set ironflow.* parameters`);
+    if (/^ironflow\./i.test(t))
+      throw new InvalidBootParameterError(`append parameter ${JSON.stringify(t)} may not set ironflow.* parameters`);
     if (/^(initrd|BOOTIF)=/i.test(t)) throw new InvalidBootParameterError(`append parameter ${JSON.stringify(t)} is set by Ironflow`);
   }
   return tokens;

@@ -29,8 +29,7 @@ function cpio(entries: Array<{ name: string; mode: number; data?: Buffer; rdev?:
     const rdev = 'rdev' in e && e.rdev ? e.rdev : [0, 0];
     const name = Buffer.from(`${e.name}\0`);
     const header = Buffer.from(
-      '070701' +
-        [ino++, e.mode, 0, 0, 1, 0, data.length, 0, 0, rdev[0], rdev[1], name.length, 0].map(hex).join(''),
+      '070701' + [ino++, e.mode, 0, 0, 1, 0, data.length, 0, 0, rdev[0], rdev[1], name.length, 0].map(hex).join(''),
     );
     parts.push(header, name, pad4(header.length + name.length), data, pad4(data.length));
   }
@@ -60,7 +59,12 @@ function buildRamdisk(file: string): void {
 
 function findKernel(): string {
   // The host's Debian kernel (setup installs linux-image-amd64), else the deploy ramdisk's (ramdisk/build.sh).
-  const k = fs.existsSync('/boot') ? fs.readdirSync('/boot').filter((n) => n.startsWith('vmlinuz-')).sort() : [];
+  const k = fs.existsSync('/boot')
+    ? fs
+        .readdirSync('/boot')
+        .filter((n) => n.startsWith('vmlinuz-'))
+        .sort()
+    : [];
   if (k.length) return path.join('/boot', k[k.length - 1]);
   const built = path.join(repoRoot(), '.cache', 'ramdisk', 'kernel');
   if (fs.existsSync(built)) return built;
@@ -73,9 +77,22 @@ async function bootAndReadCmdline(dir: string, tftpRoot: string, bootfile: strin
   const vm = startProcess(
     'qemu-system-x86_64',
     [
-      '-accel', 'tcg', '-m', '512', '-display', 'none', '-no-reboot', '-nodefaults', '-serial', 'stdio', '-boot', 'n',
-      '-netdev', `user,id=n0,restrict=on,tftp=${tftpRoot},bootfile=${bootfile}`,
-      '-device', `e1000,netdev=n0,mac=${MAC}`,
+      '-accel',
+      'tcg',
+      '-m',
+      '512',
+      '-display',
+      'none',
+      '-no-reboot',
+      '-nodefaults',
+      '-serial',
+      'stdio',
+      '-boot',
+      'n',
+      '-netdev',
+      `user,id=n0,restrict=on,tftp=${tftpRoot},bootfile=${bootfile}`,
+      '-device',
+      `e1000,netdev=n0,mac=${MAC}`,
     ],
     { logFile: log },
   );
@@ -146,7 +163,13 @@ describe('PXE boot in a real VM', { skip, timeout: 600_000 }, () => {
   test('pxelinux netboot: the user kernel gets root= on the local disk', async () => {
     await writeBootConfigs(root, {
       macs: [MAC],
-      boot: { kind: 'netboot', kernelFile: kernel, ramdiskFile: ramdisk, root: 'UUID=0b1d7a46-2c4e-4d2c-9a57-1a2b3c4d5e6f', append: 'console=ttyS0' },
+      boot: {
+        kind: 'netboot',
+        kernelFile: kernel,
+        ramdiskFile: ramdisk,
+        root: 'UUID=0b1d7a46-2c4e-4d2c-9a57-1a2b3c4d5e6f',
+        append: 'console=ttyS0',
+      },
     });
     const got = await bootAndReadCmdline(dir, root, 'pxelinux.0', 'pxelinux-netboot');
     assert.ok(got.includes('root=UUID=0b1d7a46-2c4e-4d2c-9a57-1a2b3c4d5e6f'), got.join(' '));

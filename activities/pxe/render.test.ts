@@ -105,7 +105,15 @@ describe('file names', () => {
     assert.equal(ipxeScriptFileName('aa:bb:cc:dd:ee:0f'), 'ipxe.cfg/aa-bb-cc-dd-ee-0f');
   });
   test('anything but xx:xx:xx:xx:xx:xx is refused', () => {
-    for (const bad of ['aa-bb-cc-dd-ee-ff', 'aa:bb:cc:dd:ee', 'aa:bb:cc:dd:ee:ff:00', '../../etc/passwd', 'aa:bb:cc:dd:ee:fg', ' aa:bb:cc:dd:ee:ff', 'aa:bb:cc:dd:ee:ff\n']) {
+    for (const bad of [
+      'aa-bb-cc-dd-ee-ff',
+      'aa:bb:cc:dd:ee',
+      'aa:bb:cc:dd:ee:ff:00',
+      '../../etc/passwd',
+      'aa:bb:cc:dd:ee:fg',
+      ' aa:bb:cc:dd:ee:ff',
+      'aa:bb:cc:dd:ee:ff\n',
+    ]) {
       assert.throws(() => pxeConfigFileName(bad), InvalidBootParameterError, bad);
     }
   });
@@ -120,7 +128,10 @@ describe('injection is refused', () => {
     assert.throws(withDeploy({ disk: 'sda ironflow.mode=erase' }), /disk hint/);
     assert.throws(withDeploy({ secret: 'short' }), /deployment secret/);
     assert.throws(withDeploy({ secret: 'a'.repeat(20) + '${x}' }), /deployment secret/);
-    assert.throws(withDeploy({ iscsi: { iqn: 'iqn.2026-11.org.x:n', port: 3260, chapUser: 'u', chapSecret: 'has space in it' } }), /CHAP secret/);
+    assert.throws(
+      withDeploy({ iscsi: { iqn: 'iqn.2026-11.org.x:n', port: 3260, chapUser: 'u', chapSecret: 'has space in it' } }),
+      /CHAP secret/,
+    );
     assert.throws(withDeploy({ iscsi: { iqn: 'iqn.2026-11.org.x:n', port: 3260, chapUser: 'u' } }), /both CHAP/);
     assert.throws(withDeploy({ iscsi: { iqn: 'not-an-iqn', port: 3260 } }), /IQN/);
     assert.throws(withDeploy({ mode: 'reboot' }), /deploy mode/);

@@ -39,7 +39,11 @@ describe('command runner locale', () => {
   });
 
   test('toolEnv puts LC_ALL=C over any base environment, keeping the rest', () => {
-    assert.deepEqual(toolEnv({ PATH: '/bin', LC_ALL: 'de_DE.UTF-8', TZ: 'Pacific/Chatham' }), { PATH: '/bin', LC_ALL: 'C', TZ: 'Pacific/Chatham' });
+    assert.deepEqual(toolEnv({ PATH: '/bin', LC_ALL: 'de_DE.UTF-8', TZ: 'Pacific/Chatham' }), {
+      PATH: '/bin',
+      LC_ALL: 'C',
+      TZ: 'Pacific/Chatham',
+    });
     assert.equal(toolEnv().LC_ALL, 'C');
     assert.equal(toolEnv().LANG, 'de_DE.UTF-8');
   });

@@ -32,7 +32,10 @@ function readKeys(env: NodeJS.ProcessEnv, dataDir: string): SealKeys {
     }
     primaryText = fs.readFileSync(file, 'utf8');
   }
-  const previous = (env.IRONFLOW_SECRET_KEYS_PREVIOUS ?? '').split(',').filter((s) => s.trim() !== '').map(parseKey);
+  const previous = (env.IRONFLOW_SECRET_KEYS_PREVIOUS ?? '')
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map(parseKey);
   try {
     return { primary: parseKey(primaryText), previous };
   } catch (e) {

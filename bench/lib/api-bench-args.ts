@@ -29,7 +29,8 @@ export class UsageError extends Error {}
 
 function positiveInt(name: string, text: string | undefined): number {
   const n = Number(text);
-  if (text === undefined || !Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} needs a positive whole number, got ${text ?? 'nothing'}`);
+  if (text === undefined || !Number.isInteger(n) || n <= 0)
+    throw new UsageError(`--${name} needs a positive whole number, got ${text ?? 'nothing'}`);
   return n;
 }
 
@@ -37,28 +38,42 @@ export function parseApiBenchArgs(argv: readonly string[]): ApiBenchArgs {
   const out: ApiBenchArgs = { nodes: 1000, concurrency: 8, requests: 50, db: 'sqlite', withIronic: false, ironic: true, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {
-      case '--nodes': out.nodes = positiveInt('nodes', value()); break;
-      case '--concurrency': out.concurrency = positiveInt('concurrency', value()); break;
-      case '--requests': out.requests = positiveInt('requests', value()); break;
+      case '--nodes':
+        out.nodes = positiveInt('nodes', value());
+        break;
+      case '--concurrency':
+        out.concurrency = positiveInt('concurrency', value());
+        break;
+      case '--requests':
+        out.requests = positiveInt('requests', value());
+        break;
       case '--db': {
         const v = value();
         if (v !== 'sqlite' && v !== 'postgres') throw new UsageError(`--db is sqlite or postgres, got ${v ?? 'nothing'}`);
         out.db = v;
         break;
       }
-      case '--with-ironic': out.withIronic = true; break;
-      case '--no-ironic': out.ironic = false; break;
+      case '--with-ironic':
+        out.withIronic = true;
+        break;
+      case '--no-ironic':
+        out.ironic = false;
+        break;
       case '--cpu-prof': {
         const v = value();
         if (!v) throw new UsageError('--cpu-prof needs a directory');
         out.cpuProf = v;
         break;
       }
-      case '--json': out.json = true; break;
-      default: throw new UsageError(`unknown option ${a}`);
+      case '--json':
+        out.json = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${a}`);
     }
   }
   if (out.withIronic && !out.ironic) throw new UsageError('--with-ironic and --no-ironic contradict each other');

@@ -8,8 +8,19 @@ const usage = (rssMiB: number, pids = [100]) => ({ pids, rssKiB: rssMiB * 1024, 
 function system(name: string, k: number): SystemResult {
   const lat = summarise([10 * k, 20 * k, 30 * k]);
   return {
-    name, database: 'SQLite file',
-    enroll: { nodes: 10, concurrency: 2, enrolled: 10, nodesCreated: 10, seconds: 2 * k, nodesPerSecond: 5 / k, nodePost: lat, portPost: lat, failures: 0 },
+    name,
+    database: 'SQLite file',
+    enroll: {
+      nodes: 10,
+      concurrency: 2,
+      enrolled: 10,
+      nodesCreated: 10,
+      seconds: 2 * k,
+      nodesPerSecond: 5 / k,
+      nodePost: lat,
+      portPost: lat,
+      failures: 0,
+    },
     list: { path: '/v1/nodes', latency: lat, items: 10, bytes: 2048, failures: 0 },
     detail: { path: '/v1/nodes/detail', latency: lat, items: 10, bytes: 8192, failures: 0 },
     processes: [{ label: 'API', usage: usage(100 * k), inTotal: true }],
@@ -29,7 +40,10 @@ describe('formatApiBench', () => {
     const ironic = system('Ironic', 2);
     ironic.processes.push({ label: 'conductor', usage: usage(50), inTotal: true });
     const text = formatApiBench({ ...base, ironflow: system('Ironflow', 1), ironic, loadAtEnd: 0.7 });
-    assert.match(text, /machine: 2 CPUs \(nproc\), 24 GiB RAM, Test CPU, Linux 6; load average \(1 min\) 0\.5 at the start, 0\.7 at the end/);
+    assert.match(
+      text,
+      /machine: 2 CPUs \(nproc\), 24 GiB RAM, Test CPU, Linux 6; load average \(1 min\) 0\.5 at the start, 0\.7 at the end/,
+    );
     assert.match(text, /^Ironflow: ironflow 1\.0; database SQLite file$/m);
     assert.match(text, /^\(a\) enroll 10 nodes \+ 10 ports, 2 clients \(s\) +2\.00 +4\.00 +0\.50x$/m);
     assert.match(text, /^\(b\) GET \/v1\/nodes\/detail x3 p50 \(ms\) +20\.0 +40\.0 +0\.50x$/m);
@@ -41,7 +55,11 @@ describe('formatApiBench', () => {
   });
 
   test('without Ironic: our figures, and why the baseline is missing', () => {
-    const text = formatApiBench({ ...base, ironflow: system('Ironflow', 1), ironicMissing: 'Ironic not installed (run with --with-ironic)' });
+    const text = formatApiBench({
+      ...base,
+      ironflow: system('Ironflow', 1),
+      ironicMissing: 'Ironic not installed (run with --with-ironic)',
+    });
     assert.match(text, /^\(b\) GET \/v1\/nodes x3 p95 \(ms\) +30\.0 +- +-$/m);
     assert.match(text, /^baseline: Ironic not installed \(run with --with-ironic\)$/m);
   });

@@ -73,7 +73,11 @@ function rows(r: ApiBenchResult): Row[] {
     { label: '(a) server CPU per node enrolled (ms)', value: (s) => s.cpuMs.enrollPerNode, digits: 1 },
     // only when the requests succeeded: a failing request's cost says nothing about the list
     { label: '(b) server CPU per GET /v1/nodes (ms)', value: (s) => (s.list.failures ? undefined : s.cpuMs.listPerGet), digits: 1 },
-    { label: '(b) server CPU per GET /v1/nodes/detail (ms)', value: (s) => (s.detail.failures ? undefined : s.cpuMs.detailPerGet), digits: 1 },
+    {
+      label: '(b) server CPU per GET /v1/nodes/detail (ms)',
+      value: (s) => (s.detail.failures ? undefined : s.cpuMs.detailPerGet),
+      digits: 1,
+    },
     { label: 'machine load average (1 min) at start of system', value: (s) => s.load.start, digits: 1, noRatio: true },
     { label: 'machine load average (1 min) at end of system', value: (s) => s.load.end, digits: 1, noRatio: true },
     { label: '(c) RSS API process(es) (MiB)', value: (s) => (proc(s, 'API') ? MiB(proc(s, 'API')!.rssKiB) : undefined), digits: 0 },
@@ -92,16 +96,28 @@ export function formatApiBench(r: ApiBenchResult): string {
   const m = r.machine;
   const out: string[] = [];
   out.push(`API benchmark, ${m.date}`);
-  out.push(`machine: ${m.nproc} CPUs (nproc), ${m.memoryGiB} GiB RAM, ${m.cpuModel}, ${m.kernel}; ` +
-    `load average (1 min) ${m.loadAverage1m} at the start${r.loadAtEnd === undefined ? '' : `, ${r.loadAtEnd} at the end`}`);
-  out.push(`workload: ${r.options.nodes} nodes (+1 port each) enrolled by ${r.options.concurrency} concurrent keep-alive HTTP clients; ` +
-    `then ${r.options.requests} sequential GETs of each list (after one warm-up); X-OpenStack-Ironic-API-Version: 1.78; all on 127.0.0.1`);
-  out.push('(server CPU = user+system CPU time of the API process(es) and, for Ironic, the conductor, per operation; ' +
-    'latencies are wall-clock at the client and suffer more when the shared machine is busy)');
+  out.push(
+    `machine: ${m.nproc} CPUs (nproc), ${m.memoryGiB} GiB RAM, ${m.cpuModel}, ${m.kernel}; ` +
+      `load average (1 min) ${m.loadAverage1m} at the start${r.loadAtEnd === undefined ? '' : `, ${r.loadAtEnd} at the end`}`,
+  );
+  out.push(
+    `workload: ${r.options.nodes} nodes (+1 port each) enrolled by ${r.options.concurrency} concurrent keep-alive HTTP clients; ` +
+      `then ${r.options.requests} sequential GETs of each list (after one warm-up); X-OpenStack-Ironic-API-Version: 1.78; all on 127.0.0.1`,
+  );
+  out.push(
+    '(server CPU = user+system CPU time of the API process(es) and, for Ironic, the conductor, per operation; ' +
+      'latencies are wall-clock at the client and suffer more when the shared machine is busy)',
+  );
   for (const s of [r.ironflow, r.ironic]) {
     if (!s) continue;
-    out.push(`${s.name}: ${Object.entries(s.versions).map(([k, v]) => `${k} ${v}`).join('; ')}; database ${s.database}`);
-    out.push(`  processes: ${s.processes.map((p) => `${p.label} pid ${p.usage.pids[0]} (${p.usage.pids.length} proc${p.usage.pids.length > 1 ? 's' : ''})${p.inTotal ? '' : ' [not in total]'}`).join(', ')}`);
+    out.push(
+      `${s.name}: ${Object.entries(s.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join('; ')}; database ${s.database}`,
+    );
+    out.push(
+      `  processes: ${s.processes.map((p) => `${p.label} pid ${p.usage.pids[0]} (${p.usage.pids.length} proc${p.usage.pids.length > 1 ? 's' : ''})${p.inTotal ? '' : ' [not in total]'}`).join(', ')}`,
+    );
   }
   out.push('');
   const table = rows(r);
@@ -115,7 +131,10 @@ export function formatApiBench(r: ApiBenchResult): string {
     out.push(`${t.label.padEnd(w0)}  ${cell(a, t.digits).padStart(10)}  ${cell(b, t.digits).padStart(10)}  ${ratio.padStart(15)}`);
   }
   const temporal = r.ironflow.processes.find((p) => !p.inTotal);
-  if (temporal) out.push(`(Ironflow's ${temporal.label}, needed at start-up but idle here: RSS ${MiB(temporal.usage.rssKiB).toFixed(0)} MiB, not in the totals)`);
+  if (temporal)
+    out.push(
+      `(Ironflow's ${temporal.label}, needed at start-up but idle here: RSS ${MiB(temporal.usage.rssKiB).toFixed(0)} MiB, not in the totals)`,
+    );
   if (r.ironic?.processes.length) {
     const api = r.ironic.processes.find((p) => p.label === 'API');
     if (api) out.push(`(Ironic's API is ${api.usage.pids.length} processes: ironic-api and its forked workers, api_workers = 2)`);
@@ -123,7 +142,8 @@ export function formatApiBench(r: ApiBenchResult): string {
   for (const s of [r.ironflow, r.ironic]) {
     if (s?.enroll.firstFailure) out.push(`${s.name}: first enroll failure: ${s.enroll.firstFailure}`);
     for (const l of s ? [s.list, s.detail] : []) {
-      if (l.firstFailure) out.push(`${s?.name}: GET ${l.path}: ${l.failures}/${r.options.requests} failed (+ warm-up); first: ${l.firstFailure}`);
+      if (l.firstFailure)
+        out.push(`${s?.name}: GET ${l.path}: ${l.failures}/${r.options.requests} failed (+ warm-up); first: ${l.firstFailure}`);
     }
   }
   if (!r.ironic) out.push(`baseline: ${r.ironicMissing ?? 'Ironic not measured'}`);

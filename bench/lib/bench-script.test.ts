@@ -15,7 +15,9 @@ describe('scripts/bench.sh', () => {
     if (!fs.existsSync(dist)) return t.skip('dist/bench not built');
     const r = await runCommand({ file: 'bash', args: [script], timeoutMs: 60_000 });
     assert.match(r.stdout, /^usage: npm run bench -- <name>/);
-    const mains = fs.readdirSync(dist).filter((f) => f.endsWith('.js') && fs.readFileSync(path.join(dist, f), 'utf8').includes('require.main === module'));
+    const mains = fs
+      .readdirSync(dist)
+      .filter((f) => f.endsWith('.js') && fs.readFileSync(path.join(dist, f), 'utf8').includes('require.main === module'));
     assert.ok(mains.length > 0);
     for (const f of mains) assert.match(r.stdout, new RegExp(`^  ${f.replace(/\.js$/, '')} +\\S`, 'm'));
     assert.doesNotMatch(r.stdout, /^  ironic-peer /m, 'a helper without a main is not a benchmark');

@@ -50,7 +50,10 @@ function frameName(f: CpuProfile['nodes'][number]['callFrame']): string {
 }
 
 function top(m: Map<string, number>, n: number): [string, number][] {
-  return [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => [k, us / 1000]);
+  return [...m]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, us]) => [k, us / 1000]);
 }
 
 /** Self time by package and by function of the samples taken in [fromUs, toUs). */
@@ -84,7 +87,10 @@ export function summariseProfile(p: CpuProfile, window: { fromUs?: number; toUs?
 
 /** The newest .cpuprofile in dir. */
 export function newestProfile(dir: string): string | undefined {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f));
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f));
   return files.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
 }
 

@@ -8,7 +8,12 @@ describe('parseDeployBenchArgs', () => {
   });
 
   test('--x y and --x=y forms', () => {
-    assert.deepEqual(parseDeployBenchArgs(['--size-mib', '256', '--concurrent=3', '--json']), { sizeMiB: 256, concurrent: 3, json: true, help: false });
+    assert.deepEqual(parseDeployBenchArgs(['--size-mib', '256', '--concurrent=3', '--json']), {
+      sizeMiB: 256,
+      concurrent: 3,
+      json: true,
+      help: false,
+    });
   });
 
   test('bad values and unknown options are usage errors', () => {

@@ -32,14 +32,22 @@ export function parseDeployBenchArgs(argv: readonly string[]): DeployBenchArgs {
     const flag = eq > 0 ? a.slice(0, eq) : a;
     const value = (): string | undefined => (eq > 0 ? a.slice(eq + 1) : argv[++i]);
     switch (flag) {
-      case '--size-mib': out.sizeMiB = positiveInt('size-mib', value()); break;
-      case '--concurrent': out.concurrent = positiveInt('concurrent', value()); break;
+      case '--size-mib':
+        out.sizeMiB = positiveInt('size-mib', value());
+        break;
+      case '--concurrent':
+        out.concurrent = positiveInt('concurrent', value());
+        break;
       case '--json':
         if (eq > 0) throw new DeployBenchUsageError('--json takes no value');
         out.json = true;
         break;
-      case '--help': case '-h': out.help = true; break;
-      default: throw new DeployBenchUsageError(`unknown option ${a}\n${DEPLOY_BENCH_USAGE}`);
+      case '--help':
+      case '-h':
+        out.help = true;
+        break;
+      default:
+        throw new DeployBenchUsageError(`unknown option ${a}\n${DEPLOY_BENCH_USAGE}`);
     }
   }
   return out;

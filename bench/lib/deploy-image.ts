@@ -57,7 +57,11 @@ export async function benchImage(sizeMiB: number, dir = benchCacheDir()): Promis
     for (const f of [rawPath, qcow2Path, sumPath]) fs.rmSync(f, { force: true });
     writeRandom(`${rawPath}.tmp`, sizeBytes);
     fs.renameSync(`${rawPath}.tmp`, rawPath);
-    await runCommand({ file: 'qemu-img', args: ['convert', '-f', 'raw', '-O', 'qcow2', rawPath, `${qcow2Path}.tmp`], timeoutMs: 30 * 60_000 });
+    await runCommand({
+      file: 'qemu-img',
+      args: ['convert', '-f', 'raw', '-O', 'qcow2', rawPath, `${qcow2Path}.tmp`],
+      timeoutMs: 30 * 60_000,
+    });
     fs.renameSync(`${qcow2Path}.tmp`, qcow2Path);
     fs.writeFileSync(sumPath, `${await sha256File(qcow2Path)}\n`);
   }

@@ -7,7 +7,12 @@ const MiB = 1024 * 1024;
 
 function run(node: string, cacheMs: number, writeMs: number): DeployTiming {
   return {
-    node, uuid: `${node}-uuid`, totalMs: cacheMs + writeMs + 3000, bytesTotal: 1024 * MiB, cache: { downloaded: cacheMs > 1000, converted: cacheMs > 1000 }, writerMs: writeMs - 500,
+    node,
+    uuid: `${node}-uuid`,
+    totalMs: cacheMs + writeMs + 3000,
+    bytesTotal: 1024 * MiB,
+    cache: { downloaded: cacheMs > 1000, converted: cacheMs > 1000 },
+    writerMs: writeMs - 500,
     steps: [
       { name: 'cache the image', status: 'done', ms: cacheMs },
       { name: 'write the image over iSCSI', status: 'done', ms: writeMs },
@@ -18,11 +23,35 @@ function run(node: string, cacheMs: number, writeMs: number): DeployTiming {
 function result(gets: number): DeployBenchResult {
   return {
     machine: { nproc: 2, memoryGiB: 23.5, cpuModel: 'Test CPU', kernel: 'Linux 6', date: '2026-11-21T21:00:00.000Z', loadAverage1m: 1.5 },
-    sizeMiB: 1024, qcow2Bytes: 1025 * MiB, imageGenerated: false, diskBytes: 1152 * MiB, downloadMs: { cold: 4000, concurrent: null },
-    cold: run('n0', 20_000, 10_000), warm: run('n1', 200, 9_000),
-    write: { coldMiBps: 102.4, warmMiBps: 113.8, plain: { bytes: 1024 * MiB, seconds: 9.5, MiBps: 107.8, roundSeconds: [9.5, 11.2, 9.1] }, ratioCold: 0.95, ratioWarm: 1.06 },
-    concurrent: { nodes: 5, wallMs: 60_000, deploys: [run('a', 30_000, 20_000), run('b', 29_000, 25_000)], imageGets: gets, downloads: 1, conversions: 1 },
-    memory: { baselineRssBytes: 200 * MiB, baselineHeapUsedBytes: 80 * MiB, phases: [{ name: 'cold deploy', peakRssBytes: 260 * MiB, peakHeapUsedBytes: 90 * MiB }], peakRssBytes: 300 * MiB, peakHeapUsedBytes: 95 * MiB },
+    sizeMiB: 1024,
+    qcow2Bytes: 1025 * MiB,
+    imageGenerated: false,
+    diskBytes: 1152 * MiB,
+    downloadMs: { cold: 4000, concurrent: null },
+    cold: run('n0', 20_000, 10_000),
+    warm: run('n1', 200, 9_000),
+    write: {
+      coldMiBps: 102.4,
+      warmMiBps: 113.8,
+      plain: { bytes: 1024 * MiB, seconds: 9.5, MiBps: 107.8, roundSeconds: [9.5, 11.2, 9.1] },
+      ratioCold: 0.95,
+      ratioWarm: 1.06,
+    },
+    concurrent: {
+      nodes: 5,
+      wallMs: 60_000,
+      deploys: [run('a', 30_000, 20_000), run('b', 29_000, 25_000)],
+      imageGets: gets,
+      downloads: 1,
+      conversions: 1,
+    },
+    memory: {
+      baselineRssBytes: 200 * MiB,
+      baselineHeapUsedBytes: 80 * MiB,
+      phases: [{ name: 'cold deploy', peakRssBytes: 260 * MiB, peakHeapUsedBytes: 90 * MiB }],
+      peakRssBytes: 300 * MiB,
+      peakHeapUsedBytes: 95 * MiB,
+    },
   };
 }
 

@@ -66,7 +66,9 @@ export function formatDeployBench(r: DeployBenchResult): string {
   const out: string[] = [];
   out.push(`deploy benchmark (iscsi mode), ${m.date}`);
   out.push(`machine: ${m.nproc} cores, ${m.memoryGiB} GiB, ${m.cpuModel}, ${m.kernel}, load average (1 min) at start ${m.loadAverage1m}`);
-  out.push(`image: ${r.sizeMiB} MiB pseudo-random raw → qcow2 of ${mib(r.qcow2Bytes)} (${r.imageGenerated ? 'generated this run' : 'reused from .cache/bench'}); lab disks ${mib(r.diskBytes)}`);
+  out.push(
+    `image: ${r.sizeMiB} MiB pseudo-random raw → qcow2 of ${mib(r.qcow2Bytes)} (${r.imageGenerated ? 'generated this run' : 'reused from .cache/bench'}); lab disks ${mib(r.diskBytes)}`,
+  );
   out.push('');
   const cols = ['cold', 'warm', `${c.nodes}x median`, `${c.nodes}x max`];
   const names = stepNames([r.cold, r.warm, ...c.deploys]);
@@ -78,12 +80,18 @@ export function formatDeployBench(r: DeployBenchResult): string {
     out.push(`${pad(n, w)}${vals.map((v) => lpad(s(v), 12)).join('')}`);
   }
   const totals = c.deploys.map((d) => d.totalMs);
-  out.push(`${pad('total: PUT active → active', w)}${[r.cold.totalMs, r.warm.totalMs, median(totals), Math.max(...totals)].map((v) => lpad(s(v), 12)).join('')}`);
+  out.push(
+    `${pad('total: PUT active → active', w)}${[r.cold.totalMs, r.warm.totalMs, median(totals), Math.max(...totals)].map((v) => lpad(s(v), 12)).join('')}`,
+  );
   const all = [r.cold, r.warm, ...c.deploys];
   const retried = all.filter((d) => d.steps.some((x) => x.name.startsWith('no callback')));
-  out.push(`deploys that PXE-booted again after no callback: ${retried.length} of ${all.length}${retried.length ? ` (${retried.map((d) => d.node).join(', ')})` : ''}`);
+  out.push(
+    `deploys that PXE-booted again after no callback: ${retried.length} of ${all.length}${retried.length ? ` (${retried.map((d) => d.node).join(', ')})` : ''}`,
+  );
   const dl = (x: number | null) => (x === null ? '-' : s(x));
-  out.push(`of "cache the image", the download (image server's send time) took: cold ${dl(r.downloadMs.cold)}, concurrent ${dl(r.downloadMs.concurrent)}; the rest is the qcow2 → raw conversion and bookkeeping`);
+  out.push(
+    `of "cache the image", the download (image server's send time) took: cold ${dl(r.downloadMs.cold)}, concurrent ${dl(r.downloadMs.concurrent)}; the rest is the qcow2 → raw conversion and bookkeeping`,
+  );
   out.push(`cache step said: cold ${JSON.stringify(r.cold.cache)}, warm ${JSON.stringify(r.warm.cache)}`);
   out.push('');
   const f = (x: number | null) => (x === null ? '-' : `${x.toFixed(0)} MiB/s`);
@@ -91,19 +99,29 @@ export function formatDeployBench(r: DeployBenchResult): string {
   out.push('image write (bytes / step duration) vs plain `qemu-img convert -n` to a fresh tgtd target of the same size:');
   out.push(`  deploy write step, cold deploy  ${lpad(f(r.write.coldMiBps), 12)}   ratio ${ratio(r.write.ratioCold)} (goal ≥ 0.90)`);
   out.push(`  deploy write step, warm deploy  ${lpad(f(r.write.warmMiBps), 12)}   ratio ${ratio(r.write.ratioWarm)}`);
-  const inner = [r.cold, r.warm].map((d) => (d.writerMs && d.bytesTotal ? `${(d.bytesTotal / MiB / (d.writerMs / 1000)).toFixed(0)} MiB/s` : '-'));
+  const inner = [r.cold, r.warm].map((d) =>
+    d.writerMs && d.bytesTotal ? `${(d.bytesTotal / MiB / (d.writerMs / 1000)).toFixed(0)} MiB/s` : '-',
+  );
   out.push(`  (writeImage's own time inside the step: cold ${inner[0]}, warm ${inner[1]})`);
   const rounds = r.write.plain.roundSeconds.map((x) => `${x.toFixed(1)} s`).join(', ');
-  out.push(`  plain qemu-img convert -n       ${lpad(f(r.write.plain.MiBps), 12)}   (median of ${r.write.plain.roundSeconds.length} rounds for ${mib(r.write.plain.bytes)}: ${rounds})`);
+  out.push(
+    `  plain qemu-img convert -n       ${lpad(f(r.write.plain.MiBps), 12)}   (median of ${r.write.plain.roundSeconds.length} rounds for ${mib(r.write.plain.bytes)}: ${rounds})`,
+  );
   out.push('');
   out.push(`${c.nodes} concurrent deploys (cold cache): wall time ${s(c.wallMs)} from the first PUT to the last active`);
   out.push(`  image GETs on the image server: ${c.imageGets} ${c.imageGets === 1 ? '(downloaded once: OK)' : '(EXPECTED 1)'}`);
-  out.push(`  cacheImage downloads: ${c.downloads}, conversions: ${c.conversions} ${c.downloads === 1 && c.conversions === 1 ? '(once each: OK)' : '(EXPECTED 1 each)'}`);
+  out.push(
+    `  cacheImage downloads: ${c.downloads}, conversions: ${c.conversions} ${c.downloads === 1 && c.conversions === 1 ? '(once each: OK)' : '(EXPECTED 1 each)'}`,
+  );
   out.push('');
   const mm = r.memory;
-  out.push('bench process memory (worker + API + Temporal client share it; qemu-img, tgtd and the lab are other processes), sampled every 100 ms:');
+  out.push(
+    'bench process memory (worker + API + Temporal client share it; qemu-img, tgtd and the lab are other processes), sampled every 100 ms:',
+  );
   out.push(`  baseline before the deploys  rss ${mib(mm.baselineRssBytes)}, heapUsed ${mib(mm.baselineHeapUsedBytes)}`);
   for (const p of mm.phases) out.push(`  peak during ${pad(p.name, 16)} rss ${mib(p.peakRssBytes)}, heapUsed ${mib(p.peakHeapUsedBytes)}`);
-  out.push(`  peak over all deploys        rss ${mib(mm.peakRssBytes)} (+${mib(mm.peakRssBytes - mm.baselineRssBytes)}), heapUsed ${mib(mm.peakHeapUsedBytes)}`);
+  out.push(
+    `  peak over all deploys        rss ${mib(mm.peakRssBytes)} (+${mib(mm.peakRssBytes - mm.baselineRssBytes)}), heapUsed ${mib(mm.peakHeapUsedBytes)}`,
+  );
   return out.join('\n');
 }

@@ -38,7 +38,8 @@ async function settle(stack: Stack, id: string, want: string, timeoutMs: number,
   for (;;) {
     const n = await nodeState(stack, id);
     if (n.provision_state === want && n.target_provision_state === null) return;
-    if (n.target_provision_state === null && n.provision_state !== want) throw new Error(`node ${n.name} is ${n.provision_state}, not ${want}: ${n.last_error}`);
+    if (n.target_provision_state === null && n.provision_state !== want)
+      throw new Error(`node ${n.name} is ${n.provision_state}, not ${want}: ${n.last_error}`);
     if (Date.now() > deadline) throw new Error(`node ${n.name} not ${want} after ${timeoutMs} ms (it is ${n.provision_state})`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
@@ -50,10 +51,23 @@ async function provision(stack: Stack, id: string, target: string): Promise<void
 }
 
 /** Enrolls a lab node for an iscsi-mode deploy of imageUrl and brings it to `available`. */
-export async function enrollAvailable(stack: Stack, node: LabNode, image: { url: string; sha256: string }, localGb: number): Promise<string> {
+export async function enrollAvailable(
+  stack: Stack,
+  node: LabNode,
+  image: { url: string; sha256: string },
+  localGb: number,
+): Promise<string> {
   const r = await api(stack, 'POST', '/v1/nodes', {
-    driver: 'ipmi', name: node.name, deploy_interface: 'iscsi', automated_clean: false,
-    driver_info: { ipmi_address: node.bmc.address, ipmi_port: node.bmc.port, ipmi_username: node.bmc.username, ipmi_password: node.bmc.password },
+    driver: 'ipmi',
+    name: node.name,
+    deploy_interface: 'iscsi',
+    automated_clean: false,
+    driver_info: {
+      ipmi_address: node.bmc.address,
+      ipmi_port: node.bmc.port,
+      ipmi_username: node.bmc.username,
+      ipmi_password: node.bmc.password,
+    },
     instance_info: { image_source: image.url, image_checksum: `sha256:${image.sha256}` },
     properties: { local_gb: localGb },
   });
@@ -90,10 +104,14 @@ export async function deployAndTime(stack: Stack, id: string, name: string, time
   await provision(stack, id, 'active');
   await settle(stack, id, 'active', timeoutMs);
   const totalMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const op = await waitFor(async () => {
-    const r = (await api(stack, 'GET', `/v1/nodes/${id}/operation`)).body;
-    return r?.kind === 'deploy' && r.status === 'succeeded' ? r : undefined;
-  }, 30_000, `${name}: deploy operation recorded`);
+  const op = await waitFor(
+    async () => {
+      const r = (await api(stack, 'GET', `/v1/nodes/${id}/operation`)).body;
+      return r?.kind === 'deploy' && r.status === 'succeeded' ? r : undefined;
+    },
+    30_000,
+    `${name}: deploy operation recorded`,
+  );
   const steps: StepTime[] = (op.steps as any[]).map((s) => ({
     name: s.name,
     status: s.status,
@@ -103,7 +121,11 @@ export async function deployAndTime(stack: Stack, id: string, name: string, time
   const c = acts.get('cacheImage') as { downloaded: boolean; converted: boolean } | undefined;
   const w = acts.get('writeImageToNode') as { durationMs: number } | undefined;
   return {
-    node: name, uuid: id, totalMs, steps, bytesTotal: op.bytes_total,
+    node: name,
+    uuid: id,
+    totalMs,
+    steps,
+    bytesTotal: op.bytes_total,
     cache: c ? { downloaded: c.downloaded, converted: c.converted } : null,
     writerMs: w ? w.durationMs : null,
   };

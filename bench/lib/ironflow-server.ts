@@ -51,9 +51,11 @@ async function startTemporal(o: IronflowServerOptions): Promise<{ address: strin
   const cli = await text('bash', [path.join(repoRoot(), 'scripts', 'temporal-cli.sh')]);
   const port = await freeTcpPort();
   const uiPort = await freeTcpPort();
-  const proc: Proc = startProcess(cli, [
-    'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--headless', '--log-level', 'error',
-  ], { logFile: path.join(o.workDir, 'temporal.log') });
+  const proc: Proc = startProcess(
+    cli,
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--headless', '--log-level', 'error'],
+    { logFile: path.join(o.workDir, 'temporal.log') },
+  );
   o.cleanups.add('temporal', () => proc.stop(10_000));
   await waitForTcp(port, 60_000);
   const version = (await text(cli, ['--version'])).replace(/^temporal version\s*/, '');

@@ -10,7 +10,11 @@ export interface Reply {
 }
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly text: string, what: string) {
+  constructor(
+    readonly status: number,
+    readonly text: string,
+    what: string,
+  ) {
     super(`${what}: HTTP ${status}: ${text.slice(0, 300)}`);
     this.name = 'HttpError';
   }

@@ -9,13 +9,14 @@ import { runCommand } from '#activities/shared/command-runner';
 export const IRONIC_PACKAGES = ['ironic-api', 'ironic-conductor', 'python3-ironicclient'] as const;
 
 /** debconf answers: "no" to every question the postinst scripts ask. */
-export const IRONIC_PRESEED = [
-  'ironic-common ironic/configure_db boolean false',
-  'ironic-common ironic-common/dbconfig-install boolean false',
-  'ironic-common ironic/configure_rabbit boolean false',
-  'ironic-common ironic/configure_ksat boolean false',
-  'ironic-api ironic/configure_api-endpoint boolean false',
-].join('\n') + '\n';
+export const IRONIC_PRESEED =
+  [
+    'ironic-common ironic/configure_db boolean false',
+    'ironic-common ironic-common/dbconfig-install boolean false',
+    'ironic-common ironic/configure_rabbit boolean false',
+    'ironic-common ironic/configure_ksat boolean false',
+    'ironic-api ironic/configure_api-endpoint boolean false',
+  ].join('\n') + '\n';
 
 const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 

@@ -31,7 +31,13 @@ async function idle(stack: TestStack, id: string, timeoutMs = 60_000): Promise<R
 }
 
 /** One power request, timed from the PUT until GET shows it done. */
-export async function timePowerAction(stack: TestStack, id: string, target: PowerTarget, pollMs = 50, timeoutMs = 120_000): Promise<number> {
+export async function timePowerAction(
+  stack: TestStack,
+  id: string,
+  target: PowerTarget,
+  pollMs = 50,
+  timeoutMs = 120_000,
+): Promise<number> {
   await idle(stack, id);
   const t0 = performance.now();
   const r = await api(stack, 'PUT', `/v1/nodes/${id}/states/power`, { target });

@@ -43,7 +43,18 @@ function wholeNumber(name: string, text: string | undefined, min: number): numbe
 const positiveInt = (name: string, text: string | undefined): number => wholeNumber(name, text, 1);
 
 export function parsePowerBenchArgs(argv: readonly string[]): PowerBenchArgs {
-  const out: PowerBenchArgs = { bmcs: 100, concurrency: 16, passes: 3, intervalSec: 5, reps: 5, batchSize: 250, jitterMs: 0, stack: true, json: false, help: false };
+  const out: PowerBenchArgs = {
+    bmcs: 100,
+    concurrency: 16,
+    passes: 3,
+    intervalSec: 5,
+    reps: 5,
+    batchSize: 250,
+    jitterMs: 0,
+    stack: true,
+    json: false,
+    help: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
@@ -53,17 +64,41 @@ export function parsePowerBenchArgs(argv: readonly string[]): PowerBenchArgs {
       if (eq > 0) throw new PowerBenchUsageError(`${flag} takes no value`);
     };
     switch (flag) {
-      case '--bmcs': out.bmcs = positiveInt('bmcs', value()); break;
-      case '--concurrency': out.concurrency = positiveInt('concurrency', value()); break;
-      case '--passes': out.passes = Math.max(2, positiveInt('passes', value())); break;
-      case '--interval': out.intervalSec = positiveInt('interval', value()); break;
-      case '--reps': out.reps = positiveInt('reps', value()); break;
-      case '--batch-size': out.batchSize = positiveInt('batch-size', value()); break;
-      case '--jitter-ms': out.jitterMs = wholeNumber('jitter-ms', value(), 0); break;
-      case '--no-stack': noValue(); out.stack = false; break;
-      case '--json': noValue(); out.json = true; break;
-      case '--help': case '-h': out.help = true; break;
-      default: throw new PowerBenchUsageError(`unknown option ${a}\n${POWER_BENCH_USAGE}`);
+      case '--bmcs':
+        out.bmcs = positiveInt('bmcs', value());
+        break;
+      case '--concurrency':
+        out.concurrency = positiveInt('concurrency', value());
+        break;
+      case '--passes':
+        out.passes = Math.max(2, positiveInt('passes', value()));
+        break;
+      case '--interval':
+        out.intervalSec = positiveInt('interval', value());
+        break;
+      case '--reps':
+        out.reps = positiveInt('reps', value());
+        break;
+      case '--batch-size':
+        out.batchSize = positiveInt('batch-size', value());
+        break;
+      case '--jitter-ms':
+        out.jitterMs = wholeNumber('jitter-ms', value(), 0);
+        break;
+      case '--no-stack':
+        noValue();
+        out.stack = false;
+        break;
+      case '--json':
+        noValue();
+        out.json = true;
+        break;
+      case '--help':
+      case '-h':
+        out.help = true;
+        break;
+      default:
+        throw new PowerBenchUsageError(`unknown option ${a}\n${POWER_BENCH_USAGE}`);
     }
   }
   return out;

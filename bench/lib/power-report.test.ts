@@ -5,21 +5,53 @@ import { formatPowerSyncResult } from './power-report';
 
 const pass = (totalMs: number) => ({ totalMs, p50Ms: totalMs / 4, p95Ms: totalMs / 2, maxMs: totalMs / 2 });
 const summary = (durationMs: number, changed: number) => ({
-  read: 100, changed, forced: 0, failed: 0, skipped: 0, maintenanceSet: 0, recovered: 0, passId: `p${durationMs}`, nodes: 100, startedAt: 0, durationMs,
+  read: 100,
+  changed,
+  forced: 0,
+  failed: 0,
+  skipped: 0,
+  maintenanceSet: 0,
+  recovered: 0,
+  passId: `p${durationMs}`,
+  nodes: 100,
+  startedAt: 0,
+  durationMs,
 });
 const result: PowerSyncBenchResult = {
-  bmcs: 100, concurrency: 16, nativeWarm: pass(150), nativeCold: pass(600), ipmitool: pass(4000), speedup: 4000 / 150, speedupCold: 4000 / 600,
+  bmcs: 100,
+  concurrency: 16,
+  nativeWarm: pass(150),
+  nativeCold: pass(600),
+  ipmitool: pass(4000),
+  speedup: 4000 / 150,
+  speedupCold: 4000 / 600,
   stack: {
-    nodes: 100, workerConcurrency: 16, intervalSec: 5, batchSize: 250, jitterMs: 0, enrollMs: 3000, manageMs: 4000, managePutMs: 1500,
-    firstPass: summary(900, 100), secondPass: summary(400, 0), steadyPassesMs: [400, 380, 420, 500], flipVisibleMs: 5600, flipPass: summary(1200, 100),
-    actions: { on: [300, 310, 320, 330, 900], off: [280, 290, 300, 310, 320] }, actionPollMs: 50,
+    nodes: 100,
+    workerConcurrency: 16,
+    intervalSec: 5,
+    batchSize: 250,
+    jitterMs: 0,
+    enrollMs: 3000,
+    manageMs: 4000,
+    managePutMs: 1500,
+    firstPass: summary(900, 100),
+    secondPass: summary(400, 0),
+    steadyPassesMs: [400, 380, 420, 500],
+    flipVisibleMs: 5600,
+    flipPass: summary(1200, 100),
+    actions: { on: [300, 310, 320, 330, 900], off: [280, 290, 300, 310, 320] },
+    actionPollMs: 50,
   },
 };
 
 describe('power-sync bench report', () => {
   test('library passes, the stack pass and Ironic sit side by side in the pass column', () => {
     const lines = formatPowerSyncResult(result).split('\n');
-    const col = (prefix: string): string | undefined => lines.find((l) => l.startsWith(prefix))?.slice(46, 56).trim();
+    const col = (prefix: string): string | undefined =>
+      lines
+        .find((l) => l.startsWith(prefix))
+        ?.slice(46, 56)
+        .trim();
     assert.equal(col('library: native, warm'), '150.0');
     assert.equal(col('library: ipmitool'), '4000.0');
     assert.equal(col('Ironflow stack: periodic sync, 2nd pass'), '400.0');

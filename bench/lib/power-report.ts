@@ -37,7 +37,9 @@ export function formatPowerSyncResult(r: PowerSyncBenchResult): string {
   }
   const ironic = ironicSyncFor(r.bmcs);
   if (ironic) {
-    lines.push(`${label(`Ironic: periodic pass, median (p95 ${ironic.passP95Sec} s)`)}${ms(ironic.passMedianSec * 1000)}${blank}${blank}${blank}`);
+    lines.push(
+      `${label(`Ironic: periodic pass, median (p95 ${ironic.passP95Sec} s)`)}${ms(ironic.passMedianSec * 1000)}${blank}${blank}${blank}`,
+    );
   }
   lines.push(`library speedup of native over ipmitool: ${r.speedup.toFixed(1)}x warm, ${r.speedupCold.toFixed(1)}x cold`);
   if (s) {
@@ -49,7 +51,10 @@ export function formatPowerSyncResult(r: PowerSyncBenchResult): string {
       `all ${s.nodes} BMCs flipped behind Ironflow's back right after a pass -> all ${s.nodes} show it in GET /v1/nodes/detail: ` +
         `${sec(s.flipVisibleMs)} (interval ${s.intervalSec} s + one pass)`,
     );
-    if (ironic) lines.push(`  Ironic, same measurement at N=${ironic.nodes}: ${ironic.flipVisibleSec} s (interval ${ironic.intervalSec} s + one pass)`);
+    if (ironic)
+      lines.push(
+        `  Ironic, same measurement at N=${ironic.nodes}: ${ironic.flipVisibleSec} s (interval ${ironic.intervalSec} s + one pass)`,
+      );
     const on = summarise(s.actions.on);
     const off = summarise(s.actions.off);
     lines.push(
@@ -61,7 +66,10 @@ export function formatPowerSyncResult(r: PowerSyncBenchResult): string {
   }
   lines.push('', `${IRONIC_SOURCE}:`, `  ${IRONIC_POWER_ACTION}`);
   lines.push(
-    ...IRONIC_SYNC.map((f) => `  N=${f.nodes}: periodic pass median ${f.passMedianSec} s / p95 ${f.passP95Sec} s; flip -> all visible ${f.flipVisibleSec} s at interval ${f.intervalSec} s`),
+    ...IRONIC_SYNC.map(
+      (f) =>
+        `  N=${f.nodes}: periodic pass median ${f.passMedianSec} s / p95 ${f.passP95Sec} s; flip -> all visible ${f.flipVisibleSec} s at interval ${f.intervalSec} s`,
+    ),
   );
   return lines.join('\n');
 }

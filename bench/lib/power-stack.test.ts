@@ -24,7 +24,14 @@ describe('power-sync bench: full stack', () => {
 
   let uuids: string[];
   test('two passes read every node; the flip is seen by the next pass and shown by /v1/nodes/detail', async () => {
-    const r = await measureStackSync(stack, bmcs, { concurrency: 4, intervalSec: 1, batchSize: 2, jitterMs: 0, steadyPasses: 2, log: () => undefined });
+    const r = await measureStackSync(stack, bmcs, {
+      concurrency: 4,
+      intervalSec: 1,
+      batchSize: 2,
+      jitterMs: 0,
+      steadyPasses: 2,
+      log: () => undefined,
+    });
     uuids = r.uuids;
     assert.equal(r.nodes, 3);
     assert.ok(r.managePutMs > 0 && r.managePutMs <= r.manageMs);
@@ -41,7 +48,11 @@ describe('power-sync bench: full stack', () => {
     assert.ok(r.flipVisibleMs > 500 && r.flipVisibleMs < 30_000, `flip visible after ${r.flipVisibleMs} ms`);
     const shown = new Map((await listNodes(stack, '/v1/nodes/detail')).map((n) => [n.uuid, n.power_state]));
     bmcs.forEach((b, i) => assert.equal(shown.get(uuids[i]), b.readPower() === 1 ? 'power on' : 'power off'));
-    assert.deepEqual(bmcs.map((b) => b.readPower()), [1, 0, 1], 'each BMC flipped once');
+    assert.deepEqual(
+      bmcs.map((b) => b.readPower()),
+      [1, 0, 1],
+      'each BMC flipped once',
+    );
   });
 
   test('power actions are timed until the API shows them done, and really switch the BMC', async () => {

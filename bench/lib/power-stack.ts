@@ -86,7 +86,13 @@ export async function enrollNodes(stack: TestStack, bmcs: readonly Bmc[], parall
     const r = await api(stack, 'POST', '/v1/nodes', {
       driver: 'ipmi',
       name: `bench-${i}`,
-      driver_info: { ipmi_address: b.address, ipmi_port: b.port, ipmi_username: b.username, ipmi_password: b.password, ipmi_cipher_suite: 3 },
+      driver_info: {
+        ipmi_address: b.address,
+        ipmi_port: b.port,
+        ipmi_username: b.username,
+        ipmi_password: b.password,
+        ipmi_cipher_suite: 3,
+      },
     });
     if (r.status !== 201) throw new Error(`enroll bench-${i}: HTTP ${r.status} ${r.text}`);
     uuids[i] = r.body.uuid as string;
@@ -136,7 +142,11 @@ export async function manageNodes(stack: TestStack, uuids: readonly string[], ti
 export class PassWatcher {
   private seen: string | undefined;
 
-  constructor(private readonly client: Client, private readonly workflowId: string, private readonly pollMs = 100) {}
+  constructor(
+    private readonly client: Client,
+    private readonly workflowId: string,
+    private readonly pollMs = 100,
+  ) {}
 
   async latest(): Promise<PassSummary | null> {
     return this.client.workflow.getHandle(this.workflowId).query<PassSummary | null>('lastPowerSyncPass');
@@ -176,7 +186,11 @@ function checkPass(p: PassSummary, n: number, what: string): void {
 }
 
 /** Enroll + manage the BMCs, run the periodic sync, time its passes and a flip behind its back. */
-export async function measureStackSync(stack: TestStack, bmcs: readonly Bmc[], opts: StackSyncOptions): Promise<StackSyncResult & { uuids: string[] }> {
+export async function measureStackSync(
+  stack: TestStack,
+  bmcs: readonly Bmc[],
+  opts: StackSyncOptions,
+): Promise<StackSyncResult & { uuids: string[] }> {
   const n = bmcs.length;
   let t = performance.now();
   const uuids = await enrollNodes(stack, bmcs);
@@ -184,9 +198,17 @@ export async function measureStackSync(stack: TestStack, bmcs: readonly Bmc[], o
   t = performance.now();
   const managePutMs = await manageNodes(stack, uuids);
   const manageMs = performance.now() - t;
-  opts.log(`enrolled ${n} nodes in ${(enrollMs / 1000).toFixed(1)} s, all manageable after ${(manageMs / 1000).toFixed(1)} s (PUTs answered after ${(managePutMs / 1000).toFixed(1)} s); starting the power sync (every ${opts.intervalSec} s) ...`);
+  opts.log(
+    `enrolled ${n} nodes in ${(enrollMs / 1000).toFixed(1)} s, all manageable after ${(manageMs / 1000).toFixed(1)} s (PUTs answered after ${(managePutMs / 1000).toFixed(1)} s); starting the power sync (every ${opts.intervalSec} s) ...`,
+  );
 
-  await stack.startPowerSync({ intervalSec: opts.intervalSec, failureLimit: 3, force: false, batchSize: opts.batchSize, jitterMs: opts.jitterMs });
+  await stack.startPowerSync({
+    intervalSec: opts.intervalSec,
+    failureLimit: 3,
+    force: false,
+    batchSize: opts.batchSize,
+    jitterMs: opts.jitterMs,
+  });
   const watcher = new PassWatcher(stack.temporal, powerSyncWorkflowId(stack.cfg.temporal.taskQueue));
   const passTimeout = opts.intervalSec * 1000 + 120_000;
   const firstPass = await watcher.next(passTimeout);
@@ -200,7 +222,9 @@ export async function measureStackSync(stack: TestStack, bmcs: readonly Bmc[], o
   }
   const secondPass = steady[0];
   const steadyPassesMs = steady.map((p) => p.durationMs);
-  opts.log(`sync passes: first ${firstPass.durationMs} ms (${firstPass.changed} changed), then ${steadyPassesMs.join(', ')} ms; flipping all ${n} BMCs ...`);
+  opts.log(
+    `sync passes: first ${firstPass.durationMs} ms (${firstPass.changed} changed), then ${steadyPassesMs.join(', ')} ms; flipping all ${n} BMCs ...`,
+  );
 
   // Right after a pass ends, flip every BMC: the next pass (≈ interval later) must find them all.
   await watcher.next(passTimeout);

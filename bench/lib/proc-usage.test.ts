@@ -22,7 +22,11 @@ describe('proc usage', () => {
   const sh = spawn('sh', ['-c', 'sleep 30 & sleep 30; wait'], { stdio: 'ignore' });
   after(() => {
     for (const p of processTree(sh.pid as number).reverse()) {
-      try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
   });
 

@@ -86,8 +86,16 @@ export async function enroll(base: string, n: number, concurrency: number): Prom
   const seconds = ms(started) / 1000;
   if (nodeMs.length === 0 || portMs.length === 0) throw new Error(`enroll failed for every node: ${firstFailure}`);
   return {
-    nodes: n, concurrency, enrolled, nodesCreated, seconds, nodesPerSecond: enrolled / seconds,
-    nodePost: summarise(nodeMs), portPost: summarise(portMs), failures, firstFailure,
+    nodes: n,
+    concurrency,
+    enrolled,
+    nodesCreated,
+    seconds,
+    nodesPerSecond: enrolled / seconds,
+    nodePost: summarise(nodeMs),
+    portPost: summarise(portMs),
+    failures,
+    firstFailure,
   };
 }
 

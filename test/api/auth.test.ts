@@ -23,7 +23,15 @@ const WHO: Who[] = ['admin', 'observer', 'alpha', 'beta'];
 const TOKEN_CONFIG = `ops:admin:${TOKENS.admin},audit:observer:${TOKENS.observer},alice:member:alpha:${TOKENS.alpha},bob:member:beta:${TOKENS.beta}`;
 
 // Interleaved owners, so that a filter applied after a page is read would leave pages short.
-const NODES: [string, string | null][] = [['a1', 'alpha'], ['b1', 'beta'], ['a2', 'alpha'], ['b2', 'beta'], ['a3', 'alpha'], ['b3', 'beta'], ['u1', null]];
+const NODES: [string, string | null][] = [
+  ['a1', 'alpha'],
+  ['b1', 'beta'],
+  ['a2', 'alpha'],
+  ['b2', 'beta'],
+  ['a3', 'alpha'],
+  ['b3', 'beta'],
+  ['u1', null],
+];
 const VISIBLE: Record<Who, string[]> = {
   admin: NODES.map(([n]) => n),
   observer: NODES.map(([n]) => n),
@@ -41,10 +49,14 @@ describe('token auth and access control', () => {
   const call = (who: Who, method: string, path: string, body?: unknown) => api(stack, method, path, body, { 'X-Auth-Token': TOKENS[who] });
 
   async function settled(name: string): Promise<any> {
-    return waitFor(async () => {
-      const n = (await call('admin', 'GET', `/v1/nodes/${name}`)).body;
-      return n.target_power_state === null && n.target_provision_state === null && n.reservation === null ? n : undefined;
-    }, 60_000, `node ${name} to settle`);
+    return waitFor(
+      async () => {
+        const n = (await call('admin', 'GET', `/v1/nodes/${name}`)).body;
+        return n.target_power_state === null && n.target_provision_state === null && n.reservation === null ? n : undefined;
+      },
+      60_000,
+      `node ${name} to settle`,
+    );
   }
 
   before(async () => {
@@ -53,7 +65,9 @@ describe('token auth and access control', () => {
     for (const [i, [name, owner]] of NODES.entries()) {
       const bmc = owner === 'beta' ? bmcB : bmcA;
       const r = await call('admin', 'POST', '/v1/nodes', {
-        driver: 'ipmi', name, ...(owner ? { owner } : {}),
+        driver: 'ipmi',
+        name,
+        ...(owner ? { owner } : {}),
         driver_info: { ipmi_address: bmc.address, ipmi_port: bmc.port, ipmi_username: bmc.username, ipmi_password: bmc.password },
       });
       assert.equal(r.status, 201, r.text);
@@ -63,7 +77,8 @@ describe('token auth and access control', () => {
       portOf[name] = p.body.uuid;
     }
     // a1 and b1 get an operation each, so /operation has something to show.
-    for (const n of ['a1', 'b1']) assert.equal((await call('admin', 'PUT', `/v1/nodes/${n}/states/power`, { target: 'power on' })).status, 202);
+    for (const n of ['a1', 'b1'])
+      assert.equal((await call('admin', 'PUT', `/v1/nodes/${n}/states/power`, { target: 'power on' })).status, 202);
     for (const n of ['a1', 'b1']) assert.equal((await settled(n)).power_state, 'power on');
   });
   after(async () => {
@@ -85,14 +100,24 @@ describe('token auth and access control', () => {
       for (const path of ['/v1/nodes', '/v1/nodes/detail']) {
         const r = await call(who, 'GET', path);
         assert.equal(r.status, 200, r.text);
-        assert.deepEqual(r.body.nodes.map((n: any) => n.name), VISIBLE[who], `${who} ${path}`);
+        assert.deepEqual(
+          r.body.nodes.map((n: any) => n.name),
+          VISIBLE[who],
+          `${who} ${path}`,
+        );
       }
     }
     // A member's own filters narrow its scope and never widen it.
     assert.deepEqual((await call('alpha', 'GET', '/v1/nodes?owner=beta')).body.nodes, []);
     assert.deepEqual((await call('alpha', 'GET', '/v1/nodes?project=beta')).body.nodes, []);
-    assert.deepEqual((await call('alpha', 'GET', '/v1/nodes?owner=alpha')).body.nodes.map((n: any) => n.name), ['a1', 'a2', 'a3']);
-    assert.deepEqual((await call('admin', 'GET', '/v1/nodes?owner=beta')).body.nodes.map((n: any) => n.name), ['b1', 'b2', 'b3']);
+    assert.deepEqual(
+      (await call('alpha', 'GET', '/v1/nodes?owner=alpha')).body.nodes.map((n: any) => n.name),
+      ['a1', 'a2', 'a3'],
+    );
+    assert.deepEqual(
+      (await call('admin', 'GET', '/v1/nodes?owner=beta')).body.nodes.map((n: any) => n.name),
+      ['b1', 'b2', 'b3'],
+    );
     // A foreign marker is as unknown as a missing one.
     const m = await call('alpha', 'GET', `/v1/nodes?marker=${uuid.b1}`);
     assert.equal(m.status, 404);
@@ -100,7 +125,12 @@ describe('token auth and access control', () => {
   });
 
   test('pagination under a member scope: every page is full and next links walk exactly its nodes', async () => {
-    for (const [who, limit, sizes] of [['alpha', 1, [1, 1, 1]], ['alpha', 2, [2, 1]], ['beta', 2, [2, 1]], ['admin', 3, [3, 3, 1]]] as const) {
+    for (const [who, limit, sizes] of [
+      ['alpha', 1, [1, 1, 1]],
+      ['alpha', 2, [2, 1]],
+      ['beta', 2, [2, 1]],
+      ['admin', 3, [3, 3, 1]],
+    ] as const) {
       const seen: string[] = [];
       const pages: number[] = [];
       let path: string | undefined = `/v1/nodes/detail?limit=${limit}`;
@@ -125,20 +155,37 @@ describe('token auth and access control', () => {
       for (const path of ['/v1/ports', '/v1/ports/detail', '/v1/ports?detail=True']) {
         const r = await call(who, 'GET', path);
         assert.equal(r.status, 200, r.text);
-        assert.deepEqual(r.body.ports.map((p: any) => p.address), addresses(who), `${who} ${path}`);
+        assert.deepEqual(
+          r.body.ports.map((p: any) => p.address),
+          addresses(who),
+          `${who} ${path}`,
+        );
       }
     }
     // Pages stay full: limit=2 over alpha's three ports.
     const p1 = await call('alpha', 'GET', '/v1/ports?limit=2');
     assert.equal(p1.body.ports.length, 2);
     const p2 = await call('alpha', 'GET', (p1.body.next as string).slice(stack.url.length));
-    assert.deepEqual([...p1.body.ports, ...p2.body.ports].map((p: any) => p.address), addresses('alpha'));
+    assert.deepEqual(
+      [...p1.body.ports, ...p2.body.ports].map((p: any) => p.address),
+      addresses('alpha'),
+    );
     assert.deepEqual((await call('alpha', 'GET', `/v1/ports?address=${macOf(1)}`)).body.ports, [], "b1's MAC is not found");
     assert.equal((await call('alpha', 'GET', `/v1/nodes/a1/ports`)).body.ports.length, 1);
   });
 
   /** Reads on a node: admin, observer and the owning member get 200; the other member 404. */
-  const READS = ['', '/states', '/validate', '/history', '/history/detail', '/ports', '/ports/detail', '/operation', '/management/boot_device'];
+  const READS = [
+    '',
+    '/states',
+    '/validate',
+    '/history',
+    '/history/detail',
+    '/ports',
+    '/ports/detail',
+    '/operation',
+    '/management/boot_device',
+  ];
 
   test('reads of a node: 200 for admin, observer and its project; 404 for another project', async () => {
     for (const suffix of READS) {
@@ -179,18 +226,53 @@ describe('token auth and access control', () => {
       ['alpha', 'PATCH', `/v1/ports/${portOf.b1}`, [{ op: 'add', path: '/extra/x', value: 1 }], 404, /^Port .* could not be found\.$/],
       ['alpha', 'DELETE', `/v1/ports/${portOf.b1}`, undefined, 404, /could not be found/],
       // A port on another project's node: the same 400 as on a missing node.
-      ['alpha', 'POST', '/v1/ports', { address: '52:54:00:bb:00:01', node_uuid: uuid.b1 }, 400, new RegExp(`^Node ${uuid.b1} could not be found\\.$`)],
-      ['alpha', 'POST', '/v1/ports', { address: '52:54:00:bb:00:01', node_uuid: missing }, 400, new RegExp(`^Node ${missing} could not be found\\.$`)],
+      [
+        'alpha',
+        'POST',
+        '/v1/ports',
+        { address: '52:54:00:bb:00:01', node_uuid: uuid.b1 },
+        400,
+        new RegExp(`^Node ${uuid.b1} could not be found\\.$`),
+      ],
+      [
+        'alpha',
+        'POST',
+        '/v1/ports',
+        { address: '52:54:00:bb:00:01', node_uuid: missing },
+        400,
+        new RegExp(`^Node ${missing} could not be found\\.$`),
+      ],
       ['alpha', 'PATCH', `/v1/ports/${portOf.a1}`, [{ op: 'replace', path: '/node_uuid', value: uuid.b1 }], 400, /could not be found/],
       // Admin-only actions on a member's own node.
-      ['alpha', 'POST', '/v1/nodes', { driver: 'ipmi', name: 'x1', owner: 'alpha' }, 403, /member role \(project alpha\): only admins enroll nodes/],
+      [
+        'alpha',
+        'POST',
+        '/v1/nodes',
+        { driver: 'ipmi', name: 'x1', owner: 'alpha' },
+        403,
+        /member role \(project alpha\): only admins enroll nodes/,
+      ],
       ['alpha', 'POST', '/v1/nodes', { driver: 'ipmi', name: 'x2', owner: 'beta' }, 403, /only admins enroll nodes/],
       ['alpha', 'DELETE', '/v1/nodes/a2', undefined, 403, /only admins delete nodes/],
       ['alpha', 'PATCH', '/v1/nodes/a2', [{ op: 'replace', path: '/owner', value: 'beta' }], 403, /only admins change a node's owner/],
       ['alpha', 'PATCH', '/v1/nodes/a2', [{ op: 'remove', path: '/owner' }], 403, /only admins change a node's owner/],
       ['alpha', 'PATCH', '/v1/nodes/a2', [{ op: 'replace', path: '/driver_info', value: bmcInfo }], 403, /only admins change driver_info/],
-      ['alpha', 'PATCH', '/v1/nodes/a2', [{ op: 'add', path: '/driver_info/ipmi_port', value: bmcB.port }], 403, /only admins change driver_info/],
-      ['alpha', 'PATCH', '/v1/nodes/a2', [{ op: 'add', path: '/conductor_group', value: 'rack9' }], 403, /only admins change conductor_group/],
+      [
+        'alpha',
+        'PATCH',
+        '/v1/nodes/a2',
+        [{ op: 'add', path: '/driver_info/ipmi_port', value: bmcB.port }],
+        403,
+        /only admins change driver_info/,
+      ],
+      [
+        'alpha',
+        'PATCH',
+        '/v1/nodes/a2',
+        [{ op: 'add', path: '/conductor_group', value: 'rack9' }],
+        403,
+        /only admins change conductor_group/,
+      ],
       ['beta', 'PATCH', '/v1/nodes/u1', patchExtra, 404, /could not be found/],
       // The observer reads but writes nothing, whoever owns the node.
       ['observer', 'PATCH', '/v1/nodes/a1', patchExtra, 403, /observer role, which can read but not change anything/],
@@ -230,7 +312,15 @@ describe('token auth and access control', () => {
       assert.equal(r.status, status, `alpha ${method} ${path}: ${r.text}`);
       return r;
     };
-    await ok('PATCH', '/v1/nodes/a1', [{ op: 'add', path: '/extra/tenant', value: 'alpha' }, { op: 'add', path: '/instance_info/image_source', value: 'file:///x' }], 200);
+    await ok(
+      'PATCH',
+      '/v1/nodes/a1',
+      [
+        { op: 'add', path: '/extra/tenant', value: 'alpha' },
+        { op: 'add', path: '/instance_info/image_source', value: 'file:///x' },
+      ],
+      200,
+    );
     await ok('PATCH', '/v1/nodes/a1', [{ op: 'replace', path: '/owner', value: 'alpha' }], 200); // no change: allowed
     await ok('PUT', '/v1/nodes/a1/maintenance', { reason: 'tenant check' }, 202);
     await ok('DELETE', '/v1/nodes/a1/maintenance', undefined, 202);
@@ -245,12 +335,21 @@ describe('token auth and access control', () => {
     await ok('PATCH', `/v1/ports/${portOf.a2}`, [{ op: 'add', path: '/extra/x', value: 1 }], 200);
     const add = await ok('POST', '/v1/ports', { address: '52:54:00:cc:00:01', node_uuid: uuid.a2 }, 403);
     assert.match(faultOf(add.body), /member role \(project alpha\): only admins enroll ports/);
-    assert.match(faultOf((await ok('PATCH', `/v1/ports/${portOf.a2}`, [{ op: 'replace', path: '/address', value: '52:54:00:cc:00:02' }], 403)).body), /only admins change a port's MAC/);
-    assert.match(faultOf((await ok('PATCH', `/v1/ports/${portOf.a2}`, [{ op: 'replace', path: '/pxe_enabled', value: false }], 403)).body), /only admins change a port's MAC/);
+    assert.match(
+      faultOf((await ok('PATCH', `/v1/ports/${portOf.a2}`, [{ op: 'replace', path: '/address', value: '52:54:00:cc:00:02' }], 403)).body),
+      /only admins change a port's MAC/,
+    );
+    assert.match(
+      faultOf((await ok('PATCH', `/v1/ports/${portOf.a2}`, [{ op: 'replace', path: '/pxe_enabled', value: false }], 403)).body),
+      /only admins change a port's MAC/,
+    );
     assert.match(faultOf((await ok('DELETE', `/v1/ports/${portOf.a2}`, undefined, 403)).body), /only admins delete ports/);
     assert.equal((await call('admin', 'GET', `/v1/ports/${portOf.a2}`)).body.extra.x, 1);
     const hist = (await call('alpha', 'GET', '/v1/nodes/a1/history/detail')).body.history;
-    assert.ok(hist.some((h: any) => h.user === 'alice' && /Maintenance set: tenant check/.test(h.event)), 'history names the member token');
+    assert.ok(
+      hist.some((h: any) => h.user === 'alice' && /Maintenance set: tenant check/.test(h.event)),
+      'history names the member token',
+    );
     assert.equal((await call('beta', 'GET', '/v1/nodes/a1/history')).status, 404);
     // The admin enrolls for a project and deletes; the member then sees the new node.
     const c = await call('admin', 'POST', '/v1/nodes', { driver: 'ipmi', name: 'a4', owner: 'alpha' });
@@ -272,8 +371,19 @@ describe('token auth and access control', () => {
   });
 
   test('without tokens the API refuses to listen beyond loopback', () => {
-    assert.throws(() => loadApiConfig({ IRONFLOW_API_HOST: '0.0.0.0', IRONFLOW_SECRET_KEY: 'a'.repeat(64), IRONFLOW_DATA_DIR: '/tmp' }), /Refusing to serve on 0\.0\.0\.0 without authentication/);
-    assert.equal(loadApiConfig({ IRONFLOW_API_HOST: '0.0.0.0', IRONFLOW_API_TOKENS: `ops:admin:${TOKENS.admin}`, IRONFLOW_SECRET_KEY: 'a'.repeat(64), IRONFLOW_DATA_DIR: '/tmp' }).auth.mode, 'token');
+    assert.throws(
+      () => loadApiConfig({ IRONFLOW_API_HOST: '0.0.0.0', IRONFLOW_SECRET_KEY: 'a'.repeat(64), IRONFLOW_DATA_DIR: '/tmp' }),
+      /Refusing to serve on 0\.0\.0\.0 without authentication/,
+    );
+    assert.equal(
+      loadApiConfig({
+        IRONFLOW_API_HOST: '0.0.0.0',
+        IRONFLOW_API_TOKENS: `ops:admin:${TOKENS.admin}`,
+        IRONFLOW_SECRET_KEY: 'a'.repeat(64),
+        IRONFLOW_DATA_DIR: '/tmp',
+      }).auth.mode,
+      'token',
+    );
     assert.equal(loadApiConfig({ IRONFLOW_SECRET_KEY: 'a'.repeat(64), IRONFLOW_DATA_DIR: '/tmp' }).host, '127.0.0.1');
   });
 
@@ -281,6 +391,14 @@ describe('token auth and access control', () => {
     assert.throws(() => parseTokens('ops:root:abcdefabcdefabcdef'), /role "root" of ops must be one of admin, member, observer/);
     assert.throws(() => parseTokens('ops:admin:short'), /shorter than 16/);
     assert.throws(() => parseTokens('alice:member:abcdefabcdefabcdef'), /member alice needs a project/);
-    assert.deepEqual(parseTokens(TOKEN_CONFIG).map((t) => [t.name, t.role, t.project ?? null]), [['ops', 'admin', null], ['audit', 'observer', null], ['alice', 'member', 'alpha'], ['bob', 'member', 'beta']]);
+    assert.deepEqual(
+      parseTokens(TOKEN_CONFIG).map((t) => [t.name, t.role, t.project ?? null]),
+      [
+        ['ops', 'admin', null],
+        ['audit', 'observer', null],
+        ['alice', 'member', 'alpha'],
+        ['bob', 'member', 'beta'],
+      ],
+    );
   });
 });

@@ -16,7 +16,10 @@ describe('baremetal CLI against Ironflow', () => {
 
   test('driver list and show', async () => {
     const list = await baremetalJson(stack.url, ['driver', 'list']);
-    assert.deepEqual(list.map((d: any) => d['Supported driver(s)']), ['fake-hardware', 'ipmi']);
+    assert.deepEqual(
+      list.map((d: any) => d['Supported driver(s)']),
+      ['fake-hardware', 'ipmi'],
+    );
     const show = await baremetalJson(stack.url, ['driver', 'show', 'ipmi']);
     assert.equal(show.default_power_interface, 'ipmi');
     assert.equal(show.enabled_power_interfaces, 'ipmi, ipmitool'); // the CLI joins lists
@@ -24,9 +27,24 @@ describe('baremetal CLI against Ironflow', () => {
 
   test('node create hides the BMC password and refuses a duplicate name', async () => {
     const created = await baremetalJson(stack.url, [
-      'node', 'create', '--driver', 'ipmi', '--name', 'n1', '--driver-info', 'ipmi_address=127.0.0.1',
-      '--driver-info', 'ipmi_username=admin', '--driver-info', 'ipmi_password=Sup3rSecretPw', '--property', 'cpus=8',
-      '--property', 'memory_mb=16384', '--resource-class', 'baremetal',
+      'node',
+      'create',
+      '--driver',
+      'ipmi',
+      '--name',
+      'n1',
+      '--driver-info',
+      'ipmi_address=127.0.0.1',
+      '--driver-info',
+      'ipmi_username=admin',
+      '--driver-info',
+      'ipmi_password=Sup3rSecretPw',
+      '--property',
+      'cpus=8',
+      '--property',
+      'memory_mb=16384',
+      '--resource-class',
+      'baremetal',
     ]);
     nodeUuid = created.uuid;
     assert.equal(created.provision_state, 'enroll');
@@ -50,8 +68,17 @@ describe('baremetal CLI against Ironflow', () => {
 
   test('node set and unset patch nested fields; removing a missing key is a clear 400', async () => {
     const set = await baremetal(stack.url, [
-      'node', 'set', 'n1', '--driver-info', 'ipmi_port=623', '--property', 'cpus=16',
-      '--instance-info', 'image_source=http://example.com/img.qcow2', '--extra', 'rack=r1',
+      'node',
+      'set',
+      'n1',
+      '--driver-info',
+      'ipmi_port=623',
+      '--property',
+      'cpus=16',
+      '--instance-info',
+      'image_source=http://example.com/img.qcow2',
+      '--extra',
+      'rack=r1',
     ]);
     assert.equal(set.code, 0, set.stderr);
     await baremetal(stack.url, ['node', 'unset', 'n1', '--extra', 'rack']);
@@ -80,8 +107,15 @@ describe('baremetal CLI against Ironflow', () => {
 
   test('port create, duplicate and malformed MACs, list, show, set', async () => {
     const port = await baremetalJson(stack.url, [
-      'port', 'create', '52:54:00:AA:BB:01', '--node', nodeUuid, '--local-link-connection', 'switch_id=aa:bb:cc:dd:ee:ff',
-      '--local-link-connection', 'port_id=Eth1/1',
+      'port',
+      'create',
+      '52:54:00:AA:BB:01',
+      '--node',
+      nodeUuid,
+      '--local-link-connection',
+      'switch_id=aa:bb:cc:dd:ee:ff',
+      '--local-link-connection',
+      'port_id=Eth1/1',
     ]);
     portUuid = port.uuid;
     assert.equal(port.address, '52:54:00:aa:bb:01');
@@ -113,7 +147,10 @@ describe('baremetal CLI against Ironflow', () => {
     const provide = await baremetal(stack.url, ['node', 'provide', 'n1', '--wait', '120']);
     assert.equal(provide.code, 0, provide.stderr);
     const avail = await baremetalJson(stack.url, ['node', 'list', '--provision-state', 'available']);
-    assert.deepEqual(avail.map((n: any) => n.Name), ['n1']);
+    assert.deepEqual(
+      avail.map((n: any) => n.Name),
+      ['n1'],
+    );
   });
 
   test('maintenance set and unset, and the list filter', async () => {

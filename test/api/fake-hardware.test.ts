@@ -30,11 +30,17 @@ async function transition(t: TestContext, stack: TestStack, id: string, args: st
   const started = performance.now();
   const r = await baremetal(stack.url, args);
   assert.equal(r.code, 0, `baremetal ${args.join(' ')}: ${r.stderr}`);
-  const n = await waitFor(async () => {
-    const got = await node(stack, id);
-    return got.target_power_state === null && got.target_provision_state === null && got.reservation === null ? got : undefined;
-  }, 60_000, `node ${id} to settle after ${args.join(' ')}`);
-  t.diagnostic(`baremetal ${args.filter((a) => a !== '--wait' && !/^\d+$/.test(a)).join(' ')}: ${Math.round(performance.now() - started)} ms (CLI start and --wait polling included), server ${await serverMs(stack, id)} ms`);
+  const n = await waitFor(
+    async () => {
+      const got = await node(stack, id);
+      return got.target_power_state === null && got.target_provision_state === null && got.reservation === null ? got : undefined;
+    },
+    60_000,
+    `node ${id} to settle after ${args.join(' ')}`,
+  );
+  t.diagnostic(
+    `baremetal ${args.filter((a) => a !== '--wait' && !/^\d+$/.test(a)).join(' ')}: ${Math.round(performance.now() - started)} ms (CLI start and --wait polling included), server ${await serverMs(stack, id)} ms`,
+  );
   return n;
 }
 
@@ -48,7 +54,10 @@ describe('fake-hardware through the baremetal CLI', () => {
 
   test('driver list, show and property list know fake-hardware', async () => {
     const list = await baremetalJson(stack.url, ['driver', 'list']);
-    assert.deepEqual(list.map((d: any) => d['Supported driver(s)']), ['fake-hardware', 'ipmi']);
+    assert.deepEqual(
+      list.map((d: any) => d['Supported driver(s)']),
+      ['fake-hardware', 'ipmi'],
+    );
     const show = await baremetalJson(stack.url, ['driver', 'show', 'fake-hardware']);
     for (const t of ['power', 'management', 'boot', 'deploy', 'bios', 'console', 'inspect', 'raid', 'rescue', 'vendor']) {
       assert.equal(show[`default_${t}_interface`], 'fake', t);
@@ -69,7 +78,8 @@ describe('fake-hardware through the baremetal CLI', () => {
     assert.equal(created.deploy_interface, 'fake');
     const v = await baremetalJson(stack.url, ['node', 'validate', 'fake-1']);
     const byName = Object.fromEntries(v.map((r: any) => [r.Interface, r]));
-    for (const i of ['power', 'management', 'boot', 'deploy', 'network', 'storage']) assert.equal(byName[i].Result, true, `${i}: ${byName[i].Reason}`);
+    for (const i of ['power', 'management', 'boot', 'deploy', 'network', 'storage'])
+      assert.equal(byName[i].Result, true, `${i}: ${byName[i].Reason}`);
   });
 
   test('manage --wait: enroll -> manageable', async (t) => {
@@ -90,7 +100,10 @@ describe('fake-hardware through the baremetal CLI', () => {
     n = await transition(t, stack, id, ['node', 'reboot', 'fake-1']);
     assert.equal(n.power_state, 'power on');
     const events = (await baremetalJson(stack.url, ['node', 'history', 'list', 'fake-1'])).map((e: any) => e['Description of the event']);
-    assert.ok(events.some((e: string) => /Power state changed from power on to power off/.test(e)), events.join('\n'));
+    assert.ok(
+      events.some((e: string) => /Power state changed from power on to power off/.test(e)),
+      events.join('\n'),
+    );
   });
 
   test('boot device set and show, kept in the database', async () => {

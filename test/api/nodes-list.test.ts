@@ -12,8 +12,12 @@ describe('node listing', () => {
     stack = await startStack({ worker: false, maxLimit: 4 });
     for (let i = 0; i < 7; i++) {
       const r = await api(stack, 'POST', '/v1/nodes', {
-        driver: 'ipmi', name: `node-${i}`, resource_class: i % 2 ? 'gpu' : 'std', owner: i < 3 ? 'proj-a' : 'proj-b',
-        maintenance: i === 6, instance_uuid: i === 5 ? '00000000-0000-4000-8000-000000000005' : undefined,
+        driver: 'ipmi',
+        name: `node-${i}`,
+        resource_class: i % 2 ? 'gpu' : 'std',
+        owner: i < 3 ? 'proj-a' : 'proj-b',
+        maintenance: i === 6,
+        instance_uuid: i === 5 ? '00000000-0000-4000-8000-000000000005' : undefined,
         description: i === 4 ? 'rack 12, slot 4' : undefined,
       });
       assert.equal(r.status, 201, r.text);
@@ -24,7 +28,15 @@ describe('node listing', () => {
 
   test('the default list has exactly the six columns plus links', async () => {
     const r = await api(stack, 'GET', '/v1/nodes?limit=1');
-    assert.deepEqual(Object.keys(r.body.nodes[0]).sort(), ['instance_uuid', 'links', 'maintenance', 'name', 'power_state', 'provision_state', 'uuid']);
+    assert.deepEqual(Object.keys(r.body.nodes[0]).sort(), [
+      'instance_uuid',
+      'links',
+      'maintenance',
+      'name',
+      'power_state',
+      'provision_state',
+      'uuid',
+    ]);
   });
 
   test('max_limit caps a page and `next` walks the rest in insertion order', async () => {
@@ -43,7 +55,10 @@ describe('node listing', () => {
 
   test('limit, marker and sort_dir=desc', async () => {
     const r = await api(stack, 'GET', `/v1/nodes?limit=2&sort_key=name&sort_dir=desc&marker=${uuids[5]}`);
-    assert.deepEqual(r.body.nodes.map((n: { name: string }) => n.name), ['node-4', 'node-3']);
+    assert.deepEqual(
+      r.body.nodes.map((n: { name: string }) => n.name),
+      ['node-4', 'node-3'],
+    );
     assert.match(r.body.next, /sort_key=name&sort_dir=desc.*limit=2&marker=/);
   });
 
@@ -81,10 +96,17 @@ describe('a full page of 1000 nodes', () => {
     stack = await startStack({ worker: false });
     // Straight into the database: this is about listing, and a page of 1000 hits SQLite's 999-parameter limit if any query binds one parameter per node.
     await stack.db.node.createMany({
-      data: Array.from({ length: 1000 }, (_, i) => ({ uuid: crypto.randomUUID(), name: `bulk-${i}`, driver: 'ipmi', createdAt: new Date() })),
+      data: Array.from({ length: 1000 }, (_, i) => ({
+        uuid: crypto.randomUUID(),
+        name: `bulk-${i}`,
+        driver: 'ipmi',
+        createdAt: new Date(),
+      })),
     });
     const busy = await stack.db.node.findFirstOrThrow({ where: { name: 'bulk-500' } });
-    await stack.db.operation.create({ data: { nodeId: busy.id, nodeUuid: busy.uuid, kind: 'deploy', workflowId: `node-${busy.uuid}`, runId: crypto.randomUUID() } });
+    await stack.db.operation.create({
+      data: { nodeId: busy.id, nodeUuid: busy.uuid, kind: 'deploy', workflowId: `node-${busy.uuid}`, runId: crypto.randomUUID() },
+    });
   });
   after(async () => stack.stop());
 
@@ -98,4 +120,3 @@ describe('a full page of 1000 nodes', () => {
     assert.deepEqual(reserved, ['bulk-500']);
   });
 });
-

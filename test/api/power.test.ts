@@ -21,8 +21,14 @@ async function ipmitoolPower(bmc: Bmc): Promise<string> {
 
 async function enroll(stack: TestStack, name: string, bmc: Bmc, extra: Record<string, unknown> = {}, via?: UdpRelay): Promise<string> {
   const r = await api(stack, 'POST', '/v1/nodes', {
-    driver: 'ipmi', name,
-    driver_info: { ipmi_address: (via ?? bmc).address, ipmi_port: (via ?? bmc).port, ipmi_username: bmc.username, ipmi_password: bmc.password },
+    driver: 'ipmi',
+    name,
+    driver_info: {
+      ipmi_address: (via ?? bmc).address,
+      ipmi_port: (via ?? bmc).port,
+      ipmi_username: bmc.username,
+      ipmi_password: bmc.password,
+    },
     ...extra,
   });
   assert.equal(r.status, 201, r.text);
@@ -30,10 +36,14 @@ async function enroll(stack: TestStack, name: string, bmc: Bmc, extra: Record<st
 }
 
 async function settled(stack: TestStack, id: string): Promise<any> {
-  return waitFor(async () => {
-    const n = (await api(stack, 'GET', `/v1/nodes/${id}`)).body;
-    return n.target_power_state === null && n.reservation === null ? n : undefined;
-  }, 60_000, `node ${id} to settle`);
+  return waitFor(
+    async () => {
+      const n = (await api(stack, 'GET', `/v1/nodes/${id}`)).body;
+      return n.target_power_state === null && n.reservation === null ? n : undefined;
+    },
+    60_000,
+    `node ${id} to settle`,
+  );
 }
 
 describe('power control', () => {
@@ -76,7 +86,10 @@ describe('power control', () => {
     const r = await baremetal(stack.url, ['node', 'power', 'off', 'p1', '--soft', '--power-timeout', '2']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await settled(stack, node)).power_state, 'power off');
-    assert.ok(bmc.readEvents().some((e) => e.startsWith('shutdown')), 'the soft shutdown was asked first');
+    assert.ok(
+      bmc.readEvents().some((e) => e.startsWith('shutdown')),
+      'the soft shutdown was asked first',
+    );
     assert.equal(bmc.readPower(), 0);
   });
 
@@ -153,16 +166,22 @@ describe('power sync', () => {
     bmc.writePower(1);
     await waitFor(async () => (await api(stack, 'GET', `/v1/nodes/${node}`)).body.power_state === 'power on', 30_000, 'sync sees power on');
     const hist = (await api(stack, 'GET', `/v1/nodes/${node}/history?detail=True`)).body.history;
-    assert.ok(hist.some((h: any) => /from power off to power on \(found by power sync\)/.test(h.event) && h.user === 'ironflow:power-sync'));
+    assert.ok(
+      hist.some((h: any) => /from power off to power on \(found by power sync\)/.test(h.event) && h.user === 'ironflow:power-sync'),
+    );
   });
 
   test('a dead BMC puts its node in maintenance after N failed syncs; it recovers when the BMC returns', async () => {
     await waitFor(async () => (await api(stack, 'GET', `/v1/nodes/${deadNode}`)).body.power_state === 'power on', 30_000, 'first read');
     relay.dead = true;
-    const n = await waitFor(async () => {
-      const b = (await api(stack, 'GET', `/v1/nodes/${deadNode}`)).body;
-      return b.maintenance ? b : undefined;
-    }, 90_000, 'maintenance');
+    const n = await waitFor(
+      async () => {
+        const b = (await api(stack, 'GET', `/v1/nodes/${deadNode}`)).body;
+        return b.maintenance ? b : undefined;
+      },
+      90_000,
+      'maintenance',
+    );
     assert.equal(n.fault, 'power failure');
     assert.match(n.maintenance_reason, /could not read the BMC .* \(2 consecutive failures\)/);
     assert.match(n.last_error, /could not read the BMC/);

@@ -18,7 +18,13 @@ describe('provisioning workflows', () => {
   after(async () => stack.stop());
 
   test('an operation accepted with no worker holds the lock, then completes when a worker starts', async () => {
-    const n = (await api(stack, 'POST', '/v1/nodes', { driver: 'ipmi', name: 'late', driver_info: { ipmi_address: '10.0.0.7', ipmi_password: 'pw' } })).body;
+    const n = (
+      await api(stack, 'POST', '/v1/nodes', {
+        driver: 'ipmi',
+        name: 'late',
+        driver_info: { ipmi_address: '10.0.0.7', ipmi_password: 'pw' },
+      })
+    ).body;
     const r = await api(stack, 'PUT', `/v1/nodes/${n.uuid}/states/provision`, { target: 'manage' });
     assert.equal(r.status, 202);
     assert.equal(r.text, '');
@@ -72,7 +78,10 @@ describe('provisioning workflows', () => {
     assert.equal(del.status, 204);
     assert.equal((await api(stack, 'GET', `/v1/nodes/${n.uuid}`)).status, 404);
     const hist = await stack.db.historyEvent.findMany({ where: { nodeUuid: n.uuid } });
-    assert.ok(hist.some((h) => /deleted/.test(h.event)), 'the history outlives the node');
+    assert.ok(
+      hist.some((h) => /deleted/.test(h.event)),
+      'the history outlives the node',
+    );
   });
 
   test('protected nodes cannot be deleted', async () => {

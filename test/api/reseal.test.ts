@@ -18,12 +18,17 @@ const execFileP = promisify(execFile);
 async function sealedValues(stack: TestStack): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const n of await stack.db.node.findMany()) {
-    for (const [col, text] of [['driver_info', n.driverInfo], ['instance_info', n.instanceInfo]] as const) {
-      for (const [k, v] of Object.entries(JSON.parse(text) as Record<string, unknown>)) if (isSealed(v)) out.set(`${n.name}.${col}.${k}`, v);
+    for (const [col, text] of [
+      ['driver_info', n.driverInfo],
+      ['instance_info', n.instanceInfo],
+    ] as const) {
+      for (const [k, v] of Object.entries(JSON.parse(text) as Record<string, unknown>))
+        if (isSealed(v)) out.set(`${n.name}.${col}.${k}`, v);
     }
   }
   for (const d of await stack.db.deployment.findMany()) {
-    for (const [k, v] of Object.entries({ secret: d.secret, chap: d.chap, imageToken: d.imageToken })) if (isSealed(v)) out.set(`deployment.${k}`, v);
+    for (const [k, v] of Object.entries({ secret: d.secret, chap: d.chap, imageToken: d.imageToken }))
+      if (isSealed(v)) out.set(`deployment.${k}`, v);
   }
   return out;
 }
@@ -35,8 +40,11 @@ describe('npm run reseal', () => {
 
   async function reseal(primary: Buffer, previous: Buffer[] = []) {
     const env = {
-      PATH: process.env.PATH ?? '', DATABASE_URL: stack.database.url, IRONFLOW_DATA_DIR: '/nonexistent',
-      IRONFLOW_SECRET_KEY: primary.toString('hex'), IRONFLOW_SECRET_KEYS_PREVIOUS: previous.map((k) => k.toString('hex')).join(','),
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: stack.database.url,
+      IRONFLOW_DATA_DIR: '/nonexistent',
+      IRONFLOW_SECRET_KEY: primary.toString('hex'),
+      IRONFLOW_SECRET_KEYS_PREVIOUS: previous.map((k) => k.toString('hex')).join(','),
     };
     try {
       const r = await execFileP(process.execPath, [path.join(repoRoot(), 'dist', 'scripts', 'reseal.js')], { env, timeout: 60_000 });
@@ -52,7 +60,8 @@ describe('npm run reseal', () => {
     OLD = stack.cfg.keys.primary;
     for (const i of [1, 2, 3]) {
       const r = await api(stack, 'POST', '/v1/nodes', {
-        driver: 'ipmi', name: `k${i}`,
+        driver: 'ipmi',
+        name: `k${i}`,
         driver_info: { ipmi_address: '10.0.0.1', ipmi_username: 'admin', ipmi_password: `pw-${i}` },
         instance_info: { image_source: 'http://x/img', configdrive: `cd-${i}` },
       });
@@ -60,12 +69,21 @@ describe('npm run reseal', () => {
     }
     const node = (await stack.db.node.findFirst({ where: { name: 'k1' } }))!;
     // A row from before sealing existed: a secret in clear.
-    await stack.db.node.update({ where: { id: node.id }, data: { driverInfo: JSON.stringify({ ...JSON.parse(node.driverInfo), ipmi_password_legacy: 'clear-pw' }) } });
+    await stack.db.node.update({
+      where: { id: node.id },
+      data: { driverInfo: JSON.stringify({ ...JSON.parse(node.driverInfo), ipmi_password_legacy: 'clear-pw' }) },
+    });
     await stack.db.deployment.create({
       data: {
-        id: crypto.randomUUID(), nodeUuid: node.uuid, workflowId: `node-${node.uuid}`, runId: 'r1', mode: 'direct',
-        secret: sealValue('dep-secret', stack.cfg.keys), chap: sealValue('{"user":"u","secret":"c"}', stack.cfg.keys),
-        imageToken: sealValue('img-token', stack.cfg.keys), expiresAt: new Date(Date.now() + 3600_000),
+        id: crypto.randomUUID(),
+        nodeUuid: node.uuid,
+        workflowId: `node-${node.uuid}`,
+        runId: 'r1',
+        mode: 'direct',
+        secret: sealValue('dep-secret', stack.cfg.keys),
+        chap: sealValue('{"user":"u","secret":"c"}', stack.cfg.keys),
+        imageToken: sealValue('img-token', stack.cfg.keys),
+        expiresAt: new Date(Date.now() + 3600_000),
       },
     });
   });
@@ -88,13 +106,24 @@ describe('npm run reseal', () => {
     assert.match(r.out, new RegExp(`under key ${keyId(NEW)}: 3 node\\(s\\) and 1 deployment\\(s\\) re-sealed, 0 failure\\(s\\)`));
     const now = await sealedValues(stack);
     assert.deepEqual([...now.keys()].sort(), [...was.keys(), 'k1.driver_info.ipmi_password_legacy'].sort());
-    assert.ok([...now.values()].every((v) => sealedKeyId(v) === keyId(NEW)), 'all under the new key');
+    assert.ok(
+      [...now.values()].every((v) => sealedKeyId(v) === keyId(NEW)),
+      'all under the new key',
+    );
     const only = { primary: NEW };
     const k1 = (await stack.db.node.findFirst({ where: { name: 'k1' } }))!;
-    assert.deepEqual(openSecrets(JSON.parse(k1.driverInfo), only), { ipmi_address: '10.0.0.1', ipmi_username: 'admin', ipmi_password: 'pw-1', ipmi_password_legacy: 'clear-pw' });
+    assert.deepEqual(openSecrets(JSON.parse(k1.driverInfo), only), {
+      ipmi_address: '10.0.0.1',
+      ipmi_username: 'admin',
+      ipmi_password: 'pw-1',
+      ipmi_password_legacy: 'clear-pw',
+    });
     assert.equal(openSecrets(JSON.parse(k1.instanceInfo), only).configdrive, 'cd-1');
     const dep = (await stack.db.deployment.findFirst())!;
-    assert.deepEqual([openValue(dep.secret, only), openValue(dep.chap!, only), openValue(dep.imageToken!, only)], ['dep-secret', '{"user":"u","secret":"c"}', 'img-token']);
+    assert.deepEqual(
+      [openValue(dep.secret, only), openValue(dep.chap!, only), openValue(dep.imageToken!, only)],
+      ['dep-secret', '{"user":"u","secret":"c"}', 'img-token'],
+    );
     assert.doesNotMatch(JSON.stringify(await stack.db.node.findMany()), /clear-pw|pw-\d/);
   });
 

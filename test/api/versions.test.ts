@@ -33,8 +33,18 @@ describe('versions', () => {
   });
 
   test('latest means 1.78; any version in range is echoed', async () => {
-    assert.equal((await api(stack, 'GET', '/v1/nodes', undefined, { 'X-OpenStack-Ironic-API-Version': 'latest' })).headers.get('x-openstack-ironic-api-version'), '1.78');
-    assert.equal((await api(stack, 'GET', '/v1/nodes', undefined, { 'X-OpenStack-Ironic-API-Version': '1.34' })).headers.get('x-openstack-ironic-api-version'), '1.34');
+    assert.equal(
+      (await api(stack, 'GET', '/v1/nodes', undefined, { 'X-OpenStack-Ironic-API-Version': 'latest' })).headers.get(
+        'x-openstack-ironic-api-version',
+      ),
+      '1.78',
+    );
+    assert.equal(
+      (await api(stack, 'GET', '/v1/nodes', undefined, { 'X-OpenStack-Ironic-API-Version': '1.34' })).headers.get(
+        'x-openstack-ironic-api-version',
+      ),
+      '1.34',
+    );
   });
 
   test('406 for out-of-range versions, with min/max headers on the error', async () => {

@@ -26,7 +26,11 @@ const PYTHON = '/usr/bin/python3'; // Debian's, with cloudinit, openstack and ir
 const NODE = { uuid: '7d4d5b0e-8a42-4c5e-9f0c-1f2e3d4c5b6a', name: 'node-7' };
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIronflowConfigDriveTestKey ironflow@test';
 const USER_DATA = '#!/bin/sh\necho "hello from the config drive" > /root/hello\n';
-const NETWORK = { links: [{ id: 'eth0', type: 'phy', ethernet_mac_address: '52:54:00:12:34:56' }], networks: [{ id: 'n0', link: 'eth0', type: 'ipv4_dhcp' }], services: [] };
+const NETWORK = {
+  links: [{ id: 'eth0', type: 'phy', ethernet_mac_address: '52:54:00:12:34:56' }],
+  networks: [{ id: 'n0', link: 'eth0', type: 'ipv4_dhcp' }],
+  services: [],
+};
 const DOC = { meta_data: { public_keys: { default: KEY }, hostname: 'cd-test.example.test' }, user_data: USER_DATA, network_data: NETWORK };
 
 async function run(file: string, args: string[], stdin?: string) {
@@ -58,7 +62,13 @@ function head(image: string): Buffer {
 }
 
 async function placeDrive(image: string, disk: string, iso: Uint8Array): Promise<PartitionPlan> {
-  const plan = planConfigDrivePartition({ head: head(image), imageBytes: fs.statSync(image).size, diskBytes: fs.statSync(disk).size, driveBytes: iso.length, salt: NODE.uuid });
+  const plan = planConfigDrivePartition({
+    head: head(image),
+    imageBytes: fs.statSync(image).size,
+    diskBytes: fs.statSync(disk).size,
+    driveBytes: iso.length,
+    salt: NODE.uuid,
+  });
   await applyWritesToFile(disk, configDriveWrites(plan, iso));
   return plan;
 }
@@ -89,7 +99,14 @@ async function sfdiskTable(disk: string): Promise<{ label: string; partitions: S
 /** The partition's bytes, cut out with dd (as a reader of the disk would see them). */
 async function extractPartition(dir: string, disk: string, plan: PartitionPlan): Promise<string> {
   const out = path.join(dir, 'partition.iso');
-  await run('dd', [`if=${disk}`, `of=${out}`, 'bs=512', `skip=${plan.partition.offset / 512}`, `count=${plan.partition.bytes / 512}`, 'status=none']);
+  await run('dd', [
+    `if=${disk}`,
+    `of=${out}`,
+    'bs=512',
+    `skip=${plan.partition.offset / 512}`,
+    `count=${plan.partition.bytes / 512}`,
+    'status=none',
+  ]);
   return out;
 }
 
@@ -111,7 +128,9 @@ async function openDrive(dir: string, partition: string): Promise<{ root: string
 }
 
 /** Debian's cloud-init ConfigDrive datasource reading a directory (read_config_drive: read_v2, else read_v1). */
-async function cloudInitRead(root: string): Promise<{ instanceId: string; hostname: string; keys: string[]; userData: string; network: unknown }> {
+async function cloudInitRead(
+  root: string,
+): Promise<{ instanceId: string; hostname: string; keys: string[]; userData: string; network: unknown }> {
   const script = [
     'import json, sys',
     'from cloudinit import sources',
@@ -126,7 +145,13 @@ async function cloudInitRead(root: string): Promise<{ instanceId: string; hostna
   return JSON.parse((await run(PYTHON, ['-c', script, root])).stdout);
 }
 
-async function checkDriveReadable(t: { diagnostic: (m: string) => void }, dir: string, disk: string, plan: PartitionPlan, expect: { hostname: string }) {
+async function checkDriveReadable(
+  t: { diagnostic: (m: string) => void },
+  dir: string,
+  disk: string,
+  plan: PartitionPlan,
+  expect: { hostname: string },
+) {
   const partition = await extractPartition(dir, disk, plan);
   // The partition unpacks with xorriso...
   const unpacked = path.join(dir, 'unpacked');
@@ -175,7 +200,10 @@ test('GPT image (sgdisk, two partitions) on a bigger disk: sgdisk finds no probl
   assert.equal(last.start * 512, plan.partition.offset);
   assert.equal(last.size * 512, plan.partition.bytes);
   assert.equal(last.start % 2048, 0, '1 MiB aligned');
-  assert.ok(table.partitions.every((p) => p === last || p.start + p.size <= last.start), 'after every other partition');
+  assert.ok(
+    table.partitions.every((p) => p === last || p.start + p.size <= last.start),
+    'after every other partition',
+  );
   // Only the backup GPT (33 sectors) and alignment slack lie between its end and the disk's end.
   assert.ok(96 * MiB - (plan.partition.offset + plan.partition.bytes) < MiB + 33 * 512);
 
@@ -198,10 +226,20 @@ test('MBR image (sfdisk, two partitions) on a bigger disk: sfdisk shows a new pr
 
   await run('sfdisk', ['--verify', disk]);
   const dump = (await run('sfdisk', ['-d', disk])).stdout;
-  assert.match(dump, new RegExp(`^${disk.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}3 : start=\\s*${plan.partition.offset / 512}, size=\\s*${plan.partition.bytes / 512}, type=83$`, 'm'), dump);
+  assert.match(
+    dump,
+    new RegExp(
+      `^${disk.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}3 : start=\\s*${plan.partition.offset / 512}, size=\\s*${plan.partition.bytes / 512}, type=83$`,
+      'm',
+    ),
+    dump,
+  );
   const table = await sfdiskTable(disk);
   assert.equal(table.partitions.length, 3);
-  assert.deepEqual(table.partitions.slice(0, 2), before.partitions.map((p) => ({ ...p, node: p.node.replace(image, disk) })));
+  assert.deepEqual(
+    table.partitions.slice(0, 2),
+    before.partitions.map((p) => ({ ...p, node: p.node.replace(image, disk) })),
+  );
   const last = table.partitions[2];
   assert.equal(last.start % 2048, 0);
   assert.equal((last.start + last.size) * 512, 80 * MiB, 'ends at the end of the disk');
@@ -226,7 +264,10 @@ test("a client's gzip+base64 drive (openstacksdk's configdrive.build, ironicclie
     'with configdrive.populate_directory(s["meta"], user_data=s["user_data"].encode(), network_data=s["network"]) as d:',
     '    sys.stdout.write(utils.make_configdrive(d).decode())',
   ].join('\n');
-  for (const [who, script] of [['openstacksdk', sdk], ['ironicclient', cli]] as const) {
+  for (const [who, script] of [
+    ['openstacksdk', sdk],
+    ['ironicclient', cli],
+  ] as const) {
     await t.test(who, async (st) => {
       const sub = fs.mkdtempSync(path.join(dir, `${who}-`));
       const text = (await run(PYTHON, ['-c', script, spec])).stdout;
@@ -245,7 +286,7 @@ test("a client's gzip+base64 drive (openstacksdk's configdrive.build, ironicclie
       const back = Buffer.alloc(iso.length);
       fs.readSync(fd, back, 0, back.length, plan.partition.offset);
       fs.closeSync(fd);
-      assert.ok(back.equals(Buffer.from(iso)), 'the bytes the client sent are the partition\'s bytes');
+      assert.ok(back.equals(Buffer.from(iso)), "the bytes the client sent are the partition's bytes");
       await checkDriveReadable(st, sub, disk, plan, { hostname: 'cd-test.example.test' });
     });
   }

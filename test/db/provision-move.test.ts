@@ -30,7 +30,15 @@ after(async () => {
 
 const history = () => db.historyEvent.findMany({ where: { nodeUuid: UUID }, orderBy: { id: 'asc' } });
 const move = (from: ProvisionState, to: ProvisionState) =>
-  db.$transaction((tx) => moveProvisionState(tx, { nodeUuid: UUID, from, to, data: { targetProvisionState: 'active' }, history: { event: `${from} -> ${to}`, actor: 'tester', requestId: 'req-1' } }));
+  db.$transaction((tx) =>
+    moveProvisionState(tx, {
+      nodeUuid: UUID,
+      from,
+      to,
+      data: { targetProvisionState: 'active' },
+      history: { event: `${from} -> ${to}`, actor: 'tester', requestId: 'req-1' },
+    }),
+  );
 
 test('moved: the state and the extra columns change, one history row with from/to', async () => {
   assert.equal(await move('deploying', 'wait call-back'), 'moved');
@@ -39,7 +47,10 @@ test('moved: the state and the extra columns change, one history row with from/t
   assert.equal(n.targetProvisionState, 'active');
   assert.ok(n.provisionUpdatedAt);
   const h = (await history()).at(-1)!;
-  assert.deepEqual([h.event, h.fromState, h.toState, h.actor, h.requestId, h.eventType], ['deploying -> wait call-back', 'deploying', 'wait call-back', 'tester', 'req-1', 'provisioning']);
+  assert.deepEqual(
+    [h.event, h.fromState, h.toState, h.actor, h.requestId, h.eventType],
+    ['deploying -> wait call-back', 'deploying', 'wait call-back', 'tester', 'req-1', 'provisioning'],
+  );
 });
 
 test('already: a repeated move changes nothing and says so in its history row', async () => {
@@ -60,9 +71,12 @@ test('conflict: a node somewhere else is not moved; the row names where it is', 
 
 test('a caller that refuses a non-move rolls back the history row with it', async () => {
   const rows = (await history()).length;
-  await assert.rejects(db.$transaction(async (tx) => {
-    const r = await moveProvisionState(tx, { nodeUuid: UUID, from: 'available', to: 'manageable', history: { event: 'manage' } });
-    if (r !== 'moved') throw new Error('refused');
-  }), /refused/);
+  await assert.rejects(
+    db.$transaction(async (tx) => {
+      const r = await moveProvisionState(tx, { nodeUuid: UUID, from: 'available', to: 'manageable', history: { event: 'manage' } });
+      if (r !== 'moved') throw new Error('refused');
+    }),
+    /refused/,
+  );
   assert.equal((await history()).length, rows);
 });

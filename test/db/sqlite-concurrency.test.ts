@@ -38,7 +38,13 @@ test('100 interleaved read-then-write transactions from two connections all comm
       await tx.node.update({ where: { id: node.id }, data: { description: String(Number(n.description) + 1) } });
     });
   const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => increment(i % 2 ? a : b)));
-  const failed = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason).split('\n').pop());
+  const failed = results
+    .filter((r) => r.status === 'rejected')
+    .map((r) =>
+      String((r as PromiseRejectedResult).reason)
+        .split('\n')
+        .pop(),
+    );
   assert.deepEqual(failed, [], 'no transaction failed');
   // SQLite serialises writers, so a retried transaction re-reads: every increment counts.
   assert.equal((await b.node.findUniqueOrThrow({ where: { id: node.id } })).description, '100');

@@ -20,17 +20,35 @@ describe('ramdisk callbacks', () => {
 
   before(async () => {
     // Token auth on: the callback must not need an API token.
-    stack = await startStack({ worker: false, auth: { mode: 'token', tokens: [{ name: 'ops', role: 'admin', token: 'a-long-admin-token-123' }] } });
+    stack = await startStack({
+      worker: false,
+      auth: { mode: 'token', tokens: [{ name: 'ops', role: 'admin', token: 'a-long-admin-token-123' }] },
+    });
     // A workflow that only collects signals stands in for a deploy: start one on a queue no worker polls.
     workflowId = `node-${crypto.randomUUID()}`;
-    const h = await stack.temporal.workflow.start('deployNode', { workflowId, taskQueue: `${stack.cfg.temporal.taskQueue}-idle`, args: [{}] });
+    const h = await stack.temporal.workflow.start('deployNode', {
+      workflowId,
+      taskQueue: `${stack.cfg.temporal.taskQueue}-idle`,
+      args: [{}],
+    });
     id = crypto.randomUUID();
     await stack.db.deployment.create({
-      data: { id, nodeUuid: workflowId.slice(5), workflowId, runId: h.firstExecutionRunId, mode: 'iscsi', secret: sealValue(secret, stack.cfg.keys), expiresAt: new Date(Date.now() + 3600_000) },
+      data: {
+        id,
+        nodeUuid: workflowId.slice(5),
+        workflowId,
+        runId: h.firstExecutionRunId,
+        mode: 'iscsi',
+        secret: sealValue(secret, stack.cfg.keys),
+        expiresAt: new Date(Date.now() + 3600_000),
+      },
     });
   });
   after(async () => {
-    await stack.temporal.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
+    await stack.temporal.workflow
+      .getHandle(workflowId)
+      .terminate('test over')
+      .catch(() => undefined);
     await stack.stop();
   });
 
@@ -43,11 +61,15 @@ describe('ramdisk callbacks', () => {
     await stack.db.deployment.update({ where: { id }, data: { command: 'done' } });
     assert.deepEqual((await call({ seq: 11, event: 'poll' })).body, { ack: 11, command: 'done', args: {} });
     assert.deepEqual((await call({ seq: 10, event: 'ready' })).body.ack, 10, 'an old seq is answered, not acted on');
-    const hist = await waitFor(async () => {
-      const events = await stack.temporal.workflow.getHandle(workflowId).fetchHistory();
-      const signals = (events.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
-      return signals.length >= 1 ? signals : undefined;
-    }, 10_000, 'signal');
+    const hist = await waitFor(
+      async () => {
+        const events = await stack.temporal.workflow.getHandle(workflowId).fetchHistory();
+        const signals = (events.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
+        return signals.length >= 1 ? signals : undefined;
+      },
+      10_000,
+      'signal',
+    );
     assert.equal(hist.length, 1, 'the ready event reached the workflow exactly once');
     const raw = historyText(await stack.temporal.workflow.getHandle(workflowId).fetchHistory());
     assert.ok(!raw.includes(secret), 'the secret is not in the workflow history');
@@ -61,7 +83,12 @@ describe('ramdisk callbacks', () => {
       ['malformed id', () => call({ seq: 20, event: 'poll' }, secret, '..%2F..%2Fetc'), 404, /could not be found/],
       ['bad seq', () => call({ seq: 'x', event: 'poll' }), 400, /seq must be a non-negative integer/],
       ['bad event', () => call({ seq: 21, event: 'format-disk' }), 400, /event must be one of/],
-      ['not JSON', () => api(stack, 'POST', `/v1/deployments/${id}/callback`, '{oops', { 'X-Ironflow-Secret': secret }), 400, /Malformed JSON/],
+      [
+        'not JSON',
+        () => api(stack, 'POST', `/v1/deployments/${id}/callback`, '{oops', { 'X-Ironflow-Secret': secret }),
+        400,
+        /Malformed JSON/,
+      ],
     ];
     for (const [name, fn, status, msg] of cases) {
       const before = await dbSnapshot(stack.db);

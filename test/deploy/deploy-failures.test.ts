@@ -41,25 +41,42 @@ async function node(stack: TestStack, id: string): Promise<any> {
 async function until(stack: TestStack, id: string, pred: (n: any) => boolean, what: string, ms = 120_000): Promise<any> {
   let last: any;
   try {
-    return await waitFor(async () => {
-      last = await node(stack, id);
-      return pred(last) ? last : undefined;
-    }, ms, what);
+    return await waitFor(
+      async () => {
+        last = await node(stack, id);
+        return pred(last) ? last : undefined;
+      },
+      ms,
+      what,
+    );
   } catch (e) {
     const op = (await api(stack, 'GET', `/v1/nodes/${id}/operation`)).body;
-    throw new Error(`${(e as Error).message}; node is ${last?.provision_state} (${last?.last_error}); steps: ${JSON.stringify(op.steps?.map((s: any) => `${s.name}:${s.status}`))}`);
+    throw new Error(
+      `${(e as Error).message}; node is ${last?.provision_state} (${last?.last_error}); steps: ${JSON.stringify(op.steps?.map((s: any) => `${s.name}:${s.status}`))}`,
+    );
   }
 }
 
-async function enroll(stack: TestStack, bmc: { address: string; port: number; username: string; password: string }, mac: string, instance: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<string> {
+async function enroll(
+  stack: TestStack,
+  bmc: { address: string; port: number; username: string; password: string },
+  mac: string,
+  instance: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const r = await api(stack, 'POST', '/v1/nodes', {
-    driver: 'ipmi', automated_clean: false,
+    driver: 'ipmi',
+    automated_clean: false,
     driver_info: { ipmi_address: bmc.address, ipmi_port: bmc.port, ipmi_username: bmc.username, ipmi_password: bmc.password },
-    instance_info: instance, ...extra,
+    instance_info: instance,
+    ...extra,
   });
   assert.equal(r.status, 201, r.text);
   assert.equal((await api(stack, 'POST', '/v1/ports', { address: mac, node_uuid: r.body.uuid })).status, 201);
-  for (const [target, want] of [['manage', 'manageable'], ['provide', 'available']]) {
+  for (const [target, want] of [
+    ['manage', 'manageable'],
+    ['provide', 'available'],
+  ]) {
     await api(stack, 'PUT', `/v1/nodes/${r.body.uuid}/states/provision`, { target });
     await until(stack, r.body.uuid, (n) => n.provision_state === want && n.target_provision_state === null, want);
   }
@@ -83,7 +100,10 @@ describe('deploy failures: a server that never calls back', () => {
   });
 
   test('callback timeout (after one PXE retry) → deploy failed, powered off, boot config removed', async () => {
-    const id = await enroll(stack, bmc, '52:54:00:cc:00:01', { image_source: files.url('img.raw'), image_checksum: `sha256:${sha256(img)}` });
+    const id = await enroll(stack, bmc, '52:54:00:cc:00:01', {
+      image_source: files.url('img.raw'),
+      image_checksum: `sha256:${sha256(img)}`,
+    });
     await api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, { target: 'active' });
     await until(stack, id, (x) => x.provision_state === 'wait call-back', 'wait call-back', 60_000);
     const hosts = path.join(stack.data.dhcpHostsDir, '52-54-00-cc-00-01');
@@ -95,7 +115,10 @@ describe('deploy failures: a server that never calls back', () => {
     assert.equal(n.power_state, 'power off', 'the recorded power state follows the BMC');
     assert.deepEqual(fs.readdirSync(path.join(stack.data.bootRoot, 'pxelinux.cfg')), []);
     const op = (await api(stack, 'GET', `/v1/nodes/${id}/operation`)).body;
-    assert.ok(op.steps.some((s: any) => s.name === 'no callback: PXE boot again'), 'one PXE retry before giving up');
+    assert.ok(
+      op.steps.some((s: any) => s.name === 'no callback: PXE boot again'),
+      'one PXE retry before giving up',
+    );
     const dep = await stack.db.deployment.findFirst({ where: { nodeUuid: id } });
     assert.equal(dep?.status, 'closed', 'the deployment secret is spent');
   });
@@ -104,7 +127,10 @@ describe('deploy failures: a server that never calls back', () => {
     // A stack whose deploys wait long enough for us to abort them.
     const slow = await startStack({ callbackTimeoutSec: 600, worker: true });
     try {
-      const nid = await enroll(slow, bmc, '52:54:00:cc:00:02', { image_source: files.url('img.raw'), image_checksum: `sha256:${sha256(img)}` });
+      const nid = await enroll(slow, bmc, '52:54:00:cc:00:02', {
+        image_source: files.url('img.raw'),
+        image_checksum: `sha256:${sha256(img)}`,
+      });
       await api(slow, 'PUT', `/v1/nodes/${nid}/states/provision`, { target: 'active' });
       await until(slow, nid, (x) => x.provision_state === 'wait call-back', 'wait call-back', 60_000);
       const r = await baremetal(slow.url, ['node', 'abort', nid]);
@@ -129,12 +155,18 @@ describe('deploys that share work, and the CLI', () => {
   before(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-share-'));
     fs.writeFileSync(path.join(work, 's.raw'), source);
-    await runCommand({ file: 'qemu-img', args: ['convert', '-f', 'raw', '-O', 'qcow2', path.join(work, 's.raw'), path.join(work, 's.qcow2')] });
+    await runCommand({
+      file: 'qemu-img',
+      args: ['convert', '-f', 'raw', '-O', 'qcow2', path.join(work, 's.raw'), path.join(work, 's.qcow2')],
+    });
     qcow = fs.readFileSync(path.join(work, 's.qcow2'));
     files = await countingServer({ 'shared.qcow2': qcow, 'big.raw': big });
     stack = await startStack({ callbackTimeoutSec: 60 });
     lab = await startLab({
-      nodes: 4, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 16 * MiB,
+      nodes: 4,
+      dir: path.join(work, 'lab'),
+      tftpRoot: stack.data.bootRoot,
+      diskSize: 16 * MiB,
       ramdiskEnv: { IRONFLOW_POLL_INTERVAL: '0.2', IRONFLOW_BACKOFF_MS: '100', IRONFLOW_BACKOFF_MAX_MS: '1000' },
     });
   });
@@ -155,7 +187,9 @@ describe('deploys that share work, and the CLI', () => {
 
   test('three concurrent deploys of one image: one download, one conversion, three correct disks', async () => {
     const nodes = lab.nodes.slice(0, 3);
-    const ids = await Promise.all(nodes.map((n) => enroll(stack, n.bmc, n.mac, { image_source: files.url('shared.qcow2'), image_checksum: `sha256:${sha256(qcow)}` })));
+    const ids = await Promise.all(
+      nodes.map((n) => enroll(stack, n.bmc, n.mac, { image_source: files.url('shared.qcow2'), image_checksum: `sha256:${sha256(qcow)}` })),
+    );
     await Promise.all(ids.map((id) => api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, { target: 'active' })));
     await Promise.all(ids.map((id) => until(stack, id, (n) => n.provision_state === 'active', 'active', 300_000)));
     assert.equal(files.gets['shared.qcow2'], 1, 'downloaded once');
@@ -186,7 +220,15 @@ describe('deploys that share work, and the CLI', () => {
     assert.equal((await node(stack, id)).provision_state, 'active');
     await baremetal(stack.url, ['node', 'undeploy', id, '--wait', '120']);
     await baremetal(stack.url, ['node', 'manage', id, '--wait', '60']);
-    const clean = await baremetal(stack.url, ['node', 'clean', id, '--clean-steps', '[{"interface": "deploy", "step": "erase_devices"}]', '--wait', '180']);
+    const clean = await baremetal(stack.url, [
+      'node',
+      'clean',
+      id,
+      '--clean-steps',
+      '[{"interface": "deploy", "step": "erase_devices"}]',
+      '--wait',
+      '180',
+    ]);
     assert.equal(clean.code, 0, clean.stderr);
     const hist = (await api(stack, 'GET', `/v1/nodes/${id}/history`)).body.history;
     assert.ok(hist.some((h: any) => /Erase record: .*"mode":"full".*"verified":true/.test(h.event)));

@@ -37,12 +37,16 @@ async function state(stack: TestStack, id: string): Promise<any> {
 }
 
 async function settle(stack: TestStack, id: string, want: string, timeoutMs = 120_000): Promise<any> {
-  return waitFor(async () => {
-    const n = await state(stack, id);
-    if (n.provision_state === want && n.target_provision_state === null) return n;
-    if (n.target_provision_state === null && n.provision_state !== want) throw new Error(`node is ${n.provision_state}: ${n.last_error}`);
-    return undefined;
-  }, timeoutMs, want);
+  return waitFor(
+    async () => {
+      const n = await state(stack, id);
+      if (n.provision_state === want && n.target_provision_state === null) return n;
+      if (n.target_provision_state === null && n.provision_state !== want) throw new Error(`node is ${n.provision_state}: ${n.last_error}`);
+      return undefined;
+    },
+    timeoutMs,
+    want,
+  );
 }
 
 async function act(stack: TestStack, id: string, target: string): Promise<void> {
@@ -62,14 +66,20 @@ describe('deploy lifecycle on lab nodes', () => {
   before(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-deploy-'));
     fs.writeFileSync(path.join(work, 'src.raw'), qcowSource);
-    await runCommand({ file: 'qemu-img', args: ['convert', '-f', 'raw', '-O', 'qcow2', path.join(work, 'src.raw'), path.join(work, 'img.qcow2')] });
+    await runCommand({
+      file: 'qemu-img',
+      args: ['convert', '-f', 'raw', '-O', 'qcow2', path.join(work, 'src.raw'), path.join(work, 'img.qcow2')],
+    });
     qcow = fs.readFileSync(path.join(work, 'img.qcow2'));
     images = await startImageServer();
     images.images.set('raw.img', { data: raw });
     images.images.set('disk.qcow2', { data: qcow });
     stack = await startStack({ automatedClean: 'metadata', callbackTimeoutSec: 60 });
     lab = await startLab({
-      nodes: 2, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 64 * MiB,
+      nodes: 2,
+      dir: path.join(work, 'lab'),
+      tftpRoot: stack.data.bootRoot,
+      diskSize: 64 * MiB,
       ramdiskEnv: { IRONFLOW_POLL_INTERVAL: '0.2', IRONFLOW_BACKOFF_MS: '100', IRONFLOW_BACKOFF_MAX_MS: '1000' },
     });
   });
@@ -82,8 +92,15 @@ describe('deploy lifecycle on lab nodes', () => {
 
   async function enroll(node: LabNode, deployInterface: string, image: string, digest: string): Promise<string> {
     const r = await api(stack, 'POST', '/v1/nodes', {
-      driver: 'ipmi', name: node.name, deploy_interface: deployInterface,
-      driver_info: { ipmi_address: node.bmc.address, ipmi_port: node.bmc.port, ipmi_username: node.bmc.username, ipmi_password: node.bmc.password },
+      driver: 'ipmi',
+      name: node.name,
+      deploy_interface: deployInterface,
+      driver_info: {
+        ipmi_address: node.bmc.address,
+        ipmi_port: node.bmc.port,
+        ipmi_username: node.bmc.username,
+        ipmi_password: node.bmc.password,
+      },
       instance_info: { image_source: images.url(image), image_checksum: `sha256:${digest}` },
       properties: { local_gb: 1 },
     });
@@ -103,7 +120,10 @@ describe('deploy lifecycle on lab nodes', () => {
     await settle(stack, id, 'available');
     assert.ok(readDisk(node, MiB).equals(Buffer.alloc(MiB)), 'automated cleaning erased the first MiB');
     const hist = (await api(stack, 'GET', `/v1/nodes/${id}/history`)).body.history;
-    assert.ok(hist.some((h: any) => /Erase record: .*"mode":"metadata".*"verified":true/.test(h.event)), 'an erase record');
+    assert.ok(
+      hist.some((h: any) => /Erase record: .*"mode":"metadata".*"verified":true/.test(h.event)),
+      'an erase record',
+    );
 
     const t0 = Date.now();
     await act(stack, id, 'active');
@@ -122,13 +142,22 @@ describe('deploy lifecycle on lab nodes', () => {
     assert.equal(op.kind, 'deploy');
     assert.equal(op.status, 'succeeded');
     const names = op.steps.map((s: any) => s.name);
-    for (const want of ['cache the image', 'boot the deploy ramdisk', 'wait for the ramdisk', 'write the image over iSCSI', 'verify the written image', 'boot from the installed image']) {
+    for (const want of [
+      'cache the image',
+      'boot the deploy ramdisk',
+      'wait for the ramdisk',
+      'write the image over iSCSI',
+      'verify the written image',
+      'boot from the installed image',
+    ]) {
       assert.ok(names.includes(want), `step ${want}`);
     }
     assert.ok(op.steps.every((s: any) => s.status === 'done' && s.started_at && s.ended_at));
     assert.equal(op.bytes_total, 8 * MiB);
     // Every step's start and end is in the audit history, with who asked and the request id.
-    const audit = (await api(stack, 'GET', `/v1/nodes/${id}/history?detail=True`)).body.history.filter((h: any) => h.event_type === 'deploy');
+    const audit = (await api(stack, 'GET', `/v1/nodes/${id}/history?detail=True`)).body.history.filter(
+      (h: any) => h.event_type === 'deploy',
+    );
     assert.ok(audit.some((h: any) => h.event === 'deploy: step "write the image over iSCSI" started'));
     assert.ok(audit.some((h: any) => /^deploy: step "write the image over iSCSI" done in/.test(h.event)));
     assert.ok(audit.every((h: any) => h.user === 'anonymous@loopback' && /^req-/.test(h.request_id)));
@@ -181,10 +210,14 @@ describe('deploy lifecycle on lab nodes', () => {
     const before = readDisk(node, 8 * MiB);
     await api(stack, 'PATCH', `/v1/nodes/${id}`, [{ op: 'add', path: '/instance_info/image_checksum', value: `sha256:${'0'.repeat(64)}` }]);
     await act(stack, id, 'active');
-    const failed = await waitFor(async () => {
-      const n = await state(stack, id);
-      return n.provision_state === 'deploy failed' ? n : undefined;
-    }, 60_000, 'deploy failed');
+    const failed = await waitFor(
+      async () => {
+        const n = await state(stack, id);
+        return n.provision_state === 'deploy failed' ? n : undefined;
+      },
+      60_000,
+      'deploy failed',
+    );
     assert.match(failed.last_error, /checksum/i);
     assert.ok(readDisk(node, 8 * MiB).equals(before), 'nothing was written');
     assert.equal(node.power(), 'off');

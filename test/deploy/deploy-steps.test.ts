@@ -37,13 +37,17 @@ async function show(stack: TestStack, id: string): Promise<any> {
 }
 
 async function settle(stack: TestStack, id: string, want: string, seen?: (n: any) => void): Promise<any> {
-  return waitFor(async () => {
-    const n = await show(stack, id);
-    seen?.(n);
-    if (n.provision_state === want && n.target_provision_state === null) return n;
-    if (n.target_provision_state === null && n.provision_state !== want) throw new Error(`node is ${n.provision_state}: ${n.last_error}`);
-    return undefined;
-  }, 180_000, want);
+  return waitFor(
+    async () => {
+      const n = await show(stack, id);
+      seen?.(n);
+      if (n.provision_state === want && n.target_provision_state === null) return n;
+      if (n.target_provision_state === null && n.provision_state !== want) throw new Error(`node is ${n.provision_state}: ${n.last_error}`);
+      return undefined;
+    },
+    180_000,
+    want,
+  );
 }
 
 async function act(stack: TestStack, id: string, body: Record<string, unknown>): Promise<void> {
@@ -64,7 +68,10 @@ describe('deploy steps', () => {
     images.images.set('raw.img', { data: raw });
     stack = await startStack({ automatedClean: 'metadata', callbackTimeoutSec: 60 });
     lab = await startLab({
-      nodes: 1, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: DISK,
+      nodes: 1,
+      dir: path.join(work, 'lab'),
+      tftpRoot: stack.data.bootRoot,
+      diskSize: DISK,
       ramdiskEnv: { IRONFLOW_POLL_INTERVAL: '0.2', IRONFLOW_BACKOFF_MS: '100', IRONFLOW_BACKOFF_MAX_MS: '1000' },
     });
   });
@@ -78,9 +85,20 @@ describe('deploy steps', () => {
   test('iscsi: deploy_steps adds deploy.erase_devices_metadata at priority 90; steps run in order, deploy_step shows them, the old tail is gone', async () => {
     const node = lab.nodes[0]!;
     const r = await api(stack, 'POST', '/v1/nodes', {
-      driver: 'ipmi', name: node.name, deploy_interface: 'iscsi', automated_clean: false,
-      driver_info: { ipmi_address: node.bmc.address, ipmi_port: node.bmc.port, ipmi_username: node.bmc.username, ipmi_password: node.bmc.password },
-      instance_info: { image_source: images.url('raw.img'), image_checksum: `sha256:${crypto.createHash('sha256').update(raw).digest('hex')}` },
+      driver: 'ipmi',
+      name: node.name,
+      deploy_interface: 'iscsi',
+      automated_clean: false,
+      driver_info: {
+        ipmi_address: node.bmc.address,
+        ipmi_port: node.bmc.port,
+        ipmi_username: node.bmc.username,
+        ipmi_password: node.bmc.password,
+      },
+      instance_info: {
+        image_source: images.url('raw.img'),
+        image_checksum: `sha256:${crypto.createHash('sha256').update(raw).digest('hex')}`,
+      },
     });
     assert.equal(r.status, 201, r.text);
     const id = r.body.uuid;
@@ -99,7 +117,13 @@ describe('deploy steps', () => {
     fs.closeSync(fd);
 
     // The real CLI sends deploy_steps (at its newest microversion).
-    const cli = await baremetal(stack.url, ['node', 'deploy', id, '--deploy-steps', '[{"interface": "deploy", "step": "erase_devices_metadata", "args": {}, "priority": 90}]']);
+    const cli = await baremetal(stack.url, [
+      'node',
+      'deploy',
+      id,
+      '--deploy-steps',
+      '[{"interface": "deploy", "step": "erase_devices_metadata", "args": {}, "priority": 90}]',
+    ]);
     assert.equal(cli.code, 0, cli.stderr);
     const seen: string[] = [];
     const done = await settle(stack, id, 'active', (n) => {
@@ -149,7 +173,11 @@ describe('deploy steps', () => {
     await act(stack, id, { target: 'clean', clean_steps: [{ interface: 'deploy', step: 'erase_devices_metadata' }] });
     const cleanSeen = new Set<string>();
     const cleaned = await settle(stack, id, 'manageable', (n) => n.clean_step?.step && cleanSeen.add(JSON.stringify(n.clean_step)));
-    assert.deepEqual([...cleanSeen], [JSON.stringify({ interface: 'deploy', step: 'erase_devices_metadata', priority: 0, args: {} })], 'clean_step while cleaning');
+    assert.deepEqual(
+      [...cleanSeen],
+      [JSON.stringify({ interface: 'deploy', step: 'erase_devices_metadata', priority: 0, args: {} })],
+      'clean_step while cleaning',
+    );
     assert.deepEqual(cleaned.clean_step, {});
     const cleanHist = (await api(stack, 'GET', `/v1/nodes/${id}/history?detail=True`)).body.history.map((h: any) => h.event);
     assert.ok(cleanHist.includes('clean: clean step deploy.erase_devices_metadata (priority 0) started'));
@@ -177,7 +205,8 @@ describe('deploy steps', () => {
     await settle(stack, id, 'available');
     const provide = (await api(stack, 'GET', `/v1/nodes/${id}/operation`)).body;
     assert.deepEqual(provide.steps, [], 'no cleaning ran');
-    const bootFiles = () => (fs.existsSync(path.join(stack.data.bootRoot, 'pxelinux.cfg')) ? fs.readdirSync(path.join(stack.data.bootRoot, 'pxelinux.cfg')) : []);
+    const bootFiles = () =>
+      fs.existsSync(path.join(stack.data.bootRoot, 'pxelinux.cfg')) ? fs.readdirSync(path.join(stack.data.bootRoot, 'pxelinux.cfg')) : [];
     const filesBefore = bootFiles();
     const powerBefore = (await show(stack, id)).power_state;
     await act(stack, id, { target: 'active', deploy_steps: [{ interface: 'deploy', step: 'deploy', args: {}, priority: 100 }] });
@@ -185,12 +214,18 @@ describe('deploy steps', () => {
     assert.equal(done.power_state, powerBefore, 'no power action');
     assert.deepEqual(done.deploy_step, {});
     const op = (await api(stack, 'GET', `/v1/nodes/${id}/operation`)).body;
-    assert.deepEqual(op.steps.map((s: any) => s.name), ['validate']);
+    assert.deepEqual(
+      op.steps.map((s: any) => s.name),
+      ['validate'],
+    );
     assert.deepEqual(bootFiles(), filesBefore, 'no boot config written');
     const hist = (await api(stack, 'GET', `/v1/nodes/${id}/history?detail=True`)).body.history.map((h: any) => h.event);
     assert.ok(hist.includes('deploy: deploy step deploy.deploy (priority 100) started'));
     // Steps the fake interface lacks are refused, naming what it has; nothing changes.
-    const bad = await api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, { target: 'rebuild', deploy_steps: [{ interface: 'deploy', step: 'write_image', args: {}, priority: 80 }] });
+    const bad = await api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, {
+      target: 'rebuild',
+      deploy_steps: [{ interface: 'deploy', step: 'write_image', args: {}, priority: 80 }],
+    });
     assert.equal(bad.status, 400, bad.text);
     assert.match(bad.text, /deploy interface fake has no deploy step deploy\.write_image\. Known steps: deploy\.deploy \(priority 100\)/);
     assert.equal((await show(stack, id)).provision_state, 'active');

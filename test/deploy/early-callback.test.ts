@@ -49,39 +49,63 @@ describe('early ramdisk callback', () => {
   test('a ready callback that arrives during power-on is acted on when the workflow gets there', async () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/img`;
     const r = await api(stack, 'POST', '/v1/nodes', {
-      driver: 'ipmi', automated_clean: false,
+      driver: 'ipmi',
+      automated_clean: false,
       driver_info: { ipmi_address: relay.address, ipmi_port: relay.port, ipmi_username: bmc.username, ipmi_password: bmc.password },
       instance_info: { image_source: url, image_checksum: `sha256:${crypto.createHash('sha256').update(image).digest('hex')}` },
     });
     const id = r.body.uuid;
     await api(stack, 'POST', '/v1/ports', { address: '52:54:00:ee:00:01', node_uuid: id });
-    for (const [target, want] of [['manage', 'manageable'], ['provide', 'available']]) {
+    for (const [target, want] of [
+      ['manage', 'manageable'],
+      ['provide', 'available'],
+    ]) {
       await api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, { target });
       await waitFor(async () => (await api(stack, 'GET', `/v1/nodes/${id}`)).body.provision_state === want, 60_000, want);
     }
     // The deploy starts; once its deployment exists, the BMC falls silent (power-on stalls).
     await api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, { target: 'active' });
-    const dep = await waitFor(() => stack.db.deployment.findFirst({ where: { nodeUuid: id } }).then((d) => d ?? undefined), 60_000, 'deployment');
+    const dep = await waitFor(
+      () => stack.db.deployment.findFirst({ where: { nodeUuid: id } }).then((d) => d ?? undefined),
+      60_000,
+      'deployment',
+    );
     relay.dead = true;
     // The "ramdisk" exports a real target with this deployment's CHAP credentials and calls back now.
     const chap = JSON.parse(openValue(dep.chap!, stack.cfg.keys)) as { user: string; secret: string };
     const iqn = `iqn.2026-11.dev.ironflow:${id}`;
     const target = await tgtd.addTarget({ iqn, sizeBytes: 8 * MiB, chap });
     const secret = openValue(dep.secret, stack.cfg.keys);
-    const cb = await api(stack, 'POST', `/v1/deployments/${dep.id}/callback`, { seq: 1, event: 'ready', address: '127.0.0.1', port: tgtd.port, iqn }, { 'X-Ironflow-Secret': secret });
+    const cb = await api(
+      stack,
+      'POST',
+      `/v1/deployments/${dep.id}/callback`,
+      { seq: 1, event: 'ready', address: '127.0.0.1', port: tgtd.port, iqn },
+      { 'X-Ironflow-Secret': secret },
+    );
     assert.equal(cb.status, 200, cb.text);
     await new Promise((res) => setTimeout(res, 3000));
     relay.dead = false;
     // Tell the workflow's poll for `done` that the ramdisk fetched it.
     const poller = setInterval(() => {
-      void api(stack, 'POST', `/v1/deployments/${dep.id}/callback`, { seq: Date.now(), event: 'poll' }, { 'X-Ironflow-Secret': secret }).catch(() => undefined);
+      void api(
+        stack,
+        'POST',
+        `/v1/deployments/${dep.id}/callback`,
+        { seq: Date.now(), event: 'poll' },
+        { 'X-Ironflow-Secret': secret },
+      ).catch(() => undefined);
     }, 200);
     try {
-      const n = await waitFor(async () => {
-        const b = (await api(stack, 'GET', `/v1/nodes/${id}`)).body;
-        if (b.provision_state === 'deploy failed') throw new Error(b.last_error);
-        return b.provision_state === 'active' ? b : undefined;
-      }, 120_000, 'active');
+      const n = await waitFor(
+        async () => {
+          const b = (await api(stack, 'GET', `/v1/nodes/${id}`)).body;
+          if (b.provision_state === 'deploy failed') throw new Error(b.last_error);
+          return b.provision_state === 'active' ? b : undefined;
+        },
+        120_000,
+        'active',
+      );
       assert.equal(n.last_error, null);
     } finally {
       clearInterval(poller);

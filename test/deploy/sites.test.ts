@@ -45,7 +45,10 @@ describe('sites: per-rack worker pools', () => {
     images.images.set('img', { data: img });
     // The lab's servers boot from rack2's boot root: only rack2's worker can serve them.
     lab = await startLab({
-      nodes: 1, dir: path.join(work, 'lab'), tftpRoot: rack2.data.bootRoot, diskSize: 16 * MiB,
+      nodes: 1,
+      dir: path.join(work, 'lab'),
+      tftpRoot: rack2.data.bootRoot,
+      diskSize: 16 * MiB,
       ramdiskEnv: { IRONFLOW_POLL_INTERVAL: '0.2', IRONFLOW_BACKOFF_MS: '100', IRONFLOW_BACKOFF_MAX_MS: '1000' },
     });
   });
@@ -59,19 +62,29 @@ describe('sites: per-rack worker pools', () => {
   test("a rack2 node's deploy runs its hardware work on rack2's worker, its bookkeeping centrally", async () => {
     const n = lab.nodes[0]!;
     const r = await api(stack, 'POST', '/v1/nodes', {
-      driver: 'ipmi', conductor_group: 'rack2', automated_clean: false,
+      driver: 'ipmi',
+      conductor_group: 'rack2',
+      automated_clean: false,
       driver_info: { ipmi_address: n.bmc.address, ipmi_port: n.bmc.port, ipmi_username: n.bmc.username, ipmi_password: n.bmc.password },
       instance_info: { image_source: images.url('img'), image_checksum: `sha256:${crypto.createHash('sha256').update(img).digest('hex')}` },
     });
     const id = r.body.uuid;
     await api(stack, 'POST', '/v1/ports', { address: n.mac, node_uuid: id });
-    for (const [target, want] of [['manage', 'manageable'], ['provide', 'available'], ['active', 'active']]) {
+    for (const [target, want] of [
+      ['manage', 'manageable'],
+      ['provide', 'available'],
+      ['active', 'active'],
+    ]) {
       await api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, { target });
-      await waitFor(async () => {
-        const b = (await api(stack, 'GET', `/v1/nodes/${id}`)).body;
-        if (b.provision_state.endsWith('failed')) throw new Error(b.last_error);
-        return b.provision_state === want && b.target_provision_state === null;
-      }, 120_000, want);
+      await waitFor(
+        async () => {
+          const b = (await api(stack, 'GET', `/v1/nodes/${id}`)).body;
+          if (b.provision_state.endsWith('failed')) throw new Error(b.last_error);
+          return b.provision_state === want && b.target_provision_state === null;
+        },
+        120_000,
+        want,
+      );
     }
     const op = await stack.db.operation.findFirstOrThrow({ where: { nodeUuid: id, kind: 'deploy' } });
     const queues = await scheduledQueues(stack, id, op.runId);
@@ -85,6 +98,9 @@ describe('sites: per-rack worker pools', () => {
     assert.equal(rack2.taskQueue, `${central}-rack2`);
     // The central worker's boot root never saw this node.
     assert.deepEqual(fs.readdirSync(path.join(stack.data.bootRoot, 'pxelinux.cfg')), []);
-    assert.ok(fs.readdirSync(path.join(rack2.data.bootRoot, 'pxelinux.cfg')).length === 1, "rack2's boot root has the node's final boot config");
+    assert.ok(
+      fs.readdirSync(path.join(rack2.data.bootRoot, 'pxelinux.cfg')).length === 1,
+      "rack2's boot root has the node's final boot config",
+    );
   });
 });

@@ -34,11 +34,21 @@ export function startWorkerProcess(stack: TestStack, opts: WorkerProcessOptions)
     logFile: opts.logFile,
     env: {
       ...process.env,
-      DATABASE_URL: stack.database.url, TEMPORAL_ADDRESS: stack.cfg.temporal.address, IRONFLOW_TASK_QUEUE: stack.cfg.temporal.taskQueue,
-      IRONFLOW_SECRET_KEY: stack.cfg.keys.primary.toString('hex'), IRONFLOW_DATA_DIR: path.dirname(opts.logFile), IRONFLOW_POWER_SYNC_INTERVAL: String(opts.powerSyncIntervalSec ?? 0),
-      IRONFLOW_BOOT_ROOT: d.bootRoot, IRONFLOW_IMAGE_CACHE: d.imageCacheRoot, IRONFLOW_IMAGE_DIR: d.imageDir,
-      IRONFLOW_DEPLOY_KERNEL: d.deployKernel, IRONFLOW_DEPLOY_RAMDISK: d.deployRamdisk, IRONFLOW_CALLBACK_URL: opts.callbackBase ?? d.callbackBase,
-      IRONFLOW_IMAGE_SERVER_PORT: '0', IRONFLOW_DHCP_HOSTS_DIR: d.dhcpHostsDir, IRONFLOW_LOG_LEVEL: opts.logLevel ?? 'warn',
+      DATABASE_URL: stack.database.url,
+      TEMPORAL_ADDRESS: stack.cfg.temporal.address,
+      IRONFLOW_TASK_QUEUE: stack.cfg.temporal.taskQueue,
+      IRONFLOW_SECRET_KEY: stack.cfg.keys.primary.toString('hex'),
+      IRONFLOW_DATA_DIR: path.dirname(opts.logFile),
+      IRONFLOW_POWER_SYNC_INTERVAL: String(opts.powerSyncIntervalSec ?? 0),
+      IRONFLOW_BOOT_ROOT: d.bootRoot,
+      IRONFLOW_IMAGE_CACHE: d.imageCacheRoot,
+      IRONFLOW_IMAGE_DIR: d.imageDir,
+      IRONFLOW_DEPLOY_KERNEL: d.deployKernel,
+      IRONFLOW_DEPLOY_RAMDISK: d.deployRamdisk,
+      IRONFLOW_CALLBACK_URL: opts.callbackBase ?? d.callbackBase,
+      IRONFLOW_IMAGE_SERVER_PORT: '0',
+      IRONFLOW_DHCP_HOSTS_DIR: d.dhcpHostsDir,
+      IRONFLOW_LOG_LEVEL: opts.logLevel ?? 'warn',
     },
   });
 }
@@ -61,14 +71,18 @@ export async function enrollAvailable(
   bmc: { address: string; port: number } = node.bmc,
 ): Promise<string> {
   const r = await api(stack, 'POST', '/v1/nodes', {
-    driver: 'ipmi', automated_clean: false,
+    driver: 'ipmi',
+    automated_clean: false,
     driver_info: { ipmi_address: bmc.address, ipmi_port: bmc.port, ipmi_username: node.bmc.username, ipmi_password: node.bmc.password },
     instance_info: instanceInfo,
   });
   if (r.status !== 201) throw new Error(`enroll: HTTP ${r.status} ${r.text}`);
   const id = r.body.uuid as string;
   await api(stack, 'POST', '/v1/ports', { address: node.mac, node_uuid: id });
-  for (const [target, want] of [['manage', 'manageable'], ['provide', 'available']]) {
+  for (const [target, want] of [
+    ['manage', 'manageable'],
+    ['provide', 'available'],
+  ]) {
     await api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, { target });
     await waitFor(async () => (await api(stack, 'GET', `/v1/nodes/${id}`)).body.provision_state === want, 60_000, `${id} ${want}`);
   }
@@ -90,11 +104,21 @@ export interface OperationView {
 }
 
 /** Polls the node's operation until `pred` holds; returns that view. */
-export function waitForOperation(stack: TestStack, id: string, pred: (op: OperationView) => boolean, what: string, timeoutMs = 180_000): Promise<OperationView> {
-  return waitFor(async () => {
-    const op = (await api(stack, 'GET', `/v1/nodes/${id}/operation`)).body as OperationView;
-    return op?.current_step !== undefined && pred(op) ? op : undefined;
-  }, timeoutMs, what);
+export function waitForOperation(
+  stack: TestStack,
+  id: string,
+  pred: (op: OperationView) => boolean,
+  what: string,
+  timeoutMs = 180_000,
+): Promise<OperationView> {
+  return waitFor(
+    async () => {
+      const op = (await api(stack, 'GET', `/v1/nodes/${id}/operation`)).body as OperationView;
+      return op?.current_step !== undefined && pred(op) ? op : undefined;
+    },
+    timeoutMs,
+    what,
+  );
 }
 
 /** Waits until `step` is the deploy's running step. */
@@ -104,11 +128,15 @@ export function waitForStep(stack: TestStack, id: string, step: string, timeoutM
 
 /** Waits for `active`; a `deploy failed` on the way fails at once with its last_error. */
 export function waitActive(stack: TestStack, id: string, timeoutMs = 300_000): Promise<Record<string, any>> {
-  return waitFor(async () => {
-    const b = (await api(stack, 'GET', `/v1/nodes/${id}`)).body;
-    if (b.provision_state === 'deploy failed') throw new Error(`deploy failed: ${b.last_error}`);
-    return b.provision_state === 'active' ? b : undefined;
-  }, timeoutMs, `${id} active`);
+  return waitFor(
+    async () => {
+      const b = (await api(stack, 'GET', `/v1/nodes/${id}`)).body;
+      if (b.provision_state === 'deploy failed') throw new Error(`deploy failed: ${b.last_error}`);
+      return b.provision_state === 'active' ? b : undefined;
+    },
+    timeoutMs,
+    `${id} active`,
+  );
 }
 
 /** The first `bytes` of a lab node's disk. */
@@ -220,10 +248,11 @@ export async function startCallbackGate(target: string): Promise<CallbackGate> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   gate.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  gate.stop = () => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  gate.stop = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return gate;
 }
 

@@ -49,9 +49,15 @@ describe('kill -9 the API process mid-request', () => {
       logFile: path.join(work, `api-${n}.log`),
       env: {
         ...process.env,
-        DATABASE_URL: stack.database.url, TEMPORAL_ADDRESS: stack.cfg.temporal.address, IRONFLOW_TASK_QUEUE: stack.cfg.temporal.taskQueue,
-        IRONFLOW_SECRET_KEY: stack.cfg.keys.primary.toString('hex'), IRONFLOW_DATA_DIR: work, IRONFLOW_API_HOST: '127.0.0.1',
-        IRONFLOW_API_PORT: String(port), IRONFLOW_AUTOMATED_CLEAN: 'none', IRONFLOW_LOG_LEVEL: 'warn',
+        DATABASE_URL: stack.database.url,
+        TEMPORAL_ADDRESS: stack.cfg.temporal.address,
+        IRONFLOW_TASK_QUEUE: stack.cfg.temporal.taskQueue,
+        IRONFLOW_SECRET_KEY: stack.cfg.keys.primary.toString('hex'),
+        IRONFLOW_DATA_DIR: work,
+        IRONFLOW_API_HOST: '127.0.0.1',
+        IRONFLOW_API_PORT: String(port),
+        IRONFLOW_AUTOMATED_CLEAN: 'none',
+        IRONFLOW_LOG_LEVEL: 'warn',
       },
     });
     await waitForTcp(port, 60_000);
@@ -59,7 +65,11 @@ describe('kill -9 the API process mid-request', () => {
   }
 
   /** One request; a dead API (connection refused or reset) answers undefined. */
-  async function call(method: string, p: string, body?: unknown): Promise<{ status: number; body: any; requestId: string | null } | undefined> {
+  async function call(
+    method: string,
+    p: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any; requestId: string | null } | undefined> {
     try {
       const r = await api({ url: apiUrl }, method, p, body);
       return { status: r.status, body: r.body, requestId: r.headers.get('x-openstack-request-id') };
@@ -71,7 +81,8 @@ describe('kill -9 the API process mid-request', () => {
   /** Drives one node as far as the API lets it before it dies; records what was acknowledged. */
   async function lifecycle(name: string, bmc: Bmc, mac: string): Promise<void> {
     const created = await call('POST', '/v1/nodes', {
-      driver: 'ipmi', name,
+      driver: 'ipmi',
+      name,
       driver_info: { ipmi_address: bmc.address, ipmi_port: bmc.port, ipmi_username: bmc.username, ipmi_password: bmc.password },
     });
     if (created?.status !== 201) return;
@@ -80,16 +91,26 @@ describe('kill -9 the API process mid-request', () => {
     const port = await call('POST', '/v1/ports', { address: mac, node_uuid: id });
     if (port?.status !== 201) return;
     acked.ports.add(port.body.uuid);
-    for (const [kind, target, want] of [['provision', 'manage', 'manageable'], ['provision', 'provide', 'available'], ['power', 'power on', null]] as const) {
+    for (const [kind, target, want] of [
+      ['provision', 'manage', 'manageable'],
+      ['provision', 'provide', 'available'],
+      ['power', 'power on', null],
+    ] as const) {
       const r = await call('PUT', `/v1/nodes/${id}/states/${kind}`, { target });
       if (r?.status !== 202) return;
       acked.accepted.add(r.requestId!);
       // Wait for the operation to end before the next one (each holds the node's lock).
-      const settled = await waitFor(async () => {
-        const n = await call('GET', `/v1/nodes/${id}`);
-        if (!n) return 'api gone';
-        return n.body.reservation === null && n.body.target_provision_state === null && n.body.target_power_state === null ? 'ok' : undefined;
-      }, 60_000, `${name} to settle`).catch(() => 'timeout');
+      const settled = await waitFor(
+        async () => {
+          const n = await call('GET', `/v1/nodes/${id}`);
+          if (!n) return 'api gone';
+          return n.body.reservation === null && n.body.target_provision_state === null && n.body.target_power_state === null
+            ? 'ok'
+            : undefined;
+        },
+        60_000,
+        `${name} to settle`,
+      ).catch(() => 'timeout');
       if (settled !== 'ok') return;
       if (want && (await call('GET', `/v1/nodes/${id}`))?.body.provision_state !== want) return;
     }
@@ -129,8 +150,16 @@ describe('kill -9 the API process mid-request', () => {
     // Nodes and their enrollment events: both or neither.
     const nodes = await db.node.findMany({ include: { ports: true } });
     const enrolled = await db.historyEvent.findMany({ where: { eventType: 'inventory', event: { contains: 'enrolled' } } });
-    assert.deepEqual(new Set(nodes.map((n) => n.uuid)), new Set(enrolled.map((e) => e.nodeUuid)), 'every node has its enrollment event and vice versa');
-    for (const id of acked.nodes) assert.ok(nodes.some((n) => n.uuid === id), `acknowledged node ${id} exists`);
+    assert.deepEqual(
+      new Set(nodes.map((n) => n.uuid)),
+      new Set(enrolled.map((e) => e.nodeUuid)),
+      'every node has its enrollment event and vice versa',
+    );
+    for (const id of acked.nodes)
+      assert.ok(
+        nodes.some((n) => n.uuid === id),
+        `acknowledged node ${id} exists`,
+      );
     assert.ok(nodes.length >= acked.nodes.size && nodes.length <= ROUNDS * BURST);
 
     // Ports: each on an existing node, each with its event.
@@ -138,24 +167,46 @@ describe('kill -9 the API process mid-request', () => {
     const nodeIds = new Set(nodes.map((n) => n.id));
     for (const p of ports) assert.ok(nodeIds.has(p.nodeId), `port ${p.uuid} points at an existing node`);
     const portEvents = await db.historyEvent.findMany({ where: { eventType: 'inventory', event: { startsWith: 'Port ' } } });
-    assert.deepEqual(new Set(ports.map((p) => p.uuid)), new Set(portEvents.map((e) => e.event.split(' ')[1])), 'every port has its creation event and vice versa');
-    for (const id of acked.ports) assert.ok(ports.some((p) => p.uuid === id), `acknowledged port ${id} exists`);
+    assert.deepEqual(
+      new Set(ports.map((p) => p.uuid)),
+      new Set(portEvents.map((e) => e.event.split(' ')[1])),
+      'every port has its creation event and vice versa',
+    );
+    for (const id of acked.ports)
+      assert.ok(
+        ports.some((p) => p.uuid === id),
+        `acknowledged port ${id} exists`,
+      );
 
     // Operations and workflow runs: one for one, same outcome.
     const ops = await db.operation.findMany();
-    for (const id of acked.accepted) assert.ok(ops.some((o) => o.requestId === id), `accepted request ${id} has its operation`);
+    for (const id of acked.accepted)
+      assert.ok(
+        ops.some((o) => o.requestId === id),
+        `accepted request ${id} has its operation`,
+      );
     for (const op of ops) {
       const d = await stack.temporal.workflow.getHandle(op.workflowId, op.runId).describe();
       const want = op.status === 'succeeded' ? 'COMPLETED' : 'FAILED';
       // Power failures end the run FAILED; provision workflows record failure and complete.
-      assert.ok(d.status.name === want || (op.status === 'failed' && d.status.name === 'COMPLETED'), `operation ${op.runId} (${op.kind}, ${op.status}) vs run ${d.status.name}`);
+      assert.ok(
+        d.status.name === want || (op.status === 'failed' && d.status.name === 'COMPLETED'),
+        `operation ${op.runId} (${op.kind}, ${op.status}) vs run ${d.status.name}`,
+      );
     }
     const runs: string[] = [];
-    await waitFor(async () => {
-      runs.length = 0;
-      for await (const w of stack.temporal.workflow.list({ query: `TaskQueue = '${stack.cfg.temporal.taskQueue}' AND WorkflowId STARTS_WITH 'node-'` })) runs.push(w.runId);
-      return runs.length >= ops.length ? true : undefined;
-    }, 30_000, 'visibility to list every run');
+    await waitFor(
+      async () => {
+        runs.length = 0;
+        for await (const w of stack.temporal.workflow.list({
+          query: `TaskQueue = '${stack.cfg.temporal.taskQueue}' AND WorkflowId STARTS_WITH 'node-'`,
+        }))
+          runs.push(w.runId);
+        return runs.length >= ops.length ? true : undefined;
+      },
+      30_000,
+      'visibility to list every run',
+    );
     assert.deepEqual(new Set(runs), new Set(ops.map((o) => o.runId)), 'every node workflow run has its operation row and vice versa');
 
     // Nothing left reserved or half-way.
@@ -170,6 +221,8 @@ describe('kill -9 the API process mid-request', () => {
     for (const n of list!.body.nodes) assert.equal(n.reservation, null);
     // Enough happened to mean something: creates were cut and operations ran.
     assert.ok(acked.nodes.size > 0 && ops.length > 0, `acknowledged ${acked.nodes.size} nodes, ${ops.length} operations`);
-    console.log(`kill-api: seed ${SEED}, ${nodes.length} nodes, ${ports.length} ports, ${ops.length} operations; acknowledged ${acked.nodes.size} nodes, ${acked.ports.size} ports, ${acked.accepted.size} actions`);
+    console.log(
+      `kill-api: seed ${SEED}, ${nodes.length} nodes, ${ports.length} ports, ${ops.length} operations; acknowledged ${acked.nodes.size} nodes, ${acked.ports.size} ports, ${acked.accepted.size} actions`,
+    );
   });
 });

@@ -57,12 +57,16 @@ describe('kill tgtd mid-write', () => {
   }
 
   async function finalState(id: string, want: string): Promise<any> {
-    return waitFor(async () => {
-      const b = (await api(stack, 'GET', `/v1/nodes/${id}`)).body;
-      if (b.target_provision_state !== null) return undefined;
-      if (b.provision_state !== want) throw new Error(`${b.provision_state}: ${b.last_error}`);
-      return b;
-    }, 300_000, want);
+    return waitFor(
+      async () => {
+        const b = (await api(stack, 'GET', `/v1/nodes/${id}`)).body;
+        if (b.target_provision_state !== null) return undefined;
+        if (b.provision_state !== want) throw new Error(`${b.provision_state}: ${b.last_error}`);
+        return b;
+      },
+      300_000,
+      want,
+    );
   }
 
   before(async () => {
@@ -71,7 +75,10 @@ describe('kill tgtd mid-write', () => {
     images.images.set('img.raw', { data: image });
     stack = await startStack({ callbackTimeoutSec: 120 });
     lab = await startLab({
-      nodes: 2, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 320 * MiB,
+      nodes: 2,
+      dir: path.join(work, 'lab'),
+      tftpRoot: stack.data.bootRoot,
+      diskSize: 320 * MiB,
       ramdiskEnv: fastRamdisk,
     });
   });
@@ -108,15 +115,22 @@ describe('kill tgtd mid-write', () => {
     for (let kill = 1; kill <= 4; kill++) {
       process.kill(pid, 'SIGKILL');
       if (kill === 4) break;
-      pid = await waitFor(async () => {
-        const restarted = n.consoleLog().match(/iSCSI target \S+ restarted/g)?.length ?? 0;
-        return restarted >= kill ? tgtdPid(n) : undefined;
-      }, 60_000, `restart ${kill} of tgtd`).catch((e: Error) => {
+      pid = await waitFor(
+        async () => {
+          const restarted = n.consoleLog().match(/iSCSI target \S+ restarted/g)?.length ?? 0;
+          return restarted >= kill ? tgtdPid(n) : undefined;
+        },
+        60_000,
+        `restart ${kill} of tgtd`,
+      ).catch((e: Error) => {
         throw new Error(`${e.message}; ramdisk: ${n.consoleLog().split('\n').slice(-15).join('\n')}`);
       });
     }
     const failed = await finalState(id, 'deploy failed');
-    assert.match(failed.last_error, /^Deploy of node \S+ failed: The deploy ramdisk reported an error: the iSCSI target \(tgtd\) exited \(status \d+\) and was already restarted 3 time\(s\); giving up$/);
+    assert.match(
+      failed.last_error,
+      /^Deploy of node \S+ failed: The deploy ramdisk reported an error: the iSCSI target \(tgtd\) exited \(status \d+\) and was already restarted 3 time\(s\); giving up$/,
+    );
     assert.equal(n.power(), 'off', 'the lab node is off, as its BMC reports');
     const macFile = `01-${n.mac.replace(/:/g, '-')}`;
     assert.ok(!fs.existsSync(path.join(stack.data.bootRoot, 'pxelinux.cfg', macFile)), 'its PXE config is removed');
@@ -127,12 +141,21 @@ describe('kill tgtd mid-write', () => {
     const append = fs.readFileSync(path.join(n.nodeDir, 'pxe', 'config'), 'utf8');
     const secret = /ironflow\.secret=(\S+)/.exec(append)?.[1];
     assert.ok(secret, 'the PXE config the node fetched carried its secret');
-    const cb = await api(stack, 'POST', `/v1/deployments/${dep.id}/callback`, { seq: Date.now() * 2, event: 'poll', deployment: dep.id, boot: '0000000000000000' }, { 'X-Ironflow-Secret': secret! });
+    const cb = await api(
+      stack,
+      'POST',
+      `/v1/deployments/${dep.id}/callback`,
+      { seq: Date.now() * 2, event: 'poll', deployment: dep.id, boot: '0000000000000000' },
+      { 'X-Ironflow-Secret': secret! },
+    );
     assert.equal(cb.status, 410, cb.text);
     // The failure came from the ramdisk's report, not from the write's retries running out.
     const op = await stack.db.operation.findFirstOrThrow({ where: { nodeUuid: id, kind: 'deploy' } });
     assert.equal(op.status, 'failed');
     const hist = (await api(stack, 'GET', `/v1/nodes/${id}/history?detail=True`)).body.history;
-    assert.ok(hist.some((h: any) => h.severity === 'ERROR' && /giving up/.test(h.event)), 'the failure is in the history');
+    assert.ok(
+      hist.some((h: any) => h.severity === 'ERROR' && /giving up/.test(h.event)),
+      'the failure is in the history',
+    );
   });
 });

@@ -22,7 +22,19 @@ import { waitFor, type Proc } from '../support/procs';
 import { startLab, type Lab } from '../lab/lab';
 import { startImageServer, type ImageServer } from '../lab/image-server';
 import { makeDemoImage } from '../lab/demo-image';
-import { activityRuns, deployHistory, enrollAvailable, fastRamdisk, killHard, MiB, readDisk, startDeploy, startWorkerProcess, waitActive, waitForStep } from './fault-kit';
+import {
+  activityRuns,
+  deployHistory,
+  enrollAvailable,
+  fastRamdisk,
+  killHard,
+  MiB,
+  readDisk,
+  startDeploy,
+  startWorkerProcess,
+  waitActive,
+  waitForStep,
+} from './fault-kit';
 
 /** Every file under dir, relative, sorted. */
 function tree(dir: string): string[] {
@@ -44,11 +56,20 @@ describe('kill -9 the worker while it caches the image', () => {
   before(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-kill-cache-'));
     fs.writeFileSync(path.join(work, 'image.raw'), raw);
-    await runCommand({ file: 'qemu-img', args: ['convert', '-f', 'raw', '-O', 'qcow2', path.join(work, 'image.raw'), path.join(work, 'image.qcow2')] });
+    await runCommand({
+      file: 'qemu-img',
+      args: ['convert', '-f', 'raw', '-O', 'qcow2', path.join(work, 'image.raw'), path.join(work, 'image.qcow2')],
+    });
     qcow = fs.readFileSync(path.join(work, 'image.qcow2'));
     images = await startImageServer();
     stack = await startStack({ worker: false, callbackTimeoutSec: 120 });
-    lab = await startLab({ nodes: 1, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 64 * MiB, ramdiskEnv: fastRamdisk });
+    lab = await startLab({
+      nodes: 1,
+      dir: path.join(work, 'lab'),
+      tftpRoot: stack.data.bootRoot,
+      diskSize: 64 * MiB,
+      ramdiskEnv: fastRamdisk,
+    });
     worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-1.log') });
   });
   after(async () => {
@@ -63,15 +84,22 @@ describe('kill -9 the worker while it caches the image', () => {
     const n = lab.nodes[0]!;
     const holdAt = Math.floor(qcow.length / 2);
     images.images.set('disk.qcow2', { data: qcow, holdAt });
-    const id = await enrollAvailable(stack, n, { image_source: images.url('disk.qcow2'), image_checksum: `sha256:${crypto.createHash('sha256').update(qcow).digest('hex')}` });
+    const id = await enrollAvailable(stack, n, {
+      image_source: images.url('disk.qcow2'),
+      image_checksum: `sha256:${crypto.createHash('sha256').update(qcow).digest('hex')}`,
+    });
     await startDeploy(stack, id);
     await waitForStep(stack, id, 'cache the image');
     // The fault point: the server has sent half the qcow2 and the worker has all of it in its .part file.
     const tmp = path.join(stack.data.imageCacheRoot, 'tmp');
-    const part = await waitFor(async () => {
-      const f = fs.readdirSync(tmp).find((x) => x.endsWith('.part'));
-      return images.served[0]?.held && f && fs.statSync(path.join(tmp, f)).size === holdAt ? f : undefined;
-    }, 60_000, 'a half-downloaded .part file in the cache');
+    const part = await waitFor(
+      async () => {
+        const f = fs.readdirSync(tmp).find((x) => x.endsWith('.part'));
+        return images.served[0]?.held && f && fs.statSync(path.join(tmp, f)).size === holdAt ? f : undefined;
+      },
+      60_000,
+      'a half-downloaded .part file in the cache',
+    );
     await killHard(worker!);
     assert.ok(fs.existsSync(path.join(tmp, part)), 'the dead worker left its half-written download behind');
     images.images.set('disk.qcow2', { data: qcow });
@@ -87,21 +115,34 @@ describe('kill -9 the worker while it caches the image', () => {
     assert.equal(n.readBoot()?.marker, 'cache crash', 'the node booted the image');
 
     // Downloads: the cut-off one and one complete one.
-    assert.deepEqual(images.served.map((s) => ({ bytes: s.bytesSent, complete: s.complete })), [
-      { bytes: holdAt, complete: false },
-      { bytes: qcow.length, complete: true },
-    ], 'downloaded twice: once cut off by the kill, once whole');
+    assert.deepEqual(
+      images.served.map((s) => ({ bytes: s.bytesSent, complete: s.complete })),
+      [
+        { bytes: holdAt, complete: false },
+        { bytes: qcow.length, complete: true },
+      ],
+      'downloaded twice: once cut off by the kill, once whole',
+    );
     // Conversions: one cacheImage, completed by a retry that downloaded and converted.
     const [cache, ...more] = activityRuns(await deployHistory(stack, id), 'cacheImage');
     assert.equal(more.length, 0, 'cacheImage was scheduled once');
     assert.ok(cache!.attempts >= 2, `the cache step was retried on the new worker (attempt ${cache!.attempts})`);
-    assert.deepEqual(cache!.result, { key: `sha256-${crypto.createHash('sha256').update(qcow).digest('hex')}`, sizeBytes: raw.length, format: 'qcow2', downloaded: true, converted: true });
+    assert.deepEqual(cache!.result, {
+      key: `sha256-${crypto.createHash('sha256').update(qcow).digest('hex')}`,
+      sizeBytes: raw.length,
+      format: 'qcow2',
+      downloaded: true,
+      converted: true,
+    });
 
     // The cache: the one object, whole; nothing of the dead attempt, no lock, no pin, no node's hard link.
     const key = (cache!.result as { key: string }).key;
     const files = tree(stack.data.imageCacheRoot);
     assert.deepEqual(files, [`objects/${key}/disk.raw`, `objects/${key}/meta.json`], `cache holds exactly one object: ${files.join(', ')}`);
-    assert.ok(fs.readFileSync(path.join(stack.data.imageCacheRoot, 'objects', key, 'disk.raw')).equals(raw), 'the cached raw image equals the image');
+    assert.ok(
+      fs.readFileSync(path.join(stack.data.imageCacheRoot, 'objects', key, 'disk.raw')).equals(raw),
+      'the cached raw image equals the image',
+    );
     assert.equal(JSON.parse(fs.readFileSync(path.join(stack.data.imageCacheRoot, 'objects', key, 'meta.json'), 'utf8')).format, 'qcow2');
   });
 });

@@ -19,8 +19,20 @@ import { startLab, type Lab } from '../lab/lab';
 import { startImageServer, type ImageServer } from '../lab/image-server';
 import { makeDemoImage } from '../lab/demo-image';
 import {
-  activityRuns, bootCounts, deployHistory, enrollAvailable, fastRamdisk, killHard, MiB, readDisk, startCallbackGate, startDeploy,
-  startWorkerProcess, waitActive, waitForStep, type CallbackGate,
+  activityRuns,
+  bootCounts,
+  deployHistory,
+  enrollAvailable,
+  fastRamdisk,
+  killHard,
+  MiB,
+  readDisk,
+  startCallbackGate,
+  startDeploy,
+  startWorkerProcess,
+  waitActive,
+  waitForStep,
+  type CallbackGate,
 } from './fault-kit';
 
 /** A stack, a callback gate, a one-node lab and a worker process, for the enclosing describe. */
@@ -32,7 +44,13 @@ function useRig(name: string, callbackTimeoutSec: number, image: Buffer) {
     r.images.images.set('disk.raw', { data: image });
     r.stack = await startStack({ worker: false, callbackTimeoutSec });
     r.gate = await startCallbackGate(r.stack.url);
-    r.lab = await startLab({ nodes: 1, dir: path.join(r.work, 'lab'), tftpRoot: r.stack.data.bootRoot, diskSize: 48 * MiB, ramdiskEnv: fastRamdisk });
+    r.lab = await startLab({
+      nodes: 1,
+      dir: path.join(r.work, 'lab'),
+      tftpRoot: r.stack.data.bootRoot,
+      diskSize: 48 * MiB,
+      ramdiskEnv: fastRamdisk,
+    });
     r.worker = startWorkerProcess(r.stack, { logFile: path.join(r.work, 'worker-1.log'), callbackBase: r.gate.url });
   });
   after(async () => {
@@ -53,7 +71,10 @@ describe('kill -9 the worker while it waits for the ramdisk callback', () => {
   test('the callback is not lost, the deploy completes, no extra power-on', async () => {
     const { stack, lab, images, gate, work } = r;
     const n = lab.nodes[0]!;
-    const id = await enrollAvailable(stack, n, { image_source: images.url('disk.raw'), image_checksum: `sha256:${crypto.createHash('sha256').update(image).digest('hex')}` });
+    const id = await enrollAvailable(stack, n, {
+      image_source: images.url('disk.raw'),
+      image_checksum: `sha256:${crypto.createHash('sha256').update(image).digest('hex')}`,
+    });
     gate.open = false;
     await startDeploy(stack, id);
     // The fault point: the workflow waits in `wait call-back` and the ramdisk is up, knocking with `ready`.
@@ -63,7 +84,11 @@ describe('kill -9 the worker while it waits for the ramdisk callback', () => {
     await killHard(r.worker!);
     // The callback reaches Ironflow with no worker alive: the API must keep it (a signal in Temporal).
     gate.open = true;
-    await waitFor(async () => gate.seen.some((c) => c.event === 'ready' && c.status === 200), 60_000, 'ready accepted with no worker running');
+    await waitFor(
+      async () => gate.seen.some((c) => c.event === 'ready' && c.status === 200),
+      60_000,
+      'ready accepted with no worker running',
+    );
     assert.deepEqual(bootCounts(n), { ramdisk: 1, disk: 0, other: 0 }, 'one ramdisk boot before the crash');
     r.worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-2.log'), callbackBase: gate.url });
     const done = await waitActive(stack, id);
@@ -80,6 +105,14 @@ describe('kill -9 the worker while it waits for the ramdisk callback', () => {
     assert.ok(!op.steps.some((s: { name: string }) => s.name === 'no callback: PXE boot again'), 'no PXE retry');
     // Every power action ran once: off/on for the ramdisk, off/on for the installed image, no retries.
     const power = activityRuns(await deployHistory(stack, id), 'setPower');
-    assert.deepEqual(power.map((r) => [r.args[1], r.attempts]), [['off', 1], ['on', 1], ['off', 1], ['on', 1]]);
+    assert.deepEqual(
+      power.map((r) => [r.args[1], r.attempts]),
+      [
+        ['off', 1],
+        ['on', 1],
+        ['off', 1],
+        ['on', 1],
+      ],
+    );
   });
 });

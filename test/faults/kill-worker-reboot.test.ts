@@ -25,7 +25,17 @@ import { startLab, type Lab } from '../lab/lab';
 import { startImageServer, type ImageServer } from '../lab/image-server';
 import { makeDemoImage } from '../lab/demo-image';
 import {
-  activityRuns, bootCounts, deployHistory, enrollAvailable, fastRamdisk, killHard, MiB, readDisk, startDeploy, startWorkerProcess, waitActive,
+  activityRuns,
+  bootCounts,
+  deployHistory,
+  enrollAvailable,
+  fastRamdisk,
+  killHard,
+  MiB,
+  readDisk,
+  startDeploy,
+  startWorkerProcess,
+  waitActive,
 } from './fault-kit';
 
 describe('kill -9 the worker during the final reboot', () => {
@@ -42,7 +52,13 @@ describe('kill -9 the worker during the final reboot', () => {
     images = await startImageServer();
     images.images.set('disk.raw', { data: image });
     stack = await startStack({ worker: false, callbackTimeoutSec: 120 });
-    lab = await startLab({ nodes: 1, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 48 * MiB, ramdiskEnv: fastRamdisk });
+    lab = await startLab({
+      nodes: 1,
+      dir: path.join(work, 'lab'),
+      tftpRoot: stack.data.bootRoot,
+      diskSize: 48 * MiB,
+      ramdiskEnv: fastRamdisk,
+    });
     // Ironflow talks to the node's BMC through a relay, so the test sees (and can drop) every answer.
     relay = await startUdpRelay({ targetAddress: lab.nodes[0]!.bmc.address, targetPort: lab.nodes[0]!.bmc.port });
     worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-1.log') });
@@ -58,7 +74,12 @@ describe('kill -9 the worker during the final reboot', () => {
 
   test('active on a new worker, booted from disk once, at most one extra power action', async () => {
     const n = lab.nodes[0]!;
-    const id = await enrollAvailable(stack, n, { image_source: images.url('disk.raw'), image_checksum: `sha256:${crypto.createHash('sha256').update(image).digest('hex')}` }, relay);
+    const id = await enrollAvailable(
+      stack,
+      n,
+      { image_source: images.url('disk.raw'), image_checksum: `sha256:${crypto.createHash('sha256').update(image).digest('hex')}` },
+      relay,
+    );
     // The fault point, decided per BMC answer: once the ramdisk has booted (the node is on), the
     // first answer seen with the node off marks the final power off; the next answer seen with the
     // node on again is the BMC confirming the final power on. That answer is dropped and the worker
@@ -103,10 +124,18 @@ describe('kill -9 the worker during the final reboot', () => {
     // Power actions: a normal deploy has off, on (ramdisk), off, on (installed image); the crash
     // may add one repeat of the call whose answer was lost, and it must be the final `power on`.
     const power = activityRuns(await deployHistory(stack, id), 'setPower');
-    assert.deepEqual(power.map((r) => r.args[1]), ['off', 'on', 'off', 'on'], 'no extra power action was scheduled');
+    assert.deepEqual(
+      power.map((r) => r.args[1]),
+      ['off', 'on', 'off', 'on'],
+      'no extra power action was scheduled',
+    );
     const extra = power.reduce((s, r) => s + r.attempts - 1, 0);
     assert.ok(extra <= 1, `at most one repeated power action (got ${extra})`);
-    assert.deepEqual(power.slice(0, 3).map((r) => r.attempts), [1, 1, 1], 'only the final power on may repeat');
+    assert.deepEqual(
+      power.slice(0, 3).map((r) => r.attempts),
+      [1, 1, 1],
+      'only the final power on may repeat',
+    );
     console.log(`# final power on: ${power[3]!.attempts} attempt(s); boots when killed: ${JSON.stringify(killedAt!.boots)}`);
   });
 });

@@ -12,7 +12,19 @@ import { startStack, type TestStack } from '../support/stack';
 import type { Proc } from '../support/procs';
 import { startLab, type Lab } from '../lab/lab';
 import { startImageServer, type ImageServer } from '../lab/image-server';
-import { activityRuns, deployHistory, enrollAvailable, fastRamdisk, killHard, MiB, readDisk, startDeploy, startWorkerProcess, waitActive, waitForOperation } from './fault-kit';
+import {
+  activityRuns,
+  deployHistory,
+  enrollAvailable,
+  fastRamdisk,
+  killHard,
+  MiB,
+  readDisk,
+  startDeploy,
+  startWorkerProcess,
+  waitActive,
+  waitForOperation,
+} from './fault-kit';
 
 describe('kill -9 the worker mid-write', () => {
   let stack: TestStack;
@@ -27,7 +39,13 @@ describe('kill -9 the worker mid-write', () => {
     images = await startImageServer();
     images.images.set('big.raw', { data: image });
     stack = await startStack({ worker: false, callbackTimeoutSec: 120 });
-    lab = await startLab({ nodes: 1, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 512 * MiB, ramdiskEnv: fastRamdisk });
+    lab = await startLab({
+      nodes: 1,
+      dir: path.join(work, 'lab'),
+      tftpRoot: stack.data.bootRoot,
+      diskSize: 512 * MiB,
+      ramdiskEnv: fastRamdisk,
+    });
     worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-1.log') });
   });
   after(async () => {
@@ -41,11 +59,17 @@ describe('kill -9 the worker mid-write', () => {
   test('the deploy completes on a new worker and the disk equals the image', async () => {
     const n = lab.nodes[0]!;
     const id = await enrollAvailable(stack, n, {
-      image_source: images.url('big.raw'), image_checksum: `sha256:${crypto.createHash('sha256').update(image).digest('hex')}`,
+      image_source: images.url('big.raw'),
+      image_checksum: `sha256:${crypto.createHash('sha256').update(image).digest('hex')}`,
     });
     await startDeploy(stack, id);
     // Wait until the write has reported progress, then kill the worker without warning.
-    const seen = await waitForOperation(stack, id, (op) => op.current_step === 'write the image over iSCSI' && (op.bytes_done ?? 0) > 0, 'the write to report progress');
+    const seen = await waitForOperation(
+      stack,
+      id,
+      (op) => op.current_step === 'write the image over iSCSI' && (op.bytes_done ?? 0) > 0,
+      'the write to report progress',
+    );
     await killHard(worker!);
     const killedAt = seen.bytes_done!;
     worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-2.log') });
@@ -57,6 +81,9 @@ describe('kill -9 the worker mid-write', () => {
     assert.ok(write!.attempts >= 2, 'the write ran a second attempt on the new worker');
     const result = write!.result as { resumedFrom: number; bytesWritten: number };
     assert.ok(killedAt > 0, `killed after ${killedAt} bytes were on the disk`);
-    assert.ok(result.resumedFrom > 0 && result.resumedFrom <= killedAt + 256 * MiB, `resumed from ${result.resumedFrom}, not from 0 (killed at ${killedAt})`);
+    assert.ok(
+      result.resumedFrom > 0 && result.resumedFrom <= killedAt + 256 * MiB,
+      `resumed from ${result.resumedFrom}, not from 0 (killed at ${killedAt})`,
+    );
   });
 });

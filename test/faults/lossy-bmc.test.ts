@@ -28,7 +28,8 @@ async function history(stack: TestStack, id: string): Promise<any[]> {
 /** Enrolls a node whose BMC address is the relay's, and moves it to manageable (the sync skips enroll). */
 async function enrollBehind(stack: TestStack, name: string, bmc: Bmc, relay: UdpRelay): Promise<string> {
   const r = await api(stack, 'POST', '/v1/nodes', {
-    driver: 'ipmi', name,
+    driver: 'ipmi',
+    name,
     driver_info: { ipmi_address: relay.address, ipmi_port: relay.port, ipmi_username: bmc.username, ipmi_password: bmc.password },
   });
   assert.equal(r.status, 201, r.text);
@@ -59,10 +60,14 @@ describe('a BMC behind a network that drops 30% of packets', () => {
     for (const target of ['power on', 'rebooting', 'power off', 'rebooting', 'power off'] as const) {
       const r = await api(stack, 'PUT', `/v1/nodes/${id}/states/power`, { target });
       assert.equal(r.status, 202, r.text);
-      const n = await waitFor(async () => {
-        const b = await node(stack, id);
-        return b.target_power_state === null && b.reservation === null ? b : undefined;
-      }, 180_000, `${target} to finish`);
+      const n = await waitFor(
+        async () => {
+          const b = await node(stack, id);
+          return b.target_power_state === null && b.reservation === null ? b : undefined;
+        },
+        180_000,
+        `${target} to finish`,
+      );
       assert.equal(n.last_error, null, `${target}: ${n.last_error}`);
       assert.equal(n.power_state, expect[target] ? 'power on' : 'power off', target);
       assert.equal(bmc.readPower(), expect[target], `the hardware after ${target}`);
@@ -82,25 +87,33 @@ describe('a BMC behind a network that drops 30% of packets', () => {
     const sync = stack.temporal.workflow.getHandle(powerSyncWorkflowId(stack.cfg.temporal.taskQueue));
     const passes = new Set<string>();
     let failedReads = 0;
-    await waitFor(async () => {
-      const last = await sync.query<{ passId: string; failed: number } | null>('lastPowerSyncPass');
-      const b = await node(stack, id);
-      assert.equal(b.maintenance, false, `30% loss alone put the node in maintenance: ${b.maintenance_reason}`);
-      if (last && !passes.has(last.passId)) {
-        passes.add(last.passId);
-        failedReads += last.failed;
-      }
-      return passes.size >= 5 ? true : undefined;
-    }, 150_000, '5 sync passes through the loss');
+    await waitFor(
+      async () => {
+        const last = await sync.query<{ passId: string; failed: number } | null>('lastPowerSyncPass');
+        const b = await node(stack, id);
+        assert.equal(b.maintenance, false, `30% loss alone put the node in maintenance: ${b.maintenance_reason}`);
+        if (last && !passes.has(last.passId)) {
+          passes.add(last.passId);
+          failedReads += last.failed;
+        }
+        return passes.size >= 5 ? true : undefined;
+      },
+      150_000,
+      '5 sync passes through the loss',
+    );
     console.log(`lossy-bmc: 5 sync passes through ${LOSS * 100}% loss, ${failedReads} failed read(s), no maintenance`);
     let n = await node(stack, id);
 
     // Dead: every datagram dropped.
     relay.dead = true;
-    n = await waitFor(async () => {
-      const b = await node(stack, id);
-      return b.maintenance ? b : undefined;
-    }, 120_000, 'maintenance after failed syncs');
+    n = await waitFor(
+      async () => {
+        const b = await node(stack, id);
+        return b.maintenance ? b : undefined;
+      },
+      120_000,
+      'maintenance after failed syncs',
+    );
     assert.equal(n.fault, 'power failure');
     assert.equal(n.power_state, null, 'the power state is unknown while the BMC is dead');
     assert.match(n.maintenance_reason, new RegExp(`could not read the BMC of node ${id} \\(${FAILURE_LIMIT} consecutive failures\\)`));
@@ -108,10 +121,14 @@ describe('a BMC behind a network that drops 30% of packets', () => {
 
     // Back, still through 30% loss.
     relay.dead = false;
-    n = await waitFor(async () => {
-      const b = await node(stack, id);
-      return b.maintenance ? undefined : b;
-    }, 120_000, 'recovery');
+    n = await waitFor(
+      async () => {
+        const b = await node(stack, id);
+        return b.maintenance ? undefined : b;
+      },
+      120_000,
+      'recovery',
+    );
     assert.equal(n.fault, null);
     assert.equal(n.maintenance_reason, null);
     assert.equal(n.last_error, null);
@@ -128,7 +145,11 @@ describe('a BMC behind a network that drops 30% of packets', () => {
     assert.equal(up[0].user, 'ironflow:power-sync');
     assert.ok(h.indexOf(down[0]) < h.indexOf(up[0]), 'maintenance, then recovery');
     // The recovery pass also records the power state it found (unknown → power on).
-    assert.ok(h.some((e) => /Power state changed from unknown to power on \(found by power sync\)/.test(e.event) && e.request_id === up[0].request_id));
+    assert.ok(
+      h.some(
+        (e) => /Power state changed from unknown to power on \(found by power sync\)/.test(e.event) && e.request_id === up[0].request_id,
+      ),
+    );
   });
 
   test("an operator's maintenance is not lifted when the dead BMC comes back", async () => {

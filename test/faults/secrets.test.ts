@@ -90,22 +90,34 @@ describe('secrets never appear in clear', () => {
   async function act(id: string, p: string, body: unknown, want: { power?: string; provision?: string }): Promise<any> {
     const r = await call('PUT', `/v1/nodes/${id}/${p}`, body);
     assert.equal(r.status, 202, r.text);
-    return waitFor(async () => {
-      const n = await node(id);
-      if (n.target_power_state !== null || n.target_provision_state !== null || n.reservation !== null) return undefined;
-      if (want.provision && n.provision_state !== want.provision) throw new Error(`node is ${n.provision_state}: ${n.last_error}`);
-      if (want.power && n.power_state !== want.power) throw new Error(`node is ${n.power_state}: ${n.last_error}`);
-      return n;
-    }, 180_000, JSON.stringify(want));
+    return waitFor(
+      async () => {
+        const n = await node(id);
+        if (n.target_power_state !== null || n.target_provision_state !== null || n.reservation !== null) return undefined;
+        if (want.provision && n.provision_state !== want.provision) throw new Error(`node is ${n.provision_state}: ${n.last_error}`);
+        if (want.power && n.power_state !== want.power) throw new Error(`node is ${n.power_state}: ${n.last_error}`);
+        return n;
+      },
+      180_000,
+      JSON.stringify(want),
+    );
   }
 
   before(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-secrets-'));
     images = await startImageServer();
     images.images.set('disk.raw', { data: image });
-    stack = await startStack({ worker: false, automatedClean: 'metadata', auth: { mode: 'token', tokens: parseTokens(`ops:admin:${ADMIN}`) } });
+    stack = await startStack({
+      worker: false,
+      automatedClean: 'metadata',
+      auth: { mode: 'token', tokens: parseTokens(`ops:admin:${ADMIN}`) },
+    });
     lab = await startLab({
-      nodes: 1, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 64 * MiB, password: REAL,
+      nodes: 1,
+      dir: path.join(work, 'lab'),
+      tftpRoot: stack.data.bootRoot,
+      diskSize: 64 * MiB,
+      password: REAL,
       ramdiskEnv: fastRamdisk,
     });
     // The worker as its own process, logging everything it logs at debug level to a file.
@@ -123,7 +135,8 @@ describe('secrets never appear in clear', () => {
     const sampler = sampleArgv();
     const n = lab.nodes[0]!;
     const c = await call('POST', '/v1/nodes', {
-      driver: 'ipmi', name: 'secret-node',
+      driver: 'ipmi',
+      name: 'secret-node',
       driver_info: { ipmi_address: n.bmc.address, ipmi_port: n.bmc.port, ipmi_username: n.bmc.username, ipmi_password: OLD },
       instance_info: { image_source: images.url('disk.raw'), image_checksum: `sha256:${digest}` },
     });
@@ -154,12 +167,19 @@ describe('secrets never appear in clear', () => {
     // Let the power sync read the BMC at least once more with the real password.
     await new Promise((r) => setTimeout(r, 3000));
     // A wrong password: the power action fails, and says why without echoing it.
-    assert.equal((await call('PATCH', `/v1/nodes/${id}`, [{ op: 'replace', path: '/driver_info/ipmi_password', value: WRONG }])).status, 200);
+    assert.equal(
+      (await call('PATCH', `/v1/nodes/${id}`, [{ op: 'replace', path: '/driver_info/ipmi_password', value: WRONG }])).status,
+      200,
+    );
     assert.equal((await call('PUT', `/v1/nodes/${id}/states/power`, { target: 'power on' })).status, 202);
-    const failed = await waitFor(async () => {
-      const x = await node(id);
-      return x.target_power_state === null && x.reservation === null && x.last_error ? x : undefined;
-    }, 180_000, 'the power action to fail');
+    const failed = await waitFor(
+      async () => {
+        const x = await node(id);
+        return x.target_power_state === null && x.reservation === null && x.last_error ? x : undefined;
+      },
+      180_000,
+      'the power action to fail',
+    );
     assert.match(failed.last_error, /./);
 
     for (const r of ['', '/states', '/validate', '/ports', '/history', '/history/detail', '/operation']) {
@@ -171,7 +191,10 @@ describe('secrets never appear in clear', () => {
     argv = sampler.stop();
   });
 
-  const leaks = (text: string) => Object.entries(SECRETS).filter(([, s]) => text.includes(s) || text.includes(Buffer.from(s).toString('base64'))).map(([k]) => k);
+  const leaks = (text: string) =>
+    Object.entries(SECRETS)
+      .filter(([, s]) => text.includes(s) || text.includes(Buffer.from(s).toString('base64')))
+      .map(([k]) => k);
 
   test('not in any response body or header', () => {
     assert.ok(transcript.length > 30);
@@ -203,7 +226,16 @@ describe('secrets never appear in clear', () => {
       assert.deepEqual(leaks(text), [], `${w.type} ${w.workflowId}`);
       histories++;
     }
-    for (const t of ['changePowerState', 'setBootDevice', 'getBootDevice', 'manageNode', 'cleanNode', 'deployNode', 'teardownNode', 'syncPowerStates']) {
+    for (const t of [
+      'changePowerState',
+      'setBootDevice',
+      'getBootDevice',
+      'manageNode',
+      'cleanNode',
+      'deployNode',
+      'teardownNode',
+      'syncPowerStates',
+    ]) {
       assert.ok(types.has(t), `a ${t} workflow ran (saw ${[...types].join(', ')})`);
     }
     assert.ok(histories >= 9);
@@ -211,7 +243,11 @@ describe('secrets never appear in clear', () => {
 
   test('sealed at rest: not in any database row, nor anywhere in the database file', async () => {
     const rows = await Promise.all([
-      stack.db.node.findMany(), stack.db.port.findMany(), stack.db.historyEvent.findMany(), stack.db.operation.findMany(), stack.db.deployment.findMany(),
+      stack.db.node.findMany(),
+      stack.db.port.findMany(),
+      stack.db.historyEvent.findMany(),
+      stack.db.operation.findMany(),
+      stack.db.deployment.findMany(),
     ]);
     assert.deepEqual(leaks(JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))), []);
     const info = JSON.parse(rows[0][0]!.driverInfo) as Record<string, unknown>;
@@ -219,7 +255,10 @@ describe('secrets never appear in clear', () => {
     if (stack.database.provider === 'sqlite') {
       // Pages, WAL and journal: a value ever written in clear could linger in free pages.
       const file = stack.database.url.slice('file:'.length);
-      const bytes = [file, `${file}-wal`, `${file}-journal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, 'latin1')).join('');
+      const bytes = [file, `${file}-wal`, `${file}-journal`]
+        .filter((f) => fs.existsSync(f))
+        .map((f) => fs.readFileSync(f, 'latin1'))
+        .join('');
       assert.ok(bytes.length > 0);
       assert.deepEqual(leaks(bytes), [], 'database file');
     }

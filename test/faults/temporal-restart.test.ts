@@ -17,8 +17,19 @@ import { startLab, type Lab } from '../lab/lab';
 import { startImageServer, type ImageServer } from '../lab/image-server';
 import { makeDemoImage } from '../lab/demo-image';
 import {
-  activityRuns, bootCounts, deployHistory, enrollAvailable, fastRamdisk, MiB, readDisk, startCallbackGate, startDeploy, startWorkerProcess,
-  waitActive, waitForStep, type CallbackGate,
+  activityRuns,
+  bootCounts,
+  deployHistory,
+  enrollAvailable,
+  fastRamdisk,
+  MiB,
+  readDisk,
+  startCallbackGate,
+  startDeploy,
+  startWorkerProcess,
+  waitActive,
+  waitForStep,
+  type CallbackGate,
 } from './fault-kit';
 
 const OUTAGE_MS = Number(process.env.IRONFLOW_TEST_OUTAGE_MS ?? 15_000);
@@ -42,7 +53,13 @@ describe('Temporal server restart mid-deploy', () => {
     images.images.set('disk.raw', { data: image });
     stack = await startStack({ worker: false, callbackTimeoutSec: 120, temporal });
     gate = await startCallbackGate(stack.url);
-    lab = await startLab({ nodes: 1, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 48 * MiB, ramdiskEnv: fastRamdisk });
+    lab = await startLab({
+      nodes: 1,
+      dir: path.join(work, 'lab'),
+      tftpRoot: stack.data.bootRoot,
+      diskSize: 48 * MiB,
+      ramdiskEnv: fastRamdisk,
+    });
     worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker.log'), callbackBase: gate.url });
   });
   after(async () => {
@@ -57,7 +74,10 @@ describe('Temporal server restart mid-deploy', () => {
 
   test('the deploy completes after the restart, with the same API and worker processes', async () => {
     const n = lab.nodes[0]!;
-    const id = await enrollAvailable(stack, n, { image_source: images.url('disk.raw'), image_checksum: `sha256:${crypto.createHash('sha256').update(image).digest('hex')}` });
+    const id = await enrollAvailable(stack, n, {
+      image_source: images.url('disk.raw'),
+      image_checksum: `sha256:${crypto.createHash('sha256').update(image).digest('hex')}`,
+    });
     gate.open = false;
     await startDeploy(stack, id);
     await waitForStep(stack, id, 'wait for the ramdisk');
@@ -68,7 +88,11 @@ describe('Temporal server restart mid-deploy', () => {
     await temporal!.stop();
     temporal = undefined;
     gate.open = true;
-    await waitFor(async () => gate.seen.some((c) => c.event === 'ready' && c.forwarded && c.status === 503), 60_000, 'the API answering 503 during the outage');
+    await waitFor(
+      async () => gate.seen.some((c) => c.event === 'ready' && c.forwarded && c.status === 503),
+      60_000,
+      'the API answering 503 during the outage',
+    );
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
     assert.equal(worker!.child.exitCode, null, 'the worker survived the outage');
     assert.ok(!gate.seen.some((c) => c.event === 'ready' && c.status === 200), 'no ready was accepted while Temporal was down');
@@ -82,9 +106,15 @@ describe('Temporal server restart mid-deploy', () => {
     assert.equal(done.last_error, null);
     assert.ok(readDisk(n, image.length).equals(image), 'the disk equals the image');
     assert.equal(worker!.child.exitCode, null, 'the same worker process finished the deploy');
-    assert.ok(gate.seen.some((c) => c.event === 'ready' && c.status === 200), 'ready accepted once Temporal was back');
+    assert.ok(
+      gate.seen.some((c) => c.event === 'ready' && c.status === 200),
+      'ready accepted once Temporal was back',
+    );
     assert.deepEqual(bootCounts(n), { ramdisk: 1, disk: 1, other: 0 }, 'one ramdisk boot, one boot of the image');
     const power = activityRuns(await deployHistory(stack, id), 'setPower');
-    assert.deepEqual(power.map((r) => r.args[1]), ['off', 'on', 'off', 'on']);
+    assert.deepEqual(
+      power.map((r) => r.args[1]),
+      ['off', 'on', 'off', 'on'],
+    );
   });
 });

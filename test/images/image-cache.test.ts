@@ -26,7 +26,9 @@ interface ChildRun {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 function runChild(root: string, url: string, checksum: string): ChildRun {
-  const child = spawn(process.execPath, [path.join(__dirname, 'ensure-child.js'), root, url, checksum], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(__dirname, 'ensure-child.js'), root, url, checksum], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -167,7 +169,10 @@ describe('ImageCache', () => {
     const cache = new ImageCache({ root: freshRoot(), imageDir: path.join(dir, 'src') });
     const r = await cache.ensure(`file://${f('b.raw')}`, `sha256:${sha256(f('b.raw'))}`);
     assert.equal(sha256(r.rawPath), sha256(f('b.raw')));
-    await assert.rejects(cache.ensure(`file://${path.join(dir, 'src', '..', 'elsewhere.raw')}`, `sha256:${'2'.repeat(64)}`), /outside the image directory|does not exist/);
+    await assert.rejects(
+      cache.ensure(`file://${path.join(dir, 'src', '..', 'elsewhere.raw')}`, `sha256:${'2'.repeat(64)}`),
+      /outside the image directory|does not exist/,
+    );
   });
 
   test('kill -9 mid-download leaves no valid entry; the next ensure breaks the stale lock and completes', async () => {
@@ -177,7 +182,8 @@ describe('ImageCache', () => {
     server.throttle('/slow.raw', 64 * 1024);
     const run = runChild(root, server.url('/slow.raw'), sum);
     await waitFor(
-      async () => fs.readdirSync(path.join(root, 'tmp')).some((n) => n.endsWith('.part') && fs.statSync(path.join(root, 'tmp', n)).size > 256 * 1024),
+      async () =>
+        fs.readdirSync(path.join(root, 'tmp')).some((n) => n.endsWith('.part') && fs.statSync(path.join(root, 'tmp', n)).size > 256 * 1024),
       10_000,
       'a partial download',
     );
@@ -223,7 +229,11 @@ describe('ImageCache', () => {
       const p = cache.ensure(server.url('/slow.raw'), sum, { signal: ac.signal });
       setTimeout(() => ac.abort(), 150);
       await assert.rejects(p);
-      await waitFor(async () => fs.readdirSync(path.join(root, 'tmp')).length === 0 && fs.readdirSync(path.join(root, 'locks')).length === 0, 5000, 'cleanup');
+      await waitFor(
+        async () => fs.readdirSync(path.join(root, 'tmp')).length === 0 && fs.readdirSync(path.join(root, 'locks')).length === 0,
+        5000,
+        'cleanup',
+      );
       assert.deepEqual(fs.readdirSync(path.join(root, 'objects')), []);
     } finally {
       server.throttle('/slow.raw', undefined);

@@ -5,12 +5,7 @@ import assert from 'node:assert/strict';
 import type { BmcTarget, PowerDriver } from '#activities/ipmi/driver';
 import { IpmitoolDriver } from '#activities/ipmi/ipmitool-driver';
 import { NativeIpmiDriver } from '#activities/ipmi/native-driver';
-import {
-  IpmiAuthError,
-  IpmiCompletionCodeError,
-  IpmiTimeoutError,
-  IpmiUnsupportedCipherError,
-} from '#activities/ipmi/rmcp';
+import { IpmiAuthError, IpmiCompletionCodeError, IpmiTimeoutError, IpmiUnsupportedCipherError } from '#activities/ipmi/rmcp';
 import { startBmc, type Bmc } from '../support/bmc-sim';
 import { waitFor } from '../support/procs';
 import { startUdpRelay, type UdpRelay } from '../support/udp-relay';
@@ -91,7 +86,12 @@ for (const kind of kinds) {
     });
 
     test('boot device round trip through the hardware', async () => {
-      for (const [dev, file] of [['pxe', 'pxe'], ['disk', 'default'], ['cdrom', 'cdrom'], ['bios', 'bios']] as const) {
+      for (const [dev, file] of [
+        ['pxe', 'pxe'],
+        ['disk', 'default'],
+        ['cdrom', 'cdrom'],
+        ['bios', 'bios'],
+      ] as const) {
         await driver.setBootDevice(t, dev, { persistent: false });
         assert.equal(bmc.readBoot(), file);
         const got = await driver.getBootDevice(t);

@@ -208,7 +208,7 @@ describe('shutdown', () => {
       });
       assert.equal(out.stdout.trim(), 'closed');
       assert.equal(out.code, 0);
-      assert.ok(Date.now() - started < 10_000, "exited promptly");
+      assert.ok(Date.now() - started < 10_000, 'exited promptly');
     } finally {
       await bmc.stop();
     }

@@ -9,13 +9,7 @@ import { runCommand } from '#activities/shared/command-runner';
 import { writeImage } from '#activities/iscsi/write-image';
 import { verifyImage } from '#activities/iscsi/verify-image';
 import { readLunCapacity } from '#activities/iscsi/lun-capacity';
-import {
-  ImageTooLargeError,
-  IscsiAuthError,
-  IscsiConnectionError,
-  ImageVerifyError,
-  WriteAbortedError,
-} from '#activities/iscsi/errors';
+import { ImageTooLargeError, IscsiAuthError, IscsiConnectionError, ImageVerifyError, WriteAbortedError } from '#activities/iscsi/errors';
 import { startTgtd, type Tgtd, type TgtdTarget } from '../support/tgtd';
 import { waitFor } from '../support/procs';
 import { allCommandLines, sha256OfFile, sha256OfRange, writeRandomFile } from './helpers';
@@ -54,7 +48,10 @@ describe('writeImage to a real tgtd LUN', () => {
     assert.equal(r.chunks, 6);
     // Progress is the end of the contiguous written prefix: increasing, on chunk boundaries, ending at the size.
     assert.ok(progress.length >= 2, String(progress));
-    assert.ok(progress.every((b, i) => (i === 0 || b > progress[i - 1]) && (b % (4 * MiB) === 0 || b === 20 * MiB + 4096)), String(progress));
+    assert.ok(
+      progress.every((b, i) => (i === 0 || b > progress[i - 1]) && (b % (4 * MiB) === 0 || b === 20 * MiB + 4096)),
+      String(progress),
+    );
     assert.equal(progress[progress.length - 1], 20 * MiB + 4096);
     assert.equal(sha256OfRange(t.backingFile, 0, 20 * MiB + 4096), sha256OfFile(img));
     await verifyImage({ ...lunOf(t), rawPath: img });
@@ -77,8 +74,12 @@ describe('writeImage to a real tgtd LUN', () => {
     // The original qcow2 against the LUN's first 48 MiB.
     await runCommand({
       file: 'qemu-img',
-      args: ['compare', '--image-opts', `driver=qcow2,file.driver=file,file.filename=${qcow2}`,
-        `driver=raw,size=${48 * MiB},file.driver=file,file.filename=${t.backingFile}`],
+      args: [
+        'compare',
+        '--image-opts',
+        `driver=qcow2,file.driver=file,file.filename=${qcow2}`,
+        `driver=raw,size=${48 * MiB},file.driver=file,file.filename=${t.backingFile}`,
+      ],
     });
     assert.equal(sha256OfRange(t.backingFile, 0, 48 * MiB), sha256OfFile(raw));
     await verifyImage({ ...lunOf(t), rawPath: raw });
@@ -90,16 +91,13 @@ describe('writeImage to a real tgtd LUN', () => {
     writeRandomFile(img, 1 * MiB);
     const before = sha256OfFile(t.backingFile);
     const wrong = 'Not-The-Secret-99';
-    await assert.rejects(
-      writeImage({ ...lunOf(t), chap: { user: CHAP.user, secret: wrong }, rawPath: img }),
-      (e: unknown) => {
-        assert.ok(e instanceof IscsiAuthError, String(e));
-        assert.equal(e.retryable, false);
-        assert.match(e.message, /CHAP/);
-        assert.ok(!e.message.includes(wrong));
-        return true;
-      },
-    );
+    await assert.rejects(writeImage({ ...lunOf(t), chap: { user: CHAP.user, secret: wrong }, rawPath: img }), (e: unknown) => {
+      assert.ok(e instanceof IscsiAuthError, String(e));
+      assert.equal(e.retryable, false);
+      assert.match(e.message, /CHAP/);
+      assert.ok(!e.message.includes(wrong));
+      return true;
+    });
     assert.equal(sha256OfFile(t.backingFile), before);
   });
 
@@ -241,7 +239,10 @@ describe('writeImage when the target dies', () => {
           assert.ok(e instanceof IscsiConnectionError, String(e));
           failure = e;
           assert.equal(e.retryable, true);
-          assert.match(e.message, /^lost the iSCSI connection to iqn\.\S+ LUN 1 at 127\.0\.0\.1:\d+ after \d+ bytes \((portal unreachable: .*ECONNREFUSED|iSCSI: .*)\)$/);
+          assert.match(
+            e.message,
+            /^lost the iSCSI connection to iqn\.\S+ LUN 1 at 127\.0\.0\.1:\d+ after \d+ bytes \((portal unreachable: .*ECONNREFUSED|iSCSI: .*)\)$/,
+          );
           assert.ok(!e.message.includes('driver='), e.message);
           return true;
         },
@@ -252,7 +253,10 @@ describe('writeImage when the target dies', () => {
       assert.ok(failure!.bytesWritten >= 64 * MiB && failure!.bytesWritten < 448 * MiB, `bytesWritten ${failure!.bytesWritten}`);
       // The hung qemu-img was killed, not left behind.
       await new Promise((r) => setTimeout(r, 200));
-      assert.deepEqual(allCommandLines().filter((c) => c.includes('qemu-img') && c.includes(iqn)), []);
+      assert.deepEqual(
+        allCommandLines().filter((c) => c.includes('qemu-img') && c.includes(iqn)),
+        [],
+      );
 
       // The "node" comes back (new tgtd, same disk, new port); the retry resumes where the error said.
       second = await startTgtd(dir);

@@ -43,7 +43,14 @@ describe('writeImageToNode resumes from its heartbeat details', () => {
     } as unknown as DeployActivityDeps;
     return createDiskActivities(deps).writeImageToNode;
   }
-  const args = (t: TgtdTarget) => ({ nodeUuid: 'n1', deploymentId: 'd1', imageKey: 'k', address: t.portal.address, port: t.portal.port, iqn: t.iqn });
+  const args = (t: TgtdTarget) => ({
+    nodeUuid: 'n1',
+    deploymentId: 'd1',
+    imageKey: 'k',
+    address: t.portal.address,
+    port: t.portal.port,
+    iqn: t.iqn,
+  });
 
   test('a first attempt writes from 0 and heartbeats its progress up to the image size', async () => {
     const t = await target();
@@ -67,6 +74,10 @@ describe('writeImageToNode resumes from its heartbeat details', () => {
     assert.equal(r.resumedFrom, 8 * MiB);
     assert.equal(r.bytesWritten, 12 * MiB + 512);
     assert.equal(sha256OfRange(t.backingFile, 0, 8 * MiB), prefix, 'the first 8 MiB were not written again');
-    assert.equal(sha256OfRange(t.backingFile, 8 * MiB, 4 * MiB + 512), sha256OfRange(image, 8 * MiB, 4 * MiB + 512), 'the rest is the image');
+    assert.equal(
+      sha256OfRange(t.backingFile, 8 * MiB, 4 * MiB + 512),
+      sha256OfRange(image, 8 * MiB, 4 * MiB + 512),
+      'the rest is the image',
+    );
   });
 });

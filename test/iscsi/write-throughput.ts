@@ -105,7 +105,12 @@ export async function measureWriteThroughput(
 
 if (require.main === module) {
   const [size, chunk, rounds, parallel] = process.argv.slice(2).map(Number);
-  measureWriteThroughput({ sizeMiB: size || undefined, chunkBytes: chunk ? chunk * MiB : undefined, rounds: rounds || undefined, parallel: parallel || undefined })
+  measureWriteThroughput({
+    sizeMiB: size || undefined,
+    chunkBytes: chunk ? chunk * MiB : undefined,
+    rounds: rounds || undefined,
+    parallel: parallel || undefined,
+  })
     .then((r) => console.log(JSON.stringify(r)))
     .catch((e) => {
       console.error(e);

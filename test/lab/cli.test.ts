@@ -10,7 +10,8 @@ import { isAlive } from './detached-process';
 import { ipmitool } from './ipmitool';
 import { readLabState } from './lab-state';
 
-const cli = (...args: string[]) => runCommand({ file: process.execPath, args: [path.join(__dirname, 'cli.js'), ...args], timeoutMs: 60000 });
+const cli = (...args: string[]) =>
+  runCommand({ file: process.execPath, args: [path.join(__dirname, 'cli.js'), ...args], timeoutMs: 60000 });
 
 test('up --nodes 2, status, then down', async () => {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lab-cli-')), 'lab');
@@ -19,7 +20,10 @@ test('up --nodes 2, status, then down', async () => {
   const state = readLabState(dir)!;
   try {
     assert.equal(state.nodes.length, 2);
-    assert.deepEqual(state.nodes.map((n) => n.name), ['lab-0', 'lab-1']);
+    assert.deepEqual(
+      state.nodes.map((n) => n.name),
+      ['lab-0', 'lab-1'],
+    );
     assert.equal(fs.statSync(state.nodes[0]!.diskPath).size, 8 * 1024 * 1024);
     assert.ok(!JSON.stringify(state).includes(fs.readFileSync(state.nodes[0]!.bmc.passwordFile, 'utf8')), 'no password in the state file');
     assert.equal(fs.statSync(state.nodes[0]!.bmc.passwordFile).mode & 0o077, 0, 'password file is private');

@@ -52,7 +52,10 @@ async function main(): Promise<number> {
       });
       writeLabState(dir, labState(lab));
       console.log(`lab up: ${nodes} node(s) in ${Date.now() - t0} ms; TFTP 127.0.0.1:${lab.tftpPort} root ${lab.tftpRoot}`);
-      for (const n of lab.nodes) console.log(`  ${n.name}  ${n.mac}  BMC 127.0.0.1:${n.bmc.port} (${n.bmc.username}, password in ${n.bmc.passwordFile})  disk ${n.diskPath}`);
+      for (const n of lab.nodes)
+        console.log(
+          `  ${n.name}  ${n.mac}  BMC 127.0.0.1:${n.bmc.port} (${n.bmc.username}, password in ${n.bmc.passwordFile})  disk ${n.diskPath}`,
+        );
       console.log(`state: ${path.join(dir, 'state.json')}`);
       return 0;
     }
@@ -65,7 +68,10 @@ async function main(): Promise<number> {
       const live = new Set(liveProcesses(state).map((p) => p.pid));
       for (const p of state.processes) console.log(`${p.role.padEnd(14)} pid ${p.pid} ${live.has(p.pid) ? 'running' : 'GONE'}`);
       for (const n of state.nodes) {
-        const power = fs.existsSync(path.join(n.nodeDir, 'power')) && fs.readFileSync(path.join(n.nodeDir, 'power'), 'utf8').trim() === '1' ? 'on' : 'off';
+        const power =
+          fs.existsSync(path.join(n.nodeDir, 'power')) && fs.readFileSync(path.join(n.nodeDir, 'power'), 'utf8').trim() === '1'
+            ? 'on'
+            : 'off';
         console.log(`${n.name.padEnd(8)} ${n.mac} BMC 127.0.0.1:${n.bmc.port} power ${power}`);
       }
       return live.size === state.processes.length ? 0 : 1;
@@ -76,7 +82,9 @@ async function main(): Promise<number> {
       return 0;
     }
     default:
-      console.error('usage: cli.js up --nodes N [--dir D] [--disk-size 1G] [--password per-node|PW] [--tftp-root R] | status [--dir D] | down [--dir D]');
+      console.error(
+        'usage: cli.js up --nodes N [--dir D] [--disk-size 1G] [--password per-node|PW] [--tftp-root R] | status [--dir D] | down [--dir D]',
+      );
       return cmd === 'help' ? 0 : 2;
   }
 }

@@ -53,16 +53,21 @@ export async function startControlPlaneStub(opts: { secret: string; port?: numbe
         const w = { events, match, resolve: (cb: RamdiskCallback) => (clearTimeout(timer), resolve(cb)) };
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(w), 1);
-          reject(new Error(`no '${events.join("' or '")}' callback within ${timeoutMs} ms; got: ${stub.callbacks.map((c) => c.event).join(', ') || 'nothing'}`));
+          reject(
+            new Error(
+              `no '${events.join("' or '")}' callback within ${timeoutMs} ms; got: ${stub.callbacks.map((c) => c.event).join(', ') || 'nothing'}`,
+            ),
+          );
         }, timeoutMs);
         timer.unref();
         waiters.push(w);
       });
     },
-    stop: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -98,7 +103,9 @@ export async function startControlPlaneStub(opts: { secret: string; port?: numbe
       const cb: RamdiskCallback = { seq, event, body, at };
       const a = stub.decide(cb);
       const status = a.status ?? 200;
-      const json = JSON.stringify(status < 300 ? { ack: seq, command: a.command ?? 'wait', args: a.args ?? {} } : { error: 'stub says no' });
+      const json = JSON.stringify(
+        status < 300 ? { ack: seq, command: a.command ?? 'wait', args: a.args ?? {} } : { error: 'stub says no' },
+      );
       stub.requests.push({ seq, event, status, replay: false, at });
       if (status < 300) {
         answered.set(key, { status, json });

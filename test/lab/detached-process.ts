@@ -12,7 +12,11 @@ export interface DetachedProcess {
   exe: string;
 }
 
-export function spawnDetached(file: string, args: string[], opts: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string }): DetachedProcess {
+export function spawnDetached(
+  file: string,
+  args: string[],
+  opts: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string },
+): DetachedProcess {
   const fd = fs.openSync(opts.logFile, 'a');
   const child = spawn(file, args, { detached: true, stdio: ['ignore', fd, fd], env: toolEnv(opts.env), cwd: opts.cwd });
   fs.closeSync(fd);

@@ -62,7 +62,7 @@ export async function startImageServer(): Promise<ImageServer> {
     const n = Math.max(1, img.chunks ?? 1);
     const size = Math.ceil(end / n);
     const holdAt = img.holdAt;
-    for (let off = 0; off < end; ) {
+    for (let off = 0; off < end;) {
       let next = Math.min(end, off + size);
       if (holdAt !== undefined && off < holdAt && next > holdAt) next = holdAt;
       if (!(await send(img.data.subarray(off, next)))) return;
@@ -91,10 +91,11 @@ export async function startImageServer(): Promise<ImageServer> {
       releaseHeld();
       released = new Promise<void>((r) => (releaseHeld = r));
     },
-    stop: () => new Promise((resolve) => {
-      releaseHeld();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        releaseHeld();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

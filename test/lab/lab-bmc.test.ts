@@ -13,7 +13,12 @@ import { startLab, type Lab } from './lab';
 describe('lab BMCs', () => {
   let lab: Lab;
   before(async () => {
-    lab = await startLab({ nodes: 2, dir: fs.mkdtempSync(path.join(os.tmpdir(), 'lab-bmc-')), diskSize: 16 * 1024 * 1024, password: 'per-node' });
+    lab = await startLab({
+      nodes: 2,
+      dir: fs.mkdtempSync(path.join(os.tmpdir(), 'lab-bmc-')),
+      diskSize: 16 * 1024 * 1024,
+      password: 'per-node',
+    });
   });
   after(async () => {
     await lab?.stop();

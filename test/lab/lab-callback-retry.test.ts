@@ -49,12 +49,21 @@ describe('lab node: callback retries', () => {
       cp.decide = (cb) => (cb.event === 'disks' && refusals-- > 0 ? { status: 503 } : { command: 'wait' });
       const disks = await cp.waitFor('disks', 10000);
       const attempts = cp.requests.filter((r) => r.event === 'disks');
-      assert.deepEqual(attempts.map((a) => a.status), [503, 503, 200]);
-      assert.ok(attempts.every((a) => a.seq === disks.seq), 'every attempt re-sent the same seq');
+      assert.deepEqual(
+        attempts.map((a) => a.status),
+        [503, 503, 200],
+      );
+      assert.ok(
+        attempts.every((a) => a.seq === disks.seq),
+        'every attempt re-sent the same seq',
+      );
       assert.equal(cp.callbacks.filter((c) => c.event === 'disks').length, 1);
       // Backoff: the gaps between attempts grow (100 ms, 200 ms, ...), capped.
       const gaps = attempts.slice(1).map((a, i) => a.at - attempts[i]!.at);
-      assert.ok(gaps.every((g) => g >= 90), `gaps ${gaps.join(', ')}`);
+      assert.ok(
+        gaps.every((g) => g >= 90),
+        `gaps ${gaps.join(', ')}`,
+      );
       // It carries on polling with fresh seqs.
       const poll = await cp.waitFor('poll', 5000);
       assert.ok(poll.seq > disks.seq);
@@ -67,7 +76,10 @@ describe('lab node: callback retries', () => {
   });
 
   test('a 404 (deployment gone) ends the ramdisk with code 2; a wrong secret (401) likewise', async () => {
-    for (const [i, wrongSecret] of [[1, false], [1, true]] as const) {
+    for (const [i, wrongSecret] of [
+      [1, false],
+      [1, true],
+    ] as const) {
       const node = lab.nodes[i]!;
       const secret = crypto.randomBytes(16).toString('hex');
       const cp = await startControlPlaneStub({ secret });

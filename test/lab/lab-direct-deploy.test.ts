@@ -79,7 +79,11 @@ describe('lab node: direct deploy', () => {
     assert.ok(writes.length >= 2, `expected write progress, got ${JSON.stringify(progress.map((p) => p.body))}`);
     assert.ok(writes.every((p) => p.body.bytes_total === data.length));
     const done = writes.map((p) => Number(p.body.bytes_done));
-    assert.deepEqual([...done].sort((a, b) => a - b), done, 'progress never goes back');
+    assert.deepEqual(
+      [...done].sort((a, b) => a - b),
+      done,
+      'progress never goes back',
+    );
     assert.ok(progress.some((p) => p.body.phase === 'verify'));
     const disk = fs.readFileSync(node.diskPath);
     assert.ok(disk.subarray(0, data.length).equals(data), 'the disk holds the image');

@@ -45,7 +45,15 @@ describe('lab node: erase', () => {
     original = crypto.randomBytes(SIZE);
     fs.writeFileSync(lab.nodes[0]!.diskPath, original);
     const node = lab.nodes[0]!;
-    writeDeployConfig(lab.tftpRoot, node.mac, { deployment: 'erase-1', secret, callback: cp.url('erase-1'), mode: 'erase', iqn, chapUser: 'eraser', chapSecret });
+    writeDeployConfig(lab.tftpRoot, node.mac, {
+      deployment: 'erase-1',
+      secret,
+      callback: cp.url('erase-1'),
+      mode: 'erase',
+      iqn,
+      chapUser: 'eraser',
+      chapSecret,
+    });
     await ipmitool(node.bmc, 'chassis', 'bootdev', 'pxe');
     await ipmitool(node.bmc, 'power', 'on');
   });
@@ -88,19 +96,37 @@ describe('lab node: erase', () => {
     assert.equal(result.body.ok, true);
     assert.equal(result.body.bytes_done, SIZE);
     const [v] = result.body.verify as Record<string, unknown>[];
-    assert.deepEqual({ ...v, path: undefined }, {
-      path: undefined, first_mib_zero: true, last_mib_zero: true, samples: 64, sample_size: 4096, samples_nonzero: 0, clean: true,
-    });
-    const phases = cp.callbacks.slice(before).filter((c) => c.event === 'progress').map((c) => c.body.phase);
+    assert.deepEqual(
+      { ...v, path: undefined },
+      {
+        path: undefined,
+        first_mib_zero: true,
+        last_mib_zero: true,
+        samples: 64,
+        sample_size: 4096,
+        samples_nonzero: 0,
+        clean: true,
+      },
+    );
+    const phases = cp.callbacks
+      .slice(before)
+      .filter((c) => c.event === 'progress')
+      .map((c) => c.body.phase);
     assert.ok(phases.includes('verify'));
-    assert.ok(fs.readFileSync(node.diskPath).every((b) => b === 0), 'the whole disk is zero');
+    assert.ok(
+      fs.readFileSync(node.diskPath).every((b) => b === 0),
+      'the whole disk is zero',
+    );
   });
 
   test('export then exposes the disk over iSCSI with CHAP, and done ends it', async () => {
     const node = lab.nodes[0]!;
     next = { command: 'export' };
     const ready = await cp.waitFor('ready', 20000);
-    assert.deepEqual({ address: ready.body.address, port: ready.body.port, iqn: ready.body.iqn }, { address: '127.0.0.1', port: node.iscsiPort, iqn });
+    assert.deepEqual(
+      { address: ready.body.address, port: ready.body.port, iqn: ready.body.iqn },
+      { address: '127.0.0.1', port: node.iscsiPort, iqn },
+    );
     const ls = await runCommand({
       file: 'iscsi-ls',
       args: ['-s', `iscsi://eraser@127.0.0.1:${node.iscsiPort}`],

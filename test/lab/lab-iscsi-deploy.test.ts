@@ -68,7 +68,10 @@ describe('lab node: iSCSI deploy', () => {
     const ready = await cp.waitFor('ready', 20000);
     const readyMs = ready.at - t0;
     console.log(`# lab node power-on → ready: ${readyMs} ms`);
-    assert.deepEqual({ address: ready.body.address, port: ready.body.port, iqn: ready.body.iqn }, { address: '127.0.0.1', port: node.iscsiPort, iqn });
+    assert.deepEqual(
+      { address: ready.body.address, port: ready.body.port, iqn: ready.body.iqn },
+      { address: '127.0.0.1', port: node.iscsiPort, iqn },
+    );
     assert.equal(ready.body.deployment, 'dep-1');
 
     const boot = node.readBoot();
@@ -101,22 +104,34 @@ describe('lab node: iSCSI deploy', () => {
     );
 
     // No CHAP at all is refused too.
-    await assert.rejects(runCommand({ file: 'iscsi-ls', args: ['-s', `iscsi://127.0.0.1:${node.iscsiPort}`], timeoutMs: 10000 }).then((r) => {
-      if (/Lun:1/.test(r.stdout)) throw new Error('listed LUNs without CHAP');
-      throw new Error('no LUNs without CHAP');
-    }), /no LUNs without CHAP|exited/);
+    await assert.rejects(
+      runCommand({ file: 'iscsi-ls', args: ['-s', `iscsi://127.0.0.1:${node.iscsiPort}`], timeoutMs: 10000 }).then((r) => {
+        if (/Lun:1/.test(r.stdout)) throw new Error('listed LUNs without CHAP');
+        throw new Error('no LUNs without CHAP');
+      }),
+      /no LUNs without CHAP|exited/,
+    );
 
     // Write a qcow2 image through qemu-img + libiscsi (CHAP secret from a file).
     const raw = makeDemoImage({ sizeBytes: 8 * MiB, marker: 'lab demo os (iscsi)' });
     fs.writeFileSync(path.join(work, 'image.raw'), raw);
-    await runCommand({ file: 'qemu-img', args: ['convert', '-f', 'raw', '-O', 'qcow2', path.join(work, 'image.raw'), path.join(work, 'image.qcow2')] });
+    await runCommand({
+      file: 'qemu-img',
+      args: ['convert', '-f', 'raw', '-O', 'qcow2', path.join(work, 'image.raw'), path.join(work, 'image.qcow2')],
+    });
     const secretFile = path.join(work, 'chap');
     fs.writeFileSync(secretFile, chapSecret, { mode: 0o600 });
     const tw = Date.now();
     await runCommand({
       file: 'qemu-img',
       args: [
-        'convert', '-n', '--object', `secret,id=chap0,file=${secretFile}`, '-f', 'qcow2', path.join(work, 'image.qcow2'),
+        'convert',
+        '-n',
+        '--object',
+        `secret,id=chap0,file=${secretFile}`,
+        '-f',
+        'qcow2',
+        path.join(work, 'image.qcow2'),
         '--target-image-opts',
         `driver=raw,file.driver=iscsi,file.transport=tcp,file.portal=127.0.0.1:${node.iscsiPort},file.target=${iqn},file.lun=1,file.user=ironflow,file.password-secret=chap0`,
       ],
@@ -134,11 +149,17 @@ describe('lab node: iSCSI deploy', () => {
     const disk = fs.readFileSync(node.diskPath);
     assert.equal(disk.length, 64 * MiB, 'the disk keeps its size');
     assert.ok(disk.subarray(0, raw.length).equals(raw), 'the disk holds the image bytes');
-    assert.ok(disk.subarray(raw.length).every((b) => b === 0), 'nothing written past the image');
+    assert.ok(
+      disk.subarray(raw.length).every((b) => b === 0),
+      'nothing written past the image',
+    );
 
     // Seq numbers increase; every callback carried the deployment id.
     const seqs = cp.callbacks.map((c) => c.seq);
-    assert.deepEqual([...seqs].sort((a, b) => a - b), seqs);
+    assert.deepEqual(
+      [...seqs].sort((a, b) => a - b),
+      seqs,
+    );
     assert.equal(new Set(seqs).size, seqs.length);
   });
 

@@ -17,7 +17,11 @@ import { startTftpServer } from './tftp-server';
 describe('lab node: PXE boot', () => {
   let lab: Lab;
   before(async () => {
-    lab = await startLab({ nodes: 2, dir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lab-pxe-')), 'lab'), diskSize: 4 * 1024 * 1024 });
+    lab = await startLab({
+      nodes: 2,
+      dir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lab-pxe-')), 'lab'),
+      diskSize: 4 * 1024 * 1024,
+    });
     prepareTftpRoot(lab.tftpRoot);
   });
   after(async () => {
@@ -42,9 +46,15 @@ describe('lab node: PXE boot', () => {
     fs.closeSync(fd);
     writeConfig(lab.tftpRoot, node.mac, 'default local\nlabel local\n  localboot 0\n');
     const boot = await pxeBoot(node);
-    assert.deepEqual({ source: boot.source, via: boot.via, bootable: boot.bootable, marker: boot.marker }, {
-      source: 'disk', via: 'pxe-localboot', bootable: true, marker: 'demo 3.1 (localboot)',
-    });
+    assert.deepEqual(
+      { source: boot.source, via: boot.via, bootable: boot.bootable, marker: boot.marker },
+      {
+        source: 'disk',
+        via: 'pxe-localboot',
+        bootable: true,
+        marker: 'demo 3.1 (localboot)',
+      },
+    );
     assert.equal(node.power(), 'on', 'the booted OS keeps running');
   });
 
@@ -52,13 +62,30 @@ describe('lab node: PXE boot', () => {
     const node = lab.nodes[1]!;
     fs.writeFileSync(
       path.join(lab.tftpRoot, 'pxelinux.cfg', 'default'),
-      ['DEFAULT user', 'LABEL rescue', '  KERNEL deploy/kernel', '  APPEND rescue', 'LABEL user', '  KERNEL deploy/kernel', '  INITRD deploy/initrd', '  APPEND root=/dev/sda1 console=ttyS0', ''].join('\n'),
+      [
+        'DEFAULT user',
+        'LABEL rescue',
+        '  KERNEL deploy/kernel',
+        '  APPEND rescue',
+        'LABEL user',
+        '  KERNEL deploy/kernel',
+        '  INITRD deploy/initrd',
+        '  APPEND root=/dev/sda1 console=ttyS0',
+        '',
+      ].join('\n'),
     );
     fs.chmodSync(path.join(lab.tftpRoot, 'pxelinux.cfg', 'default'), 0o644);
     const boot = await pxeBoot(node);
     assert.deepEqual(
       { source: boot.source, config: boot.config, kernel: boot.kernel, initrd: boot.initrd, append: boot.append, ramdisk: boot.ramdisk },
-      { source: 'pxe', config: 'pxelinux.cfg/default', kernel: 'deploy/kernel', initrd: 'deploy/initrd', append: 'root=/dev/sda1 console=ttyS0', ramdisk: false },
+      {
+        source: 'pxe',
+        config: 'pxelinux.cfg/default',
+        kernel: 'deploy/kernel',
+        initrd: 'deploy/initrd',
+        append: 'root=/dev/sda1 console=ttyS0',
+        ramdisk: false,
+      },
     );
   });
 
@@ -84,8 +111,18 @@ describe('lab node: PXE boot', () => {
   test('a lab can boot from a TFTP server it did not start', async () => {
     const root = path.join(path.dirname(lab.dir), 'external-tftp');
     fs.mkdirSync(root, { recursive: true });
-    const server = await startTftpServer({ root, port: await freeUdpPort(), logFile: path.join(path.dirname(lab.dir), 'external-tftpd.log') });
-    const other = await startLab({ nodes: 1, dir: path.join(path.dirname(lab.dir), 'lab2'), diskSize: 1024 * 1024, externalTftpPort: server.port, tftpRoot: root });
+    const server = await startTftpServer({
+      root,
+      port: await freeUdpPort(),
+      logFile: path.join(path.dirname(lab.dir), 'external-tftpd.log'),
+    });
+    const other = await startLab({
+      nodes: 1,
+      dir: path.join(path.dirname(lab.dir), 'lab2'),
+      diskSize: 1024 * 1024,
+      externalTftpPort: server.port,
+      tftpRoot: root,
+    });
     try {
       assert.equal(other.processes.length, 1, 'only the BMC: no tftpd of its own');
       prepareTftpRoot(root);

@@ -198,7 +198,25 @@ async function bmcAnswers(bmc: LabBmc): Promise<boolean> {
   try {
     await runCommand({
       file: 'ipmitool',
-      args: ['-I', 'lanplus', '-C', '3', '-H', bmc.address, '-p', String(bmc.port), '-U', bmc.username, '-E', '-N', '1', '-R', '1', 'power', 'status'],
+      args: [
+        '-I',
+        'lanplus',
+        '-C',
+        '3',
+        '-H',
+        bmc.address,
+        '-p',
+        String(bmc.port),
+        '-U',
+        bmc.username,
+        '-E',
+        '-N',
+        '1',
+        '-R',
+        '1',
+        'power',
+        'status',
+      ],
       secretEnv: { IPMI_PASSWORD: bmc.password },
       timeoutMs: 5000,
     });
@@ -276,13 +294,25 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       const lanConf = path.join(bmcDir, 'lan.conf');
       fs.writeFileSync(
         lanConf,
-        renderLanConf({ name, index: i, port: bmc.port, username: bmc.username, password, chassisScript: path.join(root, 'test', 'lab', 'chassis.sh'), nodeDir }),
+        renderLanConf({
+          name,
+          index: i,
+          port: bmc.port,
+          username: bmc.username,
+          password,
+          chassisScript: path.join(root, 'test', 'lab', 'chassis.sh'),
+          nodeDir,
+        }),
         { mode: 0o600 },
       );
-      const sim = spawnDetached('/usr/bin/ipmi_sim', ['-c', lanConf, '-f', path.join(root, 'test', 'lab', 'sim.emu'), '-n', '-s', path.join(bmcDir, 'state')], {
-        logFile: path.join(bmcDir, 'ipmi_sim.log'),
-        cwd: nodeDir,
-      });
+      const sim = spawnDetached(
+        '/usr/bin/ipmi_sim',
+        ['-c', lanConf, '-f', path.join(root, 'test', 'lab', 'sim.emu'), '-n', '-s', path.join(bmcDir, 'state')],
+        {
+          logFile: path.join(bmcDir, 'ipmi_sim.log'),
+          cwd: nodeDir,
+        },
+      );
       started.push(sim);
       processes.push({ role: `bmc ${name}`, pid: sim.pid, exe: sim.exe });
       nodes.push(makeNode(i, nodeDir, bmc, iscsiPort, tgtControl));

@@ -45,7 +45,9 @@ export function deployAppendLine(p: DeployParams): string {
 
 /** Writes pxelinux.cfg/01-<mac> booting the deploy kernel with these parameters. */
 export function writeDeployConfig(root: string, mac: string, p: DeployParams): void {
-  const text = ['default deploy', '', 'label deploy', '  kernel deploy/kernel', `  append ${deployAppendLine(p)}`, 'ipappend 2', ''].join('\n');
+  const text = ['default deploy', '', 'label deploy', '  kernel deploy/kernel', `  append ${deployAppendLine(p)}`, 'ipappend 2', ''].join(
+    '\n',
+  );
   writeConfig(root, mac, text);
 }
 

@@ -80,7 +80,9 @@ describe('ramdisk/init as a process', () => {
 
   test('a bad image checksum spec is refused before anything is written', async () => {
     const before = fs.readFileSync(path.join(work, 'disk.img'));
-    const r = await runInit(base('bad-sum', 'ironflow.mode=direct ironflow.image_url=http://127.0.0.1:1/x ironflow.image_checksum=crc32:1234'));
+    const r = await runInit(
+      base('bad-sum', 'ironflow.mode=direct ironflow.image_url=http://127.0.0.1:1/x ironflow.image_checksum=crc32:1234'),
+    );
     assert.equal(r.code, 1);
     assert.match(String(cp.callbacks.find((c) => c.body.deployment === 'bad-sum')?.body.error), /unsupported checksum 'crc32'/);
     assert.ok(fs.readFileSync(path.join(work, 'disk.img')).equals(before));
@@ -91,7 +93,10 @@ describe('ramdisk/init as a process', () => {
     const r = await runInit(base('wget-1', 'ironflow.mode=erase'), { IRONFLOW_HTTP: 'wget' });
     assert.equal(r.code, 0, r.output);
     const mine = cp.callbacks.filter((c) => c.body.deployment === 'wget-1');
-    assert.deepEqual(mine.map((c) => c.event), ['disks', 'poll']);
+    assert.deepEqual(
+      mine.map((c) => c.event),
+      ['disks', 'poll'],
+    );
     assert.equal((mine[0]!.body.disks as { size_bytes: number }[])[0]!.size_bytes, 4 * 1024 * 1024);
   });
 
@@ -106,7 +111,8 @@ describe('ramdisk/init as a process', () => {
     }
     assert.equal(runs[1]!.length, 2, 'the second run was not taken for a replay');
     assert.ok(Math.min(...runs[1]!) > Math.max(...runs[0]!));
-    for (const c of cp.callbacks.filter((x) => x.body.deployment === 'rerun')) assert.ok(Math.abs(c.seq - c.at) < 5000, `seq ${c.seq} vs arrival ${c.at}`);
+    for (const c of cp.callbacks.filter((x) => x.body.deployment === 'rerun'))
+      assert.ok(Math.abs(c.seq - c.at) < 5000, `seq ${c.seq} vs arrival ${c.at}`);
   });
 
   // The kernel clock runs in microsecond or nanosecond mode (STA_NANO), whichever the machine has: a

@@ -1,6 +1,6 @@
 // The recorded histories (test/replay/histories/<name>.json) and the workflow each is of.
 export const FIXTURE_WORKFLOWS = {
-  'manage': 'manageNode',
+  manage: 'manageNode',
   'provide-erase-metadata': 'cleanNode',
   'provide-no-erase': 'cleanNode',
   'deploy-iscsi': 'deployNode',

@@ -30,36 +30,57 @@ async function main(): Promise<void> {
   images.images.set('disk.raw', { data: image });
   const stack = await startStack({ automatedClean: 'metadata', callbackTimeoutSec: 60 });
   const lab = await startLab({
-    nodes: 2, dir: path.join(work, 'lab'), tftpRoot: stack.data.bootRoot, diskSize: 32 * MiB,
+    nodes: 2,
+    dir: path.join(work, 'lab'),
+    tftpRoot: stack.data.bootRoot,
+    diskSize: 32 * MiB,
     ramdiskEnv: { IRONFLOW_POLL_INTERVAL: '0.2', IRONFLOW_BACKOFF_MS: '100', IRONFLOW_BACKOFF_MAX_MS: '1000' },
   });
   const recorded = new Map<FixtureName, string>();
   try {
     const node = (id: string) => api(stack, 'GET', `/v1/nodes/${id}`).then((r) => r.body);
-    const settle = (id: string, want: string) => waitFor(async () => {
-      const n = await node(id);
-      if (n.target_provision_state === null && n.provision_state !== want) throw new Error(`node is ${n.provision_state}: ${n.last_error}`);
-      return n.provision_state === want && n.target_provision_state === null ? n : undefined;
-    }, 300_000, want);
+    const settle = (id: string, want: string) =>
+      waitFor(
+        async () => {
+          const n = await node(id);
+          if (n.target_provision_state === null && n.provision_state !== want)
+            throw new Error(`node is ${n.provision_state}: ${n.last_error}`);
+          return n.provision_state === want && n.target_provision_state === null ? n : undefined;
+        },
+        300_000,
+        want,
+      );
     const act = async (id: string, target: string) => {
       const r = await api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, { target });
       if (r.status !== 202) throw new Error(`${target}: HTTP ${r.status} ${r.text}`);
     };
     /** The node's newest operation (the one just settled), once its workflow has ended, as a fixture. */
     const record = async (name: FixtureName, id: string) => {
-      const op = await waitFor(async () => (await stack.db.operation.findFirst({ where: { nodeUuid: id }, orderBy: { id: 'desc' } })) ?? undefined, 60_000, `${name}: operation`);
+      const op = await waitFor(
+        async () => (await stack.db.operation.findFirst({ where: { nodeUuid: id }, orderBy: { id: 'desc' } })) ?? undefined,
+        60_000,
+        `${name}: operation`,
+      );
       const h = stack.temporal.workflow.getHandle(op.workflowId, op.runId);
-      const d = await waitFor(async () => {
-        const x = await h.describe();
-        return x.status.name !== 'RUNNING' ? x : undefined;
-      }, 120_000, `${name}: workflow closed`);
-      if (d.type !== FIXTURE_WORKFLOWS[name]) throw new Error(`${name}: the newest operation is a ${d.type}, not a ${FIXTURE_WORKFLOWS[name]}`);
+      const d = await waitFor(
+        async () => {
+          const x = await h.describe();
+          return x.status.name !== 'RUNNING' ? x : undefined;
+        },
+        120_000,
+        `${name}: workflow closed`,
+      );
+      if (d.type !== FIXTURE_WORKFLOWS[name])
+        throw new Error(`${name}: the newest operation is a ${d.type}, not a ${FIXTURE_WORKFLOWS[name]}`);
       recorded.set(name, historyToFile(await h.fetchHistory()));
       log(`${name}: ${d.type} ${d.status.name}`);
     };
     const enroll = async (n: LabNode, deployInterface: string, extra: Record<string, unknown>) => {
       const r = await api(stack, 'POST', '/v1/nodes', {
-        driver: 'ipmi', name: n.name, deploy_interface: deployInterface, ...extra,
+        driver: 'ipmi',
+        name: n.name,
+        deploy_interface: deployInterface,
+        ...extra,
         driver_info: { ipmi_address: n.bmc.address, ipmi_port: n.bmc.port, ipmi_username: n.bmc.username, ipmi_password: n.bmc.password },
         instance_info: { image_source: images.url('disk.raw'), image_checksum: `sha256:${sha256(image)}` },
       });
@@ -70,10 +91,14 @@ async function main(): Promise<void> {
     const power = async (name: FixtureName, id: string, body: Record<string, unknown>, want: string) => {
       const r = await api(stack, 'PUT', `/v1/nodes/${id}/states/power`, body);
       if (r.status !== 202) throw new Error(`power: HTTP ${r.status} ${r.text}`);
-      await waitFor(async () => {
-        const n = await node(id);
-        return n.target_power_state === null && n.power_state === want;
-      }, 60_000, want);
+      await waitFor(
+        async () => {
+          const n = await node(id);
+          return n.target_power_state === null && n.power_state === want;
+        },
+        60_000,
+        want,
+      );
       await record(name, id);
     };
 
@@ -142,7 +167,10 @@ async function main(): Promise<void> {
   log(`wrote ${recorded.size} histories to ${path.relative(repoRoot(), dir)}/ in ${Math.round((Date.now() - t0) / 1000)} s`);
 }
 
-main().then(() => process.exit(0), (e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

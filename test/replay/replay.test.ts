@@ -18,13 +18,24 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 // histories/ holds what the current code records; each subfolder holds the same operations as
 // recorded by an earlier release (runs of it may still be in flight when a worker is upgraded).
-const releases = ['', ...fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()];
+const releases = [
+  '',
+  ...fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort(),
+];
 
 for (const release of releases) {
   const from = path.join(dir, release);
   describe(`replay of recorded workflow histories${release ? ` (${release})` : ''}`, () => {
     test('every fixture is there, and nothing else', () => {
-      const files = fs.readdirSync(from).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+      const files = fs
+        .readdirSync(from)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.slice(0, -5))
+        .sort();
       assert.deepEqual(files, [...FIXTURES].sort());
     });
 

@@ -7,7 +7,12 @@ export function historyText(history: unknown): string {
   const decoded: string[] = [];
   const json = JSON.stringify(history, (_k, v: unknown) => {
     if (typeof v === 'string' && v.length >= 8 && /^[A-Za-z0-9+/]+={0,2}$/.test(v)) decoded.push(Buffer.from(v, 'base64').toString('utf8'));
-    const bytes = v instanceof Uint8Array ? v : (v as { type?: string })?.type === 'Buffer' ? Uint8Array.from((v as { data: number[] }).data) : undefined;
+    const bytes =
+      v instanceof Uint8Array
+        ? v
+        : (v as { type?: string })?.type === 'Buffer'
+          ? Uint8Array.from((v as { data: number[] }).data)
+          : undefined;
     if (bytes) decoded.push(Buffer.from(bytes).toString('utf8'));
     return v;
   });

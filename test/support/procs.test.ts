@@ -20,5 +20,8 @@ test('a wall-clock step during waitFor neither times it out nor stretches it', a
   assert.equal(v, 'ready');
 
   t.mock.method(Date, 'now', () => wall() - 3_600_000);
-  await assert.rejects(waitFor(async () => false, 200, 'nothing'), /timed out waiting for nothing/);
+  await assert.rejects(
+    waitFor(async () => false, 200, 'nothing'),
+    /timed out waiting for nothing/,
+  );
 });

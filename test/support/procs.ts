@@ -40,11 +40,7 @@ export interface Proc {
 }
 
 /** Starts a long-running process with output to logFile, in the C locale (LC_ALL=C over opts.env). */
-export function startProcess(
-  file: string,
-  args: string[],
-  opts: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string },
-): Proc {
+export function startProcess(file: string, args: string[], opts: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string }): Proc {
   const fd = fs.openSync(opts.logFile, 'a');
   const child = spawn(file, args, { stdio: ['ignore', fd, fd], env: toolEnv(opts.env), cwd: opts.cwd });
   fs.closeSync(fd);

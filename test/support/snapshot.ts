@@ -10,6 +10,8 @@ export async function dbSnapshot(db: Database): Promise<string> {
     db.operation.findMany({ orderBy: { id: 'asc' } }),
     db.deployment.findMany({ orderBy: { id: 'asc' } }),
   ]);
-  const text = JSON.stringify({ nodes, ports, history, operations, deployments }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  const text = JSON.stringify({ nodes, ports, history, operations, deployments }, (_k, v: unknown) =>
+    typeof v === 'bigint' ? v.toString() : v,
+  );
   return crypto.createHash('sha256').update(text).digest('hex');
 }

@@ -90,9 +90,18 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
   const connection = await Connection.connect({ address: server.address });
   const temporal = new Client({ connection, namespace: 'default' });
   const app: NestExpressApplication = await buildApp({
-    db, keys: cfg.keys, temporal, taskQueue, auth: opts.auth ?? { mode: 'none' }, conductor: 'test-conductor',
-    maxLimit: opts.maxLimit ?? 1000, bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024, log,
-    automatedClean: opts.automatedClean ?? 'none', callbackTimeoutSec: opts.callbackTimeoutSec ?? 60, ...opts.app,
+    db,
+    keys: cfg.keys,
+    temporal,
+    taskQueue,
+    auth: opts.auth ?? { mode: 'none' },
+    conductor: 'test-conductor',
+    maxLimit: opts.maxLimit ?? 1000,
+    bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024,
+    log,
+    automatedClean: opts.automatedClean ?? 'none',
+    callbackTimeoutSec: opts.callbackTimeoutSec ?? 60,
+    ...opts.app,
   });
   const port = await freeTcpPort();
   await app.listen(port, '127.0.0.1');
@@ -120,7 +129,15 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
     },
     async startSiteWorker(group) {
       const siteDir = fs.mkdtempSync(path.join(dataDir, `site-${group}-`));
-      const siteData: DataPathConfig = { ...data, ...dataPathDefaults(siteDir), bootRoot: path.join(siteDir, 'tftp'), deployKernel: data.deployKernel, deployRamdisk: data.deployRamdisk, callbackBase: data.callbackBase, imageServer: { host: '127.0.0.1', port: 0 } };
+      const siteData: DataPathConfig = {
+        ...data,
+        ...dataPathDefaults(siteDir),
+        bootRoot: path.join(siteDir, 'tftp'),
+        deployKernel: data.deployKernel,
+        deployRamdisk: data.deployRamdisk,
+        callbackBase: data.callbackBase,
+        imageServer: { host: '127.0.0.1', port: 0 },
+      };
       fs.mkdirSync(siteData.bootRoot, { recursive: true });
       const taskQueue = siteTaskQueue(cfg.temporal.taskQueue, group);
       const worker = await startWorker(cfg, { migrate: false, data: siteData, taskQueue });
@@ -131,7 +148,10 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
       await ensurePowerSync(temporal, taskQueue, { intervalSec: 1, failureLimit: 3, force: false, batchSize: 250, jitterMs: 0, ...s });
     },
     async stop() {
-      await temporal.workflow.getHandle(powerSyncWorkflowId(taskQueue)).terminate('test over').catch(() => undefined);
+      await temporal.workflow
+        .getHandle(powerSyncWorkflowId(taskQueue))
+        .terminate('test over')
+        .catch(() => undefined);
       await app.close();
       await stack.worker?.stop();
       for (const w of siteWorkers) await w.stop();

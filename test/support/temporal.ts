@@ -14,15 +14,32 @@ export interface TemporalServer {
 }
 
 export function temporalCli(): string {
-  return process.env.IRONFLOW_TEMPORAL_CLI ?? execFileSync('bash', [path.join(repoRoot(), 'scripts', 'temporal-cli.sh')], { encoding: 'utf8', env: toolEnv() }).trim();
+  return (
+    process.env.IRONFLOW_TEMPORAL_CLI ??
+    execFileSync('bash', [path.join(repoRoot(), 'scripts', 'temporal-cli.sh')], { encoding: 'utf8', env: toolEnv() }).trim()
+  );
 }
 
 /** Starts a dev server; with dbFile its state survives a restart (the fault tests need that). */
-export async function startTemporal(opts: { dbFile?: string; port?: number; logFile?: string } = {}): Promise<TemporalServer & { proc: Proc; port: number }> {
+export async function startTemporal(
+  opts: { dbFile?: string; port?: number; logFile?: string } = {},
+): Promise<TemporalServer & { proc: Proc; port: number }> {
   const port = opts.port ?? (await freeTcpPort());
   const uiPort = await freeTcpPort();
   const logFile = opts.logFile ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-temporal-')), 'temporal.log');
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--headless', '--log-level', 'error'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--headless',
+    '--log-level',
+    'error',
+  ];
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   const proc = startProcess(temporalCli(), args, { logFile });
   await waitForTcp(port, 60_000);

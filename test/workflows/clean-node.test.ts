@@ -10,12 +10,32 @@ const NODE = '11111111-2222-3333-4444-666666666666';
 const OFF = ['setPower(off)', 'waitForPowerState(power off)', 'recordPowerState(power off)'];
 const ON = ['setPower(on)', 'waitForPowerState(power on)', 'recordPowerState(power on)'];
 const BOOT_RAMDISK = ['createDeployment', 'writeDeployBootConfig', ...OFF, 'setBootDevice(pxe)', ...ON];
-const ERASE = [...BOOT_RAMDISK, 'setRamdiskCommand(erase)', 'recordEvent(erase)', 'setRamdiskCommand(done)', 'waitDoneDelivered', 'closeDeployment', ...OFF, 'removeBootConfigs'];
+const ERASE = [
+  ...BOOT_RAMDISK,
+  'setRamdiskCommand(erase)',
+  'recordEvent(erase)',
+  'setRamdiskCommand(done)',
+  'waitDoneDelivered',
+  'closeDeployment',
+  ...OFF,
+  'removeBootConfigs',
+];
 
 function eraser(verified: boolean, ok = true): RamdiskScript {
   return {
     onBoot: () => [{ event: 'disks', disks: [{ path: '/dev/sda', size_bytes: 1 << 30, model: 'QEMU', rotational: false }] }],
-    onCommand: (command) => (command === 'erase' ? [{ event: 'result', ok, error: ok ? undefined : 'blkdiscard failed', bytesDone: 1 << 20, verify: [{ path: '/dev/sda', clean: verified }] }] : []),
+    onCommand: (command) =>
+      command === 'erase'
+        ? [
+            {
+              event: 'result',
+              ok,
+              error: ok ? undefined : 'blkdiscard failed',
+              bytesDone: 1 << 20,
+              verify: [{ path: '/dev/sda', clean: verified }],
+            },
+          ]
+        : [],
   };
 }
 
@@ -29,10 +49,19 @@ describe('cleanNode and teardownNode with stub activities', { concurrency: true 
   });
 
   const input = (over: Partial<CleanInput> = {}): CleanInput => ({
-    nodeUuid: NODE, actor: 'alice', requestId: 'req-1', fromState: 'manageable', viaState: 'cleaning', target: 'manageable',
-    hardwareQueue: rig.taskQueue, callbackTimeoutSec: 60, eraseMode: 'metadata', ...over,
+    nodeUuid: NODE,
+    actor: 'alice',
+    requestId: 'req-1',
+    fromState: 'manageable',
+    viaState: 'cleaning',
+    target: 'manageable',
+    hardwareQueue: rig.taskQueue,
+    callbackTimeoutSec: 60,
+    eraseMode: 'metadata',
+    ...over,
   });
-  const run = (wf: string, id: string, i: CleanInput) => rig.client.workflow.execute(wf, { taskQueue: rig.taskQueue, workflowId: id, args: [i] });
+  const run = (wf: string, id: string, i: CleanInput) =>
+    rig.client.workflow.execute(wf, { taskQueue: rig.taskQueue, workflowId: id, args: [i] });
   const eraseRecord = (calls: { name: string; args: unknown[] }[]) =>
     calls.map((c) => c.args[0] as { eventType?: string; event?: string; severity?: string }).find((a) => a?.eventType === 'erase')!;
 
@@ -40,10 +69,18 @@ describe('cleanNode and teardownNode with stub activities', { concurrency: true 
     const node = simulatedNode(rig, { ramdisk: eraser(true) });
     await run('cleanNode', node.run.id, input());
     assert.deepEqual(node.run.unstubbed, []);
-    assert.deepEqual(lines(node.run.calls), ['beginOperation', 'step(deploy.erase_devices_metadata)', ...ERASE, 'finishOperation(succeeded → manageable)']);
+    assert.deepEqual(lines(node.run.calls), [
+      'beginOperation',
+      'step(deploy.erase_devices_metadata)',
+      ...ERASE,
+      'finishOperation(succeeded → manageable)',
+    ]);
     const rec = eraseRecord(node.run.calls);
     assert.equal(rec.severity, 'INFO');
-    assert.match(rec.event!, /^Erase record: \{"disks":\[\{"path":"\/dev\/sda","size_bytes":1073741824,"model":"QEMU","rotational":false\}\],"mode":"metadata","bytes":1048576,.*"verified":true\}$/);
+    assert.match(
+      rec.event!,
+      /^Erase record: \{"disks":\[\{"path":"\/dev\/sda","size_bytes":1073741824,"model":"QEMU","rotational":false\}\],"mode":"metadata","bytes":1048576,.*"verified":true\}$/,
+    );
     const erase = node.run.calls.find((c) => c.name === 'setRamdiskCommand')!.args[0];
     assert.deepEqual(erase, { deploymentId: 'dep-1', command: 'erase', args: { mode: 'metadata' } });
     assert.equal(node.power(), 'off');
@@ -59,8 +96,15 @@ describe('cleanNode and teardownNode with stub activities', { concurrency: true 
     const node = simulatedNode(rig, { ramdisk: eraser(false) });
     await run('cleanNode', node.run.id, input({ eraseMode: 'full' }));
     assert.deepEqual(lines(node.run.calls), [
-      'beginOperation', 'step(deploy.erase_devices)', ...BOOT_RAMDISK, 'setRamdiskCommand(erase)', 'recordEvent(erase)',
-      ...OFF, 'removeBootConfigs', 'closeDeployment', 'finishOperation(failed → clean failed)',
+      'beginOperation',
+      'step(deploy.erase_devices)',
+      ...BOOT_RAMDISK,
+      'setRamdiskCommand(erase)',
+      'recordEvent(erase)',
+      ...OFF,
+      'removeBootConfigs',
+      'closeDeployment',
+      'finishOperation(failed → clean failed)',
     ]);
     assert.equal(eraseRecord(node.run.calls).severity, 'ERROR');
     const f = node.run.calls.find((c) => c.name === 'finishOperation')!.args[0] as { error: string };
@@ -78,7 +122,15 @@ describe('cleanNode and teardownNode with stub activities', { concurrency: true 
   test('undeploy: power off, boot configs gone, cleaning, erase → available', async () => {
     const node = simulatedNode(rig, { ramdisk: eraser(true) });
     await run('teardownNode', node.run.id, input({ fromState: 'active', viaState: 'deleting', target: 'available' }));
-    assert.deepEqual(lines(node.run.calls), ['beginOperation', ...OFF, 'removeBootConfigs', 'moveProvisionState(cleaning)', 'step(deploy.erase_devices_metadata)', ...ERASE, 'finishOperation(succeeded → available)']);
+    assert.deepEqual(lines(node.run.calls), [
+      'beginOperation',
+      ...OFF,
+      'removeBootConfigs',
+      'moveProvisionState(cleaning)',
+      'step(deploy.erase_devices_metadata)',
+      ...ERASE,
+      'finishOperation(succeeded → available)',
+    ]);
   });
 
   test('undeploy whose power off fails: error state, nothing else touched', async () => {

@@ -17,15 +17,29 @@ const answers: RamdiskScript = { onBoot: () => [ready] };
 
 function input(rig: StubWorker, over: Partial<DeployInput> = {}): DeployInput {
   return {
-    nodeUuid: NODE, actor: 'alice', requestId: 'req-1', fromState: 'available', viaState: 'deploying', target: 'active',
-    hardwareQueue: rig.taskQueue, callbackTimeoutSec: 60, ...over,
+    nodeUuid: NODE,
+    actor: 'alice',
+    requestId: 'req-1',
+    fromState: 'available',
+    viaState: 'deploying',
+    target: 'active',
+    hardwareQueue: rig.taskQueue,
+    callbackTimeoutSec: 60,
+    ...over,
   };
 }
 
 /** The power sequence of RamdiskSession.powerOff/powerOn. */
 const OFF = ['setPower(off)', 'waitForPowerState(power off)', 'recordPowerState(power off)'];
 const ON = ['setPower(on)', 'waitForPowerState(power on)', 'recordPowerState(power on)'];
-const BOOT_RAMDISK = ['createDeployment', 'writeDeployBootConfig', ...OFF, 'setBootDevice(pxe)', ...ON, 'moveProvisionState(wait call-back)'];
+const BOOT_RAMDISK = [
+  'createDeployment',
+  'writeDeployBootConfig',
+  ...OFF,
+  'setBootDevice(pxe)',
+  ...ON,
+  'moveProvisionState(wait call-back)',
+];
 /** The undo list after the ramdisk boot, newest first. */
 const UNDO = [...OFF, 'removeBootConfigs', 'closeDeployment', 'releaseImage'];
 
@@ -62,31 +76,78 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
     await deploy(node.run);
     assert.deepEqual(node.run.unstubbed, []);
     assert.deepEqual(lines(node.run.calls), [
-      'beginOperation', 'validateDeploy', 'step(deploy.deploy)', 'cacheImage', ...BOOT_RAMDISK,
-      'moveProvisionState(deploying)', 'step(deploy.write_image)', 'writeImageToNode', 'verifyNodeImage',
-      'step(deploy.tear_down_agent)', 'setRamdiskCommand(done)', 'waitDoneDelivered',
-      'step(deploy.boot_instance)', 'writeFinalBootConfig', 'setBootDevice(disk)', ...OFF, ...ON,
-      'closeDeployment', 'releaseImage', 'finishOperation(succeeded → active)',
+      'beginOperation',
+      'validateDeploy',
+      'step(deploy.deploy)',
+      'cacheImage',
+      ...BOOT_RAMDISK,
+      'moveProvisionState(deploying)',
+      'step(deploy.write_image)',
+      'writeImageToNode',
+      'verifyNodeImage',
+      'step(deploy.tear_down_agent)',
+      'setRamdiskCommand(done)',
+      'waitDoneDelivered',
+      'step(deploy.boot_instance)',
+      'writeFinalBootConfig',
+      'setBootDevice(disk)',
+      ...OFF,
+      ...ON,
+      'closeDeployment',
+      'releaseImage',
+      'finishOperation(succeeded → active)',
     ]);
     const write = node.run.calls.find((c) => c.name === 'writeImageToNode')!.args[0];
-    assert.deepEqual(write, { nodeUuid: NODE, deploymentId: 'dep-1', imageKey: 'img-key', address: ready.address, port: ready.port, iqn: ready.iqn });
+    assert.deepEqual(write, {
+      nodeUuid: NODE,
+      deploymentId: 'dep-1',
+      imageKey: 'img-key',
+      address: ready.address,
+      port: ready.port,
+      iqn: ready.iqn,
+    });
     assert.equal(finish(node.run.calls).from, 'deploying');
     assert.equal(node.ramdiskBoots(), 1);
   });
 
   test('direct: the ramdisk writes and reports result; no iSCSI activities', async () => {
-    const node = simulatedNode(rig, { mode: 'direct', ramdisk: { onBoot: () => [{ event: 'progress', bytesDone: 2048, bytesTotal: 4096 }, { event: 'result', ok: true }] } });
+    const node = simulatedNode(rig, {
+      mode: 'direct',
+      ramdisk: {
+        onBoot: () => [
+          { event: 'progress', bytesDone: 2048, bytesTotal: 4096 },
+          { event: 'result', ok: true },
+        ],
+      },
+    });
     await deploy(node.run);
     assert.deepEqual(lines(node.run.calls), [
-      'beginOperation', 'validateDeploy', 'step(deploy.deploy)', 'cacheImage', ...BOOT_RAMDISK, 'step(deploy.write_image)', 'moveProvisionState(deploying)',
-      'step(deploy.tear_down_agent)', 'setRamdiskCommand(done)', 'waitDoneDelivered',
-      'step(deploy.boot_instance)', 'writeFinalBootConfig', 'setBootDevice(disk)', ...OFF, ...ON,
-      'closeDeployment', 'releaseImage', 'finishOperation(succeeded → active)',
+      'beginOperation',
+      'validateDeploy',
+      'step(deploy.deploy)',
+      'cacheImage',
+      ...BOOT_RAMDISK,
+      'step(deploy.write_image)',
+      'moveProvisionState(deploying)',
+      'step(deploy.tear_down_agent)',
+      'setRamdiskCommand(done)',
+      'waitDoneDelivered',
+      'step(deploy.boot_instance)',
+      'writeFinalBootConfig',
+      'setBootDevice(disk)',
+      ...OFF,
+      ...ON,
+      'closeDeployment',
+      'releaseImage',
+      'finishOperation(succeeded → active)',
     ]);
   });
 
   test('direct: result ok=false fails the deploy with the ramdisk words, undo newest first', async () => {
-    const node = simulatedNode(rig, { mode: 'direct', ramdisk: { onBoot: () => [{ event: 'result', ok: false, error: 'checksum mismatch' }] } });
+    const node = simulatedNode(rig, {
+      mode: 'direct',
+      ramdisk: { onBoot: () => [{ event: 'result', ok: false, error: 'checksum mismatch' }] },
+    });
     await deploy(node.run);
     assert.deepEqual(lines(node.run.calls).slice(-UNDO.length - 1), [...UNDO, 'finishOperation(failed → deploy failed)']);
     const f = finish(node.run.calls);
@@ -114,7 +175,15 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
   test('a failure before the ramdisk boot undoes only what was done (the image)', async () => {
     const node = simulatedNode(rig, { overrides: { createDeployment: () => fails('database gone') } });
     await deploy(node.run);
-    assert.deepEqual(lines(node.run.calls), ['beginOperation', 'validateDeploy', 'step(deploy.deploy)', 'cacheImage', 'createDeployment', 'releaseImage', 'finishOperation(failed → deploy failed)']);
+    assert.deepEqual(lines(node.run.calls), [
+      'beginOperation',
+      'validateDeploy',
+      'step(deploy.deploy)',
+      'cacheImage',
+      'createDeployment',
+      'releaseImage',
+      'finishOperation(failed → deploy failed)',
+    ]);
   });
 
   test('a silent ramdisk: exactly one PXE retry (power off, on), then the callback timeout fails the deploy', async () => {
@@ -122,7 +191,11 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
     await deploy(node.run, { callbackTimeoutSec: 0.1 });
     const l = lines(node.run.calls);
     assert.deepEqual(l.slice(l.indexOf('moveProvisionState(wait call-back)')), [
-      'moveProvisionState(wait call-back)', ...OFF, ...ON, ...UNDO, 'finishOperation(failed → deploy failed)',
+      'moveProvisionState(wait call-back)',
+      ...OFF,
+      ...ON,
+      ...UNDO,
+      'finishOperation(failed → deploy failed)',
     ]);
     assert.equal(node.ramdiskBoots(), 2);
     assert.match(finish(node.run.calls).error!, /Timeout reached while waiting for the deploy ramdisk of node .* to call back \(0\.1 s\)/);
@@ -139,7 +212,11 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
 
   test('progress resets the callback clock: no PXE retry while the ramdisk keeps reporting', async () => {
     const node = simulatedNode(rig, { ramdisk: {} });
-    const h = await rig.client.workflow.start('deployNode', { taskQueue: rig.taskQueue, workflowId: node.run.id, args: [input(rig, { callbackTimeoutSec: 1 })] });
+    const h = await rig.client.workflow.start('deployNode', {
+      taskQueue: rig.taskQueue,
+      workflowId: node.run.id,
+      args: [input(rig, { callbackTimeoutSec: 1 })],
+    });
     await waitFor(async () => (await timersStarted(rig, node.run.id)) === 1, 10_000, 'the callback timer started');
     // Progress every 200 ms for 3 s: longer than the timeout plus the dev server's timer lag (up to ~1 s).
     for (let i = 1; i <= 15; i++) {
@@ -156,7 +233,10 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
     const node = simulatedNode(rig, { ramdisk: { onBoot: (n) => (n === 1 ? [] : [ready]) } });
     await deploy(node.run, LATE_TIMER);
     assert.equal(node.ramdiskBoots(), 2);
-    assert.deepEqual(node.run.calls.filter((c) => c.name === 'setPower').map((c) => c.args[1]), ['off', 'on', 'off', 'on', 'off', 'on']);
+    assert.deepEqual(
+      node.run.calls.filter((c) => c.name === 'setPower').map((c) => c.args[1]),
+      ['off', 'on', 'off', 'on', 'off', 'on'],
+    );
     assert.equal(finish(node.run.calls).status, 'succeeded');
   });
 
@@ -167,7 +247,11 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
     await h.signal(abortSignal, { actor: 'bob', requestId: 'req-abort' });
     await h.result();
     const l = lines(node.run.calls);
-    assert.deepEqual(l.slice(l.indexOf('moveProvisionState(wait call-back)')), ['moveProvisionState(wait call-back)', ...UNDO, 'finishOperation(failed → deploy failed)']);
+    assert.deepEqual(l.slice(l.indexOf('moveProvisionState(wait call-back)')), [
+      'moveProvisionState(wait call-back)',
+      ...UNDO,
+      'finishOperation(failed → deploy failed)',
+    ]);
     const f = finish(node.run.calls);
     assert.equal(f.from, 'wait call-back');
     assert.match(f.error!, /failed: Aborted by bob \(request req-abort\)\.$/);
@@ -219,7 +303,11 @@ describe('deployNode: the late-timer grace', () => {
 
   test('a late timer (worker down past the deadline): the workflow listens again, no power cycle', async () => {
     const node = simulatedNode(rig, { ramdisk: {} });
-    const h = await rig.client.workflow.start('deployNode', { taskQueue: rig.taskQueue, workflowId: node.run.id, args: [input(rig, LATE_TIMER)] });
+    const h = await rig.client.workflow.start('deployNode', {
+      taskQueue: rig.taskQueue,
+      workflowId: node.run.id,
+      args: [input(rig, LATE_TIMER)],
+    });
     await waitFor(async () => (await timersStarted(rig, node.run.id)) === 1, 10_000, 'the callback timer started');
     const powerActions = () => node.run.calls.filter((c) => c.name === 'setPower').length;
     const before = powerActions();
@@ -233,6 +321,9 @@ describe('deployNode: the late-timer grace', () => {
     await h.result();
     assert.equal(node.ramdiskBoots(), 1, 'one ramdisk boot');
     assert.equal(finish(node.run.calls).status, 'succeeded');
-    assert.deepEqual(node.run.calls.filter((c) => c.name === 'setPower').map((c) => c.args[1]), ['off', 'on', 'off', 'on']);
+    assert.deepEqual(
+      node.run.calls.filter((c) => c.name === 'setPower').map((c) => c.args[1]),
+      ['off', 'on', 'off', 'on'],
+    );
   });
 });

@@ -21,15 +21,39 @@ describe('power workflows with stub activities', { concurrency: true }, () => {
   });
 
   const power = (id: string, target: PowerTarget, timeoutSec = 5) =>
-    rig.client.workflow.execute('changePowerState', { taskQueue: rig.taskQueue, workflowId: id, args: [{ nodeUuid: NODE, target, timeoutSec, hardwareQueue: rig.taskQueue, ...who } satisfies PowerInput] });
+    rig.client.workflow.execute('changePowerState', {
+      taskQueue: rig.taskQueue,
+      workflowId: id,
+      args: [{ nodeUuid: NODE, target, timeoutSec, hardwareQueue: rig.taskQueue, ...who } satisfies PowerInput],
+    });
 
   const cases: [PowerTarget, boolean, string[]][] = [
     ['power on', false, ['setPower(on)', 'waitForPowerState(power on)', 'recordPowerState(power on)']],
     ['power off', false, ['setPower(off)', 'waitForPowerState(power off)', 'recordPowerState(power off)']],
-    ['rebooting', false, ['setPower(off)', 'waitForPowerState(power off)', 'setPower(on)', 'waitForPowerState(power on)', 'recordPowerState(power on)']],
+    [
+      'rebooting',
+      false,
+      ['setPower(off)', 'waitForPowerState(power off)', 'setPower(on)', 'waitForPowerState(power on)', 'recordPowerState(power on)'],
+    ],
     ['soft power off', true, ['setPower(soft)', 'waitForPowerState(power off)', 'recordPowerState(power off)']],
-    ['soft power off', false, ['setPower(soft)', 'waitForPowerState(power off)', 'setPower(off)', 'waitForPowerState(power off)', 'recordPowerState(power off)']],
-    ['soft rebooting', false, ['setPower(soft)', 'waitForPowerState(power off)', 'setPower(off)', 'waitForPowerState(power off)', 'setPower(on)', 'waitForPowerState(power on)', 'recordPowerState(power on)']],
+    [
+      'soft power off',
+      false,
+      ['setPower(soft)', 'waitForPowerState(power off)', 'setPower(off)', 'waitForPowerState(power off)', 'recordPowerState(power off)'],
+    ],
+    [
+      'soft rebooting',
+      false,
+      [
+        'setPower(soft)',
+        'waitForPowerState(power off)',
+        'setPower(off)',
+        'waitForPowerState(power off)',
+        'setPower(on)',
+        'waitForPowerState(power on)',
+        'recordPowerState(power on)',
+      ],
+    ],
   ];
   for (const [target, softOffWorks, want] of cases) {
     test(`${target}${target.startsWith('soft') ? (softOffWorks ? ' (the OS obeys)' : ' (the OS ignores ACPI: hard off)') : ''}`, async () => {
@@ -39,7 +63,9 @@ describe('power workflows with stub activities', { concurrency: true }, () => {
       assert.deepEqual(lines(node.run.calls), ['beginOperation', ...want, 'finishOperation(succeeded → )']);
       const begin = node.run.calls[0]!.args[0] as { targetPowerState: string };
       assert.equal(begin.targetPowerState, target === 'power off' || target === 'soft power off' ? 'power off' : 'power on');
-      const soft = node.run.calls.find((c) => c.name === 'waitForPowerState' && node.run.calls[node.run.calls.indexOf(c) - 1]?.args[1] === 'soft');
+      const soft = node.run.calls.find(
+        (c) => c.name === 'waitForPowerState' && node.run.calls[node.run.calls.indexOf(c) - 1]?.args[1] === 'soft',
+      );
       if (soft) assert.equal(soft.args[2], 7000, 'the soft off wait is timeoutSec');
     });
   }
@@ -65,7 +91,11 @@ describe('power workflows with stub activities', { concurrency: true }, () => {
   });
 
   const boot = (id: string, device: BootDeviceInput['device']) =>
-    rig.client.workflow.execute('setBootDevice', { taskQueue: rig.taskQueue, workflowId: id, args: [{ nodeUuid: NODE, device, persistent: true, hardwareQueue: rig.taskQueue, ...who } satisfies BootDeviceInput] });
+    rig.client.workflow.execute('setBootDevice', {
+      taskQueue: rig.taskQueue,
+      workflowId: id,
+      args: [{ nodeUuid: NODE, device, persistent: true, hardwareQueue: rig.taskQueue, ...who } satisfies BootDeviceInput],
+    });
 
   test('setBootDevice: set, read back, succeeded', async () => {
     const node = simulatedNode(rig);
@@ -76,8 +106,14 @@ describe('power workflows with stub activities', { concurrency: true }, () => {
 
   test('setBootDevice whose read-back differs: failed operation, BootDeviceFailed', async () => {
     const node = simulatedNode(rig, { overrides: { assertBootDevice: () => fails('the BMC reports disk') } });
-    await assert.rejects(boot(node.run.id, 'pxe'), (e: unknown) => e instanceof WorkflowFailedError && (e.cause as ApplicationFailure).type === 'BootDeviceFailed');
+    await assert.rejects(
+      boot(node.run.id, 'pxe'),
+      (e: unknown) => e instanceof WorkflowFailedError && (e.cause as ApplicationFailure).type === 'BootDeviceFailed',
+    );
     assert.deepEqual(lines(node.run.calls), ['beginOperation', 'setBootDevice(pxe)', 'assertBootDevice', 'finishOperation(failed → )']);
-    assert.match((node.run.calls.at(-1)!.args[0] as { error: string }).error, /^Failed to set boot device of node .* to pxe: the BMC reports disk$/);
+    assert.match(
+      (node.run.calls.at(-1)!.args[0] as { error: string }).error,
+      /^Failed to set boot device of node .* to pxe: the BMC reports disk$/,
+    );
   });
 });

@@ -36,7 +36,9 @@ export interface Scenario {
   unstubbed: string[];
 }
 
-export function recordingActivities(scenarioOf: (workflowId: string) => Scenario | undefined): Record<string, (...args: unknown[]) => Promise<unknown>> {
+export function recordingActivities(
+  scenarioOf: (workflowId: string) => Scenario | undefined,
+): Record<string, (...args: unknown[]) => Promise<unknown>> {
   const out: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const name of activityNames()) {
     out[name] = async (...args: unknown[]) => {
@@ -60,7 +62,10 @@ export function recordingActivities(scenarioOf: (workflowId: string) => Scenario
 export function checkBehaviours(b: Behaviours): void {
   const names = new Set<string>(activityNames());
   const unknown = Object.keys(b).filter((k) => !names.has(k));
-  if (unknown.length) throw new Error(`Stub behaviours for ${unknown.join(', ')}, which createActivities does not register (renamed?). Known: ${[...names].join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `Stub behaviours for ${unknown.join(', ')}, which createActivities does not register (renamed?). Known: ${[...names].join(', ')}`,
+    );
 }
 
 /** A failure the workflow must not retry (what the real activities throw for a definite error). */

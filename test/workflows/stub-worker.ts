@@ -60,11 +60,15 @@ export async function startStubWorker(opts: { maxCachedWorkflows?: number } = {}
     async start() {
       if (running) return;
       const worker = await Worker.create({
-        connection: native, namespace: 'default', taskQueue, activities,
+        connection: native,
+        namespace: 'default',
+        taskQueue,
+        activities,
         workflowBundle: { codePath: path.join(repoRoot(), 'dist', 'workflow-bundle.js') },
         maxCachedWorkflows: opts.maxCachedWorkflows,
         // Heartbeats (and so cancellations) reach Temporal at once, not throttled to seconds.
-        defaultHeartbeatThrottleInterval: '20 ms', maxHeartbeatThrottleInterval: '50 ms',
+        defaultHeartbeatThrottleInterval: '20 ms',
+        maxHeartbeatThrottleInterval: '50 ms',
       });
       running = { worker, done: worker.run() };
     },
@@ -109,7 +113,10 @@ export interface SimulatedNode {
  * operation calls does what it should, the ramdisk follows `ramdisk`. Override any
  * activity with `overrides` (e.g. one that fails).
  */
-export function simulatedNode(rig: StubWorker, opts: { mode?: 'iscsi' | 'direct'; ramdisk?: RamdiskScript; softOffWorks?: boolean; overrides?: Behaviours } = {}): SimulatedNode {
+export function simulatedNode(
+  rig: StubWorker,
+  opts: { mode?: 'iscsi' | 'direct'; ramdisk?: RamdiskScript; softOffWorks?: boolean; overrides?: Behaviours } = {},
+): SimulatedNode {
   let power: 'on' | 'off' = 'on';
   let bootDevice = 'disk';
   let deployConfig = false;
@@ -119,7 +126,9 @@ export function simulatedNode(rig: StubWorker, opts: { mode?: 'iscsi' | 'direct'
   let deploymentId = '';
   const send = async (events: Partial<RamdiskEvent>[]) => {
     for (const e of events) {
-      await rig.client.workflow.getHandle(run.id).signal(ramdiskEventSignal, { deploymentId, seq: ++seq, event: 'progress', ...e } as RamdiskEvent);
+      await rig.client.workflow
+        .getHandle(run.id)
+        .signal(ramdiskEventSignal, { deploymentId, seq: ++seq, event: 'progress', ...e } as RamdiskEvent);
     }
   };
   const behaviours: Behaviours = {
@@ -175,28 +184,30 @@ export function simulatedNode(rig: StubWorker, opts: { mode?: 'iscsi' | 'direct'
 
 /** Activity calls as compact lines; of the audit events (recordEvent) only the erase record is kept. */
 export function lines(calls: Call[]): string[] {
-  return calls.filter((c) => c.name !== 'recordEvent' || (c.args[0] as { eventType: string }).eventType === 'erase').map((c) => {
-    const a = c.args[0] as Record<string, unknown>;
-    switch (c.name) {
-      case 'setPower':
-      case 'setBootDevice':
-      case 'waitForPowerState':
-      case 'recordPowerState':
-        return `${c.name}(${String(c.args[1])})`;
-      case 'moveProvisionState':
-        return `${c.name}(${String(a.to)})`;
-      case 'recordEvent':
-        return `${c.name}(${String(a.eventType)})`;
-      case 'setCurrentStep': {
-        const step = a.step as { interface: string; step: string } | null;
-        return `step(${step ? `${step.interface}.${step.step}` : '-'})`;
+  return calls
+    .filter((c) => c.name !== 'recordEvent' || (c.args[0] as { eventType: string }).eventType === 'erase')
+    .map((c) => {
+      const a = c.args[0] as Record<string, unknown>;
+      switch (c.name) {
+        case 'setPower':
+        case 'setBootDevice':
+        case 'waitForPowerState':
+        case 'recordPowerState':
+          return `${c.name}(${String(c.args[1])})`;
+        case 'moveProvisionState':
+          return `${c.name}(${String(a.to)})`;
+        case 'recordEvent':
+          return `${c.name}(${String(a.eventType)})`;
+        case 'setCurrentStep': {
+          const step = a.step as { interface: string; step: string } | null;
+          return `step(${step ? `${step.interface}.${step.step}` : '-'})`;
+        }
+        case 'setRamdiskCommand':
+          return `${c.name}(${String(a.command)})`;
+        case 'finishOperation':
+          return `${c.name}(${String(a.status)} → ${String(a.to)})`;
+        default:
+          return c.name;
       }
-      case 'setRamdiskCommand':
-        return `${c.name}(${String(a.command)})`;
-      case 'finishOperation':
-        return `${c.name}(${String(a.status)} → ${String(a.to)})`;
-      default:
-        return c.name;
-    }
-  });
+    });
 }

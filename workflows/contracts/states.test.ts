@@ -35,6 +35,9 @@ test('allowed targets are listed in API words; stable states have a null target'
 test('asProvisionState: a stored state comes back as itself; anything else is refused, naming it', () => {
   for (const s of ALL_PROVISION_STATES) assert.equal(asProvisionState(s), s);
   for (const bad of ['', 'Active', 'wait callback', 'deployed']) {
-    assert.throws(() => asProvisionState(bad), (e: Error) => e.message.includes(`"${bad}"`));
+    assert.throws(
+      () => asProvisionState(bad),
+      (e: Error) => e.message.includes(`"${bad}"`),
+    );
   }
 });

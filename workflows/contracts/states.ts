@@ -52,8 +52,16 @@ export const DELETE_ALLOWED_STATES: readonly ProvisionState[] = ['manageable', '
 
 /** States in which a PATCH is allowed even though a target is set. */
 export const UPDATE_ALLOWED_STATES: readonly ProvisionState[] = [
-  'deploy failed', 'inspecting', 'inspect failed', 'inspect wait', 'clean failed', 'error', 'verifying',
-  'adopt failed', 'rescue failed', 'unrescue failed',
+  'deploy failed',
+  'inspecting',
+  'inspect failed',
+  'inspect wait',
+  'clean failed',
+  'error',
+  'verifying',
+  'adopt failed',
+  'rescue failed',
+  'unrescue failed',
 ];
 
 /** API targets (`PUT /states/provision {"target": ...}`) and the FSM event each maps to. */
@@ -77,8 +85,19 @@ export type FsmEvent = (typeof VERBS)[ApiTarget];
 
 /** Minimum API microversion per verb; below it the API answers 406. */
 export const MIN_VERB_VERSION: Record<ApiTarget, number> = {
-  manage: 4, provide: 4, inspect: 6, abort: 13, clean: 15, adopt: 17, rescue: 38, unrescue: 38,
-  deploy: 73, undeploy: 73, active: 1, deleted: 1, rebuild: 1,
+  manage: 4,
+  provide: 4,
+  inspect: 6,
+  abort: 13,
+  clean: 15,
+  adopt: 17,
+  rescue: 38,
+  unrescue: 38,
+  deploy: 73,
+  undeploy: 73,
+  active: 1,
+  deleted: 1,
+  rebuild: 1,
 };
 
 export interface Transition {

@@ -5,15 +5,37 @@ import { automatedCleanSteps, DEPLOY_STEPS, resolveDeploySteps, resolveManualCle
 const keys = (steps: { key: string }[]) => steps.map((s) => s.key);
 
 test('defaults: highest priority first, optional steps off', () => {
-  assert.deepEqual(keys(resolveDeploySteps('iscsi')), ['deploy.deploy', 'deploy.write_image', 'deploy.tear_down_agent', 'deploy.boot_instance']);
-  assert.deepEqual(keys(resolveDeploySteps('direct')), ['deploy.deploy', 'deploy.write_image', 'deploy.tear_down_agent', 'deploy.boot_instance']);
+  assert.deepEqual(keys(resolveDeploySteps('iscsi')), [
+    'deploy.deploy',
+    'deploy.write_image',
+    'deploy.tear_down_agent',
+    'deploy.boot_instance',
+  ]);
+  assert.deepEqual(keys(resolveDeploySteps('direct')), [
+    'deploy.deploy',
+    'deploy.write_image',
+    'deploy.tear_down_agent',
+    'deploy.boot_instance',
+  ]);
   assert.deepEqual(keys(resolveDeploySteps('fake')), ['deploy.deploy']);
-  assert.deepEqual(resolveDeploySteps('iscsi')[1], { interface: 'deploy', step: 'write_image', priority: 80, args: {}, key: 'deploy.write_image' });
+  assert.deepEqual(resolveDeploySteps('iscsi')[1], {
+    interface: 'deploy',
+    step: 'write_image',
+    priority: 80,
+    args: {},
+    key: 'deploy.write_image',
+  });
 });
 
 test('a user step with a priority adds an optional step where its priority puts it', () => {
   const s = resolveDeploySteps('iscsi', [{ interface: 'deploy', step: 'erase_devices_metadata', args: {}, priority: 90 }]);
-  assert.deepEqual(keys(s), ['deploy.deploy', 'deploy.erase_devices_metadata', 'deploy.write_image', 'deploy.tear_down_agent', 'deploy.boot_instance']);
+  assert.deepEqual(keys(s), [
+    'deploy.deploy',
+    'deploy.erase_devices_metadata',
+    'deploy.write_image',
+    'deploy.tear_down_agent',
+    'deploy.boot_instance',
+  ]);
   assert.equal(s[1].priority, 90);
 });
 
@@ -23,7 +45,10 @@ test('a user priority reorders within what the data allows; ties keep table orde
     { interface: 'deploy', step: 'erase_devices_metadata', args: {}, priority: 95 },
   ]);
   assert.deepEqual(keys(s).slice(0, 3), ['deploy.deploy', 'deploy.erase_devices_metadata', 'deploy.write_image']);
-  assert.deepEqual(s.map((x) => x.priority), [100, 95, 95, 40, 20]);
+  assert.deepEqual(
+    s.map((x) => x.priority),
+    [100, 95, 95, 40, 20],
+  );
 });
 
 test('priority 0 turns an optional step off again', () => {
@@ -34,20 +59,49 @@ test('priority 0 turns an optional step off again', () => {
 test('bad requests throw StepError with the reason', () => {
   const bad: [unknown, RegExp][] = [
     [{}, /expected a list of steps/],
-    [[{ interface: 'deploy', step: 'nosuch', args: {}, priority: 1 }], /has no deploy step deploy\.nosuch\. Known steps: deploy\.deploy \(priority 100\), deploy\.erase_devices_metadata \(priority 0, optional\)/],
+    [
+      [{ interface: 'deploy', step: 'nosuch', args: {}, priority: 1 }],
+      /has no deploy step deploy\.nosuch\. Known steps: deploy\.deploy \(priority 100\), deploy\.erase_devices_metadata \(priority 0, optional\)/,
+    ],
     [[{ interface: 'deploy', step: 'write_image', priority: 10 }], /needs interface, step, args and priority/],
     [[{ interface: 'deploy', step: 'write_image', args: {}, priority: 10, extra: 1 }], /is not a step object/],
     [[{ interface: 'deploy', step: 'write_image', args: {}, priority: -1 }], /must be an integer of 0 or more/],
     [[{ interface: 'deploy', step: 'write_image', args: {}, priority: 0 }], /deploy\.write_image cannot be disabled/],
-    [[{ interface: 'deploy', step: 'write_image', args: { x: 1 }, priority: 80 }], /deploy\.write_image does not take x; it takes no arguments/],
-    [[{ interface: 'deploy', step: 'write_image', args: {}, priority: 110 }], /deploy\.write_image \(priority 110\) must run after deploy\.deploy \(priority 100\): it needs the deploy ramdisk/],
-    [[{ interface: 'deploy', step: 'erase_devices_metadata', args: {}, priority: 50 }], /erase_devices_metadata \(priority 50\) must run before deploy\.write_image \(priority 80\): it would erase the image/],
-    [[{ interface: 'deploy', step: 'boot_instance', args: {}, priority: 50 }], /boot_instance \(priority 50\) must run after deploy\.tear_down_agent/],
-    [[{ interface: 'deploy', step: 'deploy', args: {}, priority: 100 }, { interface: 'deploy', step: 'deploy', args: {}, priority: 100 }], /given twice/],
+    [
+      [{ interface: 'deploy', step: 'write_image', args: { x: 1 }, priority: 80 }],
+      /deploy\.write_image does not take x; it takes no arguments/,
+    ],
+    [
+      [{ interface: 'deploy', step: 'write_image', args: {}, priority: 110 }],
+      /deploy\.write_image \(priority 110\) must run after deploy\.deploy \(priority 100\): it needs the deploy ramdisk/,
+    ],
+    [
+      [{ interface: 'deploy', step: 'erase_devices_metadata', args: {}, priority: 50 }],
+      /erase_devices_metadata \(priority 50\) must run before deploy\.write_image \(priority 80\): it would erase the image/,
+    ],
+    [
+      [{ interface: 'deploy', step: 'boot_instance', args: {}, priority: 50 }],
+      /boot_instance \(priority 50\) must run after deploy\.tear_down_agent/,
+    ],
+    [
+      [
+        { interface: 'deploy', step: 'deploy', args: {}, priority: 100 },
+        { interface: 'deploy', step: 'deploy', args: {}, priority: 100 },
+      ],
+      /given twice/,
+    ],
   ];
-  for (const [user, msg] of bad) assert.throws(() => resolveDeploySteps('iscsi', user), (e: Error) => e instanceof StepError && msg.test(e.message), JSON.stringify(user));
+  for (const [user, msg] of bad)
+    assert.throws(
+      () => resolveDeploySteps('iscsi', user),
+      (e: Error) => e instanceof StepError && msg.test(e.message),
+      JSON.stringify(user),
+    );
   // direct mode writes as soon as the ramdisk is up: no metadata erase before it.
-  assert.throws(() => resolveDeploySteps('direct', [{ interface: 'deploy', step: 'erase_devices_metadata', args: {}, priority: 90 }]), /deploy interface direct has no deploy step/);
+  assert.throws(
+    () => resolveDeploySteps('direct', [{ interface: 'deploy', step: 'erase_devices_metadata', args: {}, priority: 90 }]),
+    /deploy interface direct has no deploy step/,
+  );
 });
 
 test('every interface: its defaults satisfy its own ordering rules, its keys are unique', () => {
@@ -65,6 +119,9 @@ test('clean steps: automated per mode, manual exactly one known step; fake has n
   assert.deepEqual(automatedCleanSteps('fake', 'metadata'), []);
   assert.deepEqual(keys(resolveManualCleanSteps('iscsi', [{ interface: 'deploy', step: 'erase_devices' }])), ['deploy.erase_devices']);
   assert.throws(() => resolveManualCleanSteps('iscsi', []), /give exactly one step/);
-  assert.throws(() => resolveManualCleanSteps('iscsi', [{ interface: 'bios', step: 'factory_reset' }]), /does not support this clean step.*Supported: deploy\.erase_devices \(full\), deploy\.erase_devices_metadata \(metadata\)/);
+  assert.throws(
+    () => resolveManualCleanSteps('iscsi', [{ interface: 'bios', step: 'factory_reset' }]),
+    /does not support this clean step.*Supported: deploy\.erase_devices \(full\), deploy\.erase_devices_metadata \(metadata\)/,
+  );
   assert.throws(() => resolveManualCleanSteps('fake', [{ interface: 'deploy', step: 'erase_devices' }]), /Supported: none/);
 });

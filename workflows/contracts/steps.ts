@@ -7,7 +7,8 @@
 // Pure: imported by the API, the workflows and the activities alike.
 
 /** `<interface>.<step>`, e.g. `deploy.write_image`. */
-export type StepKey = 'deploy.deploy' | 'deploy.erase_devices_metadata' | 'deploy.write_image' | 'deploy.tear_down_agent' | 'deploy.boot_instance';
+export type StepKey =
+  'deploy.deploy' | 'deploy.erase_devices_metadata' | 'deploy.write_image' | 'deploy.tear_down_agent' | 'deploy.boot_instance';
 export type CleanStepKey = 'deploy.erase_devices' | 'deploy.erase_devices_metadata';
 
 /** One step as the API takes it and as the node's deploy_step/clean_step show it. */
@@ -46,21 +47,39 @@ export interface DeployStepSpec {
 const RAMDISK_UP: OrderRule = { step: 'deploy.deploy', why: 'it needs the deploy ramdisk that deploy.deploy boots' };
 
 const deploy: DeployStepSpec = {
-  key: 'deploy.deploy', priority: 100, required: true, argsinfo: {}, after: [], before: [],
+  key: 'deploy.deploy',
+  priority: 100,
+  required: true,
+  argsinfo: {},
+  after: [],
+  before: [],
   description: 'Cache the image, boot the deploy ramdisk and wait for it to call back.',
 };
 const writeImage: DeployStepSpec = {
-  key: 'deploy.write_image', priority: 80, required: true, argsinfo: {}, after: [RAMDISK_UP], before: [],
+  key: 'deploy.write_image',
+  priority: 80,
+  required: true,
+  argsinfo: {},
+  after: [RAMDISK_UP],
+  before: [],
   description: 'Write the image to the disk and verify it.',
 };
 const tearDownAgent: DeployStepSpec = {
-  key: 'deploy.tear_down_agent', priority: 40, required: true, argsinfo: {},
-  after: [RAMDISK_UP, { step: 'deploy.write_image', why: 'the ramdisk must stay up until the image is written' }], before: [],
+  key: 'deploy.tear_down_agent',
+  priority: 40,
+  required: true,
+  argsinfo: {},
+  after: [RAMDISK_UP, { step: 'deploy.write_image', why: 'the ramdisk must stay up until the image is written' }],
+  before: [],
   description: 'Tell the deploy ramdisk it is done (it stops its target and powers off).',
 };
 const bootInstance: DeployStepSpec = {
-  key: 'deploy.boot_instance', priority: 20, required: true, argsinfo: {},
-  after: [{ step: 'deploy.tear_down_agent', why: 'the node must leave the deploy ramdisk before it boots the instance' }], before: [],
+  key: 'deploy.boot_instance',
+  priority: 20,
+  required: true,
+  argsinfo: {},
+  after: [{ step: 'deploy.tear_down_agent', why: 'the node must leave the deploy ramdisk before it boots the instance' }],
+  before: [],
   description: 'Point the boot config and boot device at the installed image and power-cycle into it.',
 };
 
@@ -71,11 +90,14 @@ const bootInstance: DeployStepSpec = {
  * cleaning off (automated_clean=false, IRONFLOW_AUTOMATED_CLEAN=none) nothing else removes it.
  */
 const eraseMetadata: DeployStepSpec = {
-  key: 'deploy.erase_devices_metadata', priority: 0, required: false, argsinfo: {},
-  after: [RAMDISK_UP], before: [{ step: 'deploy.write_image', why: 'it would erase the image deploy.write_image writes' }],
+  key: 'deploy.erase_devices_metadata',
+  priority: 0,
+  required: false,
+  argsinfo: {},
+  after: [RAMDISK_UP],
+  before: [{ step: 'deploy.write_image', why: 'it would erase the image deploy.write_image writes' }],
   description: 'Zero the first and last MiB of the disk (partition tables, RAID and LVM labels) before the image is written.',
 };
-
 
 /** Deploy steps per deploy interface, in table order (which breaks priority ties). */
 export const DEPLOY_STEPS: Readonly<Record<string, readonly DeployStepSpec[]>> = {
@@ -97,7 +119,12 @@ export interface CleanStepSpec {
 
 const ERASE_STEPS: readonly CleanStepSpec[] = [
   { key: 'deploy.erase_devices', eraseMode: 'full', argsinfo: {}, description: 'Overwrite every byte of every disk, then verify.' },
-  { key: 'deploy.erase_devices_metadata', eraseMode: 'metadata', argsinfo: {}, description: 'Zero partition tables, the first and last MiB of every disk, then verify.' },
+  {
+    key: 'deploy.erase_devices_metadata',
+    eraseMode: 'metadata',
+    argsinfo: {},
+    description: 'Zero partition tables, the first and last MiB of every disk, then verify.',
+  },
 ];
 
 /** Clean steps per deploy interface. fake has none: its cleaning goes straight to the target state. */
@@ -134,7 +161,11 @@ function knownDeploySteps(iface: string): string {
 const STEP_KEYS = ['interface', 'step', 'args', 'priority'];
 
 /** Checks one user step object's shape; `kind` names the field in messages. */
-function stepObject(kind: string, raw: unknown, needPriority: boolean): { interface: string; step: string; args: Record<string, unknown>; priority?: number } {
+function stepObject(
+  kind: string,
+  raw: unknown,
+  needPriority: boolean,
+): { interface: string; step: string; args: Record<string, unknown>; priority?: number } {
   const o = raw as Record<string, unknown>;
   const wanted = needPriority ? 'interface, step, args and priority' : 'interface and step (args optional)';
   if (!o || typeof o !== 'object' || Array.isArray(o) || Object.keys(o).some((k) => !STEP_KEYS.includes(k))) {
@@ -150,15 +181,25 @@ function stepObject(kind: string, raw: unknown, needPriority: boolean): { interf
     throw new StepError(`Invalid ${kind}: ${JSON.stringify(raw)} needs ${wanted}.`);
   }
   if (o.priority !== undefined && (typeof o.priority !== 'number' || !Number.isInteger(o.priority) || o.priority < 0)) {
-    throw new StepError(`Invalid ${kind}: priority of ${o.interface}.${o.step} must be an integer of 0 or more, not ${JSON.stringify(o.priority)}.`);
+    throw new StepError(
+      `Invalid ${kind}: priority of ${o.interface}.${o.step} must be an integer of 0 or more, not ${JSON.stringify(o.priority)}.`,
+    );
   }
-  return { interface: o.interface, step: o.step, args: (o.args as Record<string, unknown> | undefined) ?? {}, priority: o.priority as number | undefined };
+  return {
+    interface: o.interface,
+    step: o.step,
+    args: (o.args as Record<string, unknown> | undefined) ?? {},
+    priority: o.priority as number | undefined,
+  };
 }
 
 function checkArgs(kind: string, key: string, args: Record<string, unknown>, argsinfo: Record<string, { required: boolean }>): void {
   const unknown = Object.keys(args).filter((a) => !(a in argsinfo));
   const names = Object.keys(argsinfo);
-  if (unknown.length) throw new StepError(`Invalid ${kind}: ${key} does not take ${unknown.join(', ')}; it takes ${names.length ? names.join(', ') : 'no arguments'}.`);
+  if (unknown.length)
+    throw new StepError(
+      `Invalid ${kind}: ${key} does not take ${unknown.join(', ')}; it takes ${names.length ? names.join(', ') : 'no arguments'}.`,
+    );
   const missing = names.filter((a) => argsinfo[a].required && args[a] === undefined);
   if (missing.length) throw new StepError(`Invalid ${kind}: ${key} needs ${missing.join(', ')}.`);
 }
@@ -172,16 +213,22 @@ export function resolveDeploySteps(iface: string, user: unknown = []): ResolvedS
   const specs = DEPLOY_STEPS[iface];
   if (!specs) throw new StepError(`Deploy interface ${iface} has no deploy steps.`);
   if (!Array.isArray(user)) throw new StepError(`Invalid deploy_steps: expected a list of steps, not ${JSON.stringify(user)}.`);
-  const chosen = new Map<StepKey, { priority: number; args: Record<string, unknown> }>(specs.map((s) => [s.key, { priority: s.priority, args: {} }]));
+  const chosen = new Map<StepKey, { priority: number; args: Record<string, unknown> }>(
+    specs.map((s) => [s.key, { priority: s.priority, args: {} }]),
+  );
   const seen = new Set<string>();
   for (const raw of user) {
     const u = stepObject('deploy_steps', raw, true);
     const key = `${u.interface}.${u.step}`;
     const spec = specs.find((s) => s.key === key);
-    if (!spec) throw new StepError(`Invalid deploy_steps: deploy interface ${iface} has no deploy step ${key}. Known steps: ${knownDeploySteps(iface)}.`);
+    if (!spec)
+      throw new StepError(
+        `Invalid deploy_steps: deploy interface ${iface} has no deploy step ${key}. Known steps: ${knownDeploySteps(iface)}.`,
+      );
     if (seen.has(key)) throw new StepError(`Invalid deploy_steps: ${key} is given twice.`);
     seen.add(key);
-    if (spec.required && u.priority === 0) throw new StepError(`Invalid deploy_steps: ${key} cannot be disabled (priority 0): every deploy runs it.`);
+    if (spec.required && u.priority === 0)
+      throw new StepError(`Invalid deploy_steps: ${key} cannot be disabled (priority 0): every deploy runs it.`);
     checkArgs('deploy_steps', key, u.args, spec.argsinfo);
     chosen.set(spec.key, { priority: u.priority!, args: u.args });
   }
@@ -194,12 +241,16 @@ export function resolveDeploySteps(iface: string, user: unknown = []): ResolvedS
   for (const { s } of order) {
     for (const r of s.after) {
       if (position.has(r.step) && position.get(r.step)! > position.get(s.key)!) {
-        throw new StepError(`Invalid deploy_steps: ${s.key} (priority ${prio(s.key)}) must run after ${r.step} (priority ${prio(r.step)}): ${r.why}.`);
+        throw new StepError(
+          `Invalid deploy_steps: ${s.key} (priority ${prio(s.key)}) must run after ${r.step} (priority ${prio(r.step)}): ${r.why}.`,
+        );
       }
     }
     for (const r of s.before) {
       if (position.has(r.step) && position.get(r.step)! < position.get(s.key)!) {
-        throw new StepError(`Invalid deploy_steps: ${s.key} (priority ${prio(s.key)}) must run before ${r.step} (priority ${prio(r.step)}): ${r.why}.`);
+        throw new StepError(
+          `Invalid deploy_steps: ${s.key} (priority ${prio(s.key)}) must run before ${r.step} (priority ${prio(r.step)}): ${r.why}.`,
+        );
       }
     }
   }
@@ -222,12 +273,15 @@ export function resolveManualCleanSteps(iface: string, user: unknown): ResolvedC
   const specs = CLEAN_STEPS[iface] ?? [];
   const known = specs.length ? specs.map((s) => `${s.key} (${s.eraseMode})`).join(', ') : 'none';
   if (!Array.isArray(user) || user.length !== 1) {
-    throw new StepError(`Invalid clean_steps: give exactly one step, {"interface": "deploy", "step": "erase_devices"} or "erase_devices_metadata". Supported: ${known}.`);
+    throw new StepError(
+      `Invalid clean_steps: give exactly one step, {"interface": "deploy", "step": "erase_devices"} or "erase_devices_metadata". Supported: ${known}.`,
+    );
   }
   const u = stepObject('clean_steps', user[0], false);
   const key = `${u.interface}.${u.step}`;
   const spec = specs.find((s) => s.key === key);
-  if (!spec) throw new StepError(`Invalid clean_steps: node does not support this clean step: ${JSON.stringify(user[0])}. Supported: ${known}.`);
+  if (!spec)
+    throw new StepError(`Invalid clean_steps: node does not support this clean step: ${JSON.stringify(user[0])}. Supported: ${known}.`);
   checkArgs('clean_steps', key, u.args, spec.argsinfo);
   return [{ ...split(key), priority: u.priority ?? 0, args: u.args, key: spec.key }];
 }

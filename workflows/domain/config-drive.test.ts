@@ -76,10 +76,19 @@ test('bad base64 is refused with the position and what to send', () => {
 
 test('bytes that are not a config-2 ISO are refused, saying how to build one', () => {
   const gz = (b: Buffer) => zlib.gzipSync(b).toString('base64');
-  rejects(() => decodeConfigDriveImage(gz(Buffer.alloc(40000)), gunzip), /gunzipped\) is not an ISO 9660 image \(no "CD001" primary volume descriptor at byte 32769\).*-V config-2/);
+  rejects(
+    () => decodeConfigDriveImage(gz(Buffer.alloc(40000)), gunzip),
+    /gunzipped\) is not an ISO 9660 image \(no "CD001" primary volume descriptor at byte 32769\).*-V config-2/,
+  );
   rejects(() => decodeConfigDriveImage(Buffer.from('hello').toString('base64'), gunzip), /it is not gzip data\) is not an ISO 9660 image/);
-  rejects(() => decodeConfigDriveImage(gz(syntheticIso('cidata')), gunzip), /labelled "cidata": cloud-init looks for the volume id "config-2"/);
-  rejects(() => decodeConfigDriveImage(gz(syntheticIso('config-2', 40, 20)), gunzip), /truncated: its volume descriptor says 81920 bytes but only 40960 were sent/);
+  rejects(
+    () => decodeConfigDriveImage(gz(syntheticIso('cidata')), gunzip),
+    /labelled "cidata": cloud-init looks for the volume id "config-2"/,
+  );
+  rejects(
+    () => decodeConfigDriveImage(gz(syntheticIso('config-2', 40, 20)), gunzip),
+    /truncated: its volume descriptor says 81920 bytes but only 40960 were sent/,
+  );
   const corrupt = zlib.gzipSync(syntheticIso());
   corrupt[20] ^= 0xff;
   rejects(() => decodeConfigDriveImage(corrupt.toString('base64'), gunzip), /starts like gzip but does not inflate/);
@@ -100,16 +109,27 @@ test('the 64 MiB cap holds for gzip (the inflate is bounded) and for plain base6
   const atCap = zlib.gzipSync(big.subarray(0, CONFIG_DRIVE_MAX_BYTES));
   assert.equal(decodeConfigDriveImage(atCap.toString('base64'), gunzip).length, CONFIG_DRIVE_MAX_BYTES);
   // Plain base64 too large is refused from its length alone.
-  rejects(() => parseConfigDriveRequest('AAAA'.repeat((CONFIG_DRIVE_MAX_BYTES + 2 * MiB) / 3)), /once base64-decoded: a config drive may be at most 64 MiB/);
+  rejects(
+    () => parseConfigDriveRequest('AAAA'.repeat((CONFIG_DRIVE_MAX_BYTES + 2 * MiB) / 3)),
+    /once base64-decoded: a config drive may be at most 64 MiB/,
+  );
   rejects(() => checkConfigDriveIso(big), /is 65 MiB: a config drive may be at most 64 MiB/);
 });
 
-test('a document may hold only Ironic\'s four keys, each of its type', () => {
-  const doc = { meta_data: { public_keys: { k: 'ssh-ed25519 AAAA' } }, user_data: '#!/bin/sh\n', network_data: { links: [] }, vendor_data: {} };
+test("a document may hold only Ironic's four keys, each of its type", () => {
+  const doc = {
+    meta_data: { public_keys: { k: 'ssh-ed25519 AAAA' } },
+    user_data: '#!/bin/sh\n',
+    network_data: { links: [] },
+    vendor_data: {},
+  };
   assert.deepEqual(parseConfigDriveRequest(doc), { kind: 'document', document: doc });
   assert.deepEqual(parseConfigDriveRequest({}), { kind: 'document', document: {} });
   for (const user_data of [{ a: 1 }, [1, 2], null, '']) assert.equal(parseConfigDriveRequest({ user_data }).kind, 'document');
-  rejects(() => parseConfigDriveRequest({ meta_data: {}, userdata: 'x', files: [] }), /unknown keys "userdata", "files": a configdrive object may hold only meta_data, user_data, network_data and vendor_data/);
+  rejects(
+    () => parseConfigDriveRequest({ meta_data: {}, userdata: 'x', files: [] }),
+    /unknown keys "userdata", "files": a configdrive object may hold only meta_data, user_data, network_data and vendor_data/,
+  );
   rejects(() => parseConfigDriveRequest({ meta_data: [] }), /configdrive.meta_data is an array: it must be a JSON object/);
   rejects(() => parseConfigDriveRequest({ network_data: 'x' }), /configdrive.network_data is a string: it must be a JSON object/);
   rejects(() => parseConfigDriveRequest({ vendor_data: null }), /configdrive.vendor_data is null: it must be a JSON object/);
@@ -117,7 +137,10 @@ test('a document may hold only Ironic\'s four keys, each of its type', () => {
   rejects(() => parseConfigDriveRequest(null), /configdrive is null: send base64 of a gzipped ISO 9660 image/);
   rejects(() => parseConfigDriveRequest([]), /configdrive is an array/);
   rejects(() => parseConfigDriveRequest(7), /configdrive is a number/);
-  rejects(() => parseConfigDriveRequest({ user_data: 'x'.repeat(CONFIG_DRIVE_MAX_BYTES) }), /of JSON: a config drive may hold at most 64 MiB/);
+  rejects(
+    () => parseConfigDriveRequest({ user_data: 'x'.repeat(CONFIG_DRIVE_MAX_BYTES) }),
+    /of JSON: a config drive may hold at most 64 MiB/,
+  );
   assert.match(configDriveProblem({ bogus: 1 }, gunzip) ?? '', /unknown key "bogus"/);
   assert.equal(configDriveProblem(doc, gunzip), undefined);
 });

@@ -25,9 +25,7 @@ export interface ConfigDriveDocument {
   vendor_data?: JsonObject;
 }
 
-export type ConfigDriveRequest =
-  | { kind: 'image'; base64: string }
-  | { kind: 'document'; document: ConfigDriveDocument };
+export type ConfigDriveRequest = { kind: 'image'; base64: string } | { kind: 'document'; document: ConfigDriveDocument };
 
 /**
  * Inflates gzip data. Throws a RangeError when the output would exceed maxOutputBytes (as Node's
@@ -45,7 +43,8 @@ export class ConfigDriveError extends Error {
 }
 
 const MiB = 1024 * 1024;
-const FORMS = 'send base64 of a gzipped ISO 9660 image labelled config-2, or (API 1.56+) a JSON object with meta_data, user_data, network_data and vendor_data';
+const FORMS =
+  'send base64 of a gzipped ISO 9660 image labelled config-2, or (API 1.56+) a JSON object with meta_data, user_data, network_data and vendor_data';
 
 function mib(n: number): string {
   return `${(n / MiB).toFixed(n % MiB === 0 ? 0 : 1)} MiB`;
@@ -66,7 +65,9 @@ export function parseConfigDriveRequest(value: unknown): ConfigDriveRequest {
   if (typeof value === 'string') {
     if (value.trim() === '') throw new ConfigDriveError(`configdrive is an empty string: ${FORMS}.`);
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) {
-      throw new ConfigDriveError('configdrive looks like a URL: Ironflow does not fetch config drives; send the gzipped, base64-encoded ISO itself.');
+      throw new ConfigDriveError(
+        'configdrive looks like a URL: Ironflow does not fetch config drives; send the gzipped, base64-encoded ISO itself.',
+      );
     }
     base64Problem(value);
     return { kind: 'image', base64: value };
@@ -79,15 +80,20 @@ export function parseConfigDriveRequest(value: unknown): ConfigDriveRequest {
     );
   }
   for (const k of ['meta_data', 'network_data', 'vendor_data'] as const) {
-    if (k in value && !isPlainObject(value[k])) throw new ConfigDriveError(`configdrive.${k} is ${kindOf(value[k])}: it must be a JSON object.`);
+    if (k in value && !isPlainObject(value[k]))
+      throw new ConfigDriveError(`configdrive.${k} is ${kindOf(value[k])}: it must be a JSON object.`);
   }
   const u = value.user_data;
   if (u !== undefined && u !== null && typeof u !== 'string' && typeof u !== 'object') {
-    throw new ConfigDriveError(`configdrive.user_data is ${kindOf(u)}: give a string (e.g. a #cloud-config or a script), or an object or array to be JSON-encoded.`);
+    throw new ConfigDriveError(
+      `configdrive.user_data is ${kindOf(u)}: give a string (e.g. a #cloud-config or a script), or an object or array to be JSON-encoded.`,
+    );
   }
   const size = utf8Length(JSON.stringify(value));
   if (size > CONFIG_DRIVE_MAX_BYTES) {
-    throw new ConfigDriveError(`configdrive is ${mib(size)} of JSON: a config drive may hold at most ${mib(CONFIG_DRIVE_MAX_BYTES)}; move large payloads out of it.`);
+    throw new ConfigDriveError(
+      `configdrive is ${mib(size)} of JSON: a config drive may hold at most ${mib(CONFIG_DRIVE_MAX_BYTES)}; move large payloads out of it.`,
+    );
   }
   return { kind: 'document', document: value as ConfigDriveDocument };
 }
@@ -119,15 +125,23 @@ function base64Problem(text: string): string {
   const bad = /[^A-Za-z0-9+/=]/.exec(s);
   if (bad) {
     const what = bad[0] === '-' || bad[0] === '_' ? ' (URL-safe base64 is not accepted: use + and /)' : '';
-    throw new ConfigDriveError(`configdrive is not valid base64: character ${JSON.stringify(bad[0])} at position ${bad.index}${what}. ${FORMS[0].toUpperCase()}${FORMS.slice(1)}.`);
+    throw new ConfigDriveError(
+      `configdrive is not valid base64: character ${JSON.stringify(bad[0])} at position ${bad.index}${what}. ${FORMS[0].toUpperCase()}${FORMS.slice(1)}.`,
+    );
   }
   const pad = s.indexOf('=');
-  if (pad !== -1 && !/^={1,2}$/.test(s.slice(pad))) throw new ConfigDriveError('configdrive is not valid base64: "=" padding may appear only at the very end, at most twice.');
-  if (s.length % 4 !== 0) throw new ConfigDriveError(`configdrive is not valid base64: its length (${s.length} characters without whitespace) is not a multiple of 4; it looks truncated.`);
+  if (pad !== -1 && !/^={1,2}$/.test(s.slice(pad)))
+    throw new ConfigDriveError('configdrive is not valid base64: "=" padding may appear only at the very end, at most twice.');
+  if (s.length % 4 !== 0)
+    throw new ConfigDriveError(
+      `configdrive is not valid base64: its length (${s.length} characters without whitespace) is not a multiple of 4; it looks truncated.`,
+    );
   const decoded = (s.length / 4) * 3 - (pad === -1 ? 0 : s.length - pad);
   // gzip can only grow incompressible data by a few bytes per 64 KiB block.
   if (decoded > CONFIG_DRIVE_MAX_BYTES + CONFIG_DRIVE_MAX_BYTES / 1024 + 1024) {
-    throw new ConfigDriveError(`configdrive is ${mib(decoded)} once base64-decoded: a config drive may be at most ${mib(CONFIG_DRIVE_MAX_BYTES)}.`);
+    throw new ConfigDriveError(
+      `configdrive is ${mib(decoded)} once base64-decoded: a config drive may be at most ${mib(CONFIG_DRIVE_MAX_BYTES)}.`,
+    );
   }
   return s;
 }
@@ -170,10 +184,14 @@ export function decodeConfigDriveImage(text: string, gunzip: Gunzip): Uint8Array
     iso = gunzip(raw, CONFIG_DRIVE_MAX_BYTES);
   } catch (e) {
     if (e instanceof RangeError) {
-      throw new ConfigDriveError(`configdrive inflates beyond ${mib(CONFIG_DRIVE_MAX_BYTES)}: a config drive may be at most ${mib(CONFIG_DRIVE_MAX_BYTES)}.`);
+      throw new ConfigDriveError(
+        `configdrive inflates beyond ${mib(CONFIG_DRIVE_MAX_BYTES)}: a config drive may be at most ${mib(CONFIG_DRIVE_MAX_BYTES)}.`,
+      );
     }
     const detail = e instanceof Error ? e.message : String(e);
-    throw new ConfigDriveError(`configdrive is base64 of data that starts like gzip but does not inflate (${detail}): send the whole gzip file, base64-encoded.`);
+    throw new ConfigDriveError(
+      `configdrive is base64 of data that starts like gzip but does not inflate (${detail}): send the whole gzip file, base64-encoded.`,
+    );
   }
   checkConfigDriveIso(iso, 'configdrive (base64-decoded and gunzipped)');
   return iso;
@@ -213,7 +231,9 @@ export function checkConfigDriveIso(b: Uint8Array, what = 'the config drive'): v
     );
   }
   if (label !== CONFIG_DRIVE_LABEL && label !== CONFIG_DRIVE_LABEL.toUpperCase()) {
-    throw new ConfigDriveError(`${what} is an ISO 9660 image labelled ${JSON.stringify(label)}: cloud-init looks for the volume id "config-2"; rebuild it with -V config-2.`);
+    throw new ConfigDriveError(
+      `${what} is an ISO 9660 image labelled ${JSON.stringify(label)}: cloud-init looks for the volume id "config-2"; rebuild it with -V config-2.`,
+    );
   }
   const declared = isoDeclaredSize(b);
   if (declared > b.length) {

@@ -1,7 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  addressClass, allowAdvice, cidrContains, DEFAULT_IMAGE_ALLOWED_NETWORKS, embeddedIpv4, imageAddressRefusal, parseCidrList, parseIp,
+  addressClass,
+  allowAdvice,
+  cidrContains,
+  DEFAULT_IMAGE_ALLOWED_NETWORKS,
+  embeddedIpv4,
+  imageAddressRefusal,
+  parseCidrList,
+  parseIp,
 } from './image-networks';
 
 const ip = (s: string) => {
@@ -34,19 +41,45 @@ describe('address parsing', () => {
 
 describe('address classes', () => {
   const refused: [string, RegExp][] = [
-    ['10.0.0.5', /private/], ['172.16.0.1', /private/], ['172.31.255.255', /private/], ['192.168.1.1', /private/],
-    ['127.0.0.1', /loopback/], ['127.255.0.9', /loopback/], ['::1', /loopback/],
-    ['169.254.169.254', /link-local.*metadata/], ['fe80::1', /link-local/], ['febf::1', /link-local/],
-    ['0.0.0.0', /unspecified/], ['::', /unspecified/], ['fc00::1', /unique local/], ['fd12:3456::1', /unique local/],
-    ['::ffff:10.0.0.1', /private.*IPv4-mapped/], ['::ffff:127.0.0.1', /loopback.*IPv4-mapped/], ['::ffff:169.254.169.254', /link-local.*IPv4-mapped/],
-    ['::ffff:0.0.0.0', /unspecified/], ['64:ff9b::a9fe:a9fe', /link-local/], ['100.64.0.1', /carrier-grade/],
-    ['224.0.0.1', /multicast/], ['ff02::1', /multicast/], ['255.255.255.255', /broadcast/],
+    ['10.0.0.5', /private/],
+    ['172.16.0.1', /private/],
+    ['172.31.255.255', /private/],
+    ['192.168.1.1', /private/],
+    ['127.0.0.1', /loopback/],
+    ['127.255.0.9', /loopback/],
+    ['::1', /loopback/],
+    ['169.254.169.254', /link-local.*metadata/],
+    ['fe80::1', /link-local/],
+    ['febf::1', /link-local/],
+    ['0.0.0.0', /unspecified/],
+    ['::', /unspecified/],
+    ['fc00::1', /unique local/],
+    ['fd12:3456::1', /unique local/],
+    ['::ffff:10.0.0.1', /private.*IPv4-mapped/],
+    ['::ffff:127.0.0.1', /loopback.*IPv4-mapped/],
+    ['::ffff:169.254.169.254', /link-local.*IPv4-mapped/],
+    ['::ffff:0.0.0.0', /unspecified/],
+    ['64:ff9b::a9fe:a9fe', /link-local/],
+    ['100.64.0.1', /carrier-grade/],
+    ['224.0.0.1', /multicast/],
+    ['ff02::1', /multicast/],
+    ['255.255.255.255', /broadcast/],
   ];
   for (const [addr, what] of refused) {
     test(`${addr} is not public`, () => assert.match(addressClass(ip(addr)) ?? 'public', what));
   }
   test('public unicast addresses have no class', () => {
-    for (const a of ['8.8.8.8', '172.32.0.1', '172.15.255.255', '169.253.0.1', '100.128.0.1', '2001:4860::8888', '::ffff:8.8.8.8', 'fbff::1', 'fe7f::1']) {
+    for (const a of [
+      '8.8.8.8',
+      '172.32.0.1',
+      '172.15.255.255',
+      '169.253.0.1',
+      '100.128.0.1',
+      '2001:4860::8888',
+      '::ffff:8.8.8.8',
+      'fbff::1',
+      'fe7f::1',
+    ]) {
       assert.equal(addressClass(ip(a)), undefined, a);
     }
   });
@@ -55,7 +88,10 @@ describe('address classes', () => {
 describe('allowed networks', () => {
   test('parses CIDR lists; a bare address is one host; the default is loopback only', () => {
     const l = parseCidrList(' 127.0.0.0/8, 10.1.0.0/16 ,fd00::/8,192.168.3.4');
-    assert.deepEqual(l.map((c) => c.prefix), [8, 16, 8, 32]);
+    assert.deepEqual(
+      l.map((c) => c.prefix),
+      [8, 16, 8, 32],
+    );
     assert.deepEqual(parseCidrList(''), []);
     const d = parseCidrList(DEFAULT_IMAGE_ALLOWED_NETWORKS);
     assert.ok(d.some((c) => cidrContains(c, ip('127.0.0.1'))) && d.some((c) => cidrContains(c, ip('::1'))));
@@ -63,7 +99,11 @@ describe('allowed networks', () => {
   });
   test('refuses malformed entries, naming the entry and the setting', () => {
     for (const bad of ['10.0.0.0/33', 'fd00::/129', 'example.org/8', '10.0.0.0/8/1', '10.0.0.0/x', '10.0.0/8']) {
-      assert.throws(() => parseCidrList(bad), new RegExp(`IRONFLOW_IMAGE_ALLOWED_NETWORKS: "${bad.replace(/[./]/g, '\\$&')}" is not a network`), bad);
+      assert.throws(
+        () => parseCidrList(bad),
+        new RegExp(`IRONFLOW_IMAGE_ALLOWED_NETWORKS: "${bad.replace(/[./]/g, '\\$&')}" is not a network`),
+        bad,
+      );
     }
   });
   test('prefix matching, including IPv4 networks covering IPv4-mapped addresses', () => {

@@ -129,16 +129,22 @@ export function addressClass(a: IpAddress): string | undefined {
 
 /** Parses "127.0.0.0/8,10.1.0.0/16,fd00::/8" (a bare address is one host). Throws with a message naming the bad entry. */
 export function parseCidrList(text: string): Cidr[] {
-  return text.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
-    const [addr, bits, extra] = entry.split('/');
-    const net = parseIp(addr);
-    const max = net?.version === 4 ? 32 : 128;
-    const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
-    if (!net || extra !== undefined || !(prefix >= 0 && prefix <= max)) {
-      throw new Error(`${IMAGE_NETWORKS_SETTING}: "${entry}" is not a network: write address/prefix, e.g. 10.1.0.0/16 or fd00::/8, comma-separated.`);
-    }
-    return { text: entry, net, prefix };
-  });
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [addr, bits, extra] = entry.split('/');
+      const net = parseIp(addr);
+      const max = net?.version === 4 ? 32 : 128;
+      const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
+      if (!net || extra !== undefined || !(prefix >= 0 && prefix <= max)) {
+        throw new Error(
+          `${IMAGE_NETWORKS_SETTING}: "${entry}" is not a network: write address/prefix, e.g. 10.1.0.0/16 or fd00::/8, comma-separated.`,
+        );
+      }
+      return { text: entry, net, prefix };
+    });
 }
 
 export function cidrContains(c: Cidr, a: IpAddress): boolean {

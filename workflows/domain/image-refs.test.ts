@@ -11,8 +11,14 @@ describe('readImageUrl', () => {
     const n = readImageUrl('http://0xa9fea9fe/latest');
     assert.ok(!('fault' in n) && n.kind === 'http' && n.host === '169.254.169.254');
     assert.deepEqual(
-      [readImageUrl('file:///srv/a.img'), readImageUrl('file://localhost/srv/a.img'), readImageUrl('file://nfs/srv/a.img')].map((r) => !('fault' in r) && r.kind === 'file' && [r.host, r.rawPath]),
-      [['', '/srv/a.img'], ['', 'localhost/srv/a.img'], ['nfs', 'nfs/srv/a.img']],
+      [readImageUrl('file:///srv/a.img'), readImageUrl('file://localhost/srv/a.img'), readImageUrl('file://nfs/srv/a.img')].map(
+        (r) => !('fault' in r) && r.kind === 'file' && [r.host, r.rawPath],
+      ),
+      [
+        ['', '/srv/a.img'],
+        ['', 'localhost/srv/a.img'],
+        ['nfs', 'nfs/srv/a.img'],
+      ],
     );
   });
   test('names the fault: empty, too long (only when a limit is given), unsafe characters, not a URL, scheme', () => {
@@ -52,8 +58,15 @@ describe('readBootFile', () => {
   });
   test('names the fault', () => {
     const cases: [unknown, string][] = [
-      ['', 'empty'], [null, 'empty'], ['/k'.repeat(3000), 'too-long'], ['/srv/k\u0007', 'control-characters'], ['http://[x/k', 'not-a-url'],
-      ['tftp://h/k', 'unsupported-scheme'], ['file://h/k', 'remote-file'], ['k', 'not-absolute'], ['/srv/%2e%2e/k', 'dot-segment'],
+      ['', 'empty'],
+      [null, 'empty'],
+      ['/k'.repeat(3000), 'too-long'],
+      ['/srv/k\u0007', 'control-characters'],
+      ['http://[x/k', 'not-a-url'],
+      ['tftp://h/k', 'unsupported-scheme'],
+      ['file://h/k', 'remote-file'],
+      ['k', 'not-absolute'],
+      ['/srv/%2e%2e/k', 'dot-segment'],
     ];
     for (const [raw, fault] of cases) assert.equal((readBootFile(raw) as { fault?: string }).fault, fault, String(raw));
   });
@@ -62,15 +75,32 @@ describe('readBootFile', () => {
 describe('imageSourceProblem', () => {
   const loopback = parseCidrList('127.0.0.0/8,::1/128');
   test('accepts public hosts, host names, allowed literals and plain file URLs', () => {
-    for (const ok of ['https://images.example.org/a.qcow2', 'http://8.8.8.8/x', 'http://127.0.0.1:8080/a', 'http://[::1]/a', 'file:///srv/images/a.img', 'file://localhost/srv/a.img']) {
+    for (const ok of [
+      'https://images.example.org/a.qcow2',
+      'http://8.8.8.8/x',
+      'http://127.0.0.1:8080/a',
+      'http://[::1]/a',
+      'file:///srv/images/a.img',
+      'file://localhost/srv/a.img',
+    ]) {
       assert.equal(imageSourceProblem(ok, loopback), undefined, ok);
     }
   });
   test('refuses literal non-public addresses in every spelling the URL parser accepts, naming the setting', () => {
     for (const bad of [
-      'http://169.254.169.254/latest/meta-data', 'http://10.0.0.5/a', 'http://0.0.0.0/a', 'http://[::]/a', 'http://[fe80::1]/a',
-      'http://[fd00::1]/a', 'http://[::ffff:10.0.0.1]/a', 'http://[::ffff:169.254.169.254]/a', 'http://0xa9fea9fe/a',
-      'http://2852039166/a', 'http://169.254.43518/a', 'http://012.0.0.1/a', 'https://192.168.0.1:8443/a',
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.0.0.5/a',
+      'http://0.0.0.0/a',
+      'http://[::]/a',
+      'http://[fe80::1]/a',
+      'http://[fd00::1]/a',
+      'http://[::ffff:10.0.0.1]/a',
+      'http://[::ffff:169.254.169.254]/a',
+      'http://0xa9fea9fe/a',
+      'http://2852039166/a',
+      'http://169.254.43518/a',
+      'http://012.0.0.1/a',
+      'https://192.168.0.1:8443/a',
     ]) {
       assert.match(imageSourceProblem(bad, loopback) ?? 'accepted', /IRONFLOW_IMAGE_ALLOWED_NETWORKS=/, bad);
     }
@@ -93,14 +123,22 @@ describe('imageSourceProblem', () => {
 
 describe('bootFileProblem', () => {
   test('accepts absolute paths and file URLs', () => {
-    for (const ok of ['/srv/images/vmlinuz', 'file:///srv/images/initrd.img', 'file://localhost/srv/k']) assert.equal(bootFileProblem('deploy_kernel', ok), undefined, ok);
+    for (const ok of ['/srv/images/vmlinuz', 'file:///srv/images/initrd.img', 'file://localhost/srv/k'])
+      assert.equal(bootFileProblem('deploy_kernel', ok), undefined, ok);
   });
   test('refuses relative paths, dot segments, other schemes and hosts, saying what to give', () => {
     const cases: [unknown, RegExp][] = [
-      ['vmlinuz', /not an absolute path/], ['../../etc/shadow', /not an absolute path/], ['/srv/images/../../etc/shadow', /\.\. segment/],
-      ['file:///srv/images/%2e%2e/%2e%2e/etc/shadow', /\.\. segment/], ['file:///srv/images/..%2F..%2Fetc%2Fshadow', /\.\. segment/],
-      ['http://10.0.0.1/k', /http:\/\/ boot files are not supported/], ['file://other/srv/k', /only local files/], [7, /non-empty string/],
-      ['', /non-empty string/], ['/srv/k\u0000', /control characters/], ['/srv/./k', /\. or \.\. segment/],
+      ['vmlinuz', /not an absolute path/],
+      ['../../etc/shadow', /not an absolute path/],
+      ['/srv/images/../../etc/shadow', /\.\. segment/],
+      ['file:///srv/images/%2e%2e/%2e%2e/etc/shadow', /\.\. segment/],
+      ['file:///srv/images/..%2F..%2Fetc%2Fshadow', /\.\. segment/],
+      ['http://10.0.0.1/k', /http:\/\/ boot files are not supported/],
+      ['file://other/srv/k', /only local files/],
+      [7, /non-empty string/],
+      ['', /non-empty string/],
+      ['/srv/k\u0000', /control characters/],
+      ['/srv/./k', /\. or \.\. segment/],
     ];
     for (const [v, msg] of cases) {
       const p = bootFileProblem('driver_info.deploy_kernel', v);

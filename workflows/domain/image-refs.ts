@@ -16,19 +16,19 @@ import { allowAdvice, imageAddressRefusal, parseIp, type Cidr } from './image-ne
 /** An image URL that names something fetchable. */
 export type ImageUrl =
   | {
-    kind: 'http';
-    url: URL;
-    /** The host name or address, IPv6 brackets removed; the URL parser has already turned 0x7f.1, 2130706433 and friends into dotted form. */
-    host: string;
-  }
+      kind: 'http';
+      url: URL;
+      /** The host name or address, IPv6 brackets removed; the URL parser has already turned 0x7f.1, 2130706433 and friends into dotted form. */
+      host: string;
+    }
   | {
-    kind: 'file';
-    url: URL;
-    /** The host the URL names: '' for a local file (file:///path or file://localhost/path). */
-    host: string;
-    /** What follows file:// as written, still percent-encoded. */
-    rawPath: string;
-  };
+      kind: 'file';
+      url: URL;
+      /** The host the URL names: '' for a local file (file:///path or file://localhost/path). */
+      host: string;
+      /** What follows file:// as written, still percent-encoded. */
+      rawPath: string;
+    };
 
 /** Why a string is not a usable image URL. One code per rule; each side words it for its readers. */
 export type ImageUrlFault =
@@ -62,7 +62,8 @@ export function readImageUrl(raw: unknown, opts: { maxLength?: number } = {}): I
   } catch {
     return { fault: 'not-a-url' };
   }
-  if (url.protocol === 'file:') return { kind: 'file', url, host: url.hostname === 'localhost' ? '' : url.hostname, rawPath: raw.slice('file://'.length) };
+  if (url.protocol === 'file:')
+    return { kind: 'file', url, host: url.hostname === 'localhost' ? '' : url.hostname, rawPath: raw.slice('file://'.length) };
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { fault: 'unsupported-scheme', scheme: url.protocol };
   if (!url.hostname) return { fault: 'no-host' };
   return { kind: 'http', url, host: urlHost(url) };
@@ -154,17 +155,24 @@ export function imageSourceProblem(raw: unknown, allowed: readonly Cidr[]): stri
   if (isImageUrlFault(ref)) {
     const text = raw as string;
     switch (ref.fault) {
-      case 'empty': return `${IMAGE_SOURCE} is not set: ${GIVE_URL}.`;
-      case 'too-long': return `${IMAGE_SOURCE} is longer than ${ref.max} characters.`;
-      case 'unsafe-characters': return `${IMAGE_SOURCE} contains whitespace or control characters: percent-encode them.`;
-      case 'not-a-url': return `${IMAGE_SOURCE} ${show(text)} is not a URL: ${GIVE_URL}.`;
-      case 'unsupported-scheme': return `${IMAGE_SOURCE} scheme ${ref.scheme} is not supported: use http://, https:// or file://.`;
-      case 'no-host': return `${IMAGE_SOURCE} ${show(text)} has no host.`;
+      case 'empty':
+        return `${IMAGE_SOURCE} is not set: ${GIVE_URL}.`;
+      case 'too-long':
+        return `${IMAGE_SOURCE} is longer than ${ref.max} characters.`;
+      case 'unsafe-characters':
+        return `${IMAGE_SOURCE} contains whitespace or control characters: percent-encode them.`;
+      case 'not-a-url':
+        return `${IMAGE_SOURCE} ${show(text)} is not a URL: ${GIVE_URL}.`;
+      case 'unsupported-scheme':
+        return `${IMAGE_SOURCE} scheme ${ref.scheme} is not supported: use http://, https:// or file://.`;
+      case 'no-host':
+        return `${IMAGE_SOURCE} ${show(text)} has no host.`;
     }
   }
   if (ref.kind === 'file') {
     if (ref.host) return `${IMAGE_SOURCE} names host ${ref.host} in a file:// URL: only local files (file:///path) are allowed.`;
-    if (hasDotSegment(ref.rawPath)) return `${IMAGE_SOURCE} ${show(raw as string)} contains a . or .. segment: name the file inside the image directory (IRONFLOW_IMAGE_DIR) directly.`;
+    if (hasDotSegment(ref.rawPath))
+      return `${IMAGE_SOURCE} ${show(raw as string)} contains a . or .. segment: name the file inside the image directory (IRONFLOW_IMAGE_DIR) directly.`;
     return undefined;
   }
   const why = literalAddressRefusal(ref, allowed);
@@ -177,14 +185,22 @@ export function bootFileFaultText(field: string, raw: unknown, f: BootFileFault)
   const fix = `give a file:// URL or an absolute path of a file in the image directory (IRONFLOW_IMAGE_DIR) or beside the default deploy ramdisk (IRONFLOW_DEPLOY_KERNEL/IRONFLOW_DEPLOY_RAMDISK)`;
   const text = raw as string;
   switch (f.fault) {
-    case 'empty': return `${field} must be a non-empty string: ${fix}.`;
-    case 'too-long': return `${field} is longer than ${f.max} characters.`;
-    case 'control-characters': return `${field} contains control characters: ${fix}.`;
-    case 'not-a-url': return `${field} ${show(text)} is not a URL: ${fix}.`;
-    case 'unsupported-scheme': return `${field} ${show(text)}: ${f.scheme}// boot files are not supported: ${fix}.`;
-    case 'remote-file': return `${field} names host ${f.host}: only local files (file:///path) are allowed.`;
-    case 'not-absolute': return `${field} ${show(text)} is not an absolute path: ${fix}.`;
-    case 'dot-segment': return `${field} ${show(text)} contains a . or .. segment: ${fix}.`;
+    case 'empty':
+      return `${field} must be a non-empty string: ${fix}.`;
+    case 'too-long':
+      return `${field} is longer than ${f.max} characters.`;
+    case 'control-characters':
+      return `${field} contains control characters: ${fix}.`;
+    case 'not-a-url':
+      return `${field} ${show(text)} is not a URL: ${fix}.`;
+    case 'unsupported-scheme':
+      return `${field} ${show(text)}: ${f.scheme}// boot files are not supported: ${fix}.`;
+    case 'remote-file':
+      return `${field} names host ${f.host}: only local files (file:///path) are allowed.`;
+    case 'not-absolute':
+      return `${field} ${show(text)} is not an absolute path: ${fix}.`;
+    case 'dot-segment':
+      return `${field} ${show(text)} contains a . or .. segment: ${fix}.`;
   }
 }
 

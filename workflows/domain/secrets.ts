@@ -2,9 +2,24 @@
 // a key whose lower-cased name contains one of these words is secret.
 
 const SECRET_WORDS = [
-  'password', 'secret', 'token', 'passphrase', 'private_key', 'encrypted_key', 'auth_token', 'admin_pass',
-  'adminpass', 'new_pass', 'auth_password', 'secret_uuid', 'sys_pswd', 'configdrive', 'chappassword',
-  'fernetkey', 'sslkey', 'image_url',
+  'password',
+  'secret',
+  'token',
+  'passphrase',
+  'private_key',
+  'encrypted_key',
+  'auth_token',
+  'admin_pass',
+  'adminpass',
+  'new_pass',
+  'auth_password',
+  'secret_uuid',
+  'sys_pswd',
+  'configdrive',
+  'chappassword',
+  'fernetkey',
+  'sslkey',
+  'image_url',
 ];
 
 export const MASK = '******';

@@ -175,9 +175,7 @@ export class IpmiClient {
     const entries = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(
-      entries.map((e) =>
-        this.perBmc.run(e.endpoint, () => this.slots.run(() => e.session.close(nowMs() + this.o.attemptTimeoutMs))),
-      ),
+      entries.map((e) => this.perBmc.run(e.endpoint, () => this.slots.run(() => e.session.close(nowMs() + this.o.attemptTimeoutMs)))),
     );
     await this.transport.close();
   }
@@ -281,7 +279,10 @@ export class IpmiClient {
 }
 
 function sessionKey(t: IpmiTarget, endpoint: string, suite: CipherSuiteId): string {
-  const secret = createHash('sha256').update(`${t.password}\0${t.kg ?? ''}`).digest('hex').slice(0, 16);
+  const secret = createHash('sha256')
+    .update(`${t.password}\0${t.kg ?? ''}`)
+    .digest('hex')
+    .slice(0, 16);
   return `${endpoint}|${t.username}|${secret}|${suite}`;
 }
 

@@ -67,10 +67,7 @@ export function additionalKey(suite: CipherSuite, sik: Buffer, n: 1 | 2): Buffer
 
 /** RAKP 4 integrity check value: HMAC_SIK(Rm, SIDc, GUIDc), truncated. */
 export function rakp4Icv(suite: CipherSuite, sik: Buffer, ctx: RakpContext): Buffer {
-  return hmac(suite.hash, sik, ctx.consoleRandom, u32le(ctx.bmcSessionId), ctx.bmcGuid).subarray(
-    0,
-    suite.integrityLength,
-  );
+  return hmac(suite.hash, sik, ctx.consoleRandom, u32le(ctx.bmcSessionId), ctx.bmcGuid).subarray(0, suite.integrityLength);
 }
 
 export interface SessionKeys {

@@ -1,12 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  IpmiAuthError,
-  IpmiCompletionCodeError,
-  IpmiSessionError,
-  IpmiTimeoutError,
-  IpmiUnsupportedCipherError,
-} from './errors';
+import { IpmiAuthError, IpmiCompletionCodeError, IpmiSessionError, IpmiTimeoutError, IpmiUnsupportedCipherError } from './errors';
 
 test('credentials and cipher problems are not retryable; timeouts are', () => {
   assert.equal(new IpmiAuthError('x').retryable, false);

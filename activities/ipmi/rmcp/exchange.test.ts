@@ -60,7 +60,7 @@ test('never waits past the deadline', async () => {
   assert.ok(link.waits.reduce((a, b) => a + b, 0) <= 125);
 });
 
-test('a step of the wall clock (NTP setting a just-booted machine\'s time) neither expires nor stretches a call', async (t) => {
+test("a step of the wall clock (NTP setting a just-booted machine's time) neither expires nor stretches a call", async (t) => {
   for (const step of [3_600_000, -3_600_000]) {
     const wall = Date.now.bind(Date);
     const link = scripted(3);
@@ -72,7 +72,14 @@ test('a step of the wall clock (NTP setting a just-booted machine\'s time) neith
         return link.roundTrip(p, accept, timeoutMs);
       },
     };
-    const r = await exchange(stepping, { build: () => Buffer.alloc(0), accept: (m) => m.toString(), maxAttempts: 5, policy, deadline: nowMs() + 10000, what: 'test' });
+    const r = await exchange(stepping, {
+      build: () => Buffer.alloc(0),
+      accept: (m) => m.toString(),
+      maxAttempts: 5,
+      policy,
+      deadline: nowMs() + 10000,
+      what: 'test',
+    });
     t.mock.restoreAll();
     assert.equal(r, 'answer', `wall clock stepped by ${step} ms`);
     assert.deepEqual(link.waits, [20, 40, 50]);

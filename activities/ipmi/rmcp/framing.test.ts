@@ -1,15 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import {
-  decodeAsfPong,
-  decodeIpmi15,
-  decodeRmcpPlus,
-  encodeAsfPing,
-  encodeIpmi15,
-  encodeRmcpPlus,
-  PayloadType,
-} from './framing';
+import { decodeAsfPong, decodeIpmi15, decodeRmcpPlus, encodeAsfPing, encodeIpmi15, encodeRmcpPlus, PayloadType } from './framing';
 
 describe('ASF presence ping', () => {
   test('ping bytes: RMCP ASF class, IANA 4542, type 0x80, tag', () => {
@@ -50,10 +42,7 @@ describe('RMCP+ session wrapper', () => {
   test('authenticated: flags, integrity pad to a multiple of 4, pad length, next header 7, AuthCode', () => {
     for (let len = 0; len < 9; len++) {
       const payload = Buffer.alloc(len, 0xab);
-      const b = encodeRmcpPlus(
-        { payloadType: 0, encrypted: true, authenticated: true, sessionId: 0x01020304, sequence: 9, payload },
-        sign,
-      );
+      const b = encodeRmcpPlus({ payloadType: 0, encrypted: true, authenticated: true, sessionId: 0x01020304, sequence: 9, payload }, sign);
       assert.equal(b[5], 0xc0);
       assert.equal(b.readUInt32LE(6), 0x01020304);
       assert.equal(b.readUInt32LE(10), 9);
@@ -76,6 +65,9 @@ describe('RMCP+ session wrapper', () => {
       sign,
     );
     b[16] ^= 1;
-    assert.equal(decodeRmcpPlus(b, (c, code) => sign(c).equals(code), 12), undefined);
+    assert.equal(
+      decodeRmcpPlus(b, (c, code) => sign(c).equals(code), 12),
+      undefined,
+    );
   });
 });

@@ -16,10 +16,14 @@ export interface PingResult {
 export async function ping(link: Link, timeoutMs: number): Promise<PingResult> {
   const tag = randomInt(0, 255);
   const started = nowMs();
-  const pong = await link.roundTrip(encodeAsfPing(tag), (msg) => {
-    const p = decodeAsfPong(msg);
-    return p && p.tag === tag ? p : undefined;
-  }, timeoutMs);
+  const pong = await link.roundTrip(
+    encodeAsfPing(tag),
+    (msg) => {
+      const p = decodeAsfPong(msg);
+      return p && p.tag === tag ? p : undefined;
+    },
+    timeoutMs,
+  );
   const rttMs = nowMs() - started;
   if (!pong) throw new IpmiTimeoutError(`no answer to RMCP presence ping in ${rttMs} ms`, 1, rttMs);
   return { ipmiSupported: pong.ipmiSupported, interactions: pong.interactions, rttMs };

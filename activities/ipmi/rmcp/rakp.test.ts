@@ -6,17 +6,11 @@ import { decodeOpenSessionResponse, decodeRakp2, decodeRakp4, encodeOpenSessionR
 test('Open Session Request: tag, privilege, console SID, three 8-byte algorithm payloads', () => {
   const b = encodeOpenSessionRequest({ tag: 5, privilege: 4, consoleSessionId: 0xa0b0c0d0, suite: CIPHER_SUITES[17] });
   assert.equal(b.length, 32);
-  assert.equal(
-    b.toString('hex'),
-    '05040000d0c0b0a0' + '0000000803000000' + '0100000804000000' + '0200000801000000',
-  );
+  assert.equal(b.toString('hex'), '05040000d0c0b0a0' + '0000000803000000' + '0100000804000000' + '0200000801000000');
 });
 
 test('Open Session Response: success and a short error response', () => {
-  const ok = Buffer.from(
-    '05000400d0c0b0a0' + '44332211' + '0000000801000000' + '0100000801000000' + '0200000801000000',
-    'hex',
-  );
+  const ok = Buffer.from('05000400d0c0b0a0' + '44332211' + '0000000801000000' + '0100000801000000' + '0200000801000000', 'hex');
   const r = decodeOpenSessionResponse(ok);
   assert.equal(r.status, 0);
   assert.equal(r.bmcSessionId, 0x11223344);

@@ -177,11 +177,7 @@ export class RmcpSession {
 
   private acceptResponse(msg: Buffer, keys: SessionKeys, spec: cmds.CommandSpec, rqSeq: number): IpmiResponse | undefined {
     const suite = this.config.suite;
-    const packet = decodeRmcpPlus(
-      msg,
-      (covered, code) => safeEqual(integrityCode(suite, keys.k1, covered), code),
-      suite.integrityLength,
-    );
+    const packet = decodeRmcpPlus(msg, (covered, code) => safeEqual(integrityCode(suite, keys.k1, covered), code), suite.integrityLength);
     if (!packet || packet.payloadType !== PayloadType.ipmi || packet.sessionId !== this.consoleSessionId) return undefined;
     if (!packet.authenticated || !packet.encrypted) return undefined;
     // Replay window: ignore packets far behind the highest sequence number seen.
@@ -313,7 +309,12 @@ export class RmcpSession {
           authenticated: false,
           sessionId: 0,
           sequence: 0,
-          payload: encodeRakp3({ tag, status: RAKP_STATUS.invalidIntegrityCheckValue, bmcSessionId: ctx.bmcSessionId, authCode: Buffer.alloc(0) }),
+          payload: encodeRakp3({
+            tag,
+            status: RAKP_STATUS.invalidIntegrityCheckValue,
+            bmcSessionId: ctx.bmcSessionId,
+            authCode: Buffer.alloc(0),
+          }),
         }),
       );
       throw new IpmiAuthError('authentication failed: RAKP 2 auth code does not verify (wrong password?)');

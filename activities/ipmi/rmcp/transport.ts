@@ -53,10 +53,13 @@ export class UdpTransport {
             this.waiters.delete(key);
             if (this.waiters.size === 0) this.unrefAll();
           };
-          const timer = setTimeout(() => {
-            finish();
-            resolve(undefined);
-          }, Math.max(1, timeoutMs));
+          const timer = setTimeout(
+            () => {
+              finish();
+              resolve(undefined);
+            },
+            Math.max(1, timeoutMs),
+          );
           this.waiters.set(key, (msg) => {
             let value: T | undefined;
             try {

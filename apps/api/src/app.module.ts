@@ -33,7 +33,17 @@ export class AppModule {
     return {
       module: AppModule,
       // Order matters where paths overlap: literal segments (detail, validate, history) before :ident.
-      controllers: [RootController, CallbackController, DriversController, OperationController, HistoryController, ProvisioningController, PowerController, PortsController, NodesController],
+      controllers: [
+        RootController,
+        CallbackController,
+        DriversController,
+        OperationController,
+        HistoryController,
+        ProvisioningController,
+        PowerController,
+        PortsController,
+        NodesController,
+      ],
       providers: [
         { provide: Store, useValue: deps.store },
         { provide: Workflows, useValue: deps.workflows },

@@ -65,7 +65,17 @@ export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplicati
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      o.log.info({ reqId: res.getHeader('openstack-request-id'), actor: req.ctx?.actor, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      o.log.info(
+        {
+          reqId: res.getHeader('openstack-request-id'),
+          actor: req.ctx?.actor,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+        },
+        'request',
+      );
     });
     next();
   });
@@ -81,7 +91,9 @@ export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplicati
     app,
     new DocumentBuilder()
       .setTitle('Ironflow API')
-      .setDescription('OpenStack Ironic v1 compatible bare-metal provisioning API. Send X-OpenStack-Ironic-API-Version (1.1-1.78, or latest).')
+      .setDescription(
+        'OpenStack Ironic v1 compatible bare-metal provisioning API. Send X-OpenStack-Ironic-API-Version (1.1-1.78, or latest).',
+      )
       .setVersion('1.78')
       .build(),
   );

@@ -24,17 +24,24 @@ const ROLES: Role[] = ['admin', 'member', 'observer'];
 
 /** IRONFLOW_API_TOKENS="name:role[:project]:token,...": a list of API tokens. */
 export function parseTokens(text: string): ApiToken[] {
-  return text.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
-    const parts = entry.split(':');
-    if (parts.length < 3 || parts.length > 4) throw new ConfigError(`IRONFLOW_API_TOKENS entry "${parts[0]}:…" must be name:role:token or name:role:project:token.`);
-    const [name, role] = parts;
-    const token = parts[parts.length - 1];
-    const project = parts.length === 4 ? parts[2] : undefined;
-    if (!ROLES.includes(role as Role)) throw new ConfigError(`IRONFLOW_API_TOKENS: role "${role}" of ${name} must be one of ${ROLES.join(', ')}.`);
-    if (role === 'member' && !project) throw new ConfigError(`IRONFLOW_API_TOKENS: member ${name} needs a project (name:member:project:token).`);
-    if (token.length < 16) throw new ConfigError(`IRONFLOW_API_TOKENS: the token of ${name} is shorter than 16 characters.`);
-    return { name, role: role as Role, project, token };
-  });
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const parts = entry.split(':');
+      if (parts.length < 3 || parts.length > 4)
+        throw new ConfigError(`IRONFLOW_API_TOKENS entry "${parts[0]}:…" must be name:role:token or name:role:project:token.`);
+      const [name, role] = parts;
+      const token = parts[parts.length - 1];
+      const project = parts.length === 4 ? parts[2] : undefined;
+      if (!ROLES.includes(role as Role))
+        throw new ConfigError(`IRONFLOW_API_TOKENS: role "${role}" of ${name} must be one of ${ROLES.join(', ')}.`);
+      if (role === 'member' && !project)
+        throw new ConfigError(`IRONFLOW_API_TOKENS: member ${name} needs a project (name:member:project:token).`);
+      if (token.length < 16) throw new ConfigError(`IRONFLOW_API_TOKENS: the token of ${name} is shorter than 16 characters.`);
+      return { name, role: role as Role, project, token };
+    });
 }
 
 function cleanMode(v: string): EraseMode | 'none' {
@@ -69,7 +76,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     throw new ConfigError(`Refusing to serve on ${host} without authentication: set IRONFLOW_API_TOKENS, or bind 127.0.0.1.`);
   }
   const port = Number(env.IRONFLOW_API_PORT ?? 6385);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`IRONFLOW_API_PORT ${env.IRONFLOW_API_PORT} is not a port number.`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`IRONFLOW_API_PORT ${env.IRONFLOW_API_PORT} is not a port number.`);
   return {
     common: loadCommonConfig(env),
     host,

@@ -15,10 +15,19 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: cfg.common.temporal.address });
   const temporal = new Client({ connection, namespace: cfg.common.temporal.namespace });
   const app = await buildApp({
-    db, keys: cfg.common.keys, temporal, taskQueue: cfg.common.temporal.taskQueue, auth: cfg.auth,
-    conductor: cfg.conductor, maxLimit: cfg.maxLimit, bodyLimitBytes: cfg.bodyLimitBytes, log,
-    automatedClean: cfg.automatedClean, callbackTimeoutSec: cfg.callbackTimeoutSec,
-    imageAllowedNetworks: cfg.imageAllowedNetworks, callbackLimits: cfg.callbackLimits,
+    db,
+    keys: cfg.common.keys,
+    temporal,
+    taskQueue: cfg.common.temporal.taskQueue,
+    auth: cfg.auth,
+    conductor: cfg.conductor,
+    maxLimit: cfg.maxLimit,
+    bodyLimitBytes: cfg.bodyLimitBytes,
+    log,
+    automatedClean: cfg.automatedClean,
+    callbackTimeoutSec: cfg.callbackTimeoutSec,
+    imageAllowedNetworks: cfg.imageAllowedNetworks,
+    callbackLimits: cfg.callbackLimits,
   });
   await app.listen(cfg.port, cfg.host);
   log.info({ url: `http://${cfg.host}:${cfg.port}`, auth: cfg.auth.mode }, 'api listening');

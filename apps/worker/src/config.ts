@@ -74,14 +74,20 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     common,
     conductorGroup: group,
     data: dataPathDefaults(common.dataDir, env),
-    powerSync: interval === 0 ? null : {
-      conductorGroup: group,
-      intervalSec: interval,
-      failureLimit: num(env, 'IRONFLOW_POWER_SYNC_FAILURES', 3, 1),
-      force: (env.IRONFLOW_POWER_SYNC_FORCE ?? 'false').toLowerCase() === 'true',
-      batchSize: Math.min(500, num(env, 'IRONFLOW_POWER_SYNC_BATCH', 250, 1)), // a batch is one IN (...) query: stay under SQLite's 999 parameters
-      jitterMs: num(env, 'IRONFLOW_POWER_SYNC_JITTER_MS', 200, 0),
+    powerSync:
+      interval === 0
+        ? null
+        : {
+            conductorGroup: group,
+            intervalSec: interval,
+            failureLimit: num(env, 'IRONFLOW_POWER_SYNC_FAILURES', 3, 1),
+            force: (env.IRONFLOW_POWER_SYNC_FORCE ?? 'false').toLowerCase() === 'true',
+            batchSize: Math.min(500, num(env, 'IRONFLOW_POWER_SYNC_BATCH', 250, 1)), // a batch is one IN (...) query: stay under SQLite's 999 parameters
+            jitterMs: num(env, 'IRONFLOW_POWER_SYNC_JITTER_MS', 200, 0),
+          },
+    ipmi: {
+      maxConcurrency: num(env, 'IRONFLOW_IPMI_CONCURRENCY', 64, 1),
+      ipmitoolConcurrency: num(env, 'IRONFLOW_IPMITOOL_CONCURRENCY', 16, 1),
     },
-    ipmi: { maxConcurrency: num(env, 'IRONFLOW_IPMI_CONCURRENCY', 64, 1), ipmitoolConcurrency: num(env, 'IRONFLOW_IPMITOOL_CONCURRENCY', 16, 1) },
   };
 }

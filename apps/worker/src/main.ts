@@ -46,7 +46,12 @@ export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): 
   };
   const data = opts.data ?? dataPathDefaults(cfg.dataDir);
   prepareBootRoot(data.bootRoot);
-  const cache = new ImageCache({ root: data.imageCacheRoot, imageDir: data.imageDir, maxBytes: data.imageCacheMaxBytes, allowedNetworks: data.imageAllowedNetworks });
+  const cache = new ImageCache({
+    root: data.imageCacheRoot,
+    imageDir: data.imageDir,
+    maxBytes: data.imageCacheMaxBytes,
+    allowedNetworks: data.imageAllowedNetworks,
+  });
   const images = await startImageServer({ db, keys: cfg.keys, cache, host: data.imageServer.host, port: data.imageServer.port });
   const connection = await NativeConnection.connect({ address: cfg.temporal.address });
   const worker = await Worker.create({
@@ -55,7 +60,11 @@ export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): 
     taskQueue: opts.taskQueue ?? cfg.temporal.taskQueue,
     workflowBundle: { codePath: path.join(repoRoot(), 'dist', 'workflow-bundle.js') },
     activities: createActivities({
-      db, keys: cfg.keys, powerInterfaces, cache, deployments: createDeploymentStore(db, cfg.keys),
+      db,
+      keys: cfg.keys,
+      powerInterfaces,
+      cache,
+      deployments: createDeploymentStore(db, cfg.keys),
       deploy: { ...data, imageServerBase: data.imageServer.publicUrl ?? images.url },
     }),
   });
@@ -93,7 +102,11 @@ export async function ensurePowerSync(client: Client, taskQueue: string, setting
 async function main(): Promise<void> {
   const cfg = loadWorkerConfig();
   const log = createLogger('worker', cfg.common.logLevel);
-  Runtime.install({ logger: new DefaultLogger((cfg.common.logLevel.toUpperCase() as LogLevel) ?? 'INFO', (entry) => log.info({ meta: entry.meta }, entry.message)) });
+  Runtime.install({
+    logger: new DefaultLogger((cfg.common.logLevel.toUpperCase() as LogLevel) ?? 'INFO', (entry) =>
+      log.info({ meta: entry.meta }, entry.message),
+    ),
+  });
   const running = await startWorker(cfg.common, { ipmi: cfg.ipmi, data: cfg.data });
   const connection = await Connection.connect({ address: cfg.common.temporal.address });
   const client = new Client({ connection, namespace: cfg.common.temporal.namespace });
@@ -101,7 +114,10 @@ async function main(): Promise<void> {
     await ensurePowerSync(client, cfg.common.temporal.taskQueue, cfg.powerSync);
     log.info({ settings: cfg.powerSync }, 'power sync running');
   } else {
-    await client.workflow.getHandle(powerSyncWorkflowId(cfg.common.temporal.taskQueue)).terminate('power sync disabled (IRONFLOW_POWER_SYNC_INTERVAL=0)').catch(() => undefined);
+    await client.workflow
+      .getHandle(powerSyncWorkflowId(cfg.common.temporal.taskQueue))
+      .terminate('power sync disabled (IRONFLOW_POWER_SYNC_INTERVAL=0)')
+      .catch(() => undefined);
   }
   log.info({ temporal: cfg.common.temporal.address, taskQueue: cfg.common.temporal.taskQueue }, 'worker started');
   const stop = () => running.worker.shutdown();

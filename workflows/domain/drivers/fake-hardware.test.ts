@@ -4,12 +4,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deployNeeds, driverInfoProblems, driverProperties, findHardwareType } from './index';
 
-test('fake-hardware has Ironic\'s fake interfaces as defaults, noop network and storage', () => {
+test("fake-hardware has Ironic's fake interfaces as defaults, noop network and storage", () => {
   const hw = findHardwareType('fake-hardware');
   assert.ok(hw);
   assert.deepEqual(hw.defaults, {
-    bios: 'fake', boot: 'fake', console: 'fake', deploy: 'fake', inspect: 'fake', management: 'fake',
-    network: 'noop', power: 'fake', raid: 'fake', rescue: 'fake', storage: 'noop', vendor: 'fake',
+    bios: 'fake',
+    boot: 'fake',
+    console: 'fake',
+    deploy: 'fake',
+    inspect: 'fake',
+    management: 'fake',
+    network: 'noop',
+    power: 'fake',
+    raid: 'fake',
+    rescue: 'fake',
+    storage: 'noop',
+    vendor: 'fake',
   });
   assert.deepEqual(driverProperties(hw), {});
 });
@@ -17,7 +27,10 @@ test('fake-hardware has Ironic\'s fake interfaces as defaults, noop network and 
 test('fake-hardware asks nothing of driver_info, whatever it holds', () => {
   assert.deepEqual(driverInfoProblems({ driver: 'fake-hardware', interfaces: {}, driverInfo: {} }), []);
   // IPMI keys on a fake node are kept (Ironic's docs show them) and not checked.
-  assert.deepEqual(driverInfoProblems({ driver: 'fake-hardware', interfaces: {}, driverInfo: { ipmi_address: 'not a host!', ipmi_port: 0 } }), []);
+  assert.deepEqual(
+    driverInfoProblems({ driver: 'fake-hardware', interfaces: {}, driverInfo: { ipmi_address: 'not a host!', ipmi_port: 0 } }),
+    [],
+  );
   assert.deepEqual(driverInfoProblems({ driver: 'fake-hardware', interfaces: { power: 'ipmi' }, driverInfo: {} }), [
     'The power interface ipmi is not enabled for driver fake-hardware: use one of fake.',
   ]);

@@ -7,9 +7,18 @@ import { NO_BIOS, NO_CONSOLE, NO_INSPECT, NO_RAID, NO_RESCUE, NO_VENDOR, NOOP_NE
 import { DIRECT_DEPLOY, IPXE_BOOT, ISCSI_DEPLOY, PXE_BOOT } from './pxe';
 
 const IPMI = hardwareType('ipmi', {
-  bios: [NO_BIOS], boot: [PXE_BOOT, IPXE_BOOT], console: [NO_CONSOLE], deploy: [ISCSI_DEPLOY, DIRECT_DEPLOY],
-  inspect: [NO_INSPECT], management: [IPMI_MANAGEMENT, IPMITOOL_MANAGEMENT], network: [NOOP_NETWORK],
-  power: [IPMI_POWER, IPMITOOL_POWER], raid: [NO_RAID], rescue: [NO_RESCUE], storage: [NOOP_STORAGE], vendor: [NO_VENDOR],
+  bios: [NO_BIOS],
+  boot: [PXE_BOOT, IPXE_BOOT],
+  console: [NO_CONSOLE],
+  deploy: [ISCSI_DEPLOY, DIRECT_DEPLOY],
+  inspect: [NO_INSPECT],
+  management: [IPMI_MANAGEMENT, IPMITOOL_MANAGEMENT],
+  network: [NOOP_NETWORK],
+  power: [IPMI_POWER, IPMITOOL_POWER],
+  raid: [NO_RAID],
+  rescue: [NO_RESCUE],
+  storage: [NOOP_STORAGE],
+  vendor: [NO_VENDOR],
 });
 
 export const HARDWARE_TYPES: readonly HardwareType[] = [IPMI, FAKE_HARDWARE];

@@ -22,7 +22,13 @@ export interface NodeDriverFields {
 }
 
 /** Power first, then management, boot and deploy: the order reasons and properties are listed in. */
-const CHECK_ORDER: readonly InterfaceType[] = ['power', 'management', 'boot', 'deploy', ...INTERFACE_TYPES.filter((t) => !['power', 'management', 'boot', 'deploy'].includes(t))];
+const CHECK_ORDER: readonly InterfaceType[] = [
+  'power',
+  'management',
+  'boot',
+  'deploy',
+  ...INTERFACE_TYPES.filter((t) => !['power', 'management', 'boot', 'deploy'].includes(t)),
+];
 
 export interface ResolvedInterfaces {
   hardwareType?: HardwareType;
@@ -34,7 +40,11 @@ export interface ResolvedInterfaces {
 /** The interface a node uses per type: its override, else the hardware type's default. */
 export function resolveInterfaces(node: Pick<NodeDriverFields, 'driver' | 'interfaces'>): ResolvedInterfaces {
   const hw = findHardwareType(node.driver);
-  if (!hw) return { interfaces: {}, problems: [`Unknown driver ${node.driver}: known drivers are ${HARDWARE_TYPES.map((h) => h.name).join(', ')}.`] };
+  if (!hw)
+    return {
+      interfaces: {},
+      problems: [`Unknown driver ${node.driver}: known drivers are ${HARDWARE_TYPES.map((h) => h.name).join(', ')}.`],
+    };
   const interfaces: Partial<Record<InterfaceType, DriverInterface>> = {};
   const problems: string[] = [];
   for (const t of CHECK_ORDER) {

@@ -2,7 +2,18 @@
 // boot or deploy interface owns its driver_info rules and the properties it names;
 // a hardware type lists, per interface type, the interfaces it enables (default first).
 export const INTERFACE_TYPES = [
-  'bios', 'boot', 'console', 'deploy', 'inspect', 'management', 'network', 'power', 'raid', 'rescue', 'storage', 'vendor',
+  'bios',
+  'boot',
+  'console',
+  'deploy',
+  'inspect',
+  'management',
+  'network',
+  'power',
+  'raid',
+  'rescue',
+  'storage',
+  'vendor',
 ] as const;
 export type InterfaceType = (typeof INTERFACE_TYPES)[number];
 

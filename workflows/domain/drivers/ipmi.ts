@@ -4,8 +4,8 @@
 import type { DriverInfoOptions, DriverInterface, InterfaceType } from './interface';
 
 export const IPMI_PROPERTIES: Readonly<Record<string, string>> = {
-  ipmi_address: 'IP address or hostname of the node\'s BMC. Required.',
-  ipmi_port: 'UDP port of the BMC\'s RMCP+ service. Optional, default 623.',
+  ipmi_address: "IP address or hostname of the node's BMC. Required.",
+  ipmi_port: "UDP port of the BMC's RMCP+ service. Optional, default 623.",
   ipmi_username: 'BMC user name. Optional (anonymous login if missing).',
   ipmi_password: 'BMC password. Optional. Stored encrypted, never shown.',
   ipmi_cipher_suite: 'IPMI v2.0 cipher suite: 3 (SHA1, AES-128) or 17 (SHA256, AES-128). Optional, default 3.',
@@ -31,11 +31,13 @@ export function checkIpmiDriverInfo(info: Record<string, unknown>, opts: DriverI
   }
   if (info.ipmi_port !== undefined) {
     const p = intLike(info.ipmi_port);
-    if (p === undefined || p < 1 || p > 65535) reasons.push(`Invalid ipmi_port ${JSON.stringify(info.ipmi_port)}: expected an integer 1-65535.`);
+    if (p === undefined || p < 1 || p > 65535)
+      reasons.push(`Invalid ipmi_port ${JSON.stringify(info.ipmi_port)}: expected an integer 1-65535.`);
   }
   if (info.ipmi_cipher_suite !== undefined) {
     const c = intLike(info.ipmi_cipher_suite);
-    if (c !== 3 && c !== 17) reasons.push(`Invalid ipmi_cipher_suite ${JSON.stringify(info.ipmi_cipher_suite)}: supported suites are 3 and 17.`);
+    if (c !== 3 && c !== 17)
+      reasons.push(`Invalid ipmi_cipher_suite ${JSON.stringify(info.ipmi_cipher_suite)}: supported suites are 3 and 17.`);
   }
   for (const k of ['ipmi_username', 'ipmi_password'] as const) {
     const v = info[k];

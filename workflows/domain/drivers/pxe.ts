@@ -4,15 +4,18 @@ import { bootFileProblem } from '../image-refs';
 import type { DriverInfoOptions, DriverInterface } from './interface';
 
 export const PXE_PROPERTIES: Readonly<Record<string, string>> = {
-  deploy_kernel: 'Deploy ramdisk kernel: file:// URL or absolute path of a file in the image directory or beside the default deploy kernel. Optional; defaults from config.',
-  deploy_ramdisk: 'Deploy ramdisk initramfs: file:// URL or absolute path of a file in the image directory or beside the default deploy ramdisk. Optional; defaults from config.',
+  deploy_kernel:
+    'Deploy ramdisk kernel: file:// URL or absolute path of a file in the image directory or beside the default deploy kernel. Optional; defaults from config.',
+  deploy_ramdisk:
+    'Deploy ramdisk initramfs: file:// URL or absolute path of a file in the image directory or beside the default deploy ramdisk. Optional; defaults from config.',
 };
 
 /** deploy_kernel/deploy_ramdisk name files the worker copies into the TFTP root: local files only, no climbing out. */
 export function checkDeployRamdiskInfo(info: Record<string, unknown>, _opts: DriverInfoOptions = {}): string[] {
   const reasons: string[] = [];
   for (const k of ['deploy_kernel', 'deploy_ramdisk'] as const) {
-    const problem = info[k] === undefined || info[k] === null || info[k] === '' ? undefined : bootFileProblem(`Invalid driver_info.${k}`, info[k]);
+    const problem =
+      info[k] === undefined || info[k] === null || info[k] === '' ? undefined : bootFileProblem(`Invalid driver_info.${k}`, info[k]);
     if (problem) reasons.push(problem);
   }
   return reasons;

@@ -35,9 +35,26 @@ export function requireAdmin(ctx: RequestContext, action: string): void {
  * node away. Everything else on its own nodes a member may edit.
  */
 const ADMIN_ONLY_NODE_FIELDS = [
-  'owner', 'driver', 'driver_info', 'conductor_group', 'chassis_uuid', 'shard', 'retired', 'retired_reason',
-  'bios_interface', 'boot_interface', 'console_interface', 'deploy_interface', 'inspect_interface', 'management_interface',
-  'network_interface', 'power_interface', 'raid_interface', 'rescue_interface', 'storage_interface', 'vendor_interface',
+  'owner',
+  'driver',
+  'driver_info',
+  'conductor_group',
+  'chassis_uuid',
+  'shard',
+  'retired',
+  'retired_reason',
+  'bios_interface',
+  'boot_interface',
+  'console_interface',
+  'deploy_interface',
+  'inspect_interface',
+  'management_interface',
+  'network_interface',
+  'power_interface',
+  'raid_interface',
+  'rescue_interface',
+  'storage_interface',
+  'vendor_interface',
 ];
 
 /** 403 when a member's patch changes an admin-only field (a no-op patch of one is fine). */

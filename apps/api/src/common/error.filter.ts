@@ -15,8 +15,13 @@ export function ironicErrorBody(status: number, message: string): { error_messag
 function expressError(err: unknown): { status: number; message: string } | undefined {
   const e = err as { status?: number; type?: string; message?: string; limit?: number };
   if (typeof e?.status !== 'number' || typeof e.type !== 'string') return undefined;
-  if (e.type === 'entity.too.large') return { status: 413, message: `Request body is too large: the limit is ${e.limit} bytes. Send a smaller body (the operator sets the limit with IRONFLOW_API_BODY_LIMIT).` };
-  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return { status: 415, message: e.message ?? 'Unsupported encoding.' };
+  if (e.type === 'entity.too.large')
+    return {
+      status: 413,
+      message: `Request body is too large: the limit is ${e.limit} bytes. Send a smaller body (the operator sets the limit with IRONFLOW_API_BODY_LIMIT).`,
+    };
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
+    return { status: 415, message: e.message ?? 'Unsupported encoding.' };
   return { status: e.status, message: e.message ?? 'Bad request.' };
 }
 
@@ -41,6 +46,9 @@ export class IronicErrorFilter implements ExceptionFilter {
       message = status === 404 ? `The resource could not be found: ${req.method} ${req.path}` : err.message;
     }
     if (status >= 500) this.log.error({ err, reqId: res.getHeader('openstack-request-id') }, 'request failed');
-    res.status(status).type('application/json').send(JSON.stringify(ironicErrorBody(status, message)));
+    res
+      .status(status)
+      .type('application/json')
+      .send(JSON.stringify(ironicErrorBody(status, message)));
   }
 }

@@ -2,7 +2,10 @@
 // into Ironic's error format with the status each one carries.
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }
@@ -82,13 +85,17 @@ function allowedHint(state: string, allowed?: string[]): string {
 /** A known target the node's current state does not allow: 409, the request conflicts with the node's state. */
 export class InvalidStateRequestedError extends ConflictError {
   constructor(action: string, nodeUuid: string, state: string, allowed?: string[]) {
-    super(`The requested action "${action}" can not be performed on node "${nodeUuid}" while it is in state "${state}".${allowedHint(state, allowed)}`);
+    super(
+      `The requested action "${action}" can not be performed on node "${nodeUuid}" while it is in state "${state}".${allowedHint(state, allowed)}`,
+    );
   }
 }
 
 /** A target that is not a provisioning verb at all: 400, the request itself is wrong. */
 export class UnknownTargetError extends BadRequestError {
   constructor(action: string, nodeUuid: string, state: string, allowed: string[]) {
-    super(`The requested action "${action}" can not be performed on node "${nodeUuid}": it is not a provisioning target.${allowedHint(state, allowed)}`);
+    super(
+      `The requested action "${action}" can not be performed on node "${nodeUuid}": it is not a provisioning target.${allowedHint(state, allowed)}`,
+    );
   }
 }

@@ -11,7 +11,15 @@ test('booleans accept the spellings the CLI sends', () => {
 
 test('MACs are six colon-separated pairs, stored lower-case', () => {
   assert.equal(readMac('52:54:00:AA:BB:01'), '52:54:00:aa:bb:01');
-  for (const bad of ['52-54-00-aa-bb-01', '5254.00aa.bb01', '525400aabb01', '52:54:00:aa:bb', '52:54:00:aa:bb:zz', '52:54:00:aa:bb:01:02', 5]) {
+  for (const bad of [
+    '52-54-00-aa-bb-01',
+    '5254.00aa.bb01',
+    '525400aabb01',
+    '52:54:00:aa:bb',
+    '52:54:00:aa:bb:zz',
+    '52:54:00:aa:bb:01:02',
+    5,
+  ]) {
     assert.throws(() => readMac(bad), /Expected valid MAC address/);
   }
 });

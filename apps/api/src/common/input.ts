@@ -30,7 +30,9 @@ export function readBool(v: unknown, name: string): boolean {
     if (TRUE.includes(s)) return true;
     if (FALSE.includes(s)) return false;
   }
-  throw new BadRequestError(`Invalid ${name}: Unrecognized value ${JSON.stringify(v)}, acceptable values are: ${[...TRUE, ...FALSE].map((s) => `'${s}'`).join(', ')}`);
+  throw new BadRequestError(
+    `Invalid ${name}: Unrecognized value ${JSON.stringify(v)}, acceptable values are: ${[...TRUE, ...FALSE].map((s) => `'${s}'`).join(', ')}`,
+  );
 }
 
 export function readOptBool(v: unknown, name: string): boolean | null | undefined {
@@ -51,7 +53,9 @@ export function readOptString(v: unknown, name: string, max = 255): string | nul
 
 export function readObject(v: unknown, name: string): Json {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw new BadRequestError(`Invalid ${name}: expected a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}.`);
+    throw new BadRequestError(
+      `Invalid ${name}: expected a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}.`,
+    );
   }
   return v as Json;
 }
@@ -69,7 +73,8 @@ export function normalizeUuid(s: string): string {
 }
 
 export function readUuid(v: unknown, name: string): string {
-  if (typeof v !== 'string' || !isUuidLike(v)) throw new BadRequestError(`Expected UUID for ${name}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !isUuidLike(v))
+    throw new BadRequestError(`Expected UUID for ${name}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   return normalizeUuid(v);
 }
 
@@ -77,13 +82,16 @@ const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 
 export function readMac(v: unknown, name = 'address'): string {
   if (typeof v !== 'string' || !MAC_RE.test(v)) {
-    throw new BadRequestError(`Expected valid MAC address for ${name}: ${typeof v === 'string' ? v : JSON.stringify(v)}. Use six colon-separated hex pairs, e.g. 52:54:00:12:34:56.`);
+    throw new BadRequestError(
+      `Expected valid MAC address for ${name}: ${typeof v === 'string' ? v : JSON.stringify(v)}. Use six colon-separated hex pairs, e.g. 52:54:00:12:34:56.`,
+    );
   }
   return v.toLowerCase();
 }
 
 export function readPositiveInt(v: unknown, name: string): number {
   const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new BadRequestError(`Invalid ${name}: expected an integer, got ${JSON.stringify(v)}.`);
+  if (typeof n !== 'number' || !Number.isInteger(n))
+    throw new BadRequestError(`Invalid ${name}: expected an integer, got ${JSON.stringify(v)}.`);
   return n;
 }

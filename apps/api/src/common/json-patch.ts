@@ -17,19 +17,26 @@ function schemaError(msg: string): BadRequestError {
 /** Checks the shape of a patch document and returns it typed. */
 export function parsePatch(body: unknown): PatchOp[] {
   if (!Array.isArray(body)) {
-    throw schemaError(`${JSON.stringify(body)?.slice(0, 80) ?? 'the body'} is not of type 'array'. Send a JSON array of operations like [{"op": "replace", "path": "/name", "value": "n1"}].`);
+    throw schemaError(
+      `${JSON.stringify(body)?.slice(0, 80) ?? 'the body'} is not of type 'array'. Send a JSON array of operations like [{"op": "replace", "path": "/name", "value": "n1"}].`,
+    );
   }
   if (body.length === 0) throw schemaError('the patch is empty: send at least one operation.');
   return body.map((raw, i) => {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw schemaError(`operation ${i} is not an object.`);
     const o = raw as Record<string, unknown>;
     const extra = Object.keys(o).filter((k) => !['op', 'path', 'value'].includes(k));
-    if (extra.length) throw schemaError(`Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(', ')} was unexpected) in operation ${i}.`);
+    if (extra.length)
+      throw schemaError(
+        `Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(', ')} was unexpected) in operation ${i}.`,
+      );
     if (o.op !== 'add' && o.op !== 'replace' && o.op !== 'remove') {
       throw schemaError(`operation ${i}: op ${JSON.stringify(o.op)} is not one of ['add', 'replace', 'remove'].`);
     }
     if (typeof o.path !== 'string' || !PATH_RE.test(o.path)) {
-      throw schemaError(`operation ${i}: path ${JSON.stringify(o.path)} does not match '^(/[\\w-]+)+$' (segments of letters, digits, _ and -).`);
+      throw schemaError(
+        `operation ${i}: path ${JSON.stringify(o.path)} does not match '^(/[\\w-]+)+$' (segments of letters, digits, _ and -).`,
+      );
     }
     if (o.op !== 'remove' && !('value' in o)) throw schemaError(`operation ${i}: '${o.op}' needs a 'value'.`);
     return o.op === 'remove' ? { op: o.op, path: o.path } : { op: o.op, path: o.path, value: o.value };
@@ -69,13 +76,15 @@ export function applyPatch(doc: Record<string, unknown>, ops: PatchOp[], allowed
     let parent: unknown = out;
     for (const seg of segs.slice(0, -1)) {
       const next = Array.isArray(parent) ? parent[Number(seg)] : (parent as Record<string, unknown> | null)?.[seg];
-      if (next === null || typeof next !== 'object') throw fail(`member '${seg}' not found in ${segs.slice(0, segs.indexOf(seg)).join('/') || 'the resource'}`);
+      if (next === null || typeof next !== 'object')
+        throw fail(`member '${seg}' not found in ${segs.slice(0, segs.indexOf(seg)).join('/') || 'the resource'}`);
       parent = next;
     }
     const last = segs[segs.length - 1];
     if (Array.isArray(parent)) {
       const idx = last === '-' ? parent.length : Number(last);
-      if (!Number.isInteger(idx) || idx < 0 || idx > parent.length || (op.op !== 'add' && idx >= parent.length)) throw fail(`index '${last}' is out of range`);
+      if (!Number.isInteger(idx) || idx < 0 || idx > parent.length || (op.op !== 'add' && idx >= parent.length))
+        throw fail(`index '${last}' is out of range`);
       if (op.op === 'add') parent.splice(idx, 0, clone(op.value));
       else if (op.op === 'replace') parent[idx] = clone(op.value);
       else parent.splice(idx, 1);

@@ -18,14 +18,21 @@ export function negotiate(header: string | undefined): number {
   const h = header.trim();
   if (h.toLowerCase() === 'latest') return MAX_VERSION.minor;
   const m = /^(\d+)\.(\d+)$/.exec(h);
-  if (!m) throw new NotAcceptableError(`Invalid value for ${VERSION_HEADER} header: ${JSON.stringify(h)}. Use MAJOR.MINOR, e.g. 1.78, or latest.`);
+  if (!m)
+    throw new NotAcceptableError(
+      `Invalid value for ${VERSION_HEADER} header: ${JSON.stringify(h)}. Use MAJOR.MINOR, e.g. 1.78, or latest.`,
+    );
   const major = Number(m[1]);
   const minor = Number(m[2]);
   if (major !== 1) {
-    throw new NotAcceptableError(`Mutually exclusive versions requested. Version ${h} requested but not supported by this service. The supported version range is: ${RANGE}.`);
+    throw new NotAcceptableError(
+      `Mutually exclusive versions requested. Version ${h} requested but not supported by this service. The supported version range is: ${RANGE}.`,
+    );
   }
   if (minor < MIN_VERSION.minor || minor > MAX_VERSION.minor) {
-    throw new NotAcceptableError(`Version ${h} was requested but the minor version is not supported by this service. The supported version range is: ${RANGE}.`);
+    throw new NotAcceptableError(
+      `Version ${h} was requested but the minor version is not supported by this service. The supported version range is: ${RANGE}.`,
+    );
   }
   return minor;
 }

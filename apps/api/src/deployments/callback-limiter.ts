@@ -65,7 +65,10 @@ export class CallbackLimiter {
     const t = this.now();
     const d = this.bucket(this.deployments, CallbackLimiter.deploymentKey(deploymentId), this.limits.perDeployment, t);
     const s = this.bucket(this.sources, source, this.limits.perSource, t);
-    for (const [b, scope, limit] of [[s, 'source', this.limits.perSource], [d, 'deployment', this.limits.perDeployment]] as const) {
+    for (const [b, scope, limit] of [
+      [s, 'source', this.limits.perSource],
+      [d, 'deployment', this.limits.perDeployment],
+    ] as const) {
       if (b.tokens < 1) return { ok: false, scope, limit, retryAfterSec: Math.max(1, Math.ceil((1 - b.tokens) / limit.rate)) };
     }
     d.tokens -= 1;
@@ -133,10 +136,14 @@ export function callbackRateLimit(limiter: CallbackLimiter) {
     if (!v.ok) {
       res.setHeader('Retry-After', String(v.retryAfterSec));
       const who = v.scope === 'deployment' ? `for deployment ${id}` : `from ${source}`;
-      next(new ApiError(429,
-        `Too many callbacks ${who}: at most ${v.limit.rate} a second (bursts of ${v.limit.burst}) are accepted, and a refused callback ` +
-        `(wrong secret, unknown deployment, bad body) counts ${limiter.limits.failureCost} times. Retry after ${v.retryAfterSec} s ` +
-        '(Retry-After); the deploy ramdisk does so by itself.'));
+      next(
+        new ApiError(
+          429,
+          `Too many callbacks ${who}: at most ${v.limit.rate} a second (bursts of ${v.limit.burst}) are accepted, and a refused callback ` +
+            `(wrong secret, unknown deployment, bad body) counts ${limiter.limits.failureCost} times. Retry after ${v.retryAfterSec} s ` +
+            '(Retry-After); the deploy ramdisk does so by itself.',
+        ),
+      );
       return;
     }
     res.on('finish', () => {

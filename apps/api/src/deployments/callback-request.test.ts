@@ -4,7 +4,15 @@ import { parseCallback } from './callback-request';
 
 describe('callback request', () => {
   test('reads seq, event and the typed report, truncating long text', () => {
-    const r = parseCallback({ seq: 3, event: 'ready', address: '10.0.0.9', port: 3260, iqn: 'iqn.x', deployment: 'd', error: 'e'.repeat(5000) });
+    const r = parseCallback({
+      seq: 3,
+      event: 'ready',
+      address: '10.0.0.9',
+      port: 3260,
+      iqn: 'iqn.x',
+      deployment: 'd',
+      error: 'e'.repeat(5000),
+    });
     assert.equal(r.seq, 3);
     assert.equal(r.event, 'ready');
     assert.equal(r.report.address, '10.0.0.9');

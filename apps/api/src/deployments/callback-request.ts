@@ -39,25 +39,40 @@ const FIELD_RULES: Record<string, [(v: unknown) => boolean, string]> = {
   bytes_total: [(v) => Number.isSafeInteger(v) && (v as number) >= 0, 'a non-negative integer'],
   phase: [(v) => typeof v === 'string' && v.length <= 32, 'a string of at most 32 characters'],
   mode: [(v) => typeof v === 'string' && v.length <= 32, 'a string of at most 32 characters'],
-  disks: [(v) => Array.isArray(v) && v.length <= 64 && v.every((d) => d !== null && typeof d === 'object' && !Array.isArray(d)), 'an array of at most 64 objects'],
+  disks: [
+    (v) => Array.isArray(v) && v.length <= 64 && v.every((d) => d !== null && typeof d === 'object' && !Array.isArray(d)),
+    'an array of at most 64 objects',
+  ],
   verify: [(v) => Array.isArray(v), 'an array'],
 };
 
 export function parseCallback(body: unknown): CallbackRequest {
   const b = requireObjectBody(body, 'callback');
   const seq = b.seq;
-  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new BadRequestError('Callback: seq must be a non-negative integer.');
-  if (!CALLBACK_EVENTS.includes(b.event as CallbackEvent)) throw new BadRequestError(`Callback: event must be one of ${CALLBACK_EVENTS.join(', ')}.`);
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0)
+    throw new BadRequestError('Callback: seq must be a non-negative integer.');
+  if (!CALLBACK_EVENTS.includes(b.event as CallbackEvent))
+    throw new BadRequestError(`Callback: event must be one of ${CALLBACK_EVENTS.join(', ')}.`);
   for (const [k, [ok, what]] of Object.entries(FIELD_RULES)) {
-    if (b[k] !== undefined && !ok(b[k])) throw new BadRequestError(`Callback: ${k} must be ${what}, got ${JSON.stringify(b[k])?.slice(0, 80)}.`);
+    if (b[k] !== undefined && !ok(b[k]))
+      throw new BadRequestError(`Callback: ${k} must be ${what}, got ${JSON.stringify(b[k])?.slice(0, 80)}.`);
   }
   return {
     seq,
     event: b.event as CallbackEvent,
     report: {
-      address: str(b.address, 255), port: num(b.port), iqn: str(b.iqn, 255), ok: typeof b.ok === 'boolean' ? b.ok : undefined,
-      error: str(b.error), checksum: str(b.checksum, 200), bytesDone: num(b.bytes_done), bytesTotal: num(b.bytes_total),
-      phase: str(b.phase, 32), mode: str(b.mode, 32), verify: b.verify, disks: Array.isArray(b.disks) ? (b.disks.slice(0, 64) as RamdiskEvent['disks']) : undefined,
+      address: str(b.address, 255),
+      port: num(b.port),
+      iqn: str(b.iqn, 255),
+      ok: typeof b.ok === 'boolean' ? b.ok : undefined,
+      error: str(b.error),
+      checksum: str(b.checksum, 200),
+      bytesDone: num(b.bytes_done),
+      bytesTotal: num(b.bytes_total),
+      phase: str(b.phase, 32),
+      mode: str(b.mode, 32),
+      verify: b.verify,
+      disks: Array.isArray(b.disks) ? (b.disks.slice(0, 64) as RamdiskEvent['disks']) : undefined,
     },
   };
 }

@@ -24,15 +24,20 @@ function sameSecret(a: string, b: string): boolean {
 
 @Injectable()
 export class CallbackService {
-  constructor(private readonly store: Store, private readonly workflows: Workflows) {}
+  constructor(
+    private readonly store: Store,
+    private readonly workflows: Workflows,
+  ) {}
 
   async handle(id: string, secret: string | undefined, req: CallbackRequest): Promise<CallbackAnswer> {
     const { seq, event, report } = req;
     const dep = /^[0-9a-f-]{36}$/.test(id) ? await this.store.db.deployment.findUnique({ where: { id } }) : null;
     // Unknown deployment and wrong secret look alike from outside.
     if (!dep) throw new NotFoundError(`Deployment ${id} could not be found.`);
-    if (!secret || !sameSecret(openValue(dep.secret, this.store.keys), secret)) throw new UnauthorizedError('Callback: wrong or missing X-Ironflow-Secret.');
-    if (dep.status !== 'active' || dep.expiresAt < new Date()) throw new ApiError(410, `Deployment ${id} is over: the ramdisk should stop.`);
+    if (!secret || !sameSecret(openValue(dep.secret, this.store.keys), secret))
+      throw new UnauthorizedError('Callback: wrong or missing X-Ironflow-Secret.');
+    if (dep.status !== 'active' || dep.expiresAt < new Date())
+      throw new ApiError(410, `Deployment ${id} is over: the ramdisk should stop.`);
     const answer = (): CallbackAnswer => ({ ack: seq, command: dep.command, args: JSON.parse(dep.commandArgs) as Record<string, unknown> });
     const last = dep.lastSeq === null ? -1 : Number(dep.lastSeq);
     if (seq === last && dep.lastAnswer) return JSON.parse(dep.lastAnswer) as CallbackAnswer; // replay: same answer, no action
@@ -46,8 +51,19 @@ export class CallbackService {
     await this.store.db.deployment.update({
       where: { id: dep.id },
       data: {
-        lastSeq: BigInt(seq), lastAnswer: JSON.stringify(a), callbacks: { increment: 1 },
-        ...(event === 'progress' ? { progress: JSON.stringify({ bytes_done: report.bytesDone, bytes_total: report.bytesTotal, phase: report.phase, at: new Date().toISOString() }) } : {}),
+        lastSeq: BigInt(seq),
+        lastAnswer: JSON.stringify(a),
+        callbacks: { increment: 1 },
+        ...(event === 'progress'
+          ? {
+              progress: JSON.stringify({
+                bytes_done: report.bytesDone,
+                bytes_total: report.bytesTotal,
+                phase: report.phase,
+                at: new Date().toISOString(),
+              }),
+            }
+          : {}),
       },
     });
     return a;

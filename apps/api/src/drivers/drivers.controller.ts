@@ -33,7 +33,8 @@ export class DriversController {
   @Get()
   @ApiOperation({ summary: 'List hardware types' })
   list(@Query('type') type: string | undefined, @Query('detail') detail: string | undefined, @Req() req: Request) {
-    if (type !== undefined && type !== 'dynamic' && type !== 'classic') throw new BadRequestError(`Invalid driver type "${type}": use dynamic or classic.`);
+    if (type !== undefined && type !== 'dynamic' && type !== 'classic')
+      throw new BadRequestError(`Invalid driver type "${type}": use dynamic or classic.`);
     const d = detail === undefined ? false : readBool(detail, 'detail');
     return { drivers: type === 'classic' ? [] : HARDWARE_TYPES.map((h) => this.view(h, baseUrl(req), d)) };
   }

@@ -11,7 +11,10 @@ describe('history request', () => {
   });
   test('page: limit capped at the maximum, marker a normalised uuid', () => {
     assert.deepEqual(parseHistoryPage({}, 50), { limit: 50, marker: undefined });
-    assert.deepEqual(parseHistoryPage({ limit: '500', marker: 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE' }, 50), { limit: 50, marker: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' });
+    assert.deepEqual(parseHistoryPage({ limit: '500', marker: 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE' }, 50), {
+      limit: 50,
+      marker: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+    });
     assert.throws(() => parseHistoryPage({ limit: '0' }, 50), /Limit must be positive/);
     assert.throws(() => parseHistoryPage({ marker: 'x' }, 50), /Expected UUID for marker: x/);
   });

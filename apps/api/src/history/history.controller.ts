@@ -16,14 +16,22 @@ import { HistoryService } from './history.service';
 @ApiTags('history')
 @Controller('v1/nodes/:ident/history')
 export class HistoryController {
-  constructor(private readonly nodes: NodesService, private readonly events: HistoryService, private readonly settings: ApiSettings) {}
+  constructor(
+    private readonly nodes: NodesService,
+    private readonly events: HistoryService,
+    private readonly settings: ApiSettings,
+  ) {}
 
   private view(e: HistoryEvent, base: string, detail: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = { uuid: e.uuid, created_at: isoTime(e.createdAt), severity: e.severity, event: e.event };
     if (detail) {
       Object.assign(out, {
-        event_type: e.eventType, conductor: this.settings.conductor, user: e.actor, request_id: e.requestId,
-        from_state: e.fromState, to_state: e.toState,
+        event_type: e.eventType,
+        conductor: this.settings.conductor,
+        user: e.actor,
+        request_id: e.requestId,
+        from_state: e.fromState,
+        to_state: e.toState,
       });
     }
     out.links = [{ href: `${base}/v1/nodes/${e.nodeUuid}/history/${e.uuid}`, rel: 'self' }];

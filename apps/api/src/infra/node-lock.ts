@@ -13,7 +13,10 @@ type LockedNode = Pick<Node, 'id' | 'uuid'>;
 
 @Injectable()
 export class NodeLock {
-  constructor(private readonly store: Store, private readonly settings: ApiSettings) {}
+  constructor(
+    private readonly store: Store,
+    private readonly settings: ApiSettings,
+  ) {}
 
   /** The host holding each locked node (this conductor), by node id; unlocked nodes are absent. */
   async holders(nodeIds: number[]): Promise<Map<number, string>> {

@@ -3,7 +3,10 @@ import type { Database } from '#prisma/database';
 import { openSecrets, sealSecrets, type SealKeys } from '#prisma/sealed-json';
 
 export class Store {
-  constructor(readonly db: Database, readonly keys: SealKeys) {}
+  constructor(
+    readonly db: Database,
+    readonly keys: SealKeys,
+  ) {}
 
   seal<T>(doc: T): T {
     return sealSecrets(doc, this.keys);

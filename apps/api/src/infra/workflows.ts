@@ -5,7 +5,11 @@ import { nodeOperationId } from '#workflows/contracts/ids';
 import { ApiError, NodeLockedError, ServiceUnavailableError } from '../common/errors';
 
 export class Workflows {
-  constructor(private readonly client: Client, private readonly taskQueue: string, private readonly host: string) {}
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly host: string,
+  ) {}
 
   /**
    * Starts workflowType holding the node's lock; returns the run id. `busy()` says whether
@@ -40,12 +44,26 @@ export class Workflows {
   }
 
   /** Runs a short node operation to completion and returns its result (boot device get/set). */
-  async executeNodeOperation<T>(nodeUuid: string, workflowType: string, input: unknown, busy: () => Promise<boolean>, timeoutMs = 120_000): Promise<T> {
+  async executeNodeOperation<T>(
+    nodeUuid: string,
+    workflowType: string,
+    input: unknown,
+    busy: () => Promise<boolean>,
+    timeoutMs = 120_000,
+  ): Promise<T> {
     const { workflowId, runId } = await this.startNodeOperation(nodeUuid, workflowType, input, busy);
     const handle = this.client.workflow.getHandle(workflowId, runId);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ServiceUnavailableError(`Node ${nodeUuid}: the operation did not finish within ${timeoutMs / 1000} s; is a worker running?`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new ServiceUnavailableError(
+              `Node ${nodeUuid}: the operation did not finish within ${timeoutMs / 1000} s; is a worker running?`,
+            ),
+          ),
+        timeoutMs,
+      );
     });
     try {
       return (await Promise.race([handle.result(), timeout])) as T;
@@ -78,7 +96,9 @@ export class Workflows {
       if (d.status.name !== 'RUNNING') return null;
       const view = await h.query('operationProgress').catch(() => null);
       const pending = (d.raw.pendingActivities ?? []).map((p) => ({
-        heartbeat: p.heartbeatDetails?.payloads?.[0]?.data ? JSON.parse(Buffer.from(p.heartbeatDetails.payloads[0].data).toString('utf8')) : undefined,
+        heartbeat: p.heartbeatDetails?.payloads?.[0]?.data
+          ? JSON.parse(Buffer.from(p.heartbeatDetails.payloads[0].data).toString('utf8'))
+          : undefined,
         lastHeartbeat: p.lastHeartbeatTime?.seconds ? new Date(Number(p.lastHeartbeatTime.seconds) * 1000) : undefined,
       }));
       return { view, pending };

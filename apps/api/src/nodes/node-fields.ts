@@ -10,10 +10,14 @@ const GROUP_RE = /^[A-Za-z0-9_\-.:]{0,255}$/;
 
 export function checkNodeName(name: string, verb = 'create'): void {
   if (RESERVED_NAMES.includes(name.toLowerCase())) {
-    throw new BadRequestError(`The word "${name}" is reserved and can not be used as a node name. Reserved words are: ${RESERVED_NAMES.join(', ')}.`);
+    throw new BadRequestError(
+      `The word "${name}" is reserved and can not be used as a node name. Reserved words are: ${RESERVED_NAMES.join(', ')}.`,
+    );
   }
   if (name === '.' || name === '..') {
-    throw new BadRequestError(`Cannot ${verb} node with name '${name}': a URL path cannot address it (clients remove . and .. segments); choose another name.`);
+    throw new BadRequestError(
+      `Cannot ${verb} node with name '${name}': a URL path cannot address it (clients remove . and .. segments); choose another name.`,
+    );
   }
   if (!NAME_RE.test(name) || isUuidLike(name)) {
     throw new BadRequestError(`Cannot ${verb} node with invalid name '${name}': use 1-255 of A-Z a-z 0-9 - . _ ~, not shaped like a UUID.`);
@@ -21,19 +25,77 @@ export function checkNodeName(name: string, verb = 'create'): void {
 }
 
 export const NODE_CREATE_KEYS = [
-  'automated_clean', 'bios_interface', 'boot_interface', 'boot_mode', 'chassis_uuid', 'conductor_group', 'console_enabled',
-  'console_interface', 'deploy_interface', 'description', 'driver', 'driver_info', 'extra', 'inspect_interface',
-  'instance_info', 'instance_uuid', 'lessee', 'management_interface', 'maintenance', 'name', 'network_data',
-  'network_interface', 'owner', 'power_interface', 'properties', 'raid_interface', 'rescue_interface', 'resource_class',
-  'retired', 'retired_reason', 'secure_boot', 'shard', 'storage_interface', 'uuid', 'vendor_interface',
+  'automated_clean',
+  'bios_interface',
+  'boot_interface',
+  'boot_mode',
+  'chassis_uuid',
+  'conductor_group',
+  'console_enabled',
+  'console_interface',
+  'deploy_interface',
+  'description',
+  'driver',
+  'driver_info',
+  'extra',
+  'inspect_interface',
+  'instance_info',
+  'instance_uuid',
+  'lessee',
+  'management_interface',
+  'maintenance',
+  'name',
+  'network_data',
+  'network_interface',
+  'owner',
+  'power_interface',
+  'properties',
+  'raid_interface',
+  'rescue_interface',
+  'resource_class',
+  'retired',
+  'retired_reason',
+  'secure_boot',
+  'shard',
+  'storage_interface',
+  'uuid',
+  'vendor_interface',
 ];
 
 export const NODE_PATCH_KEYS = [
-  'automated_clean', 'bios_interface', 'boot_interface', 'chassis_uuid', 'conductor_group', 'console_interface',
-  'deploy_interface', 'description', 'driver', 'driver_info', 'extra', 'inspect_interface', 'instance_info',
-  'instance_uuid', 'lessee', 'maintenance', 'management_interface', 'name', 'network_data', 'network_interface', 'owner',
-  'power_interface', 'properties', 'protected', 'protected_reason', 'raid_interface', 'rescue_interface',
-  'resource_class', 'retired', 'retired_reason', 'shard', 'storage_interface', 'vendor_interface',
+  'automated_clean',
+  'bios_interface',
+  'boot_interface',
+  'chassis_uuid',
+  'conductor_group',
+  'console_interface',
+  'deploy_interface',
+  'description',
+  'driver',
+  'driver_info',
+  'extra',
+  'inspect_interface',
+  'instance_info',
+  'instance_uuid',
+  'lessee',
+  'maintenance',
+  'management_interface',
+  'name',
+  'network_data',
+  'network_interface',
+  'owner',
+  'power_interface',
+  'properties',
+  'protected',
+  'protected_reason',
+  'raid_interface',
+  'rescue_interface',
+  'resource_class',
+  'retired',
+  'retired_reason',
+  'shard',
+  'storage_interface',
+  'vendor_interface',
 ];
 
 /** Database columns for a node, with driver_info still in the clear (the caller seals it). */
@@ -61,7 +123,9 @@ export interface NodeColumns {
 
 export function nodeColumns(doc: Json, verb: 'create' | 'update'): NodeColumns {
   if (typeof doc.driver !== 'string' || doc.driver === '') {
-    throw new BadRequestError(`Schema error for node: 'driver' is a required property (a string). Known drivers: ${HARDWARE_TYPES.map((h) => h.name).join(', ')}.`);
+    throw new BadRequestError(
+      `Schema error for node: 'driver' is a required property (a string). Known drivers: ${HARDWARE_TYPES.map((h) => h.name).join(', ')}.`,
+    );
   }
   const hw = findHardwareType(doc.driver);
   if (!hw) {

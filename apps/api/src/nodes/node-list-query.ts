@@ -5,17 +5,56 @@ import { isProvisionState } from '#workflows/contracts/states';
 import { NODE_FIELDS } from './node-view';
 
 export const SORTABLE: Record<string, string> = {
-  id: 'id', uuid: 'uuid', name: 'name', created_at: 'createdAt', updated_at: 'updatedAt', driver: 'driver',
-  provision_state: 'provisionState', target_provision_state: 'targetProvisionState', power_state: 'powerState',
-  maintenance: 'maintenance', resource_class: 'resourceClass', conductor_group: 'conductorGroup', owner: 'owner',
-  lessee: 'lessee', instance_uuid: 'instanceUuid', provision_updated_at: 'provisionUpdatedAt', description: 'description',
-  retired: 'retired', protected: 'protected',
+  id: 'id',
+  uuid: 'uuid',
+  name: 'name',
+  created_at: 'createdAt',
+  updated_at: 'updatedAt',
+  driver: 'driver',
+  provision_state: 'provisionState',
+  target_provision_state: 'targetProvisionState',
+  power_state: 'powerState',
+  maintenance: 'maintenance',
+  resource_class: 'resourceClass',
+  conductor_group: 'conductorGroup',
+  owner: 'owner',
+  lessee: 'lessee',
+  instance_uuid: 'instanceUuid',
+  provision_updated_at: 'provisionUpdatedAt',
+  description: 'description',
+  retired: 'retired',
+  protected: 'protected',
 };
-const UNSORTABLE = ['properties', 'driver_info', 'extra', 'instance_info', 'driver_internal_info', 'clean_step', 'deploy_step', 'raid_config', 'target_raid_config', 'traits', 'network_data'];
+const UNSORTABLE = [
+  'properties',
+  'driver_info',
+  'extra',
+  'instance_info',
+  'driver_internal_info',
+  'clean_step',
+  'deploy_step',
+  'raid_config',
+  'target_raid_config',
+  'traits',
+  'network_data',
+];
 
 const FILTERS = [
-  'associated', 'maintenance', 'retired', 'provision_state', 'driver', 'resource_class', 'fault', 'conductor_group',
-  'conductor', 'chassis_uuid', 'owner', 'lessee', 'project', 'description_contains', 'instance_uuid',
+  'associated',
+  'maintenance',
+  'retired',
+  'provision_state',
+  'driver',
+  'resource_class',
+  'fault',
+  'conductor_group',
+  'conductor',
+  'chassis_uuid',
+  'owner',
+  'lessee',
+  'project',
+  'description_contains',
+  'instance_uuid',
 ];
 const PAGING = ['limit', 'marker', 'sort_key', 'sort_dir', 'fields', 'detail'];
 
@@ -41,7 +80,10 @@ function one(v: unknown, name: string): string | undefined {
 
 export function parseFields(text: string | undefined, known: readonly string[]): string[] | undefined {
   if (text === undefined) return undefined;
-  const fields = text.split(',').map((f) => f.trim()).filter(Boolean);
+  const fields = text
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   const bad = fields.filter((f) => !known.includes(f));
   if (bad.length) throw new BadRequestError(`Field(s) "${bad.join(', ')}" are not valid. Valid fields: ${known.join(', ')}.`);
   return fields;
@@ -84,7 +126,14 @@ export function parseNodeListQuery(q: Record<string, unknown>, opts: { maxLimit:
     if (!isProvisionState(ps)) throw new BadRequestError(`Provision state "${ps}" is not valid`);
     where.provisionState = ps;
   }
-  const eq: Record<string, string> = { driver: 'driver', resource_class: 'resourceClass', fault: 'fault', conductor_group: 'conductorGroup', owner: 'owner', lessee: 'lessee' };
+  const eq: Record<string, string> = {
+    driver: 'driver',
+    resource_class: 'resourceClass',
+    fault: 'fault',
+    conductor_group: 'conductorGroup',
+    owner: 'owner',
+    lessee: 'lessee',
+  };
   for (const [param, col] of Object.entries(eq)) {
     const v = s(param);
     if (v !== undefined) where[col] = param === 'conductor_group' ? v.toLowerCase() : v;
@@ -97,14 +146,29 @@ export function parseNodeListQuery(q: Record<string, unknown>, opts: { maxLimit:
   if (dc !== undefined) where.description = { contains: dc };
   const chassis = s('chassis_uuid');
   if (chassis !== undefined) where.id = -1; // no chassis exist
-  for (const k of ['provision_state', 'driver', 'resource_class', 'fault', 'conductor_group', 'owner', 'lessee', 'project', 'description_contains', 'instance_uuid', 'conductor']) {
+  for (const k of [
+    'provision_state',
+    'driver',
+    'resource_class',
+    'fault',
+    'conductor_group',
+    'owner',
+    'lessee',
+    'project',
+    'description_contains',
+    'instance_uuid',
+    'conductor',
+  ]) {
     const v = s(k);
     if (v !== undefined) carry[k] = v;
   }
 
   const sortKey = s('sort_key') ?? 'id';
   if (UNSORTABLE.includes(sortKey)) throw new BadRequestError(`The sort_key value ${sortKey} is an invalid field for sorting`);
-  if (!SORTABLE[sortKey]) throw new BadRequestError(`The sort_key value ${sortKey} is an invalid field for sorting. Sortable: ${Object.keys(SORTABLE).join(', ')}.`);
+  if (!SORTABLE[sortKey])
+    throw new BadRequestError(
+      `The sort_key value ${sortKey} is an invalid field for sorting. Sortable: ${Object.keys(SORTABLE).join(', ')}.`,
+    );
   const sortDir = parseSortDir(s('sort_dir'));
   const markerText = s('marker');
   const marker = markerText === undefined ? undefined : readUuid(markerText, 'marker');

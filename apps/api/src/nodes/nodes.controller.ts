@@ -21,11 +21,28 @@ export function collection(key: string, page: Page, base: string, path: string):
 @ApiTags('nodes')
 @Controller('v1/nodes')
 export class NodesController {
-  constructor(private readonly nodes: NodesService, private readonly settings: ApiSettings) {}
+  constructor(
+    private readonly nodes: NodesService,
+    private readonly settings: ApiSettings,
+  ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Enroll a node', description: 'Only `driver` is required. driver_info secrets are stored sealed and shown as ******.' })
-  @ApiBody({ schema: { type: 'object', required: ['driver'], example: { driver: 'ipmi', name: 'node-1', driver_info: { ipmi_address: '10.0.0.5', ipmi_username: 'admin', ipmi_password: 'secret' }, properties: { cpus: 8 } } } })
+  @ApiOperation({
+    summary: 'Enroll a node',
+    description: 'Only `driver` is required. driver_info secrets are stored sealed and shown as ******.',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['driver'],
+      example: {
+        driver: 'ipmi',
+        name: 'node-1',
+        driver_info: { ipmi_address: '10.0.0.5', ipmi_username: 'admin', ipmi_password: 'secret' },
+        properties: { cpus: 8 },
+      },
+    },
+  })
   async create(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     if (typeof (body as { name?: unknown })?.name === 'string') requireVersion(req, 5, 'Node names');
     const ctx = ctxOf(req);
@@ -36,7 +53,11 @@ export class NodesController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List nodes', description: 'Filters: provision_state, maintenance, associated, driver, resource_class, owner, lessee, project, conductor_group. Paging: limit, marker, sort_key, sort_dir; fields; detail.' })
+  @ApiOperation({
+    summary: 'List nodes',
+    description:
+      'Filters: provision_state, maintenance, associated, driver, resource_class, owner, lessee, project, conductor_group. Paging: limit, marker, sort_key, sort_dir; fields; detail.',
+  })
   async list(@Query() query: Record<string, unknown>, @Req() req: Request) {
     const q = parseNodeListQuery(query, { maxLimit: this.settings.maxLimit, detailPath: false });
     return collection('nodes', await this.nodes.list(q, baseUrl(req), ctxOf(req)), baseUrl(req), '/v1/nodes');

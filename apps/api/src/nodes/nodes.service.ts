@@ -35,7 +35,11 @@ function uniqueViolation(e: unknown): string[] | undefined {
 
 @Injectable()
 export class NodesService {
-  constructor(private readonly store: Store, private readonly settings: ApiSettings, private readonly lock: NodeLock) {}
+  constructor(
+    private readonly store: Store,
+    private readonly settings: ApiSettings,
+    private readonly lock: NodeLock,
+  ) {}
 
   private get db() {
     return this.store.db;
@@ -52,12 +56,25 @@ export class NodesService {
 
   private toData(cols: NodeColumns) {
     return {
-      name: cols.name, driver: cols.driver, driverInfo: JSON.stringify(this.store.seal(cols.driverInfo)),
-      properties: JSON.stringify(cols.properties), instanceInfo: JSON.stringify(this.store.seal(cols.instanceInfo)),
-      extra: JSON.stringify(cols.extra), interfaces: JSON.stringify(cols.interfaces), instanceUuid: cols.instanceUuid,
-      maintenance: cols.maintenance, resourceClass: cols.resourceClass, conductorGroup: cols.conductorGroup,
-      owner: cols.owner, lessee: cols.lessee, description: cols.description, automatedClean: cols.automatedClean,
-      protected: cols.protected, protectedReason: cols.protectedReason, retired: cols.retired, retiredReason: cols.retiredReason,
+      name: cols.name,
+      driver: cols.driver,
+      driverInfo: JSON.stringify(this.store.seal(cols.driverInfo)),
+      properties: JSON.stringify(cols.properties),
+      instanceInfo: JSON.stringify(this.store.seal(cols.instanceInfo)),
+      extra: JSON.stringify(cols.extra),
+      interfaces: JSON.stringify(cols.interfaces),
+      instanceUuid: cols.instanceUuid,
+      maintenance: cols.maintenance,
+      resourceClass: cols.resourceClass,
+      conductorGroup: cols.conductorGroup,
+      owner: cols.owner,
+      lessee: cols.lessee,
+      description: cols.description,
+      automatedClean: cols.automatedClean,
+      protected: cols.protected,
+      protectedReason: cols.protectedReason,
+      retired: cols.retired,
+      retiredReason: cols.retiredReason,
     };
   }
 
@@ -65,7 +82,8 @@ export class NodesService {
     const fields = uniqueViolation(e);
     if (fields === undefined) throw e;
     if (fields.some((f) => f.includes('name'))) throw new ConflictError(`A node with name ${cols.name} already exists.`);
-    if (fields.some((f) => f.includes('instance'))) throw new ConflictError(`A node with instance UUID ${cols.instanceUuid} already exists.`);
+    if (fields.some((f) => f.includes('instance')))
+      throw new ConflictError(`A node with instance UUID ${cols.instanceUuid} already exists.`);
     throw new ConflictError(`A node with UUID ${uuid} already exists.`);
   }
 
@@ -82,8 +100,13 @@ export class NodesService {
       return await this.db.$transaction(async (tx) => {
         const node = await tx.node.create({ data: { uuid, ...this.toData(cols), provisionState: 'enroll', createdAt: new Date() } });
         await writeHistory(tx, {
-          nodeId: node.id, nodeUuid: uuid, eventType: 'inventory', actor: ctx.actor, requestId: ctx.requestId,
-          toState: 'enroll', event: `Node ${node.name ?? uuid} enrolled with driver ${node.driver}`,
+          nodeId: node.id,
+          nodeUuid: uuid,
+          eventType: 'inventory',
+          actor: ctx.actor,
+          requestId: ctx.requestId,
+          toState: 'enroll',
+          event: `Node ${node.name ?? uuid} enrolled with driver ${node.driver}`,
         });
         return node;
       });
@@ -134,7 +157,11 @@ export class NodesService {
       return await this.db.$transaction(async (tx) => {
         const updated = await tx.node.update({ where: { id: node.id }, data: { ...this.toData(cols), updatedAt: new Date() } });
         await writeHistory(tx, {
-          nodeId: node.id, nodeUuid: node.uuid, eventType: 'inventory', actor: ctx.actor, requestId: ctx.requestId,
+          nodeId: node.id,
+          nodeUuid: node.uuid,
+          eventType: 'inventory',
+          actor: ctx.actor,
+          requestId: ctx.requestId,
           event: `Node updated: ${changed}`,
         });
         return updated;
@@ -147,18 +174,24 @@ export class NodesService {
   async delete(ident: string, ctx: RequestContext): Promise<void> {
     const node = await findNode(this.db, ident, nodeScope(ctx));
     requireAdmin(ctx, 'delete nodes');
-    if (node.protected) throw new ForbiddenError(`Node ${node.uuid} is protected and cannot be undeployed, rebuilt or deleted: unset protected first.`);
+    if (node.protected)
+      throw new ForbiddenError(`Node ${node.uuid} is protected and cannot be undeployed, rebuilt or deleted: unset protected first.`);
     await this.lock.assertUnlocked(node);
     if (!node.maintenance && !DELETE_ALLOWED_STATES.includes(asProvisionState(node.provisionState))) {
       throw new ConflictError(
         `Can not delete node "${node.uuid}" while it is in provision state "${node.provisionState}". Valid provision states to perform deletion are: "(${DELETE_ALLOWED_STATES.map((s) => `'${s}'`).join(', ')})", or set the node into maintenance mode`,
       );
     }
-    if (node.instanceUuid && !node.maintenance) throw new ConflictError(`Node ${node.uuid} is associated with instance ${node.instanceUuid}.`);
+    if (node.instanceUuid && !node.maintenance)
+      throw new ConflictError(`Node ${node.uuid} is associated with instance ${node.instanceUuid}.`);
     await this.db.$transaction(async (tx) => {
       await tx.node.delete({ where: { id: node.id } });
       await writeHistory(tx, {
-        nodeUuid: node.uuid, eventType: 'inventory', actor: ctx.actor, requestId: ctx.requestId, fromState: node.provisionState,
+        nodeUuid: node.uuid,
+        eventType: 'inventory',
+        actor: ctx.actor,
+        requestId: ctx.requestId,
+        fromState: node.provisionState,
         event: `Node ${node.name ?? node.uuid} deleted with its ports`,
       });
     });

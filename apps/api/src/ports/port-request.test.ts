@@ -23,15 +23,40 @@ describe('port list query', () => {
     assert.equal(parsePortListFilter({ node_uuid: NODE }, 'from-path').node, 'from-path');
     assert.equal(parsePortListFilter({ portgroup: 'g' }).portgroup, true);
     assert.throws(() => parsePortListFilter({ vlan: '5' }), /Unknown query parameter\(s\): vlan\. Filters: node, node_uuid, address\./);
-    assert.throws(() => parsePortListFilter({ node: 'n1', portgroup: 'g' }), (e: Error & { status?: number }) => e.status === 403 && /not both/.test(e.message));
+    assert.throws(
+      () => parsePortListFilter({ node: 'n1', portgroup: 'g' }),
+      (e: Error & { status?: number }) => e.status === 403 && /not both/.test(e.message),
+    );
   });
   test('page: address, detail, fields, limit, sort and marker', () => {
-    assert.deepEqual(parsePortListPage({ address: '52:54:00:AA:BB:CC', limit: '500', sort_key: 'address', sort_dir: 'desc', marker: NODE }, { maxLimit: 100, detailPath: false }), {
-      address: '52:54:00:aa:bb:cc', addressText: '52:54:00:AA:BB:CC', detail: false, fields: undefined, limit: 100, sortKey: 'address', sortDir: 'desc', marker: NODE,
-    });
+    assert.deepEqual(
+      parsePortListPage(
+        { address: '52:54:00:AA:BB:CC', limit: '500', sort_key: 'address', sort_dir: 'desc', marker: NODE },
+        { maxLimit: 100, detailPath: false },
+      ),
+      {
+        address: '52:54:00:aa:bb:cc',
+        addressText: '52:54:00:AA:BB:CC',
+        detail: false,
+        fields: undefined,
+        limit: 100,
+        sortKey: 'address',
+        sortDir: 'desc',
+        marker: NODE,
+      },
+    );
     assert.equal(parsePortListPage({ detail: 'True' }, { maxLimit: 10, detailPath: false }).detail, true);
-    assert.throws(() => parsePortListPage({ address: 'nope' }, { maxLimit: 10, detailPath: false }), /Expected valid MAC address for address: nope/);
-    assert.throws(() => parsePortListPage({ fields: 'uuid' }, { maxLimit: 10, detailPath: true }), /Can not specify \?detail=True and fields/);
-    assert.throws(() => parsePortListPage({ sort_key: 'extra' }, { maxLimit: 10, detailPath: false }), /sort_key value extra is an invalid field for sorting\. Sortable: id, uuid, address/);
+    assert.throws(
+      () => parsePortListPage({ address: 'nope' }, { maxLimit: 10, detailPath: false }),
+      /Expected valid MAC address for address: nope/,
+    );
+    assert.throws(
+      () => parsePortListPage({ fields: 'uuid' }, { maxLimit: 10, detailPath: true }),
+      /Can not specify \?detail=True and fields/,
+    );
+    assert.throws(
+      () => parsePortListPage({ sort_key: 'extra' }, { maxLimit: 10, detailPath: false }),
+      /sort_key value extra is an invalid field for sorting\. Sortable: id, uuid, address/,
+    );
   });
 });

@@ -19,7 +19,14 @@ export function parsePortCreate(body: unknown): PortCreateRequest {
   return { uuid, columns: portColumns(doc) };
 }
 
-export const PORT_SORTABLE: Record<string, string> = { id: 'id', uuid: 'uuid', address: 'address', created_at: 'createdAt', updated_at: 'updatedAt', pxe_enabled: 'pxeEnabled' };
+export const PORT_SORTABLE: Record<string, string> = {
+  id: 'id',
+  uuid: 'uuid',
+  address: 'address',
+  created_at: 'createdAt',
+  updated_at: 'updatedAt',
+  pxe_enabled: 'pxeEnabled',
+};
 const PORT_QUERY_KEYS = ['node', 'node_uuid', 'address', 'portgroup', 'limit', 'marker', 'sort_key', 'sort_dir', 'fields', 'detail'];
 
 /** A query value given once; one given twice is ignored, as it always was. */
@@ -73,7 +80,10 @@ export function parsePortListPage(q: Record<string, unknown>, opts: { maxLimit: 
   if (fields && detail) throw new BadRequestError('Can not specify ?detail=True and fields in the same request.');
   const limit = parseLimit(s('limit'), opts.maxLimit);
   const sortKey = s('sort_key') ?? 'id';
-  if (!PORT_SORTABLE[sortKey]) throw new BadRequestError(`The sort_key value ${sortKey} is an invalid field for sorting. Sortable: ${Object.keys(PORT_SORTABLE).join(', ')}.`);
+  if (!PORT_SORTABLE[sortKey])
+    throw new BadRequestError(
+      `The sort_key value ${sortKey} is an invalid field for sorting. Sortable: ${Object.keys(PORT_SORTABLE).join(', ')}.`,
+    );
   const sortDir = parseSortDir(s('sort_dir'));
   const marker = s('marker') === undefined ? undefined : readUuid(s('marker'), 'marker');
   return { address, addressText, detail, fields, limit, sortKey, sortDir, marker };

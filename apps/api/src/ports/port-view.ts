@@ -4,8 +4,18 @@ import { links } from '../common/links';
 import { isoTime, parseJson } from '../nodes/node-view';
 
 export const PORT_FIELDS = [
-  'uuid', 'address', 'created_at', 'extra', 'node_uuid', 'local_link_connection', 'portgroup_uuid', 'pxe_enabled',
-  'physical_network', 'updated_at', 'internal_info', 'is_smartnic',
+  'uuid',
+  'address',
+  'created_at',
+  'extra',
+  'node_uuid',
+  'local_link_connection',
+  'portgroup_uuid',
+  'pxe_enabled',
+  'physical_network',
+  'updated_at',
+  'internal_info',
+  'is_smartnic',
 ];
 
 export function portView(port: Port, nodeUuid: string, base: string, fields?: readonly string[]): Record<string, unknown> {

@@ -16,11 +16,21 @@ import { PortsService } from './ports.service';
 @ApiTags('ports')
 @Controller()
 export class PortsController {
-  constructor(private readonly ports: PortsService, private readonly nodes: NodesService, private readonly settings: ApiSettings) {}
+  constructor(
+    private readonly ports: PortsService,
+    private readonly nodes: NodesService,
+    private readonly settings: ApiSettings,
+  ) {}
 
   @Post('v1/ports')
   @ApiOperation({ summary: 'Create a port (a NIC of a node); the MAC must be unique' })
-  @ApiBody({ schema: { type: 'object', required: ['address', 'node_uuid'], example: { address: '52:54:00:12:34:56', node_uuid: '1be26c0b-03f2-4d2e-ae87-c02d7f33c123' } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['address', 'node_uuid'],
+      example: { address: '52:54:00:12:34:56', node_uuid: '1be26c0b-03f2-4d2e-ae87-c02d7f33c123' },
+    },
+  })
   async create(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const port = await this.ports.create(parsePortCreate(body), ctxOf(req));
     res.status(201).setHeader('Location', `${baseUrl(req)}/v1/ports/${port.uuid}`);

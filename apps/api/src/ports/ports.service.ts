@@ -23,7 +23,10 @@ type PortWithNode = Port & { node: Node };
 
 @Injectable()
 export class PortsService {
-  constructor(private readonly store: Store, private readonly lock: NodeLock) {}
+  constructor(
+    private readonly store: Store,
+    private readonly lock: NodeLock,
+  ) {}
 
   private get db() {
     return this.store.db;
@@ -55,8 +58,13 @@ export class PortsService {
 
   private data(cols: PortColumns, nodeId: number) {
     return {
-      address: cols.address, nodeId, pxeEnabled: cols.pxeEnabled, extra: JSON.stringify(cols.extra),
-      localLinkConnection: JSON.stringify(cols.localLinkConnection), physicalNetwork: cols.physicalNetwork, isSmartnic: cols.isSmartnic,
+      address: cols.address,
+      nodeId,
+      pxeEnabled: cols.pxeEnabled,
+      extra: JSON.stringify(cols.extra),
+      localLinkConnection: JSON.stringify(cols.localLinkConnection),
+      physicalNetwork: cols.physicalNetwork,
+      isSmartnic: cols.isSmartnic,
     };
   }
 
@@ -71,7 +79,14 @@ export class PortsService {
     try {
       return await this.db.$transaction(async (tx) => {
         const port = await tx.port.create({ data: { uuid, ...this.data(cols, node.id), createdAt: new Date() }, include: { node: true } });
-        await writeHistory(tx, { nodeId: node.id, nodeUuid: node.uuid, eventType: 'inventory', actor: ctx.actor, requestId: ctx.requestId, event: `Port ${uuid} (${cols.address}) created` });
+        await writeHistory(tx, {
+          nodeId: node.id,
+          nodeUuid: node.uuid,
+          eventType: 'inventory',
+          actor: ctx.actor,
+          requestId: ctx.requestId,
+          event: `Port ${uuid} (${cols.address}) created`,
+        });
         return port;
       });
     } catch (e) {
@@ -88,7 +103,8 @@ export class PortsService {
     if (filter.portgroup) where.id = -1;
     if (page.address !== undefined) where.address = page.address;
     const { limit, sortKey, sortDir, marker, fields } = page;
-    if (marker && !(await this.db.port.findFirst({ where: { uuid: marker, node: scope }, select: { id: true } }))) throw new PortNotFoundError(marker);
+    if (marker && !(await this.db.port.findFirst({ where: { uuid: marker, node: scope }, select: { id: true } })))
+      throw new PortNotFoundError(marker);
     const rows = await this.db.port.findMany({
       where,
       include: { node: true },
@@ -110,27 +126,54 @@ export class PortsService {
   /** `port` is found in the request's scope (get). */
   async patch(port: PortWithNode, ops: PatchOp[], ctx: RequestContext): Promise<PortWithNode> {
     const current: Json = {
-      address: port.address, node_uuid: port.node.uuid, extra: parseJson(port.extra), local_link_connection: parseJson(port.localLinkConnection),
-      pxe_enabled: port.pxeEnabled, physical_network: port.physicalNetwork, portgroup_uuid: null, is_smartnic: port.isSmartnic,
+      address: port.address,
+      node_uuid: port.node.uuid,
+      extra: parseJson(port.extra),
+      local_link_connection: parseJson(port.localLinkConnection),
+      pxe_enabled: port.pxeEnabled,
+      physical_network: port.physicalNetwork,
+      portgroup_uuid: null,
+      is_smartnic: port.isSmartnic,
     };
     const cols = portColumns(applyPatch(current, ops, PORT_PATCH_KEYS));
     const node = cols.nodeUuid === port.node.uuid ? port.node : await this.portNode(cols.nodeUuid, nodeScope(ctx));
-    const cabling = cols.address !== port.address || node.id !== port.node.id || cols.pxeEnabled !== port.pxeEnabled || cols.isSmartnic !== port.isSmartnic ||
-      cols.physicalNetwork !== port.physicalNetwork || JSON.stringify(cols.localLinkConnection) !== port.localLinkConnection;
+    const cabling =
+      cols.address !== port.address ||
+      node.id !== port.node.id ||
+      cols.pxeEnabled !== port.pxeEnabled ||
+      cols.isSmartnic !== port.isSmartnic ||
+      cols.physicalNetwork !== port.physicalNetwork ||
+      JSON.stringify(cols.localLinkConnection) !== port.localLinkConnection;
     if (cabling) requireAdmin(ctx, "change a port's MAC, node, PXE or network fields (members may edit extra)");
     await this.lock.assertUnlocked(port.node);
     const n = port.node;
     if (cols.address !== port.address && !n.maintenance && (n.provisionState === 'active' || n.instanceUuid)) {
       throw new ConflictError(`Cannot change the MAC address of port ${port.uuid}: node ${n.uuid} is active; set maintenance first.`);
     }
-    const configChanged = cols.pxeEnabled !== port.pxeEnabled || JSON.stringify(cols.localLinkConnection) !== port.localLinkConnection || cols.physicalNetwork !== port.physicalNetwork;
+    const configChanged =
+      cols.pxeEnabled !== port.pxeEnabled ||
+      JSON.stringify(cols.localLinkConnection) !== port.localLinkConnection ||
+      cols.physicalNetwork !== port.physicalNetwork;
     if (configChanged && !n.maintenance && !CONFIG_STATES.includes(asProvisionState(n.provisionState))) {
-      throw new ConflictError(`Port ${port.uuid}: pxe_enabled, local_link_connection and physical_network can only change while node ${n.uuid} is in ${CONFIG_STATES.join(', ')} or in maintenance (it is "${n.provisionState}").`);
+      throw new ConflictError(
+        `Port ${port.uuid}: pxe_enabled, local_link_connection and physical_network can only change while node ${n.uuid} is in ${CONFIG_STATES.join(', ')} or in maintenance (it is "${n.provisionState}").`,
+      );
     }
     try {
       return await this.db.$transaction(async (tx) => {
-        const updated = await tx.port.update({ where: { id: port.id }, data: { ...this.data(cols, node.id), updatedAt: new Date() }, include: { node: true } });
-        await writeHistory(tx, { nodeId: node.id, nodeUuid: node.uuid, eventType: 'inventory', actor: ctx.actor, requestId: ctx.requestId, event: `Port ${port.uuid} updated: ${ops.map((o) => `${o.op} ${o.path}`).join(', ')}` });
+        const updated = await tx.port.update({
+          where: { id: port.id },
+          data: { ...this.data(cols, node.id), updatedAt: new Date() },
+          include: { node: true },
+        });
+        await writeHistory(tx, {
+          nodeId: node.id,
+          nodeUuid: node.uuid,
+          eventType: 'inventory',
+          actor: ctx.actor,
+          requestId: ctx.requestId,
+          event: `Port ${port.uuid} updated: ${ops.map((o) => `${o.op} ${o.path}`).join(', ')}`,
+        });
         return updated;
       });
     } catch (e) {
@@ -144,8 +187,14 @@ export class PortsService {
     await this.lock.assertUnlocked(port.node);
     await this.db.$transaction(async (tx) => {
       await tx.port.delete({ where: { id: port.id } });
-      await writeHistory(tx, { nodeId: port.node.id, nodeUuid: port.node.uuid, eventType: 'inventory', actor: ctx.actor, requestId: ctx.requestId, event: `Port ${port.uuid} (${port.address}) deleted` });
+      await writeHistory(tx, {
+        nodeId: port.node.id,
+        nodeUuid: port.node.uuid,
+        eventType: 'inventory',
+        actor: ctx.actor,
+        requestId: ctx.requestId,
+        event: `Port ${port.uuid} (${port.address}) deleted`,
+      });
     });
   }
 }
-

@@ -30,7 +30,9 @@ export interface PowerRequest {
 export function parsePowerRequest(req: RequestBody, node: { ident: string; powerState: string | null }): PowerRequest {
   const target = req.target;
   if (!isPowerTarget(target)) {
-    throw new BadRequestError(`The requested action "${String(target)}" can not be performed on node "${node.ident}" while it is in state "${node.powerState}". Valid targets: power on, power off, rebooting, soft power off, soft rebooting.`);
+    throw new BadRequestError(
+      `The requested action "${String(target)}" can not be performed on node "${node.ident}" while it is in state "${node.powerState}". Valid targets: power on, power off, rebooting, soft power off, soft rebooting.`,
+    );
   }
   let timeoutSec = DEFAULT_SOFT_TIMEOUT_SEC;
   if (req.timeout !== undefined && req.timeout !== null) {

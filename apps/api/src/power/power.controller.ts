@@ -13,13 +13,24 @@ import { PowerService } from './power.service';
 @ApiTags('power')
 @Controller('v1/nodes/:ident')
 export class PowerController {
-  constructor(private readonly power: PowerService, private readonly nodes: NodesService) {}
+  constructor(
+    private readonly power: PowerService,
+    private readonly nodes: NodesService,
+  ) {}
 
   @Put('states/power')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Power on, off, reboot (soft or hard)', description: 'Runs as a workflow holding the node lock; power_state changes once the BMC reads back the new state.' })
+  @ApiOperation({
+    summary: 'Power on, off, reboot (soft or hard)',
+    description: 'Runs as a workflow holding the node lock; power_state changes once the BMC reads back the new state.',
+  })
   @ApiBody({ schema: { type: 'object', required: ['target'], example: { target: 'power on' } } })
-  async setPower(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async setPower(
+    @Param('ident') ident: string,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
     const ctx = ctxOf(req);
     const shape = readPowerBody(body);
     const node = await this.nodes.get(ident, ctx);

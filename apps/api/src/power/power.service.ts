@@ -17,7 +17,12 @@ import type { BootDeviceRequest, PowerRequest } from './power-request';
 
 @Injectable()
 export class PowerService {
-  constructor(private readonly store: Store, private readonly workflows: Workflows, private readonly settings: ApiSettings, private readonly lock: NodeLock) {}
+  constructor(
+    private readonly store: Store,
+    private readonly workflows: Workflows,
+    private readonly settings: ApiSettings,
+    private readonly lock: NodeLock,
+  ) {}
 
   private site(node: Node): string {
     return siteTaskQueue(this.settings.taskQueue, node.conductorGroup);
@@ -25,7 +30,8 @@ export class PowerService {
 
   private checkBmc(node: Node, what: string): void {
     const problems = driverInfoProblems(driverFieldsOf(node, this.store.open(parseJson(node.driverInfo))));
-    if (problems.length) throw new BadRequestError(`Failed to validate ${what} interface for node ${node.uuid}. Error: ${problems.join(' ')}`);
+    if (problems.length)
+      throw new BadRequestError(`Failed to validate ${what} interface for node ${node.uuid}. Error: ${problems.join(' ')}`);
   }
 
   /** `node` is found in the request's scope (NodesService.get). */
@@ -38,25 +44,52 @@ export class PowerService {
       throw new InvalidStateRequestedError(target, node.uuid, node.provisionState);
     }
     this.checkBmc(node, 'power');
-    const input: PowerInput = { nodeUuid: node.uuid, target, timeoutSec, actor: ctx.actor, requestId: ctx.requestId, hardwareQueue: this.site(node) };
+    const input: PowerInput = {
+      nodeUuid: node.uuid,
+      target,
+      timeoutSec,
+      actor: ctx.actor,
+      requestId: ctx.requestId,
+      hardwareQueue: this.site(node),
+    };
     const run = await this.workflows.startNodeOperation(node.uuid, 'changePowerState', input, this.lock.busy(node));
     await beginOperation(this.store.db, {
-      nodeUuid: node.uuid, kind: 'power', workflowId: run.workflowId, runId: run.runId, fromState: '', viaState: '', target: null,
-      actor: ctx.actor, requestId: ctx.requestId, targetPowerState: resultingPowerState(target),
+      nodeUuid: node.uuid,
+      kind: 'power',
+      workflowId: run.workflowId,
+      runId: run.runId,
+      fromState: '',
+      viaState: '',
+      target: null,
+      actor: ctx.actor,
+      requestId: ctx.requestId,
+      targetPowerState: resultingPowerState(target),
     });
   }
 
   async setBootDevice(node: Node, req: BootDeviceRequest, ctx: RequestContext): Promise<void> {
     const { device, persistent } = req;
     this.checkBmc(node, 'management');
-    const input: BootDeviceInput = { nodeUuid: node.uuid, device: device as BootDeviceName, persistent, actor: ctx.actor, requestId: ctx.requestId, hardwareQueue: this.site(node) };
+    const input: BootDeviceInput = {
+      nodeUuid: node.uuid,
+      device: device as BootDeviceName,
+      persistent,
+      actor: ctx.actor,
+      requestId: ctx.requestId,
+      hardwareQueue: this.site(node),
+    };
     await this.workflows.executeNodeOperation<void>(node.uuid, 'setBootDevice', input, this.lock.busy(node));
   }
 
   async getBootDevice(ident: string, ctx: RequestContext): Promise<{ boot_device: string | null; persistent: boolean | null }> {
     const node = await findNode(this.store.db, ident, nodeScope(ctx));
     this.checkBmc(node, 'management');
-    const got = await this.workflows.executeNodeOperation<{ bootDevice: string | null; persistent: boolean | null }>(node.uuid, 'getBootDevice', { nodeUuid: node.uuid, hardwareQueue: this.site(node) }, this.lock.busy(node));
+    const got = await this.workflows.executeNodeOperation<{ bootDevice: string | null; persistent: boolean | null }>(
+      node.uuid,
+      'getBootDevice',
+      { nodeUuid: node.uuid, hardwareQueue: this.site(node) },
+      this.lock.busy(node),
+    );
     return { boot_device: got.bootDevice, persistent: got.persistent };
   }
 }

@@ -10,7 +10,10 @@ import { OperationService } from './operation.service';
 @ApiTags('provisioning')
 @Controller('v1/nodes/:ident/operation')
 export class OperationController {
-  constructor(private readonly nodes: NodesService, private readonly operations: OperationService) {}
+  constructor(
+    private readonly nodes: NodesService,
+    private readonly operations: OperationService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: "The node's current (or last) operation: steps with times, bytes written and total, rate, ETA, stalled" })

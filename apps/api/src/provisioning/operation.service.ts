@@ -12,15 +12,26 @@ const STALL_MS = 60_000;
 
 @Injectable()
 export class OperationService {
-  constructor(private readonly store: Store, private readonly workflows: Workflows) {}
+  constructor(
+    private readonly store: Store,
+    private readonly workflows: Workflows,
+  ) {}
 
   /** `ident` is how the request named the node (for the 404 message). */
   async show(node: Node, ident: string): Promise<Record<string, unknown>> {
     const op = await this.store.db.operation.findFirst({ where: { nodeUuid: node.uuid }, orderBy: { id: 'desc' } });
     if (!op) throw new NotFoundError(`Node ${ident} has had no operation yet.`);
     const base = {
-      node_uuid: node.uuid, kind: op.kind, status: op.status, workflow_id: op.workflowId, run_id: op.runId, actor: op.actor,
-      request_id: op.requestId, started_at: isoTime(op.startedAt), finished_at: isoTime(op.finishedAt), error: op.error,
+      node_uuid: node.uuid,
+      kind: op.kind,
+      status: op.status,
+      workflow_id: op.workflowId,
+      run_id: op.runId,
+      actor: op.actor,
+      request_id: op.requestId,
+      started_at: isoTime(op.startedAt),
+      finished_at: isoTime(op.finishedAt),
+      error: op.error,
     };
     const live = op.status === 'running' ? await this.workflows.progress(node.uuid) : null;
     const view = (live?.view ?? (op.timeline ? JSON.parse(op.timeline) : null)) as TimelineView | null;
@@ -39,7 +50,13 @@ export class OperationService {
     return {
       ...base,
       current_step: view?.current ?? null,
-      steps: (view?.steps ?? []).map((s) => ({ name: s.name, status: s.status, started_at: s.startedAt, ended_at: s.endedAt ?? null, detail: s.detail ?? null })),
+      steps: (view?.steps ?? []).map((s) => ({
+        name: s.name,
+        status: s.status,
+        started_at: s.startedAt,
+        ended_at: s.endedAt ?? null,
+        detail: s.detail ?? null,
+      })),
       bytes_done: bytesDone,
       bytes_total: bytesTotal,
       rate_bytes_per_s: rate,

@@ -12,24 +12,44 @@ import { ProvisioningService } from './provisioning.service';
 @ApiTags('provisioning')
 @Controller('v1/nodes/:ident')
 export class ProvisioningController {
-  constructor(private readonly provisioning: ProvisioningService, private readonly nodes: NodesService) {}
+  constructor(
+    private readonly provisioning: ProvisioningService,
+    private readonly nodes: NodesService,
+  ) {}
 
   @Get('states')
   @ApiOperation({ summary: 'Power and provision state of a node' })
   async states(@Param('ident') ident: string, @Req() req: Request) {
     const n = await this.nodes.get(ident, ctxOf(req));
     return {
-      console_enabled: false, last_error: n.lastError, power_state: n.powerState, provision_state: n.provisionState,
-      target_power_state: n.targetPowerState, target_provision_state: n.targetProvisionState,
-      provision_updated_at: isoTime(n.provisionUpdatedAt), raid_config: {}, target_raid_config: {}, boot_mode: null, secure_boot: null,
+      console_enabled: false,
+      last_error: n.lastError,
+      power_state: n.powerState,
+      provision_state: n.provisionState,
+      target_power_state: n.targetPowerState,
+      target_provision_state: n.targetProvisionState,
+      provision_updated_at: isoTime(n.provisionUpdatedAt),
+      raid_config: {},
+      target_raid_config: {},
+      boot_mode: null,
+      secure_boot: null,
     };
   }
 
   @Put('states/provision')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Change the provision state', description: 'target: manage, provide, active/deploy (+deploy_steps, API >= 1.69), deleted/undeploy, rebuild (+deploy_steps), clean (+clean_steps), abort.' })
+  @ApiOperation({
+    summary: 'Change the provision state',
+    description:
+      'target: manage, provide, active/deploy (+deploy_steps, API >= 1.69), deleted/undeploy, rebuild (+deploy_steps), clean (+clean_steps), abort.',
+  })
   @ApiBody({ schema: { type: 'object', required: ['target'], example: { target: 'manage' } } })
-  async provision(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async provision(
+    @Param('ident') ident: string,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
     await this.provisioning.provision(ident, parseProvisionRequest(body), ctxOf(req), req.apiMinor ?? 1);
     res.setHeader('Location', `${baseUrl(req)}/v1/nodes/${ident}/states`);
   }

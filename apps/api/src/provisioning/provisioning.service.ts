@@ -8,11 +8,16 @@ import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '
 import { nodeOperationId } from '#workflows/contracts/ids';
 import { bootFileProblem, imageSourceProblem } from '#workflows/domain/image-refs';
 import { siteTaskQueue } from '#workflows/contracts/power';
+import { automatedCleanSteps, cleanStepSpec, resolveDeploySteps, resolveManualCleanSteps, StepError } from '#workflows/contracts/steps';
 import {
-  automatedCleanSteps, cleanStepSpec, resolveDeploySteps, resolveManualCleanSteps, StepError,
-} from '#workflows/contracts/steps';
-import {
-  allowedTargets, asProvisionState, findTransition, isApiTarget, MIN_VERB_VERSION, VERBS, type ApiTarget, type Transition,
+  allowedTargets,
+  asProvisionState,
+  findTransition,
+  isApiTarget,
+  MIN_VERB_VERSION,
+  VERBS,
+  type ApiTarget,
+  type Transition,
 } from '#workflows/contracts/states';
 import { nodeScope } from '../common/access';
 import { BadRequestError, InvalidStateRequestedError, NotAcceptableError, UnknownTargetError } from '../common/errors';
@@ -65,7 +70,12 @@ function stepsOr400<T>(resolve: () => T): T {
 
 @Injectable()
 export class ProvisioningService {
-  constructor(private readonly store: Store, private readonly workflows: Workflows, private readonly settings: ApiSettings, private readonly lock: NodeLock) {}
+  constructor(
+    private readonly store: Store,
+    private readonly workflows: Workflows,
+    private readonly settings: ApiSettings,
+    private readonly lock: NodeLock,
+  ) {}
 
   private get db() {
     return this.store.db;
@@ -93,7 +103,9 @@ export class ProvisioningService {
     }
     for (const [param, targets] of Object.entries(PARAM_TARGETS)) {
       if (req[param as keyof ProvisionRequest] !== undefined && !targets.includes(target)) {
-        throw new BadRequestError(`"${param}" can only be given with target ${targets.map((t) => `"${t}"`).join(' or ')}, not "${target}".`);
+        throw new BadRequestError(
+          `"${param}" can only be given with target ${targets.map((t) => `"${t}"`).join(' or ')}, not "${target}".`,
+        );
       }
     }
     if (target === 'clean' && !Array.isArray(req.clean_steps)) {
@@ -110,21 +122,31 @@ export class ProvisioningService {
     }
     const workflowType = WORKFLOW_FOR[`${transition.from}:${transition.event}`];
     if (!workflowType) {
-      throw new BadRequestError(`The "${target}" action is not available yet in this Ironflow release (node ${node.uuid}, state "${node.provisionState}").`);
+      throw new BadRequestError(
+        `The "${target}" action is not available yet in this Ironflow release (node ${node.uuid}, state "${node.provisionState}").`,
+      );
     }
     const deployInterface = interfacesOf(node).deploy;
     if (workflowType === 'deployNode') await this.checkDeployable(node);
     const base = {
-      nodeUuid: node.uuid, actor: ctx.actor, requestId: ctx.requestId,
-      fromState: transition.from, viaState: transition.to, target: transition.target,
+      nodeUuid: node.uuid,
+      actor: ctx.actor,
+      requestId: ctx.requestId,
+      fromState: transition.from,
+      viaState: transition.to,
+      target: transition.target,
       hardwareQueue: siteTaskQueue(this.settings.taskQueue, node.conductorGroup),
       callbackTimeoutSec: this.settings.callbackTimeoutSec,
     };
     let input: DeployInput | CleanInput;
     if (workflowType === 'cleanNode' || workflowType === 'teardownNode') {
       const automated = node.automatedClean === false ? 'none' : this.settings.automatedClean;
-      const cleanSteps = stepsOr400(() => (target === 'clean' ? resolveManualCleanSteps(deployInterface, req.clean_steps) : automatedCleanSteps(deployInterface, automated)));
-      const eraseMode: EraseMode | 'none' = cleanSteps.length ? (cleanStepSpec(cleanSteps[0].key, deployInterface)?.eraseMode ?? 'none') : 'none';
+      const cleanSteps = stepsOr400(() =>
+        target === 'clean' ? resolveManualCleanSteps(deployInterface, req.clean_steps) : automatedCleanSteps(deployInterface, automated),
+      );
+      const eraseMode: EraseMode | 'none' = cleanSteps.length
+        ? (cleanStepSpec(cleanSteps[0].key, deployInterface)?.eraseMode ?? 'none')
+        : 'none';
       input = { ...base, eraseMode, cleanSteps };
     } else if (workflowType === 'deployNode') {
       input = { ...base, deploySteps: stepsOr400(() => resolveDeploySteps(deployInterface, req.deploy_steps ?? [])) };
@@ -135,7 +157,15 @@ export class ProvisioningService {
     const run = await this.workflows.startNodeOperation(node.uuid, workflowType, input, this.lock.busy(node));
     // Record the transition before answering 202 (clients poll at once). If this
     // process dies here, the workflow's first activity records it instead.
-    await beginOperation(this.db, { ...input, kind: transition.event, workflowId: run.workflowId, runId: run.runId, fromState: transition.from, viaState: transition.to, target: transition.target });
+    await beginOperation(this.db, {
+      ...input,
+      kind: transition.event,
+      workflowId: run.workflowId,
+      runId: run.runId,
+      fromState: transition.from,
+      viaState: transition.to,
+      target: transition.target,
+    });
   }
 
   /** Deploy-time validation, synchronous as in Ironic: what is missing is a 400 now, not a failed deploy later. */
@@ -157,7 +187,8 @@ export class ProvisioningService {
         problems.push('instance_info needs image_checksum, or image_os_hash_algo and image_os_hash_value.');
       }
     }
-    if (needs.pxePort && (await this.db.port.count({ where: { nodeId: node.id, pxeEnabled: true } })) === 0) problems.push('the node has no port with PXE enabled.');
+    if (needs.pxePort && (await this.db.port.count({ where: { nodeId: node.id, pxeEnabled: true } })) === 0)
+      problems.push('the node has no port with PXE enabled.');
     if (problems.length) throw new BadRequestError(`Failed to validate deploy or power info for node ${node.uuid}: ${problems.join(' ')}`);
   }
 
@@ -175,7 +206,10 @@ export class ProvisioningService {
     await this.lock.assertUnlocked(node);
     await this.db.$transaction(async (tx) => {
       const moved = await moveProvisionState(tx, {
-        nodeUuid: node.uuid, from: t.from, to: t.to, data: { targetProvisionState: null, lastError: null },
+        nodeUuid: node.uuid,
+        from: t.from,
+        to: t.to,
+        data: { targetProvisionState: null, lastError: null },
         history: { nodeId: node.id, actor: ctx.actor, requestId: ctx.requestId, event: `${target}: ${t.from} -> ${t.to}` },
       });
       // Anything but a move (the node changed under us) is refused; the rollback drops the history row.
@@ -187,9 +221,13 @@ export class ProvisioningService {
     const node = await findNode(this.db, ident, nodeScope(ctx));
     let reason: string | null = null;
     if (on) {
-      const b = body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0) ? {} : requireObjectBody(body, 'maintenance request');
+      const b =
+        body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0)
+          ? {}
+          : requireObjectBody(body, 'maintenance request');
       rejectUnknownKeys(b, ['reason'], 'maintenance request');
-      if (b.reason !== undefined && b.reason !== null && typeof b.reason !== 'string') throw new BadRequestError(`Expected string for reason: ${JSON.stringify(b.reason)}`);
+      if (b.reason !== undefined && b.reason !== null && typeof b.reason !== 'string')
+        throw new BadRequestError(`Expected string for reason: ${JSON.stringify(b.reason)}`);
       reason = (b.reason as string | null | undefined) ?? null;
     }
     await this.lock.assertUnlocked(node);
@@ -198,10 +236,16 @@ export class ProvisioningService {
         where: { id: node.id },
         // An operator who sets maintenance owns it from then on: clearing the fault stops the
         // power sync from lifting it when a dead BMC answers again (only its own maintenance is lifted).
-        data: on ? { maintenance: true, maintenanceReason: reason, fault: null, updatedAt: new Date() } : { maintenance: false, maintenanceReason: null, fault: null, powerSyncFailures: 0, updatedAt: new Date() },
+        data: on
+          ? { maintenance: true, maintenanceReason: reason, fault: null, updatedAt: new Date() }
+          : { maintenance: false, maintenanceReason: null, fault: null, powerSyncFailures: 0, updatedAt: new Date() },
       });
       await writeHistory(tx, {
-        nodeId: node.id, nodeUuid: node.uuid, eventType: 'maintenance', actor: ctx.actor, requestId: ctx.requestId,
+        nodeId: node.id,
+        nodeUuid: node.uuid,
+        eventType: 'maintenance',
+        actor: ctx.actor,
+        requestId: ctx.requestId,
         event: on ? `Maintenance set${reason ? `: ${reason}` : ''}` : 'Maintenance unset',
       });
     });
@@ -212,18 +256,25 @@ export class ProvisioningService {
     const info = this.store.open(parseJson(node.driverInfo));
     const ifaces = interfacesOf(node);
     const hw = findHardwareType(node.driver);
-    const unsupported = (t: string) => ({ result: false, reason: `Driver ${node.driver} does not support ${t} (disabled or not implemented).` });
+    const unsupported = (t: string) => ({
+      result: false,
+      reason: `Driver ${node.driver} does not support ${t} (disabled or not implemented).`,
+    });
     const fields = driverFieldsOf(node, info);
     const problems = driverInfoProblems(fields);
     const bmc = problems.length ? { result: false, reason: problems.join(' ') } : { result: true };
     const needs = deployNeeds(fields);
     const ports = needs.pxePort ? await this.db.port.count({ where: { nodeId: node.id, pxeEnabled: true } }) : 1;
     const instance = this.store.open(parseJson(node.instanceInfo));
-    const deploy = instance.image_source || !needs.image
-      ? { result: true }
-      : { result: false, reason: "Some parameters were missing in node's instance_info. Missing are: ['image_source']" };
+    const deploy =
+      instance.image_source || !needs.image
+        ? { result: true }
+        : { result: false, reason: "Some parameters were missing in node's instance_info. Missing are: ['image_source']" };
     return {
-      boot: ports > 0 ? { result: true } : { result: false, reason: `Node ${node.uuid} does not have any port with PXE enabled associated with it` },
+      boot:
+        ports > 0
+          ? { result: true }
+          : { result: false, reason: `Node ${node.uuid} does not have any port with PXE enabled associated with it` },
       deploy: hw ? deploy : unsupported('deploy'),
       management: bmc,
       network: { result: true },

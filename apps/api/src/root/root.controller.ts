@@ -42,7 +42,10 @@ export class RootController {
     const base = baseUrl(req);
     return {
       id: 'v1',
-      links: [{ href: `${base}/v1/`, rel: 'self' }, { href: `${base}/docs`, rel: 'describedby', type: 'text/html' }],
+      links: [
+        { href: `${base}/v1/`, rel: 'self' },
+        { href: `${base}/docs`, rel: 'describedby', type: 'text/html' },
+      ],
       media_types: { base: 'application/json', type: 'application/vnd.openstack.ironic.v1+json' },
       nodes: res(base, 'nodes'),
       ports: res(base, 'ports'),
