@@ -32,6 +32,12 @@ const layers = {
   },
 };
 
+// What activities may import (every activity file; the deploy phases add a rule of their own).
+const ACTIVITY_IMPORTS = [
+  { group: ['@nestjs/*', '\\#apps/**', '**/apps/**'], message: 'Activities never import NestJS or the apps.' },
+  { regex: '(^#|/)workflows/(?!contracts/|domain/)', message: 'Activities may import workflows/contracts and workflows/domain only.' },
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -129,13 +135,7 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: ['@nestjs/*', '\\#apps/**', '**/apps/**'], message: 'Activities never import NestJS or the apps.' },
-            {
-              regex: '(^#|/)workflows/(?!contracts/|domain/)',
-              message: 'Activities may import workflows/contracts and workflows/domain only.',
-            },
-          ],
+          patterns: ACTIVITY_IMPORTS,
         },
       ],
     },
@@ -149,11 +149,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@nestjs/*', '\\#apps/**', '**/apps/**'], message: 'Activities never import NestJS or the apps.' },
-            {
-              regex: '(^#|/)workflows/(?!contracts/|domain/)',
-              message: 'Activities may import workflows/contracts and workflows/domain only.',
-            },
+            ...ACTIVITY_IMPORTS,
             { regex: '^\\./.*-activities$', message: 'A deploy phase does not import another phase: share through deploy-deps.ts.' },
           ],
         },
