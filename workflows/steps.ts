@@ -26,7 +26,8 @@ export interface DeployRun {
   mode: DeployMode;
   /** The node's provision state as this run last set it. */
   state: ProvisionState;
-  img?: { key: string; sizeBytes: number };
+  /** configDrive: the node has instance_info.configdrive (histories from before it lack the field). */
+  img?: { key: string; sizeBytes: number; configDrive?: boolean };
   /** The ramdisk's iSCSI target, once it is up (iscsi). */
   target?: IscsiTarget;
 }
@@ -77,6 +78,11 @@ const iscsi: Record<string, StepRunner> = {
     const w = await r.s.timeline.step('write the image over iSCSI', () => r.s.unlessRamdiskFails(() => r.s.data.writeImageToNode(t)));
     r.s.timeline.bytesDone = w.bytesWritten;
     await r.s.timeline.step('verify the written image', () => r.s.unlessRamdiskFails(() => r.s.data.verifyNodeImage(t)));
+    // The config drive is part of this step (a step of its own would show in every deploy's steps, drive or
+    // not): only a deploy with one runs these commands, so a deploy without one replays as before.
+    if (r.img?.configDrive && patched('deploy-configdrive')) {
+      await r.s.timeline.step('write the config drive over iSCSI', () => r.s.unlessRamdiskFails(() => r.s.data.writeConfigDriveToNode(t)));
+    }
   },
 };
 

@@ -36,7 +36,7 @@ export function createImageActivities({ db, keys, cache }: Pick<DeployActivityDe
     async cacheImage(i: {
       nodeUuid: string;
       holder: string;
-    }): Promise<{ key: string; sizeBytes: number; format: string; downloaded: boolean; converted: boolean }> {
+    }): Promise<{ key: string; sizeBytes: number; format: string; downloaded: boolean; converted: boolean; configDrive?: true }> {
       const n = await nodeWithPorts(db, i.nodeUuid);
       const info = openSecrets(json(n.instanceInfo), keys);
       const ctx = Context.current();
@@ -56,7 +56,9 @@ export function createImageActivities({ db, keys, cache }: Pick<DeployActivityDe
           'ImageTooLarge',
         );
       }
-      return { key: r.key, sizeBytes: r.sizeBytes, format: r.format, downloaded: r.downloaded, converted: r.converted };
+      // Whether a config drive goes after the image (a flag only: the drive itself never enters the history).
+      const configDrive = info.configdrive !== undefined && info.configdrive !== null ? { configDrive: true as const } : {};
+      return { key: r.key, sizeBytes: r.sizeBytes, format: r.format, downloaded: r.downloaded, converted: r.converted, ...configDrive };
     },
 
     /** Unpins the image; with nodeUuid also drops the node's hard link (else it would keep the image's blocks forever). */

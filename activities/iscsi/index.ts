@@ -5,3 +5,4 @@ export { readLunCapacity } from './lun-capacity';
 export { eraseLunMetadata } from './erase-metadata';
 export { describeLun, type IscsiLun } from './lun';
 export * from './errors';
+export { writeLunWindows, type LunWindow } from './write-windows';
