@@ -110,6 +110,50 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
     assert.equal(node.ramdiskBoots(), 1);
   });
 
+  test('iscsi with a config drive: deploy.write_image writes it after the verify, by ids only', async () => {
+    const node = simulatedNode(rig, {
+      mode: 'iscsi',
+      ramdisk: answers,
+      overrides: {
+        cacheImage: async () => ({ key: 'img-key', sizeBytes: 4096, format: 'raw', downloaded: true, converted: false, configDrive: true }),
+        writeConfigDriveToNode: async () => ({ table: 'gpt', partition: 3, offset: 62 * 1024 * 1024, bytes: 1024 * 1024, bytesWritten: 1 }),
+      },
+    });
+    await deploy(node.run);
+    assert.deepEqual(node.run.unstubbed, []);
+    const l = lines(node.run.calls);
+    assert.deepEqual(l.slice(l.indexOf('step(deploy.write_image)'), l.indexOf('step(deploy.tear_down_agent)')), [
+      'step(deploy.write_image)',
+      'writeImageToNode',
+      'verifyNodeImage',
+      'writeConfigDriveToNode',
+    ]);
+    const cd = node.run.calls.find((c) => c.name === 'writeConfigDriveToNode')!.args;
+    assert.deepEqual(cd, [node.run.calls.find((c) => c.name === 'writeImageToNode')!.args[0]], 'the same iSCSI target, nothing else');
+    assert.equal(finish(node.run.calls).status, 'succeeded');
+  });
+
+  test("iscsi with a config drive that does not fit: the deploy fails with the plan's words", async () => {
+    const node = simulatedNode(rig, {
+      mode: 'iscsi',
+      ramdisk: answers,
+      overrides: {
+        cacheImage: async () => ({ key: 'img-key', sizeBytes: 4096, format: 'raw', downloaded: true, converted: false, configDrive: true }),
+        writeConfigDriveToNode: () =>
+          fails('Cannot write the config drive: the config drive (1 MiB) does not fit on the disk', 'ConfigDrivePartitionRefused'),
+      },
+    });
+    await deploy(node.run);
+    const l = lines(node.run.calls);
+    assert.deepEqual(l.slice(l.indexOf('writeConfigDriveToNode')), [
+      'writeConfigDriveToNode',
+      ...UNDO,
+      'finishOperation(failed → deploy failed)',
+    ]);
+    const f = finish(node.run.calls);
+    assert.match(f.error!, /Cannot write the config drive: .* does not fit on the disk/);
+  });
+
   test('direct: the ramdisk writes and reports result; no iSCSI activities', async () => {
     const node = simulatedNode(rig, {
       mode: 'direct',
