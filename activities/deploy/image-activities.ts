@@ -2,7 +2,9 @@
 // downloaded, verified and converted once into the cache, pinned for the deploy.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { openSecrets } from '#prisma/sealed-json';
+import { configDriveProblem } from '#workflows/domain/config-drive';
 import { deployNeeds, resolveInterfaces } from '#workflows/domain/drivers';
+import { nodeGunzip } from '../configdrive';
 import { checksumFromIronic } from '../images';
 import type { DeployMode } from '../pxe';
 import { typed } from '../shared/failure';
@@ -27,6 +29,12 @@ export function createImageActivities({ db, keys, cache }: Pick<DeployActivityDe
         problems.push(`instance_info checksum: ${(e as Error).message}`);
       }
       if (needs.pxePort && !n.ports.some((p) => p.pxeEnabled)) problems.push('the node has no port with PXE enabled');
+      // A config drive the iscsi deploy would write but cannot use fails here, before anything is booted or
+      // written (direct mode does not write config drives yet).
+      if (mode === 'iscsi' && info.configdrive !== undefined && info.configdrive !== null) {
+        const why = configDriveProblem(info.configdrive, nodeGunzip);
+        if (why) problems.push(`instance_info.configdrive: ${why}`);
+      }
       if (problems.length)
         throw ApplicationFailure.nonRetryable(`Cannot deploy node ${nodeUuid}: ${problems.join('; ')}.`, 'InvalidDeployParameters');
       return { mode, deployInterface };
