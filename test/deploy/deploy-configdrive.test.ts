@@ -9,6 +9,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
+import { buildConfigDriveIso } from '#activities/configdrive';
 import { runCommand } from '#activities/shared/command-runner';
 import { api, startStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/procs';
@@ -22,8 +24,29 @@ const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIronflowDeployConfigDriveKey i
 const USER_DATA = '#!/bin/sh\necho "hello from the deployed config drive" > /root/hello\n';
 const DRIVE = { meta_data: { public_keys: { default: KEY }, hostname: 'cd-deploy.example.test' }, user_data: USER_DATA };
 
-async function run(file: string, args: string[]) {
-  return runCommand({ file, args, timeoutMs: 120_000 });
+async function run(file: string, args: string[], stdin?: string) {
+  return runCommand({ file, args, stdin, timeoutMs: 120_000 });
+}
+
+/** Debian's cloud-init ConfigDrive reader on the partition at [start, start+size) sectors of the disk. */
+async function cloudInitRead(work: string, disk: string, start: number, size: number): Promise<unknown> {
+  const dir = fs.mkdtempSync(path.join(work, 'read-'));
+  const part = path.join(dir, 'config-2.iso');
+  await run('dd', [`if=${disk}`, `of=${part}`, 'bs=512', `skip=${start}`, `count=${size}`, 'status=none']);
+  const root = path.join(dir, 'drive');
+  await run('xorriso', ['-osirrox', 'on', '-indev', part, '-extract', '/', root]);
+  const script = [
+    'import json, sys',
+    'from cloudinit import sources',
+    'from cloudinit.sources import DataSourceConfigDrive as ds',
+    'r = ds.read_config_drive(sys.argv[1])',
+    'md = r["metadata"]',
+    'ud = r.get("userdata", b"")',
+    'print(json.dumps({"instanceId": md["instance-id"], "hostname": md.get("local-hostname"),',
+    '  "keys": sources.normalize_pubkey_data(md.get("public_keys")),',
+    '  "userData": ud.decode() if isinstance(ud, bytes) else ud}))',
+  ].join('\n');
+  return JSON.parse((await run(PYTHON, ['-c', script, root])).stdout);
 }
 
 /** A GPT image of `bytes` made by sgdisk: an EFI partition and a root partition to the image's end. */
@@ -69,12 +92,18 @@ describe('deploy with a config drive (iscsi)', () => {
   let id: string;
   let gpt: Buffer;
   let full: Buffer;
+  let mbr: Buffer;
 
   before(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-cd-deploy-'));
     gpt = await gptImage(work, 'gpt.raw', 8 * MiB);
     full = await gptImage(work, 'full.raw', DISK - MiB); // its root partition leaves no room for a drive
+    const mbrFile = path.join(work, 'mbr.raw');
+    fs.writeFileSync(mbrFile, crypto.randomBytes(8 * MiB));
+    await run('sfdisk', ['--quiet', mbrFile], 'label: dos\nstart=2048, size=4096, type=83, bootable\nstart=6144, type=83\n');
+    mbr = fs.readFileSync(mbrFile);
     images = await startImageServer();
+    images.images.set('mbr.img', { data: mbr });
     images.images.set('gpt.img', { data: gpt });
     images.images.set('full.img', { data: full });
     stack = await startStack({ automatedClean: 'metadata', callbackTimeoutSec: 60 });
@@ -154,22 +183,7 @@ describe('deploy with a config drive (iscsi)', () => {
     );
 
     // The partition's bytes, as a reader of the disk sees them, unpacked; Debian's cloud-init reads them.
-    const part = path.join(work, 'config-2.iso');
-    await run('dd', [`if=${disk}`, `of=${part}`, 'bs=512', `skip=${last.start}`, `count=${last.size}`, 'status=none']);
-    const root = path.join(work, 'drive');
-    await run('xorriso', ['-osirrox', 'on', '-indev', part, '-extract', '/', root]);
-    const script = [
-      'import json, sys',
-      'from cloudinit import sources',
-      'from cloudinit.sources import DataSourceConfigDrive as ds',
-      'r = ds.read_config_drive(sys.argv[1])',
-      'md = r["metadata"]',
-      'ud = r.get("userdata", b"")',
-      'print(json.dumps({"instanceId": md["instance-id"], "hostname": md.get("local-hostname"),',
-      '  "keys": sources.normalize_pubkey_data(md.get("public_keys")),',
-      '  "userData": ud.decode() if isinstance(ud, bytes) else ud}))',
-    ].join('\n');
-    const seen = JSON.parse((await run(PYTHON, ['-c', script, root])).stdout);
+    const seen = await cloudInitRead(work, disk, last.start, last.size);
     assert.deepEqual(seen, { instanceId: id, hostname: 'cd-deploy.example.test', keys: [KEY], userData: USER_DATA });
 
     // The drive never reaches the node's view or the history.
@@ -191,5 +205,41 @@ describe('deploy with a config drive (iscsi)', () => {
     const failed = await rest(stack, id);
     assert.equal(failed.provision_state, 'deploy failed', JSON.stringify(failed.last_error));
     assert.match(failed.last_error, /config drive .*does not fit on the disk after the image's last partition/);
+  });
+
+  test('MBR image + a gzip+base64 ISO configdrive: sfdisk verifies the table, a new primary of type 83 is last, cloud-init reads it', async () => {
+    const node = lab.nodes[0]!;
+    await act(stack, id, { target: 'deleted' });
+    await settle(stack, id, 'available');
+    const patch = await api(stack, 'PATCH', `/v1/nodes/${id}`, [
+      { op: 'replace', path: '/instance_info/image_source', value: images.url('mbr.img') },
+      { op: 'replace', path: '/instance_info/image_checksum', value: `sha256:${crypto.createHash('sha256').update(mbr).digest('hex')}` },
+    ]);
+    assert.equal(patch.status, 200, patch.text);
+    const iso = await buildConfigDriveIso({ ...DRIVE, meta_data: { ...DRIVE.meta_data, uuid: id } }, { uuid: id });
+    await act(stack, id, { target: 'active', configdrive: zlib.gzipSync(iso).toString('base64') });
+    const done = await settle(stack, id, 'active');
+    assert.equal(done.last_error, null);
+
+    const disk = node.diskPath;
+    await run('sfdisk', ['--verify', disk]);
+    const table = JSON.parse((await run('sfdisk', ['-J', disk])).stdout).partitiontable;
+    assert.equal(table.label, 'dos');
+    assert.equal(table.partitions.length, 3);
+    const last = table.partitions[2];
+    assert.equal(last.type, '83');
+    assert.ok(last.start >= 6144 + 10240 && last.start + last.size <= DISK / 512, JSON.stringify(table));
+    // The client's ISO is the partition's first bytes, as sent.
+    const back = Buffer.alloc(iso.length);
+    const fd = fs.openSync(disk, 'r');
+    fs.readSync(fd, back, 0, back.length, last.start * 512);
+    fs.closeSync(fd);
+    assert.ok(back.equals(Buffer.from(iso)), "the client's ISO is on the partition");
+    assert.deepEqual(await cloudInitRead(work, disk, last.start, last.size), {
+      instanceId: id,
+      hostname: 'cd-deploy.example.test',
+      keys: [KEY],
+      userData: USER_DATA,
+    });
   });
 });
