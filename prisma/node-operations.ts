@@ -160,10 +160,10 @@ function recordStart(db: Database, op: BeginOperation): Promise<boolean> {
   });
 }
 
-/** Idempotent: a finished operation is not finished again. */
 /** The operation kind of teardownNode (workflows/clean-node.ts): its end clears instance_info and instance_uuid. */
 const UNDEPLOY = 'undeploy';
 
+/** Idempotent: a finished operation is not finished again. */
 export async function finishOperation(db: Database, op: FinishOperation): Promise<void> {
   await db.$transaction(async (tx) => {
     const row = await tx.operation.findUnique({ where: { runId: op.runId } });
