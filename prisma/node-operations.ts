@@ -160,6 +160,9 @@ function recordStart(db: Database, op: BeginOperation): Promise<boolean> {
   });
 }
 
+/** The operation kind of teardownNode (workflows/clean-node.ts): its end clears instance_info and instance_uuid. */
+const UNDEPLOY = 'undeploy';
+
 /** Idempotent: a finished operation is not finished again. */
 export async function finishOperation(db: Database, op: FinishOperation): Promise<void> {
   await db.$transaction(async (tx) => {
@@ -189,7 +192,13 @@ export async function finishOperation(db: Database, op: FinishOperation): Promis
         nodeUuid: op.nodeUuid,
         from: op.from,
         to: op.to,
-        data: { targetProvisionState: null, lastError: op.error ?? null },
+        data: {
+          targetProvisionState: null,
+          lastError: op.error ?? null,
+          // Undeploy ends the instance, whether it succeeded or not (Ironic's tear down wipes both in its
+          // `finally`, before cleaning): the sealed configdrive and image fields go with it.
+          ...(op.kind === UNDEPLOY ? { instanceInfo: '{}', instanceUuid: null } : {}),
+        },
         history: { ...history, event: op.error ?? `${op.kind} finished: ${op.from} -> ${op.to}` },
       });
     } else {

@@ -48,3 +48,22 @@ test('reseal: values of an old key move to the primary, values already under it 
   assert.deepEqual(resealSecrets(moved, keys), moved, 'resealing twice changes nothing');
   assert.equal(resealValue(moved.ipmi_password, keys), moved.ipmi_password);
 });
+
+test('an object or array under a secret key (a configdrive document) is sealed whole and opened back into itself', () => {
+  const doc = {
+    configdrive: { meta_data: { hostname: 'web-1' }, user_data: '#cloud-config' },
+    extra_secret: [1, 'two'],
+    image_source: 'x',
+  };
+  const sealed = sealSecrets(doc, { primary: key });
+  assert.ok(isSealed(sealed.configdrive));
+  assert.ok(isSealed(sealed.extra_secret));
+  assert.doesNotMatch(JSON.stringify(sealed), /web-1|cloud-config|two/);
+  assert.equal(sealed.image_source, 'x');
+  assert.deepEqual(openSecrets(sealed, { primary: key }), doc);
+  assert.deepEqual(sealSecrets(sealed, { primary: key }), sealed, 'sealing again keeps sealed values');
+  const next = crypto.randomBytes(32);
+  const moved = resealSecrets(sealed, { primary: next, previous: [key] });
+  assert.equal(sealedKeyId(moved.configdrive as unknown as string), keyId(next));
+  assert.deepEqual(openSecrets(moved, { primary: next }), doc);
+});

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { api, faultOf, startStack, type TestStack } from '../support/stack';
 import { dbSnapshot } from '../support/snapshot';
+import { configDriveText, syntheticIso } from '../support/config-drive';
 
 interface Case {
   name: string;
@@ -27,6 +28,7 @@ interface Ctx {
 const NODE = (c: Ctx) => `/v1/nodes/${c.node}`;
 const PROVISION_READY = (c: Ctx) => `/v1/nodes/${c.ready}/states/provision`;
 const PROVISION_MANAGED = (c: Ctx) => `/v1/nodes/${c.managed}/states/provision`;
+const MiB = 1024 * 1024;
 const step = (name: string, priority: number, args: Record<string, unknown> = {}) => ({ interface: 'deploy', step: name, args, priority });
 
 const CASES: Case[] = [
@@ -370,6 +372,133 @@ const CASES: Case[] = [
     body: { target: 'manage', clean_steps: [] },
     status: 400,
     message: /"clean_steps" can only be given with target "clean"/,
+  },
+  {
+    name: 'configdrive not base64',
+    method: 'PUT',
+    path: PROVISION_READY,
+    body: { target: 'active', configdrive: 'not base64!' },
+    status: 400,
+    message: /configdrive is not valid base64: character "!"/,
+  },
+  {
+    name: 'configdrive truncated base64',
+    method: 'PUT',
+    path: PROVISION_READY,
+    body: { target: 'active', configdrive: 'H4sIAAAA' + 'QUJD'.repeat(3) + 'QU' },
+    status: 400,
+    message: /configdrive is not valid base64: its length .* is not a multiple of 4; it looks truncated/,
+  },
+  {
+    name: 'configdrive a URL',
+    method: 'PUT',
+    path: PROVISION_READY,
+    body: { target: 'active', configdrive: 'http://127.0.0.1:9/cd.iso.gz' },
+    status: 400,
+    message: /configdrive looks like a URL: Ironflow does not fetch config drives/,
+  },
+  {
+    name: 'configdrive neither gzip nor ISO',
+    method: 'PUT',
+    path: PROVISION_READY,
+    body: { target: 'active', configdrive: Buffer.from('#cloud-config\nhostname: x\n').toString('base64') },
+    status: 400,
+    message: /configdrive \(base64-decoded; it is not gzip data\) is not an ISO 9660 image.*-V config-2/,
+  },
+  {
+    name: 'configdrive gzip but not ISO',
+    method: 'PUT',
+    path: PROVISION_READY,
+    body: { target: 'active', configdrive: configDriveText(Buffer.alloc(4096, 7)) },
+    status: 400,
+    message: /configdrive \(base64-decoded and gunzipped\) is not an ISO 9660 image/,
+  },
+  {
+    name: 'configdrive gzip cut short',
+    method: 'PUT',
+    path: PROVISION_READY,
+    body: () => {
+      const gz = Buffer.from(configDriveText(syntheticIso()), 'base64');
+      return { target: 'active', configdrive: gz.subarray(0, 30).toString('base64') };
+    },
+    status: 400,
+    message: /configdrive is base64 of data that starts like gzip but does not inflate/,
+  },
+  {
+    name: 'configdrive ISO labelled cidata',
+    method: 'PUT',
+    path: PROVISION_READY,
+    body: { target: 'active', configdrive: configDriveText(syntheticIso('cidata')) },
+    status: 400,
+    message: /is an ISO 9660 image labelled "cidata": cloud-init looks for the volume id "config-2"; rebuild it with -V config-2/,
+  },
+  {
+    name: 'configdrive over 64 MiB once inflated',
+    method: 'PUT',
+    path: PROVISION_READY,
+    // A small upload that gunzips past the cap: refused without inflating it all.
+    body: () => ({ target: 'active', configdrive: configDriveText(Buffer.concat([syntheticIso('config-2', 64), Buffer.alloc(64 * MiB)])) }),
+    status: 400,
+    message: /configdrive inflates beyond 64 MiB: a config drive may be at most 64 MiB/,
+  },
+  {
+    name: 'configdrive object with an unknown key',
+    method: 'PUT',
+    path: PROVISION_READY,
+    body: { target: 'active', configdrive: { meta_data: { hostname: 'x' }, userdata: '#cloud-config' } },
+    status: 400,
+    message:
+      /configdrive has unknown key "userdata": a configdrive object may hold only meta_data, user_data, network_data and vendor_data/,
+  },
+  {
+    name: 'configdrive meta_data not an object',
+    method: 'PUT',
+    path: PROVISION_READY,
+    body: { target: 'active', configdrive: { meta_data: 'hostname=x' } },
+    status: 400,
+    message: /configdrive\.meta_data is a string: it must be a JSON object/,
+  },
+  {
+    name: 'configdrive user_data a number',
+    method: 'PUT',
+    path: PROVISION_READY,
+    body: { target: 'active', configdrive: { user_data: 42 } },
+    status: 400,
+    message: /configdrive\.user_data is a number: give a string/,
+  },
+  {
+    name: 'configdrive an array',
+    method: 'PUT',
+    path: PROVISION_READY,
+    body: { target: 'active', configdrive: ['meta_data'] },
+    status: 400,
+    message: /configdrive is an array: send base64 of a gzipped ISO 9660 image labelled config-2, or \(API 1\.56\+\) a JSON object/,
+  },
+  {
+    name: 'configdrive object below API 1.56',
+    method: 'PUT',
+    path: PROVISION_READY,
+    body: { target: 'active', configdrive: { meta_data: { hostname: 'x' } } },
+    headers: { 'X-OpenStack-Ironic-API-Version': '1.55' },
+    status: 400,
+    message: /Providing a JSON object for configdrive is only supported starting with API version 1\.56/,
+  },
+  {
+    name: 'configdrive vendor_data below API 1.59',
+    method: 'PUT',
+    path: PROVISION_READY,
+    body: { target: 'active', configdrive: { meta_data: { hostname: 'x' }, vendor_data: {} } },
+    headers: { 'X-OpenStack-Ironic-API-Version': '1.58' },
+    status: 400,
+    message: /Providing vendor_data in configdrive is only supported starting with API version 1\.59/,
+  },
+  {
+    name: 'configdrive with target manage',
+    method: 'PUT',
+    path: PROVISION_MANAGED,
+    body: { target: 'provide', configdrive: configDriveText(syntheticIso()) },
+    status: 400,
+    message: /"configdrive" can only be given with target "active" or "deploy" or "rebuild", not "provide"/,
   },
   {
     name: 'deploy_steps below API 1.69',

@@ -12,6 +12,9 @@ import assert from 'node:assert/strict';
 import { api, startStack, type TestStack } from '../support/stack';
 import { baremetal, baremetalJson } from '../support/baremetal';
 import { waitFor } from '../support/procs';
+import { configDriveText, syntheticIso } from '../support/config-drive';
+
+const INSTANCE = '6f0c3b4e-2a51-4a3e-9d8e-0b7c1f2e3d4a';
 
 async function node(stack: TestStack, id: string): Promise<any> {
   return (await api(stack, 'GET', `/v1/nodes/${id}`)).body;
@@ -121,16 +124,49 @@ describe('fake-hardware through the baremetal CLI', () => {
     assert.equal(n.last_error, null);
   });
 
-  test('deploy --wait with no image, no port, no boot config: available -> active', async (t) => {
-    const n = await transition(t, stack, id, ['node', 'deploy', 'fake-1', '--wait', '60']);
+  test('deploy --wait with no image, no port, no boot config, a config drive: available -> active', async (t) => {
+    const set = await baremetal(stack.url, ['node', 'set', 'fake-1', '--instance-uuid', INSTANCE, '--instance-info', 'display_name=web-1']);
+    assert.equal(set.code, 0, set.stderr);
+    const drive = JSON.stringify({ meta_data: { hostname: 'fake-1.example' }, user_data: '#cloud-config\n' });
+    const n = await transition(t, stack, id, ['node', 'deploy', 'fake-1', '--config-drive', drive, '--wait', '60']);
     assert.equal(n.provision_state, 'active', n.last_error);
     assert.equal(n.last_error, null);
+    assert.equal(n.instance_uuid, INSTANCE);
+    // Accepted and stored, masked in responses and sealed at rest.
+    assert.deepEqual(n.instance_info, { display_name: 'web-1', configdrive: '******' });
+    const row = await stack.db.node.findUniqueOrThrow({ where: { uuid: id } });
+    assert.match(row.instanceInfo, /"configdrive"/);
+    assert.doesNotMatch(row.instanceInfo, /fake-1\.example|cloud-config/);
   });
 
-  test('undeploy --wait: active -> available, powered off', async (t) => {
+  test('undeploy --wait: active -> available, powered off, instance_info and instance_uuid cleared', async (t) => {
     const n = await transition(t, stack, id, ['node', 'undeploy', 'fake-1', '--wait', '60']);
     assert.equal(n.provision_state, 'available', n.last_error);
     assert.equal(n.last_error, null);
     assert.equal(n.power_state, 'power off');
+    assert.deepEqual(n.instance_info, {});
+    assert.equal(n.instance_uuid, null);
+  });
+
+  test('deploy with a gzipped ISO config drive (the string form): accepted, masked, cleared by undeploy', async (t) => {
+    const iso = configDriveText(syntheticIso());
+    const res = await api(stack, 'PUT', `/v1/nodes/${id}/states/provision`, { target: 'active', configdrive: iso });
+    assert.equal(res.status, 202, res.text);
+    const active = await waitFor(
+      async () => {
+        const got = await node(stack, id);
+        return got.target_provision_state === null && got.reservation === null ? got : undefined;
+      },
+      60_000,
+      `node ${id} to settle after deploy`,
+    );
+    assert.equal(active.provision_state, 'active', active.last_error);
+    assert.deepEqual(active.instance_info, { configdrive: '******' });
+    const row = await stack.db.node.findUniqueOrThrow({ where: { uuid: id } });
+    assert.ok(!row.instanceInfo.includes(iso), 'the config drive is stored sealed');
+    const n = await transition(t, stack, id, ['node', 'undeploy', 'fake-1', '--wait', '60']);
+    assert.equal(n.provision_state, 'available', n.last_error);
+    assert.deepEqual(n.instance_info, {});
+    assert.equal(n.instance_uuid, null);
   });
 });

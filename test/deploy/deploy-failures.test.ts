@@ -213,8 +213,13 @@ describe('deploys that share work, and the CLI', () => {
 
   test('baremetal node undeploy, deploy and clean --wait', async () => {
     const id = (await stack.db.node.findFirstOrThrow({ where: { provisionState: 'active' } })).uuid;
+    const info: Record<string, unknown> = (await node(stack, id)).instance_info;
     const un = await baremetal(stack.url, ['node', 'undeploy', id, '--wait', '120']);
     assert.equal(un.code, 0, un.stderr);
+    // Undeploy cleared instance_info (as Ironic's): the next deploy needs its image again.
+    assert.deepEqual((await node(stack, id)).instance_info, {});
+    const image = Object.entries(info).map(([k, value]) => ({ op: 'add', path: `/instance_info/${k}`, value }));
+    assert.equal((await api(stack, 'PATCH', `/v1/nodes/${id}`, image)).status, 200);
     const dep = await baremetal(stack.url, ['node', 'deploy', id, '--wait', '180']);
     assert.equal(dep.code, 0, dep.stderr);
     assert.equal((await node(stack, id)).provision_state, 'active');

@@ -208,7 +208,11 @@ describe('deploy lifecycle on lab nodes', () => {
     await act(stack, id, 'deleted');
     await settle(stack, id, 'available');
     const before = readDisk(node, 8 * MiB);
-    await api(stack, 'PATCH', `/v1/nodes/${id}`, [{ op: 'add', path: '/instance_info/image_checksum', value: `sha256:${'0'.repeat(64)}` }]);
+    // Undeploy cleared instance_info (as Ironic's): the image again, with a wrong checksum.
+    await api(stack, 'PATCH', `/v1/nodes/${id}`, [
+      { op: 'add', path: '/instance_info/image_source', value: images.url('disk.qcow2') },
+      { op: 'add', path: '/instance_info/image_checksum', value: `sha256:${'0'.repeat(64)}` },
+    ]);
     await act(stack, id, 'active');
     const failed = await waitFor(
       async () => {

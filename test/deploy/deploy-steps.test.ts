@@ -167,6 +167,12 @@ describe('deploy steps', () => {
     const id = (await show(stack, node.name)).uuid;
     await act(stack, id, { target: 'deleted' }); // automated_clean false: no erase
     await settle(stack, id, 'available');
+    // Undeploy cleared instance_info (as Ironic's): the next deploy needs its image again.
+    const image = [
+      { op: 'add', path: '/instance_info/image_source', value: images.url('raw.img') },
+      { op: 'add', path: '/instance_info/image_checksum', value: `sha256:${crypto.createHash('sha256').update(raw).digest('hex')}` },
+    ];
+    assert.equal((await api(stack, 'PATCH', `/v1/nodes/${id}`, image)).status, 200);
     // A manual clean shows its step as clean_step while it runs, and in the history.
     await act(stack, id, { target: 'manage' });
     await settle(stack, id, 'manageable');

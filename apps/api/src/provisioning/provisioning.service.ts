@@ -1,5 +1,6 @@
 // Provision-state changes, maintenance and validation. Checks the state machine,
 // then records intent and starts the node's workflow (which holds its lock).
+import { gunzipSync } from 'node:zlib';
 import { Injectable } from '@nestjs/common';
 import type { Node } from '#prisma/generated/sqlite/client';
 import { beginOperation, moveProvisionState, writeHistory } from '#prisma/node-operations';
@@ -7,6 +8,7 @@ import { deployNeeds, driverInfoProblems, findHardwareType } from '#workflows/do
 import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '#workflows/contracts/deploy';
 import { nodeOperationId } from '#workflows/contracts/ids';
 import { bootFileProblem, imageSourceProblem } from '#workflows/domain/image-refs';
+import { configDriveProblem } from '#workflows/domain/config-drive';
 import { siteTaskQueue } from '#workflows/contracts/power';
 import { automatedCleanSteps, cleanStepSpec, resolveDeploySteps, resolveManualCleanSteps, StepError } from '#workflows/contracts/steps';
 import {
@@ -58,6 +60,29 @@ const WORKFLOW_FOR: Partial<Record<string, string>> = {
 /** deploy_steps in a provision request needs this API version (Ironic 1.69; 406 below). */
 const DEPLOY_STEPS_MIN_VERSION = 69;
 
+/** A configdrive JSON object needs API 1.56, and vendor_data in it 1.59 (Ironic: 400 below, not 406). */
+const CONFIG_DRIVE_OBJECT_MIN_VERSION = 56;
+const CONFIG_DRIVE_VENDOR_DATA_MIN_VERSION = 59;
+
+/** Refuses a configdrive Ironflow could not write (400 saying what to fix), before anything is stored or started. */
+function checkConfigDrive(configdrive: unknown, apiMinor: number): void {
+  if (typeof configdrive === 'object' && configdrive !== null && !Array.isArray(configdrive)) {
+    if (apiMinor < CONFIG_DRIVE_OBJECT_MIN_VERSION) {
+      throw new BadRequestError(
+        `Providing a JSON object for configdrive is only supported starting with API version 1.${CONFIG_DRIVE_OBJECT_MIN_VERSION}; send base64 of a gzipped ISO 9660 image instead, or a newer X-OpenStack-Ironic-API-Version.`,
+      );
+    }
+    if ('vendor_data' in configdrive && apiMinor < CONFIG_DRIVE_VENDOR_DATA_MIN_VERSION) {
+      throw new BadRequestError(
+        `Providing vendor_data in configdrive is only supported starting with API version 1.${CONFIG_DRIVE_VENDOR_DATA_MIN_VERSION}.`,
+      );
+    }
+  }
+  // The decoded ISO is bounded by the cap: gunzip stops (RangeError) past it.
+  const problem = configDriveProblem(configdrive, (b, max) => gunzipSync(b, { maxOutputLength: max }));
+  if (problem) throw new BadRequestError(problem);
+}
+
 /** The step table's answer for this node, or a 400 saying what is wrong with the user's steps. */
 function stepsOr400<T>(resolve: () => T): T {
   try {
@@ -108,6 +133,7 @@ export class ProvisioningService {
         );
       }
     }
+    if (req.configdrive !== undefined) checkConfigDrive(req.configdrive, apiMinor);
     if (target === 'clean' && !Array.isArray(req.clean_steps)) {
       throw new BadRequestError('"clean_steps" is required when setting target provision state to clean');
     }
@@ -192,10 +218,8 @@ export class ProvisioningService {
     if (problems.length) throw new BadRequestError(`Failed to validate deploy or power info for node ${node.uuid}: ${problems.join(' ')}`);
   }
 
+  /** Stores a configdrive that checkConfigDrive accepted, sealed (as every secret in instance_info). */
   private async storeConfigDrive(node: Node, configdrive: unknown): Promise<void> {
-    if (typeof configdrive !== 'string' && (configdrive === null || typeof configdrive !== 'object' || Array.isArray(configdrive))) {
-      throw new BadRequestError('configdrive must be a string or a JSON object.');
-    }
     const info = this.store.open(parseJson(node.instanceInfo));
     info.configdrive = configdrive;
     await this.db.node.update({ where: { id: node.id }, data: { instanceInfo: JSON.stringify(this.store.seal(info)) } });
