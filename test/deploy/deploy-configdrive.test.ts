@@ -197,8 +197,8 @@ describe('deploy with a config drive (iscsi)', () => {
     await act(stack, id, { target: 'deleted' }); // automated_clean false: no erase
     await settle(stack, id, 'available');
     const patch = await api(stack, 'PATCH', `/v1/nodes/${id}`, [
-      { op: 'replace', path: '/instance_info/image_source', value: images.url('full.img') },
-      { op: 'replace', path: '/instance_info/image_checksum', value: `sha256:${crypto.createHash('sha256').update(full).digest('hex')}` },
+      { op: 'add', path: '/instance_info/image_source', value: images.url('full.img') },
+      { op: 'add', path: '/instance_info/image_checksum', value: `sha256:${crypto.createHash('sha256').update(full).digest('hex')}` },
     ]);
     assert.equal(patch.status, 200, patch.text);
     await act(stack, id, { target: 'active', configdrive: DRIVE });
@@ -212,8 +212,8 @@ describe('deploy with a config drive (iscsi)', () => {
     await act(stack, id, { target: 'deleted' });
     await settle(stack, id, 'available');
     const patch = await api(stack, 'PATCH', `/v1/nodes/${id}`, [
-      { op: 'replace', path: '/instance_info/image_source', value: images.url('mbr.img') },
-      { op: 'replace', path: '/instance_info/image_checksum', value: `sha256:${crypto.createHash('sha256').update(mbr).digest('hex')}` },
+      { op: 'add', path: '/instance_info/image_source', value: images.url('mbr.img') },
+      { op: 'add', path: '/instance_info/image_checksum', value: `sha256:${crypto.createHash('sha256').update(mbr).digest('hex')}` },
     ]);
     assert.equal(patch.status, 200, patch.text);
     const iso = await buildConfigDriveIso({ ...DRIVE, meta_data: { ...DRIVE.meta_data, uuid: id } }, { uuid: id });
