@@ -3,10 +3,9 @@
 // covers only the start of the disk, so what a previous tenant left at the end
 // survives it. The zeroes come from qemu's null-co driver; nothing is read back
 // (the windows are tiny; verify-image covers the image itself).
-import { runCommand } from '../shared/command-runner';
-import { describeLun, withLunSession, type IscsiLun } from './lun';
+import { convertOntoLun } from './convert-onto-lun';
+import { withLunSession, type IscsiLun } from './lun';
 import { readLunCapacity } from './lun-capacity';
-import { classifyQemuIscsiFailure } from './qemu-errors';
 
 const WINDOW = 1024 * 1024;
 
@@ -18,26 +17,11 @@ export async function eraseLunMetadata(lun: IscsiLun, opts: { signal?: AbortSign
   const windows = capacity > head.size ? [head, { offset: tailStart, size: capacity - tailStart }] : [head];
   return withLunSession(lun, async (s) => {
     for (const w of windows) {
-      try {
-        await runCommand({
-          file: 'qemu-img',
-          args: [
-            'convert',
-            '-n',
-            '-t',
-            'writeback',
-            ...s.objectArgs,
-            '--image-opts',
-            `driver=null-co,size=${w.size},read-zeroes=on`,
-            '--target-image-opts',
-            s.rawOpts(w),
-          ],
-          signal: opts.signal,
-          timeoutMs: 60_000,
-        });
-      } catch (e) {
-        throw classifyQemuIscsiFailure(e, describeLun(lun), w.offset);
-      }
+      await convertOntoLun(lun, s, `driver=null-co,size=${w.size},read-zeroes=on`, w, {
+        signal: opts.signal,
+        timeoutMs: 60_000,
+        errorOffset: w.offset,
+      });
     }
     return windows;
   });

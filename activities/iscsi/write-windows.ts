@@ -6,9 +6,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runCommand } from '../shared/command-runner';
-import { describeLun, rawFileOpts, withLunSession, type IscsiLun } from './lun';
-import { classifyQemuIscsiFailure } from './qemu-errors';
+import { convertOntoLun } from './convert-onto-lun';
+import { rawFileOpts, withLunSession, type IscsiLun } from './lun';
 
 const SECTOR = 512;
 
@@ -61,26 +60,11 @@ export async function writeLunWindows(lun: IscsiLun, windows: readonly LunWindow
       async (s) => {
         let written = 0;
         for (const w of slices) {
-          try {
-            await runCommand({
-              file: 'qemu-img',
-              args: [
-                'convert',
-                '-n',
-                '-t',
-                'writeback',
-                ...s.objectArgs,
-                '--image-opts',
-                rawFileOpts(file, { offset: w.fileOffset, size: w.size }),
-                '--target-image-opts',
-                s.rawOpts({ offset: w.offset, size: w.size }),
-              ],
-              signal: opts.signal,
-              timeoutMs: 60_000 + Math.ceil(w.size / (1024 * 1024)) * 1000,
-            });
-          } catch (e) {
-            throw classifyQemuIscsiFailure(e, describeLun(lun), written);
-          }
+          await convertOntoLun(lun, s, rawFileOpts(file, { offset: w.fileOffset, size: w.size }), w, {
+            signal: opts.signal,
+            timeoutMs: 60_000 + Math.ceil(w.size / (1024 * 1024)) * 1000,
+            errorOffset: written,
+          });
           written += w.size;
           opts.onProgress?.(written);
         }
