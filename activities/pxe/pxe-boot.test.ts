@@ -99,8 +99,9 @@ async function bootAndReadCmdline(dir: string, tftpRoot: string, bootfile: strin
   try {
     const line = await waitFor(
       async () => {
+        // Only a whole line: the serial log is read while QEMU is still writing it.
         const text = fs.readFileSync(log, 'utf8');
-        const m = /IRONFLOW-CMDLINE: (.*)/.exec(text);
+        const m = /IRONFLOW-CMDLINE: (.*)\r?\n/.exec(text);
         return m ? m[1].trim() : undefined;
       },
       150_000,
