@@ -66,7 +66,7 @@ export function createDiskActivities({ db, keys, cache, deployments }: Pick<Depl
       return r.comparedBytes;
     },
 
-    /** Zeroes the first and last MiB of the node's disk (the deploy step deploy.erase_devices_metadata). */
+    /** Zeroes the metadata windows of the node's disk (the deploy step deploy.erase_devices_metadata). */
     async eraseNodeDiskMetadata(t: IscsiTarget): Promise<{ offset: number; size: number }[]> {
       const lun = await lunOf(t);
       return typed(() => eraseLunMetadata(lun, { signal: Context.current().cancellationSignal }));

@@ -1,20 +1,17 @@
-// Zeroes the first and last MiB of a LUN: partition tables (the primary GPT at the
-// start, its backup at the end), RAID superblocks and LVM labels. An image write
-// covers only the start of the disk, so what a previous tenant left at the end
-// survives it. The zeroes come from qemu's null-co driver; nothing is read back
+// Zeroes a LUN's metadata windows (workflows/domain/disk-metadata.ts): partition tables
+// (the primary GPT at the start, its backup at the end), RAID superblocks, LVM labels and
+// a previous tenant's config drive. An image write covers only the start of the disk, so
+// what a previous tenant left at the end survives it. The zeroes come from qemu's null-co driver; nothing is read back
 // (the windows are tiny; verify-image covers the image itself).
 import { convertOntoLun } from './convert-onto-lun';
 import { withLunSession, type IscsiLun } from './lun';
 import { readLunCapacity } from './lun-capacity';
-
-const WINDOW = 1024 * 1024;
+import { metadataWindows } from '#workflows/domain/disk-metadata';
 
 /** Returns the byte windows it zeroed. */
 export async function eraseLunMetadata(lun: IscsiLun, opts: { signal?: AbortSignal } = {}): Promise<{ offset: number; size: number }[]> {
   const capacity = await readLunCapacity(lun, opts);
-  const head = { offset: 0, size: Math.min(WINDOW, capacity) };
-  const tailStart = Math.max(head.size, capacity - WINDOW);
-  const windows = capacity > head.size ? [head, { offset: tailStart, size: capacity - tailStart }] : [head];
+  const windows = metadataWindows(capacity);
   return withLunSession(lun, async (s) => {
     for (const w of windows) {
       await convertOntoLun(lun, s, `driver=null-co,size=${w.size},read-zeroes=on`, w, {

@@ -1,5 +1,5 @@
 // `erase` mode: the ramdisk reports its disks, then does what the control
-// plane says: `erase` metadata (first and last MiB) or full (every byte, with
+// plane says: `erase` metadata (the first MiB and the last 66 MiB) or full (every byte, with
 // progress), each followed by a sampling verify; `export` as in iSCSI mode.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ import { startLab, type Lab } from './lab';
 import { prepareTftpRoot, writeDeployConfig } from './pxe-fixture';
 
 const MiB = 1024 * 1024;
-const SIZE = 24 * MiB;
+const SIZE = 80 * MiB; // more than the 67 MiB of metadata windows, so a middle is left
 
 describe('lab node: erase', () => {
   let lab: Lab;
@@ -70,7 +70,7 @@ describe('lab node: erase', () => {
     assert.deepEqual(disks.body.disks, [{ path: node.diskPath, size_bytes: SIZE, model: 'lab-disk lab-0', rotational: false }]);
   });
 
-  test('erase metadata zeroes the first and last MiB only, and the verify says so', async () => {
+  test('erase metadata zeroes the first MiB and the last 66 MiB (backup GPT, config drive) only, and the verify says so', async () => {
     const node = lab.nodes[0]!;
     const before = cp.callbacks.length;
     next = { command: 'erase', args: { mode: 'metadata' } };
@@ -79,13 +79,16 @@ describe('lab node: erase', () => {
     assert.equal(result.body.mode, 'metadata');
     const [v] = result.body.verify as Record<string, unknown>[];
     assert.equal(v!.first_mib_zero, true);
-    assert.equal(v!.last_mib_zero, true);
+    assert.equal(v!.tail_zero, true);
     assert.equal(v!.samples, 64);
     assert.ok(Number(v!.samples_nonzero) > 0, 'data outside the ends is still there, and the samples see it');
     const disk = fs.readFileSync(node.diskPath);
     assert.ok(disk.subarray(0, MiB).every((b) => b === 0));
-    assert.ok(disk.subarray(SIZE - MiB).every((b) => b === 0));
-    assert.ok(disk.subarray(MiB, SIZE - MiB).equals(original.subarray(MiB, SIZE - MiB)), 'the middle is untouched');
+    assert.ok(
+      disk.subarray(SIZE - 66 * MiB).every((b) => b === 0),
+      'where a config drive would be is zero',
+    );
+    assert.ok(disk.subarray(MiB, SIZE - 66 * MiB).equals(original.subarray(MiB, SIZE - 66 * MiB)), 'the middle is untouched');
   });
 
   test('erase full zeroes every byte with progress, and the verify reports clean', async () => {
@@ -101,7 +104,7 @@ describe('lab node: erase', () => {
       {
         path: undefined,
         first_mib_zero: true,
-        last_mib_zero: true,
+        tail_zero: true,
         samples: 64,
         sample_size: 4096,
         samples_nonzero: 0,

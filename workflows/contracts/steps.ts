@@ -84,7 +84,7 @@ const bootInstance: DeployStepSpec = {
 };
 
 /**
- * Optional: zero the first and last MiB of the disk before the image goes on. A previous
+ * Optional: zero the metadata windows of the disk (domain/disk-metadata.ts) before the image goes on. A previous
  * tenant's backup GPT, RAID superblock or LVM label at the end of the disk survives an
  * image write (which covers only the start) and confuses the new OS; with automated
  * cleaning off (automated_clean=false, IRONFLOW_AUTOMATED_CLEAN=none) nothing else removes it.
@@ -96,7 +96,8 @@ const eraseMetadata: DeployStepSpec = {
   argsinfo: {},
   after: [RAMDISK_UP],
   before: [{ step: 'deploy.write_image', why: 'it would erase the image deploy.write_image writes' }],
-  description: 'Zero the first and last MiB of the disk (partition tables, RAID and LVM labels) before the image is written.',
+  description:
+    'Zero the first MiB and the last 66 MiB of the disk (partition tables, RAID and LVM labels, an earlier config drive) before the image is written.',
 };
 
 /** Deploy steps per deploy interface, in table order (which breaks priority ties). */
@@ -123,7 +124,7 @@ const ERASE_STEPS: readonly CleanStepSpec[] = [
     key: 'deploy.erase_devices_metadata',
     eraseMode: 'metadata',
     argsinfo: {},
-    description: 'Zero partition tables, the first and last MiB of every disk, then verify.',
+    description: 'Zero the metadata of every disk (its first MiB and last 66 MiB: partition tables, labels, config drive), then verify.',
   },
 ];
 
