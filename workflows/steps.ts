@@ -92,6 +92,20 @@ const direct: Record<string, StepRunner> = {
     const result = await r.s.timeline.step('wait for the ramdisk to write the image', () => r.s.waitFor(['result'], true));
     if (!result.ok) throw new Error(`The deploy ramdisk could not write the image: ${result.error ?? 'unknown error'}`);
     await move(r, 'deploying');
+    // The config drive goes on over iSCSI, as in iscsi mode: the ramdisk exports its disk when told.
+    if (r.img?.configDrive && patched('deploy-configdrive-direct')) {
+      await db.setRamdiskCommand({ deploymentId: r.s.deploymentId!, command: 'export' });
+      const ready = await r.s.timeline.step('wait for the ramdisk to export its disk', () => r.s.waitFor(['ready'], false));
+      const t: IscsiTarget = {
+        nodeUuid: r.nodeUuid,
+        deploymentId: r.s.deploymentId!,
+        imageKey: r.img.key,
+        address: ready.address!,
+        port: ready.port!,
+        iqn: ready.iqn!,
+      };
+      await r.s.timeline.step('write the config drive over iSCSI', () => r.s.unlessRamdiskFails(() => r.s.data.writeConfigDriveToNode(t)));
+    }
   },
 };
 

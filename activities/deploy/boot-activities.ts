@@ -39,7 +39,7 @@ export function createBootActivities({ db, keys, cache, deployments, deploy }: D
         secret: s.secret,
         callbackUrl: `${deploy.callbackBase}/v1/deployments/${i.deploymentId}/callback`,
         mode: i.mode,
-        iscsi: i.mode === 'direct' ? undefined : iscsi,
+        iscsi,
         imageUrl: i.mode === 'direct' && s.imageToken ? `${deploy.imageServerBase}/images/${i.deploymentId}/${s.imageToken}` : undefined,
         // The ramdisk verifies the raw bytes it wrote, so it gets the raw image's digest (not the qcow2's).
         imageChecksum:

@@ -28,7 +28,8 @@ export function createDeploymentStore(db: Database, keys: SealKeys) {
       imageKey?: string;
     }): Promise<string> {
       const id = crypto.randomUUID();
-      const chap = i.mode === 'direct' ? null : { user: `ironflow-${id.slice(0, 8)}`, secret: token(12) };
+      // Every mode may export the disk: direct mode does after its write when there is a config drive.
+      const chap = { user: `ironflow-${id.slice(0, 8)}`, secret: token(12) };
       await db.deployment.create({
         data: {
           id,
@@ -37,7 +38,7 @@ export function createDeploymentStore(db: Database, keys: SealKeys) {
           runId: i.runId,
           mode: i.mode,
           secret: sealValue(token(24), keys),
-          chap: chap ? sealValue(JSON.stringify(chap), keys) : null,
+          chap: sealValue(JSON.stringify(chap), keys),
           imageToken: i.mode === 'direct' ? sealValue(token(24), keys) : null,
           imageKey: i.imageKey ?? null,
           expiresAt: new Date(Date.now() + i.ttlSec * 1000),

@@ -12,7 +12,7 @@ export interface DeployKernelParams {
   /** Where the ramdisk calls back (http/https). */
   callbackUrl: string;
   mode: DeployMode;
-  /** iscsi mode: what the ramdisk exports its disk as. */
+  /** What the ramdisk exports its disk as: required in iscsi mode, optional in direct mode (exported on `export`), ignored in erase mode. */
   iscsi?: { iqn: string; port: number; chapUser?: string; chapSecret?: string };
   /** Which disk to use (root device hint, e.g. `sda` or `/dev/disk/by-path/...`). */
   disk?: string;
@@ -57,8 +57,10 @@ export function deployKernelParams(p: DeployKernelParams): string[] {
     throw new InvalidBootParameterError(`deploy mode ${JSON.stringify(p.mode)} must be iscsi, direct or erase`);
   }
   out.push(`ironflow.mode=${p.mode}`);
-  if (p.mode === 'iscsi') {
-    if (!p.iscsi) throw new InvalidBootParameterError('iscsi mode needs iscsi.iqn and iscsi.port');
+  if (p.mode === 'iscsi' && !p.iscsi) throw new InvalidBootParameterError('iscsi mode needs iscsi.iqn and iscsi.port');
+  // direct mode exports its disk when told (`export`, for the config drive): it gets the target too. Erase
+  // mode's `export` is for hand-run tools; Ironflow never sends it, so its credentials stay off that command line.
+  if (p.iscsi && p.mode !== 'erase') {
     out.push(`ironflow.iqn=${iqn('iSCSI IQN', p.iscsi.iqn)}`);
     if ((p.iscsi.chapUser === undefined) !== (p.iscsi.chapSecret === undefined)) {
       throw new InvalidBootParameterError('give both CHAP user and CHAP secret, or neither');

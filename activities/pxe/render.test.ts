@@ -76,6 +76,19 @@ describe('boot file rendering (golden files)', () => {
     golden('deploy-direct.pxelinux', renderPxelinuxConfig(deployDirect));
     golden('deploy-direct.ipxe', renderIpxeScript(deployDirect, { httpBootUrl: 'http://10.0.0.1:8080/boot/' }));
   });
+  test('direct mode with a target (for the config drive): the image parameters and the target, CHAP included', () => {
+    const line = renderPxelinuxConfig({
+      ...deployDirect,
+      iscsi: { iqn: 'iqn.2026-11.org.ironflow:node-2', port: 3260, chapUser: 'ironflow-2', chapSecret: 'Zr8mK2pQ7vX4nW9a' },
+    });
+    for (const p of [
+      'ironflow.mode=direct',
+      'ironflow.image_url=',
+      'ironflow.iqn=iqn.2026-11.org.ironflow:node-2',
+      'ironflow.chap_user=ironflow-2',
+    ])
+      assert.ok(line.includes(p), `${p} in ${line}`);
+  });
   test('erase mode emits only the parameters that apply', () => {
     golden('deploy-erase.pxelinux', renderPxelinuxConfig(erase));
     assert.ok(!renderPxelinuxConfig(erase).includes('ironflow.iqn'));

@@ -84,7 +84,7 @@ async function act(stack: TestStack, id: string, body: Record<string, unknown>):
   assert.equal(r.status, 202, r.text);
 }
 
-describe('deploy with a config drive (iscsi)', () => {
+describe('deploy with a config drive (iscsi, direct)', () => {
   let stack: TestStack;
   let lab: Lab;
   let images: ImageServer;
@@ -241,5 +241,50 @@ describe('deploy with a config drive (iscsi)', () => {
       keys: [KEY],
       userData: USER_DATA,
     });
+  });
+  test('direct mode: the ramdisk writes the image, then exports its disk for the config drive; cleaning erases the drive', async () => {
+    const node = lab.nodes[0]!;
+    await act(stack, id, { target: 'deleted' });
+    await settle(stack, id, 'available');
+    const patch = await api(stack, 'PATCH', `/v1/nodes/${id}`, [
+      { op: 'replace', path: '/deploy_interface', value: 'direct' },
+      { op: 'add', path: '/instance_info/image_source', value: images.url('gpt.img') },
+      { op: 'add', path: '/instance_info/image_checksum', value: `sha256:${crypto.createHash('sha256').update(gpt).digest('hex')}` },
+    ]);
+    assert.equal(patch.status, 200, patch.text);
+    await act(stack, id, { target: 'active', configdrive: DRIVE });
+    const done = await settle(stack, id, 'active');
+    assert.equal(done.last_error, null);
+    const names: string[] = (await api(stack, 'GET', `/v1/nodes/${id}/operation`)).body.steps.map((s: any) => s.name);
+    const at = (n: string) => names.indexOf(n);
+    assert.ok(at('wait for the ramdisk to write the image') >= 0, names.join(', '));
+    assert.ok(at('wait for the ramdisk to write the image') < at('wait for the ramdisk to export its disk'), names.join(', '));
+    assert.ok(at('wait for the ramdisk to export its disk') < at('write the config drive over iSCSI'), names.join(', '));
+
+    const disk = node.diskPath;
+    const v = await run('sgdisk', ['-v', disk]);
+    assert.match(v.stdout, /No problems found/, `${v.stdout}\n${v.stderr}`);
+    const last = JSON.parse((await run('sfdisk', ['-J', disk])).stdout).partitiontable.partitions[2];
+    assert.equal(last.name, 'config-2');
+    assert.deepEqual(await cloudInitRead(work, disk, last.start, last.size), {
+      instanceId: id,
+      hostname: 'cd-deploy.example.test',
+      keys: [KEY],
+      userData: USER_DATA,
+    });
+
+    // Undeploy with automated cleaning (metadata): the tenant's drive is gone from the disk, not only its table entry.
+    assert.equal((await api(stack, 'PATCH', `/v1/nodes/${id}`, [{ op: 'replace', path: '/automated_clean', value: true }])).status, 200);
+    await act(stack, id, { target: 'deleted' });
+    await settle(stack, id, 'available');
+    const after = Buffer.alloc(last.size * 512);
+    const fd = fs.openSync(disk, 'r');
+    fs.readSync(fd, after, 0, after.length, last.start * 512);
+    fs.closeSync(fd);
+    assert.ok(
+      after.every((b) => b === 0),
+      'the config drive partition is zero after cleaning',
+    );
+    assert.ok(!fs.readFileSync(disk).includes(Buffer.from(KEY)), 'the SSH key is nowhere on the disk');
   });
 });
