@@ -187,6 +187,35 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
     ]);
   });
 
+  test('direct with a config drive: after the result, export; the drive goes to the target the ramdisk names', async () => {
+    const node = simulatedNode(rig, {
+      mode: 'direct',
+      ramdisk: {
+        onBoot: () => [{ event: 'result', ok: true }],
+        onCommand: (c) => (c === 'export' ? [{ event: 'ready', address: '10.9.0.5', port: 3260, iqn: 'iqn.2026-12.test:direct' }] : []),
+      },
+      overrides: {
+        cacheImage: async () => ({ key: 'img-key', sizeBytes: 4096, format: 'raw', downloaded: true, converted: false, configDrive: true }),
+        writeConfigDriveToNode: async () => ({ table: 'gpt', partition: 3, offset: 62 * 1024 * 1024, bytes: 1024 * 1024, bytesWritten: 1 }),
+      },
+    });
+    await deploy(node.run);
+    assert.deepEqual(node.run.unstubbed, []);
+    const l = lines(node.run.calls);
+    assert.deepEqual(l.slice(l.indexOf('step(deploy.write_image)'), l.indexOf('step(deploy.tear_down_agent)')), [
+      'step(deploy.write_image)',
+      'moveProvisionState(deploying)',
+      'setRamdiskCommand(export)',
+      'writeConfigDriveToNode',
+    ]);
+    const [t] = node.run.calls.find((c) => c.name === 'writeConfigDriveToNode')!.args as [Record<string, unknown>];
+    assert.deepEqual(
+      { address: t.address, port: t.port, iqn: t.iqn, imageKey: t.imageKey },
+      { address: '10.9.0.5', port: 3260, iqn: 'iqn.2026-12.test:direct', imageKey: 'img-key' },
+    );
+    assert.equal(finish(node.run.calls).status, 'succeeded');
+  });
+
   test('direct: result ok=false fails the deploy with the ramdisk words, undo newest first', async () => {
     const node = simulatedNode(rig, {
       mode: 'direct',
