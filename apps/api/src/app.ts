@@ -35,6 +35,8 @@ export interface BuildAppOptions {
   imageAllowedNetworks?: Cidr[];
   /** Rate limits of the deploy ramdisk's callbacks (default DEFAULT_CALLBACK_LIMITS). */
   callbackLimits?: CallbackLimits;
+  /** Where `<node name>/console.log` files are, for the operation's console tail (null: none). */
+  consoleLogDir?: string | null;
 }
 
 function parseJsonBody(req: Request, _res: Response, next: NextFunction): void {
@@ -53,7 +55,15 @@ function parseJsonBody(req: Request, _res: Response, next: NextFunction): void {
 }
 
 export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplication> {
-  const settings = new ApiSettings(o.conductor, o.maxLimit, o.taskQueue, o.automatedClean, o.callbackTimeoutSec, o.imageAllowedNetworks);
+  const settings = new ApiSettings(
+    o.conductor,
+    o.maxLimit,
+    o.taskQueue,
+    o.automatedClean,
+    o.callbackTimeoutSec,
+    o.imageAllowedNetworks,
+    o.consoleLogDir ?? null,
+  );
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register({ store: new Store(o.db, o.keys), workflows: new Workflows(o.temporal, o.taskQueue, o.conductor), settings }),
     { bodyParser: false, logger: false },

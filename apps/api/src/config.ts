@@ -1,5 +1,6 @@
 // The API's configuration, read once from the environment.
 import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, imageNetworks, loadCommonConfig, type CommonConfig } from '../../shared/config';
 import type { Cidr } from '#workflows/domain/image-networks';
 import { DEFAULT_CALLBACK_LIMITS, type CallbackLimits } from './deployments/callback-limiter';
@@ -18,6 +19,8 @@ export interface ApiConfig {
   callbackTimeoutSec: number;
   imageAllowedNetworks: Cidr[];
   callbackLimits: CallbackLimits;
+  /** IRONFLOW_CONSOLE_LOG_DIR: `<node name>/console.log` files (default <data dir>/lab, where the VM lab writes them). */
+  consoleLogDir: string;
 }
 
 const ROLES: Role[] = ['admin', 'member', 'observer'];
@@ -78,8 +81,9 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const port = Number(env.IRONFLOW_API_PORT ?? 6385);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`IRONFLOW_API_PORT ${env.IRONFLOW_API_PORT} is not a port number.`);
+  const common = loadCommonConfig(env);
   return {
-    common: loadCommonConfig(env),
+    common,
     host,
     port,
     auth,
@@ -90,5 +94,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     callbackTimeoutSec: Number(env.IRONFLOW_DEPLOY_CALLBACK_TIMEOUT ?? 600),
     imageAllowedNetworks: imageNetworks(env),
     callbackLimits: callbackLimits(env),
+    consoleLogDir: env.IRONFLOW_CONSOLE_LOG_DIR ?? path.join(common.dataDir, 'lab'),
   };
 }

@@ -15,5 +15,7 @@ export class ApiSettings {
     readonly callbackTimeoutSec: number = 600,
     /** Non-public networks an image URL's literal address may be in (IRONFLOW_IMAGE_ALLOWED_NETWORKS). */
     readonly imageAllowedNetworks: readonly Cidr[] = parseCidrList(DEFAULT_IMAGE_ALLOWED_NETWORKS),
+    /** Where `<node name>/console.log` files are (IRONFLOW_CONSOLE_LOG_DIR); null: no console tails. */
+    readonly consoleLogDir: string | null = null,
   ) {}
 }

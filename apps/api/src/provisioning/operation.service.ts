@@ -4,9 +4,11 @@ import { Injectable } from '@nestjs/common';
 import type { Node } from '#prisma/generated/sqlite/client';
 import type { TimelineView } from '#workflows/contracts/deploy';
 import { NotFoundError } from '../common/errors';
+import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
 import { isoTime } from '../nodes/node-view';
+import { readConsoleTail } from './console-tail';
 
 const STALL_MS = 60_000;
 
@@ -15,6 +17,7 @@ export class OperationService {
   constructor(
     private readonly store: Store,
     private readonly workflows: Workflows,
+    private readonly settings: ApiSettings,
   ) {}
 
   /** `ident` is how the request named the node (for the 404 message). */
@@ -62,6 +65,8 @@ export class OperationService {
       rate_bytes_per_s: rate,
       eta_s: rate && bytesTotal !== null && bytesDone !== null ? Math.max(0, Math.round((bytesTotal - bytesDone) / rate)) : null,
       stalled: op.status === 'running' && lastHeartbeat !== undefined && Date.now() - lastHeartbeat.getTime() > STALL_MS,
+      // What the node's console last said, while the operation runs or once it failed (a step that hangs, a ramdisk that never called).
+      console: op.status === 'running' || op.status === 'failed' ? await readConsoleTail(this.settings.consoleLogDir, node.name) : null,
     };
   }
 }
