@@ -14,15 +14,22 @@ export function providerOf(url: string): DatabaseProvider {
   throw new Error(`Unsupported DATABASE_URL ${JSON.stringify(url.split(':')[0])}: use file:PATH (SQLite) or postgresql://...`);
 }
 
+/**
+ * How long a transaction may wait for its connection, and run. Prisma's defaults (2 s, 5 s) fail
+ * transactions on a loaded machine: the SQLite adapter has one connection per process, so a burst
+ * of transactions queues behind each other (seen: 100 concurrent ones under a load average of 12).
+ */
+const TRANSACTIONS = { maxWait: 15_000, timeout: 15_000 };
+
 /** Both generated clients have the same models; the SQLite client's type stands for both. */
 export function openDatabase(url: string): Database {
   if (providerOf(url) === 'sqlite') {
     // SQLite: WAL and a busy timeout let the API and the worker share one file.
     const adapter = new PrismaBetterSQLite3({ url, timeout: 5000 });
-    return retryBusyTransactions(new SqliteClient({ adapter }));
+    return retryBusyTransactions(new SqliteClient({ adapter, transactionOptions: TRANSACTIONS }));
   }
   const adapter = new PrismaPg({ connectionString: url, max: 10 });
-  return new PostgresClient({ adapter }) as unknown as Database;
+  return new PostgresClient({ adapter, transactionOptions: TRANSACTIONS }) as unknown as Database;
 }
 
 /**
