@@ -288,11 +288,12 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
     const h = await rig.client.workflow.start('deployNode', {
       taskQueue: rig.taskQueue,
       workflowId: node.run.id,
-      args: [input(rig, { callbackTimeoutSec: 1 })],
+      args: [input(rig, { callbackTimeoutSec: 3 })],
     });
-    await waitFor(async () => (await timersStarted(rig, node.run.id)) === 1, 10_000, 'the callback timer started');
-    // Progress every 200 ms for 3 s: longer than the timeout plus the dev server's timer lag (up to ~1 s).
-    for (let i = 1; i <= 15; i++) {
+    await waitFor(async () => (await timersStarted(rig, node.run.id)) === 1, 60_000, 'the callback timer started');
+    // Progress every 200 ms for 7 s: more than twice the timeout, which still leaves room for a loaded
+    // machine's signal lag (the dev server's timers lag up to ~1 s; seen later under a load average of 12).
+    for (let i = 1; i <= 35; i++) {
       await new Promise((r) => setTimeout(r, 200));
       await node.send([{ event: 'progress', bytesDone: i }]);
     }
@@ -316,7 +317,7 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
   test('abort while waiting for the callback: deploy failed with who aborted, undo newest first, no PXE retry', async () => {
     const node = simulatedNode(rig, { ramdisk: {} });
     const h = await rig.client.workflow.start('deployNode', { taskQueue: rig.taskQueue, workflowId: node.run.id, args: [input(rig)] });
-    await waitFor(async () => node.run.calls.some((c) => c.name === 'moveProvisionState'), 10_000, 'wait call-back');
+    await waitFor(async () => node.run.calls.some((c) => c.name === 'moveProvisionState'), 60_000, 'wait call-back');
     await h.signal(abortSignal, { actor: 'bob', requestId: 'req-abort' });
     await h.result();
     const l = lines(node.run.calls);
@@ -357,7 +358,7 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
     assert.match(f.error!, /The deploy ramdisk reported an error: tgtd died 4 times/);
     const l = lines(node.run.calls);
     assert.deepEqual(l.slice(l.indexOf('writeImageToNode')), ['writeImageToNode', ...UNDO, 'finishOperation(failed → deploy failed)']);
-    await waitFor(async () => cancelled, 10_000, 'the write cancelled');
+    await waitFor(async () => cancelled, 60_000, 'the write cancelled');
   });
 });
 
@@ -381,14 +382,14 @@ describe('deployNode: the late-timer grace', () => {
       workflowId: node.run.id,
       args: [input(rig, LATE_TIMER)],
     });
-    await waitFor(async () => (await timersStarted(rig, node.run.id)) === 1, 10_000, 'the callback timer started');
+    await waitFor(async () => (await timersStarted(rig, node.run.id)) === 1, 60_000, 'the callback timer started');
     const powerActions = () => node.run.calls.filter((c) => c.name === 'setPower').length;
     const before = powerActions();
     await rig.stop();
     await new Promise((r) => setTimeout(r, 4_500)); // deadline 100 ms, then over 3 s late
     await rig.start();
     // The grace timer (30 s) starts instead of a power-off.
-    await waitFor(async () => (await timersStarted(rig, node.run.id)) === 2, 10_000, 'the grace timer started');
+    await waitFor(async () => (await timersStarted(rig, node.run.id)) === 2, 60_000, 'the grace timer started');
     assert.equal(powerActions(), before, 'no power action');
     await node.send([ready]);
     await h.result();
