@@ -15,6 +15,7 @@
 //   <dir>/vm-<i>/bmc/                lan.conf (0600), ipmi_sim state and log, password
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '#apps/shared/repo-root';
 import { prepareBootRoot } from '#activities/deploy/boot-root';
@@ -92,6 +93,8 @@ export interface VmLabNodeState {
 export interface VmLabState {
   network: VmNetwork;
   accel: 'kvm' | 'tcg';
+  /** Why that accelerator (probe result or IRONFLOW_LAB_ACCEL). */
+  accelWhy: string;
   firmware: Firmware;
   /** Boot files the lab put into the boot root because Ironflow had not (relative names). */
   placedBootFiles: string[];
@@ -118,13 +121,44 @@ export function vmName(index: number): string {
   return `vm-${index}`;
 }
 
-function kvmUsable(): boolean {
+/**
+ * KVM if /dev/kvm opens and really runs a PXE ROM, else TCG. The probe matters:
+ * on some nested hosts /dev/kvm opens but iPXE's real-mode code dies after
+ * ~20 s with "KVM internal error … emulation failure" (the VM then hangs,
+ * powered on). The probe takes up to 30 s, so its result is kept for the
+ * machine's boot (in the temp dir, keyed by boot_id). IRONFLOW_LAB_ACCEL=kvm|tcg
+ * skips it.
+ */
+export async function chooseAccel(env: NodeJS.ProcessEnv = process.env): Promise<{ accel: 'kvm' | 'tcg'; why: string }> {
+  const forced = env.IRONFLOW_LAB_ACCEL;
+  if (forced === 'kvm' || forced === 'tcg') return { accel: forced, why: 'IRONFLOW_LAB_ACCEL' };
   try {
     fs.closeSync(fs.openSync('/dev/kvm', 'r+'));
-    return true;
-  } catch {
-    return false;
+  } catch (e) {
+    return { accel: 'tcg', why: `/dev/kvm: ${(e as Error).message}` };
   }
+  const bootId = readText('/proc/sys/kernel/random/boot_id').trim() || 'unknown';
+  const cache = path.join(os.tmpdir(), `ironflow-kvm-probe-${bootId}.json`);
+  try {
+    return JSON.parse(fs.readFileSync(cache, 'utf8')) as { accel: 'kvm' | 'tcg'; why: string };
+  } catch {
+    /* not probed yet */
+  }
+  const r = await runCommand({
+    file: 'timeout',
+    args: [
+      '30',
+      'qemu-system-x86_64',
+      ...['-machine', 'pc', '-accel', 'kvm', '-m', '1024', '-nodefaults', '-vga', 'none', '-display', 'none', '-monitor', 'none'],
+      ...['-serial', 'none', '-netdev', 'user,id=n0,restrict=on', '-device', 'virtio-net-pci,netdev=n0,bootindex=1'],
+    ],
+    timeoutMs: 45000,
+  }).catch((e: { stderr?: string; message: string }) => ({ stdout: '', stderr: e.stderr ?? e.message }));
+  const result: { accel: 'kvm' | 'tcg'; why: string } = /KVM internal error|emulation failure|failed to initialize kvm/i.test(r.stderr)
+    ? { accel: 'tcg', why: 'KVM could not run the PXE ROM here (emulation failure)' }
+    : { accel: 'kvm', why: '/dev/kvm works' };
+  fs.writeFileSync(cache, JSON.stringify(result));
+  return result;
 }
 
 function shellQuote(v: string): string {
@@ -202,7 +236,7 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
   if (firmware !== 'bios' && firmware !== 'uefi') throw new Error(`--firmware must be bios or uefi, not ${String(firmware)}`);
   if (!Number.isInteger(opts.vms) || opts.vms < 1 || opts.vms > 100) throw new Error('--vms: 1 to 100');
   if (firmware === 'uefi' && !fs.existsSync(OVMF_CODE)) throw new Error(`${OVMF_CODE} is missing: apt-get install ovmf`);
-  const accel = kvmUsable() ? 'kvm' : 'tcg';
+  const { accel, why: accelWhy } = await chooseAccel();
   const netDir = path.join(dir, 'net');
   fs.mkdirSync(netDir, { recursive: true });
   fs.mkdirSync(opts.dhcpHostsDir, { recursive: true });
@@ -224,7 +258,7 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
       console: n.consolePath,
       serialPort: n.serialPort,
     }));
-  const state = (): VmLabState => ({ network: net, accel, firmware, placedBootFiles, processes, nodes: describe() });
+  const state = (): VmLabState => ({ network: net, accel, accelWhy, firmware, placedBootFiles, processes, nodes: describe() });
   const stop = () => stopVmLab(state());
 
   try {

@@ -100,7 +100,7 @@ async function hostCidrs(except: VmNetwork): Promise<string[]> {
   const routes = (await ip(['-4', 'route', 'show', 'table', 'all']))
     .split('\n')
     .filter((l) => !l.includes(` dev ${except.hostVeth} `) && !l.endsWith(` dev ${except.hostVeth}`))
-    .map((l) => l.split(' ').find((w) => /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(w)) ?? (l.split(' ')[1] ?? ''));
+    .map((l) => l.split(' ').find((w) => /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(w)) ?? l.split(' ')[1] ?? '');
   const addrs = (await ip(['-4', '-o', 'addr', 'show']))
     .split('\n')
     .filter((l) => !l.includes(except.hostVeth))
