@@ -9,8 +9,7 @@ import path from 'node:path';
 import { repoRoot } from '#apps/shared/repo-root';
 import { startLab } from '#test/lab/lab';
 import { emptyLabState, labState, readLabState, stopLabFromState, writeLabState, type LabState } from '#test/lab/lab-state';
-import { destroyDerivedVmNetwork, startVmLab, type Firmware } from '#test/lab/vm-lab';
-import { vmNetworkFor } from '#test/lab/vm-network';
+import { destroyDerivedVmNetwork, startVmLab, vmLabWorkerEnv, type Firmware } from '#test/lab/vm-lab';
 
 const V = { 'X-OpenStack-Ironic-API-Version': '1.78', 'Content-Type': 'application/json' };
 
@@ -87,15 +86,6 @@ async function enroll(api: string, n: Enrollable): Promise<string> {
   return node.uuid as string;
 }
 
-/** The settings a worker needs for VMs of the lab in `dir` to reach it (see README "VM lab"). */
-export function vmLabWorkerEnv(dir: string, apiPort: number, imagePort: number): Record<string, string> {
-  const host = vmNetworkFor(dir).hostAddress;
-  return {
-    IRONFLOW_CALLBACK_URL: `http://${host}:${apiPort}`,
-    IRONFLOW_IMAGE_SERVER_URL: `http://${host}:${imagePort}`,
-  };
-}
-
 export async function labUp(o: LabUpOptions): Promise<LabState> {
   const existing = readLabState(o.dir);
   if (existing) await stopLabFromState(o.dir);
@@ -125,7 +115,7 @@ export async function labUp(o: LabUpOptions): Promise<LabState> {
       `  provisioning network ${v.prefix}.0/24 in namespace ${v.namespace} (host ${v.hostAddress} on ${v.hostVeth}, dnsmasq ${v.serverAddress}); QEMU -accel ${vmLab.accel} (${vmLab.state().accelWhy})`,
     );
     console.log(`  relaying ${v.hostAddress}:{${o.forwardPorts.join(',')}} → 127.0.0.1; the worker needs:`);
-    for (const [k, val] of Object.entries(vmLabWorkerEnv(o.dir, o.forwardPorts[0]!, o.forwardPorts[1] ?? 6386)))
+    for (const [k, val] of Object.entries(vmLabWorkerEnv(o.dir, o.forwardPorts[0]!, o.forwardPorts[1] ?? 6386, v.hostAddress)))
       console.log(`    ${k}=${val}`);
     if (state.vm!.placedBootFiles.length)
       console.log(`  placed ${state.vm!.placedBootFiles.join(', ')} into ${o.bootRoot} (Ironflow had not)`);

@@ -117,6 +117,19 @@ const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 const IPXE_EFI = ['/usr/lib/ipxe/snponly.efi', '/usr/lib/ipxe/ipxe.efi'];
 export const BOOT_FILES = { bios: 'pxelinux.0', uefi: 'ipxe.efi', ipxeScript: 'boot.ipxe' } as const;
 
+/** The settings a worker needs for VMs of the lab in `dir` to reach it (see README "VM lab"). */
+export function vmLabWorkerEnv(
+  dir: string,
+  apiPort: number,
+  imagePort: number,
+  host = vmNetworkFor(dir).hostAddress,
+): Record<string, string> {
+  return {
+    IRONFLOW_CALLBACK_URL: `http://${host}:${apiPort}`,
+    IRONFLOW_IMAGE_SERVER_URL: `http://${host}:${imagePort}`,
+  };
+}
+
 export function vmName(index: number): string {
   return `vm-${index}`;
 }
