@@ -3,23 +3,37 @@
 // 1. TCP relays from the host's address on the provisioning network to loopback:
 //    the API and the image server listen on 127.0.0.1 only (the secure default),
 //    and the VMs reach them as http://<host veth address>:<same port>.
-// 2. dnsmasq keeps a dhcp-hostsdir entry after its file is deleted (until
-//    SIGHUP; see dnsmasq(8) --dhcp-hostsdir), so a node that finished
-//    provisioning would keep `tag:ironflow` and PXE-boot again. When a file
-//    disappears from the hostsdir, this sends dnsmasq SIGHUP, which re-reads it.
+// 2. It runs dnsmasq (in the lab's namespace) as its child and restarts it when
+//    a file disappears from the dhcp-hostsdir: dnsmasq keeps a deleted entry
+//    until SIGHUP (dnsmasq(8) --dhcp-hostsdir), so a node that finished
+//    provisioning would keep `tag:ironflow` and PXE-boot again; and dnsmasq
+//    2.90 crashed here (general protection fault) on that SIGHUP once it had
+//    leases. A restart re-reads everything; the lease file keeps the addresses.
+//    A dnsmasq that exits by itself is restarted too. SIGTERM stops both.
 //
-//   node lab-netd.js --listen 10.A.B.1 --forward 6385 --forward 6386 --hosts-dir D --dnsmasq-pid-file F
+//   node lab-netd.js --listen 10.A.B.1 --forward 6385 --forward 6386 \
+//     --hosts-dir D --dnsmasq-args-file F.json --dnsmasq-log L
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 
-function args(argv: string[]): { listen: string; ports: number[]; hostsDir?: string; dnsmasqPidFile?: string } {
-  const out: { listen: string; ports: number[]; hostsDir?: string; dnsmasqPidFile?: string } = { listen: '', ports: [] };
+interface Args {
+  listen: string;
+  ports: number[];
+  hostsDir?: string;
+  dnsmasqArgsFile?: string;
+  dnsmasqLog?: string;
+}
+
+function args(argv: string[]): Args {
+  const out: Args = { listen: '', ports: [] };
   for (let i = 0; i < argv.length; i += 2) {
     const v = argv[i + 1] ?? '';
     if (argv[i] === '--listen') out.listen = v;
     else if (argv[i] === '--forward') out.ports.push(Number(v));
     else if (argv[i] === '--hosts-dir') out.hostsDir = v;
-    else if (argv[i] === '--dnsmasq-pid-file') out.dnsmasqPidFile = v;
+    else if (argv[i] === '--dnsmasq-args-file') out.dnsmasqArgsFile = v;
+    else if (argv[i] === '--dnsmasq-log') out.dnsmasqLog = v;
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   if (!net.isIPv4(out.listen)) throw new Error('--listen needs an IPv4 address');
@@ -54,7 +68,56 @@ function relay(listen: string, port: number): Promise<net.Server> {
   });
 }
 
-function watchHostsDir(dir: string, pidFile: string): void {
+/** dnsmasq as a supervised child: `argv` is the whole command (ip netns exec NS dnsmasq …). */
+class Dnsmasq {
+  private child?: ChildProcess;
+  private stopping = false;
+  private restarting = false;
+
+  constructor(
+    private readonly argv: string[],
+    private readonly logFile: string,
+  ) {}
+
+  start(): void {
+    const fd = fs.openSync(this.logFile, 'a');
+    const child = spawn(this.argv[0]!, this.argv.slice(1), { stdio: ['ignore', fd, fd] });
+    fs.closeSync(fd);
+    this.child = child;
+    log(`dnsmasq started (pid ${child.pid})`);
+    child.on('exit', (code, sig) => {
+      if (this.stopping || this.restarting || this.child !== child) return;
+      log(`dnsmasq exited by itself (${sig ?? code}); starting it again`);
+      setTimeout(() => this.start(), 500);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const c = this.child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const gone = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM');
+    const t = setTimeout(() => c.kill('SIGKILL'), 3000);
+    await gone;
+    clearTimeout(t);
+  }
+
+  async restart(why: string): Promise<void> {
+    if (this.stopping) return;
+    this.restarting = true;
+    await this.stop();
+    this.restarting = false;
+    log(`dnsmasq restarted: ${why}`);
+    this.start();
+  }
+
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    await this.stop();
+  }
+}
+
+function watchHostsDir(dir: string, dnsmasq: Dnsmasq): void {
   let known = new Set(fs.readdirSync(dir));
   let timer: NodeJS.Timeout | undefined;
   const check = () => {
@@ -62,14 +125,7 @@ function watchHostsDir(dir: string, pidFile: string): void {
     const now = new Set(fs.readdirSync(dir));
     const gone = [...known].filter((f) => !now.has(f) && !f.includes('.tmp-'));
     known = now;
-    if (gone.length === 0) return;
-    try {
-      const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 1) process.kill(pid, 'SIGHUP');
-      log(`hostsdir: ${gone.join(', ')} removed; dnsmasq (pid ${pid}) re-reads it`);
-    } catch (e) {
-      log(`hostsdir: could not signal dnsmasq: ${(e as Error).message}`);
-    }
+    if (gone.length > 0) void dnsmasq.restart(`hostsdir entry ${gone.join(', ')} removed`);
   };
   fs.watch(dir, () => {
     timer ??= setTimeout(check, 100);
@@ -81,11 +137,20 @@ function watchHostsDir(dir: string, pidFile: string): void {
 async function main(): Promise<void> {
   const a = args(process.argv.slice(2));
   for (const p of a.ports) await relay(a.listen, p);
-  if (a.hostsDir && a.dnsmasqPidFile) {
-    fs.mkdirSync(a.hostsDir, { recursive: true });
-    watchHostsDir(a.hostsDir, a.dnsmasqPidFile);
+  let dnsmasq: Dnsmasq | undefined;
+  if (a.dnsmasqArgsFile && a.dnsmasqLog) {
+    dnsmasq = new Dnsmasq(JSON.parse(fs.readFileSync(a.dnsmasqArgsFile, 'utf8')) as string[], a.dnsmasqLog);
+    dnsmasq.start();
+    if (a.hostsDir) {
+      fs.mkdirSync(a.hostsDir, { recursive: true });
+      watchHostsDir(a.hostsDir, dnsmasq);
+    }
   }
-  process.on('SIGTERM', () => process.exit(0));
+  const quit = () => {
+    void (dnsmasq?.shutdown() ?? Promise.resolve()).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', quit);
+  process.on('SIGINT', quit);
   log('ready');
 }
 

@@ -109,6 +109,7 @@ describe('VM lab: a QEMU VM on a real provisioning network, deployed with the ba
         callbackBase: vmLabWorkerEnv(labDir, apiPort, 0).IRONFLOW_CALLBACK_URL!,
         deployKernel: kernel,
         deployRamdisk: initrd,
+        ramdiskAppend: 'console=ttyS0,115200',
       }),
     });
     cliEnv = {
@@ -201,7 +202,7 @@ describe('VM lab: a QEMU VM on a real provisioning network, deployed with the ba
     ]);
     assert.equal(set.code, 0, set.stderr);
     let t = Date.now();
-    const dep = await baremetal(stack.url, ['node', 'deploy', 'vm-0', '--wait', '600'], {});
+    const dep = await baremetal(stack.url, ['node', 'deploy', 'vm-0', '--wait', '600'], {}, 660_000);
     timings.deployIscsi = Date.now() - t;
     assert.equal(dep.code, 0, `${dep.stderr}\nconsole:\n${fs.readFileSync(vm.console, 'utf8').slice(-2000)}`);
     const n = (await api(stack, 'GET', '/v1/nodes/vm-0')).body;
@@ -213,7 +214,7 @@ describe('VM lab: a QEMU VM on a real provisioning network, deployed with the ba
     assert.deepEqual(fs.readdirSync(stack.data.dhcpHostsDir), [], 'no provisioning DHCP entry left for an active node');
 
     t = Date.now();
-    const un = await baremetal(stack.url, ['node', 'undeploy', 'vm-0', '--wait', '600']);
+    const un = await baremetal(stack.url, ['node', 'undeploy', 'vm-0', '--wait', '600'], {}, 660_000);
     timings.undeployWithCleaning = Date.now() - t;
     assert.equal(un.code, 0, un.stderr);
     const after = (await api(stack, 'GET', '/v1/nodes/vm-0')).body;

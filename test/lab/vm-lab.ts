@@ -4,7 +4,7 @@
 // from Ironflow's boot root and reads Ironflow's dhcp-hostsdir; lab-netd relays
 // the control plane's loopback ports to the host's address on that network.
 //
-//   <dir>/net/                       dnsmasq.{log,leases,pid}, lab-netd.log
+//   <dir>/net/                       dnsmasq.{log,leases,pid,argv.json}, lab-netd.log
 //   <dir>/vm-<i>/disk.img            sparse raw disk (default 2 GiB)
 //   <dir>/vm-<i>/vm.env              what vm-chassis.sh needs (no secret)
 //   <dir>/vm-<i>/boot                boot device as the BMC set it (pxe|default|…)
@@ -231,6 +231,10 @@ export async function stopVmLab(st: Pick<VmLabState, 'network' | 'processes' | '
     if (pid > 1) await waitFor(async () => !isAlive(pid), 10000, `QEMU of ${n.name} to exit`).catch(() => undefined);
   }
   await Promise.all(st.processes.map((p) => stopDetached(p)));
+  // lab-netd stops its dnsmasq; one left behind by a killed lab-netd is stopped by its pid file.
+  const dir = st.nodes[0] ? path.dirname(st.nodes[0].nodeDir) : undefined;
+  const pid = dir ? Number(readText(path.join(dir, 'net', 'dnsmasq.pid')).trim()) : NaN;
+  if (Number.isInteger(pid) && pid > 1) await stopDetached({ pid, exe: 'dnsmasq' });
   await destroyVmNetwork(st.network);
   for (const tap of await strayTaps(st.network)) {
     await runCommand({ file: 'ip', args: ['link', 'delete', tap], timeoutMs: 10000 }).catch(() => undefined);
@@ -277,27 +281,19 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
   try {
     await createVmNetwork(net);
     const vms = Array.from({ length: opts.vms }, (_, i) => ({ mac: vmMac(net, i), ip: vmAddress(net, i) }));
-    const dnsmasq = spawnDetached(
-      'ip',
-      [
+    // lab-netd runs dnsmasq (and restarts it: see lab-netd.ts).
+    const dnsmasqArgv = path.join(netDir, 'dnsmasq.argv.json');
+    fs.rmSync(path.join(netDir, 'dnsmasq.log'), { force: true });
+    fs.writeFileSync(
+      dnsmasqArgv,
+      JSON.stringify([
+        'ip',
         'netns',
         'exec',
         net.namespace,
         'dnsmasq',
         ...dnsmasqArgs({ net, bootRoot: opts.bootRoot, hostsDir: opts.dhcpHostsDir, stateDir: netDir, vms, files: BOOT_FILES }),
-      ],
-      { logFile: path.join(netDir, 'dnsmasq.out') },
-    );
-    dnsmasq.exe = 'dnsmasq'; // `ip netns exec` execs it under the same PID
-    started.push(dnsmasq);
-    processes.push({ role: 'dnsmasq', pid: dnsmasq.pid, exe: dnsmasq.exe });
-    await waitFor(
-      async () => {
-        if (!isAlive(dnsmasq.pid)) throw new Error(`dnsmasq exited: ${readText(path.join(netDir, 'dnsmasq.out'))}`);
-        return /DHCP, sockets bound/.test(readText(path.join(netDir, 'dnsmasq.log')));
-      },
-      15000,
-      'dnsmasq',
+      ]),
     );
     const netd = spawnDetached(
       process.execPath,
@@ -308,8 +304,10 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
         ...opts.forwardPorts.flatMap((p) => ['--forward', String(p)]),
         '--hosts-dir',
         opts.dhcpHostsDir,
-        '--dnsmasq-pid-file',
-        path.join(netDir, 'dnsmasq.pid'),
+        '--dnsmasq-args-file',
+        dnsmasqArgv,
+        '--dnsmasq-log',
+        path.join(netDir, 'dnsmasq.out'),
       ],
       { logFile: path.join(netDir, 'lab-netd.log') },
     );
@@ -322,6 +320,16 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
       },
       15000,
       'lab-netd',
+    );
+    await waitFor(
+      async () => {
+        if (!isAlive(netd.pid)) throw new Error(`lab-netd exited: ${readText(path.join(netDir, 'lab-netd.log'))}`);
+        if (/dnsmasq exited/.test(readText(path.join(netDir, 'lab-netd.log'))))
+          throw new Error(`dnsmasq exited: ${readText(path.join(netDir, 'dnsmasq.out'))}`);
+        return /DHCP, sockets bound/.test(readText(path.join(netDir, 'dnsmasq.log')));
+      },
+      15000,
+      'dnsmasq',
     );
 
     for (let i = 0; i < opts.vms; i++) {

@@ -148,7 +148,9 @@ export async function createVmNetwork(net: VmNetwork): Promise<void> {
 /** Removes the namespace (its bridge, veth end and taps go with it) and the host veth; fine if absent. */
 export async function destroyVmNetwork(net: VmNetwork): Promise<void> {
   if (await namespaceExists(net.namespace)) await ip(['netns', 'delete', net.namespace]);
-  if (await linkExists(net.hostVeth)) await ip(['link', 'delete', net.hostVeth]);
+  // Deleting the namespace takes the veth pair with it, asynchronously: tolerate "Cannot find device".
+  if (await linkExists(net.hostVeth)) await ip(['link', 'delete', net.hostVeth]).catch(() => undefined);
+  for (let i = 0; i < 50 && (await linkExists(net.hostVeth)); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Taps of this lab still in the host namespace (a QEMU that started but was never moved). */
