@@ -17,6 +17,7 @@ d=$1
 op=$3
 shift 3
 . "$d/vm.env"
+[ "$op" = set ] && echo "$(date -u +%FT%TZ) set $*" >> "$d/bmc-requests.log"
 
 pid() { cat "$d/qemu.pid" 2> /dev/null; }
 

@@ -11,6 +11,7 @@
 //   <dir>/vm-<i>/qemu.pid, qemu.log  the running VM (power on = alive)
 //   <dir>/vm-<i>/console.log         serial console (QEMU chardev logfile)
 //   <dir>/vm-<i>/power.log           every power on with its boot order
+//   <dir>/vm-<i>/bmc-requests.log    every chassis `set` the BMC passed on (power, boot, reset)
 //   <dir>/vm-<i>/OVMF_VARS.fd        UEFI only: the VM's own NVRAM
 //   <dir>/vm-<i>/bmc/                lan.conf (0600), ipmi_sim state and log, password
 import crypto from 'node:crypto';
