@@ -222,14 +222,9 @@ async function main(): Promise<void> {
     await labDown(dir, rest.includes('--keep-nodes') ? undefined : api);
     console.log('lab down');
   } else if (cmd === 'status') {
+    // JSON either way (`--json` is accepted for scripts that say so); `[]` when no lab runs.
     const st = readLabState(dir);
-    if (rest.includes('--json')) console.log(JSON.stringify(st ? labStatus(st) : [], null, 2));
-    else if (!st) console.log('no lab');
-    else
-      for (const n of labStatus(st))
-        console.log(
-          `${String(n.name)}  ${String(n.kind)}  ${String(n.firmware)}  ${String(n.mac)}  ${String(n.ip ?? '-')}  disk ${String(n.disk)}`,
-        );
+    console.log(JSON.stringify(st ? labStatus(st) : [], null, 2));
   } else {
     console.log(
       'usage: npm run lab -- up [--nodes N] [--vms M [--firmware bios|uefi]] [--disk-size-mib M] [--no-enroll] | status [--json] | down [--keep-nodes]',
