@@ -8,6 +8,7 @@ import path from 'node:path';
 import { repoRoot } from '#apps/shared/repo-root';
 import { migrate } from '#prisma/migrate';
 import { loadCommonConfig } from '#apps/shared/config';
+import { vmLabWorkerEnv, type Firmware } from '#test/lab/vm-lab';
 import { labDown, labUp } from './lab';
 
 const root = repoRoot();
@@ -119,19 +120,33 @@ async function main(): Promise<void> {
     temporalUi = `http://127.0.0.1:${uiPort}`;
     await waitPort(port, 'the Temporal dev server', 60_000);
   }
+  // IRONFLOW_LAB_VMS=N (0 too): the worker is set up for the VM lab, whose VMs reach the API
+  // and the image server through the lab's relay on its host address (both keep listening
+  // on 127.0.0.1 only); N > 0 also starts N VMs below. Explicit settings win.
+  const labVms = env.IRONFLOW_LAB_VMS === undefined || env.IRONFLOW_LAB_VMS === '' ? undefined : Number(env.IRONFLOW_LAB_VMS);
+  const imagePort = Number(env.IRONFLOW_IMAGE_SERVER_PORT ?? 6386);
+  if (labVms !== undefined) {
+    for (const [k, v] of Object.entries(vmLabWorkerEnv(path.join(cfg.dataDir, 'lab'), apiPort, imagePort))) env[k] ??= v;
+    env.IRONFLOW_RAMDISK_APPEND ??= 'console=ttyS0,115200'; // the ramdisk's output in .data/lab/vm-<i>/console.log
+    say(`VM lab: the ramdisk calls back to ${env.IRONFLOW_CALLBACK_URL}, images from ${env.IRONFLOW_IMAGE_SERVER_URL}`);
+  }
   // Migrate once here so the worker and the API don't race to do it.
   await migrate(cfg.databaseUrl, root);
   run('worker', process.execPath, [path.join(root, 'dist', 'apps', 'worker', 'src', 'main.js')], env, path.join(logs, 'worker.log'));
   run('api', process.execPath, [path.join(root, 'dist', 'apps', 'api', 'src', 'main.js')], env, path.join(logs, 'api.log'));
   await waitPort(apiPort, 'the API', 60_000);
   const labNodes = Number(env.IRONFLOW_LAB_NODES ?? 0);
-  if (labNodes > 0) {
+  if (labNodes > 0 || (labVms ?? 0) > 0) {
     labDir = path.join(cfg.dataDir, 'lab');
-    say(`starting the virtual lab: ${labNodes} simulated server(s), enrolled through the API (manage, provide)`);
+    say(`starting the virtual lab: ${labNodes} simulated server(s), ${labVms ?? 0} VM(s), enrolled through the API (manage, provide)`);
     await labUp({
       nodes: labNodes,
+      vms: labVms ?? 0,
+      firmware: (env.IRONFLOW_LAB_FIRMWARE ?? 'bios') as Firmware,
       dir: labDir,
       bootRoot: env.IRONFLOW_BOOT_ROOT ?? path.join(cfg.dataDir, 'tftp'),
+      dhcpHostsDir: env.IRONFLOW_DHCP_HOSTS_DIR ?? path.join(cfg.dataDir, 'dnsmasq', 'hosts'),
+      forwardPorts: [apiPort, imagePort],
       api: `http://127.0.0.1:${apiPort}`,
     });
   }
@@ -142,6 +157,7 @@ async function main(): Promise<void> {
     `Logs           ${logs}`,
     `Try            baremetal --os-endpoint http://127.0.0.1:${apiPort} --os-auth-type none node list`,
     ...(labNodes > 0 ? [`Lab            ${labNodes} node(s) lab-0…lab-${labNodes - 1}; demo image: npm run demo-image`] : []),
+    ...((labVms ?? 0) > 0 ? [`VM lab         ${labVms} VM(s) vm-0…vm-${labVms! - 1}: npm run lab -- status`] : []),
     'Ctrl-C stops everything.',
   ];
   say(`ready\n  ${lines.join('\n  ')}`);

@@ -27,3 +27,10 @@ test('values that would break the config file are refused', () => {
   assert.throws(() => renderLanConf({ ...base, nodeDir: '/my lab/x' }));
   assert.throws(() => renderLanConf({ ...base, port: 0 }));
 });
+
+test('a VM BMC points Serial-over-LAN at the VM serial socket on loopback; nothing else is accepted', () => {
+  assert.match(renderLanConf({ ...base, sol: 'tcp:127.0.0.1:5123' }), /^ {2}sol "tcp:127\.0\.0\.1:5123" 115200$/m);
+  assert.doesNotMatch(renderLanConf(base), /sol/);
+  assert.throws(() => renderLanConf({ ...base, sol: 'tcp:10.0.0.1:5123' }));
+  assert.throws(() => renderLanConf({ ...base, sol: '/dev/ttyS0" x' }));
+});

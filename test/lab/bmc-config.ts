@@ -14,6 +14,8 @@ export interface LanConfParams {
   chassisScript: string;
   /** Absolute path of the node's directory (handed to the hook). */
   nodeDir: string;
+  /** Serial-over-LAN target, e.g. `tcp:127.0.0.1:5555` (a VM's serial socket); none if absent. */
+  sol?: string;
 }
 
 const SAFE = /^[A-Za-z0-9._-]+$/;
@@ -24,6 +26,7 @@ export function renderLanConf(p: LanConfParams): string {
   if (!SAFE.test(p.password) || p.password.length > 20) throw new Error('BMC password: up to 20 letters, digits, . _ -');
   if (!SAFE_PATH.test(p.chassisScript) || !SAFE_PATH.test(p.nodeDir)) throw new Error('paths must not contain spaces or quotes');
   if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) throw new Error(`bad port ${p.port}`);
+  if (p.sol !== undefined && !/^tcp:127\.0\.0\.1:\d{1,5}$/.test(p.sol)) throw new Error(`bad SOL target ${p.sol}`);
   const guid = `1f0a1ab0${p.index.toString(16).padStart(24, '0')}`;
   return [
     `name "${p.name}"`,
@@ -37,6 +40,7 @@ export function renderLanConf(p: LanConfParams): string {
     '    allowed_auths_admin none md2 md5 straight',
     `    guid ${guid}`,
     '  endlan',
+    ...(p.sol ? [`  sol "${p.sol}" 115200`] : []),
     `  chassis_control "${p.chassisScript} ${p.nodeDir} 0x20"`,
     `  user 2 true "${p.username}" "${p.password}" admin 10 none md2 md5 straight`,
     '',

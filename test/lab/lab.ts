@@ -194,7 +194,8 @@ function makeNode(index: number, nodeDir: string, bmc: LabBmc, iscsiPort: number
   };
 }
 
-async function bmcAnswers(bmc: LabBmc): Promise<boolean> {
+/** Does the BMC answer `power status` over RMCP+? */
+export async function bmcAnswers(bmc: LabBmc): Promise<boolean> {
   try {
     await runCommand({
       file: 'ipmitool',

@@ -8,7 +8,7 @@ export interface CliResult {
   stderr: string;
 }
 
-export function baremetal(url: string, args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+export function baremetal(url: string, args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       'baremetal',
@@ -16,7 +16,7 @@ export function baremetal(url: string, args: string[], extraEnv: Record<string, 
       {
         // HOME in a temp dir keeps the client's version cache out of the user's home.
         env: { ...toolEnv(), OS_ENDPOINT: url, OS_AUTH_TYPE: 'none', HOME: process.env.IRONFLOW_TEST_HOME ?? '/tmp', ...extraEnv },
-        timeout: 120_000,
+        timeout: timeoutMs,
       },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

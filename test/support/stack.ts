@@ -56,6 +56,11 @@ export interface StackOptions {
   app?: Partial<BuildAppOptions>;
   /** A Temporal server the caller owns (and stops); default: the shared one. */
   temporal?: TemporalServer;
+  /**
+   * Worker data-path settings over the test defaults, given the API's port: e.g. the
+   * VM lab's callback URL (`http://<lab host address>:<api port>`) and the real ramdisk.
+   */
+  data?: (apiPort: number) => Partial<DataPathConfig>;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
@@ -112,6 +117,7 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
     deployRamdisk: path.join(dataDir, 'deploy.initrd'),
     callbackBase: `http://127.0.0.1:${port}`,
     imageServer: { host: '127.0.0.1', port: 0 },
+    ...opts.data?.(port),
   };
   fs.mkdirSync(data.bootRoot, { recursive: true });
   const siteWorkers: RunningWorker[] = [];

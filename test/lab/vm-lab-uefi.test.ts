@@ -1,0 +1,102 @@
+// A UEFI VM of the VM lab netboots the deploy ramdisk the way Ironflow sets a
+// UEFI node up: OVMF → the NIC's iPXE (user class iPXE, client arch 7) gets
+// `boot.ipxe` from dnsmasq (only because the hostsdir tags its MAC `ironflow`)
+// → chains `ipxe.cfg/<mac>` → kernel + initramfs over TFTP → the ramdisk's
+// DHCP gets the VM's fixed address. The BMC powers it on and off. No stack:
+// this checks the lab's UEFI plumbing (vm-lab.test.ts runs the BIOS VM through
+// the whole stack). Needs root, QEMU, OVMF, dnsmasq; IRONFLOW_VM_TESTS=0 skips it.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot } from '#apps/shared/repo-root';
+import { runCommand } from '#activities/shared/command-runner';
+import { renderDnsmasqHost, renderIpxeScript, ipxeScriptFileName } from '#activities/pxe/render';
+import { waitFor } from '../support/procs';
+import { ipmitool } from './ipmitool';
+import { startVmLab, type VmLab } from './vm-lab';
+
+const MiB = 1024 * 1024;
+
+function missingPrerequisite(): string | false {
+  if (process.env.IRONFLOW_VM_TESTS === '0') return 'IRONFLOW_VM_TESTS=0';
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces, taps)';
+  for (const f of ['/usr/bin/qemu-system-x86_64', '/usr/sbin/dnsmasq', '/usr/bin/ipmi_sim', '/usr/share/OVMF/OVMF_CODE_4M.fd'])
+    if (!fs.existsSync(f)) return `needs ${f}`;
+  return false;
+}
+
+describe('VM lab, UEFI: OVMF → iPXE → boot.ipxe → ipxe.cfg/<mac> → the deploy ramdisk', { skip: missingPrerequisite() }, () => {
+  let work: string;
+  let lab: VmLab;
+  let bootRoot: string;
+  let hostsDir: string;
+
+  before(async () => {
+    const build = await runCommand({ file: 'bash', args: [path.join(repoRoot(), 'ramdisk', 'build.sh')], timeoutMs: 15 * 60000 });
+    const kernel = /^kernel: (.*)$/m.exec(build.stdout)?.[1];
+    const initrd = /^initramfs: (.*)$/m.exec(build.stdout)?.[1];
+    assert.ok(kernel && initrd, `build.sh output: ${build.stdout}`);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'vm-lab-uefi-'));
+    bootRoot = path.join(work, 'tftp');
+    hostsDir = path.join(work, 'hosts');
+    fs.mkdirSync(path.join(bootRoot, 'deploy'), { recursive: true });
+    fs.copyFileSync(kernel, path.join(bootRoot, 'deploy', 'kernel'));
+    fs.copyFileSync(initrd, path.join(bootRoot, 'deploy', 'initrd'));
+    lab = await startVmLab({
+      vms: 1,
+      dir: path.join(work, 'lab'),
+      firmware: 'uefi',
+      bootRoot,
+      dhcpHostsDir: hostsDir,
+      forwardPorts: [],
+      diskSize: 64 * MiB,
+    });
+  });
+  after(async () => {
+    await lab?.stop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the UEFI VM netboots the ramdisk with its fixed address; the BMC powers it off', async () => {
+    const vm = lab.nodes[0]!;
+    assert.equal(vm.firmware, 'uefi');
+    assert.deepEqual(lab.state().placedBootFiles.sort(), ['boot.ipxe', 'ipxe.efi'], 'the lab placed the UEFI boot files');
+    // What Ironflow writes for a node it provisions: the per-MAC iPXE script and the hostsdir entry.
+    const script = renderIpxeScript({
+      kind: 'deploy',
+      kernel: 'deploy/kernel',
+      ramdisk: 'deploy/initrd',
+      deploymentId: 'uefi-1',
+      secret: 's'.repeat(32),
+      callbackUrl: `http://${lab.net.hostAddress}:9/v1/deployments/uefi-1/callback`,
+      mode: 'erase',
+      append: 'console=ttyS0,115200',
+    });
+    fs.mkdirSync(path.join(bootRoot, 'ipxe.cfg'), { recursive: true });
+    fs.writeFileSync(path.join(bootRoot, ipxeScriptFileName(vm.mac)), script);
+    fs.writeFileSync(path.join(hostsDir, vm.mac.replace(/:/g, '-')), renderDnsmasqHost(vm.mac, { tag: 'ironflow' }));
+
+    await ipmitool(vm.bmc, 'chassis', 'bootdev', 'pxe', 'options=efiboot');
+    const t0 = Date.now();
+    await ipmitool(vm.bmc, 'power', 'on');
+    assert.match((await ipmitool(vm.bmc, 'power', 'status')).stdout, /is on/);
+    const ipRe = new RegExp(`network: eth0 ${vm.ip.replace(/\./g, '\\.')}/24`);
+    await waitFor(async () => ipRe.test(vm.consoleLog()), 300_000, 'the ramdisk on the network').catch((e: Error) => {
+      throw new Error(`${e.message}\nconsole:\n${vm.consoleLog().slice(-2000)}`);
+    });
+    console.log(`# UEFI VM power-on → ramdisk with its address: ${Date.now() - t0} ms`);
+    assert.match(vm.consoleLog(), /efi: EFI v/, 'the kernel booted under UEFI');
+    const log = fs.readFileSync(path.join(lab.dir, 'net', 'dnsmasq.log'), 'utf8');
+    assert.match(log, /PXEClient:Arch:00007/);
+    assert.match(log, /bootfile-name {2}boot\.ipxe/);
+    assert.match(log, new RegExp(`sent .*/ipxe\\.cfg/${vm.mac.replace(/:/g, '-')} to ${vm.ip.replace(/\./g, '\\.')}`));
+    assert.match(log, /sent .*\/deploy\/initrd to /);
+    assert.match(fs.readFileSync(path.join(vm.nodeDir, 'bmc-requests.log'), 'utf8'), /set boot pxe/);
+
+    await ipmitool(vm.bmc, 'power', 'off');
+    assert.match((await ipmitool(vm.bmc, 'power', 'status')).stdout, /is off/);
+    assert.equal(vm.power(), 'off');
+  });
+});
