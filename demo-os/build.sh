@@ -13,6 +13,7 @@
 #
 # One hybrid disk (64 MiB; the last 15 MiB unpartitioned, room the image does not need):
 #   LBA 0       MBR: syslinux's mbr.bin (boots the active partition) + one primary, type 0x0c, active
+#   4 KiB       a line "ironflow-demo-os: bootable demo OS, kernel <ver>, build <hash>" (the lab's disk boot reports it)
 #   1 MiB       FAT32 "DEMO-OS", 48 MiB:
 #                 /syslinux/ldlinux.sys, ldlinux.c32, syslinux.cfg    BIOS: mbr.bin → VBR → ldlinux
 #                 /EFI/BOOT/BOOTX64.EFI (= syslinux.efi), ldlinux.e64, syslinux.cfg   UEFI: removable-media path
@@ -243,6 +244,9 @@ printf 'label: dos\nlabel-id: 0x1f10f105\nunit: sectors\n\nstart=%d, size=%d, ty
   $((PART_START_MIB * 2048)) $((PART_MIB * 2048)) | sfdisk -q --no-reread --no-tell-kernel "$DISK"
 dd if="$STAGE/usr/lib/syslinux/mbr/mbr.bin" of="$DISK" bs=440 count=1 conv=notrunc status=none
 dd if="$FAT" of="$DISK" bs=1M seek=$PART_START_MIB conv=notrunc,sparse status=none
+# The marker line the virtual lab's disk boot reports (test/lab/node-server.sh), in the gap before the partition.
+printf '\nironflow-demo-os: bootable demo OS, kernel %s, build %.12s\n' "$KVER" "$HASH" |
+  dd of="$DISK" bs=512 seek=8 conv=notrunc status=none
 
 mv "$WORK/vmlinuz" "$CACHE/vmlinuz"
 mv "$WORK/initrd.gz" "$CACHE/initrd.gz"
