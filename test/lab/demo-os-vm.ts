@@ -2,6 +2,7 @@
 // KVM when /dev/kvm opens, else TCG; a KVM that cannot run the firmware (some nested hosts stop the guest
 // with "KVM internal error") falls back to TCG for that boot, saying so. User-mode network, a free host
 // port forwarded to the guest's 22; the serial console goes to a file, read for the ready line.
+// IRONFLOW_VM_ACCEL=kvm|tcg forces one (a host whose KVM hangs instead of failing needs tcg).
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '#apps/shared/repo-root';
@@ -57,7 +58,9 @@ export async function bootDemoOs(opts: {
   disks: string[];
   accel?: Accel;
 }): Promise<DemoVm> {
-  const accel = opts.accel ?? (kvmUsable() ? 'kvm' : 'tcg');
+  const forced = process.env.IRONFLOW_VM_ACCEL;
+  if (forced !== undefined && forced !== 'kvm' && forced !== 'tcg') throw new Error(`IRONFLOW_VM_ACCEL=${forced}: use kvm or tcg`);
+  const accel = opts.accel ?? forced ?? (kvmUsable() ? 'kvm' : 'tcg');
   const { work, name, firmware } = opts;
   const port = await freeTcpPort();
   const consoleLog = path.join(work, `${name}-${accel}.console.log`);
