@@ -69,7 +69,7 @@ KPKG=$(apt-cache depends linux-image-amd64 2> /dev/null | sed -n 's/^ *Depends: 
 [ -n "$KPKG" ] || again "cannot find the kernel package behind linux-image-amd64 in the package lists"
 KVER=${KPKG#linux-image-}
 
-# The library packages the userland needs: closure of Depends (first alternative) over lib* packages,
+# The library packages the userland needs: closure of Depends and Pre-Depends (every alternative) over lib* packages,
 # from the package lists (so the build machine needs none of them installed).
 lib_closure() {
   local todo=$* seen=" " next p d
