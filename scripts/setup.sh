@@ -15,7 +15,7 @@ APT_PACKAGES=(
   python3-ironicclient postgresql sqlite3 build-essential python3 qemu-system-x86 linux-image-amd64
   xorriso gdisk fdisk cloud-init
   binutils kmod openssl
-  dnsmasq-base iproute2 ovmf ipxe openssh-client dropbear-bin syslinux-efi mtools dosfstools
+  dnsmasq-base iproute2 ovmf ipxe openssh-client dropbear-bin syslinux-efi mtools dosfstools jq
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
