@@ -49,6 +49,7 @@ export function startWorkerProcess(stack: TestStack, opts: WorkerProcessOptions)
       IRONFLOW_IMAGE_SERVER_PORT: '0',
       IRONFLOW_DHCP_HOSTS_DIR: d.dhcpHostsDir,
       IRONFLOW_LOG_LEVEL: opts.logLevel ?? 'warn',
+      ...(d.ramdiskAppend ? { IRONFLOW_RAMDISK_APPEND: d.ramdiskAppend } : {}),
     },
   });
 }

@@ -132,11 +132,11 @@ const SSH_OPTS = [
   'LogLevel=ERROR',
 ];
 
-/** Runs a command as root over SSH with the private key `key`; its stdout, trimmed. */
-export async function sshDemoOs(port: number, key: string, command: string): Promise<string> {
+/** Runs a command as root over SSH with the private key `key` (on `host`, default a port forward on loopback); its stdout, trimmed. */
+export async function sshDemoOs(port: number, key: string, command: string, host = '127.0.0.1'): Promise<string> {
   const r = await runCommand({
     file: 'ssh',
-    args: ['-i', key, '-p', String(port), ...SSH_OPTS, 'root@127.0.0.1', command],
+    args: ['-i', key, '-p', String(port), ...SSH_OPTS, `root@${host}`, command],
     timeoutMs: 60_000,
   });
   return r.stdout.trim();

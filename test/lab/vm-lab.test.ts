@@ -1,16 +1,16 @@
 // The VM lab end to end against real parts: the real stack (Temporal, database,
-// worker, API), `npm run lab -- up --vms 1` (a network namespace, a bridge,
-// dnsmasq serving DHCP + TFTP from the stack's boot root and reading its
-// dhcp-hostsdir, a QEMU VM behind an ipmi_sim BMC, the relay to the API), the
-// real `baremetal` CLI. The VM PXE-boots the deploy ramdisk (ramdisk/build.sh)
-// for cleaning on provide, for the iSCSI deploy and for cleaning on undeploy.
-//
-// The image is the non-bootable demo image: the VM then finds no OS on its disk.
-// To deploy a bootable one (branch `bootimg`), set IRONFLOW_VM_LAB_IMAGE to a
-// raw whole-disk image; the assertions about the bytes on disk stay the same.
+// API, a worker in its own process), `npm run lab -- up --vms 1` (a network
+// namespace, a bridge, dnsmasq serving DHCP + TFTP from the stack's boot root and
+// reading its dhcp-hostsdir, a QEMU VM behind an ipmi_sim BMC, the relay to the
+// API), the real `baremetal` CLI. The VM PXE-boots the deploy ramdisk
+// (ramdisk/build.sh) for cleaning on provide, for the iSCSI deploy and for
+// cleaning on undeploy. What it deploys is the bootable demo OS (demo-os/) with a
+// config drive: the VM then boots its own disk into that OS, which takes the
+// drive's host name and SSH key, and the test logs in over the lab network. The
+// worker is killed -9 while the VM boots its ramdisk; a new one finishes the deploy.
 //
 // Needs root (namespaces, taps), qemu-system-x86_64, dnsmasq, ipmi_sim; slow
-// under TCG (~3-5 min): IRONFLOW_VM_TESTS=0 skips it.
+// under TCG (~5-7 min): IRONFLOW_VM_TESTS=0 skips it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -22,7 +22,9 @@ import { repoRoot } from '#apps/shared/repo-root';
 import { runCommand, toolEnv } from '#activities/shared/command-runner';
 import { api, startStack, type TestStack } from '../support/stack';
 import { baremetal } from '../support/baremetal';
-import { makeDemoImage } from './demo-image';
+import { killHard, startWorkerProcess } from '../faults/fault-kit';
+import { waitFor, type Proc } from '../support/procs';
+import { buildDemoOs, sshDemoOs } from './demo-os-vm';
 import { startImageServer, type ImageServer } from './image-server';
 import { isAlive } from './detached-process';
 import { readLabState, type LabState } from './lab-state';
@@ -86,6 +88,8 @@ describe('VM lab: a QEMU VM on a real provisioning network, deployed with the ba
   let cliEnv: Record<string, string>;
   let state: LabState | undefined;
   let image: Buffer;
+  let key: string;
+  let worker: Proc | undefined;
   const timings: Record<string, number> = {};
 
   before(async () => {
@@ -95,15 +99,20 @@ describe('VM lab: a QEMU VM on a real provisioning network, deployed with the ba
     assert.ok(kernel && initrd, `build.sh output: ${build.stdout}`);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'vm-lab-'));
     labDir = path.join(work, 'lab');
-    // Hook for a bootable image (branch `bootimg`): a raw whole-disk image file.
-    image = process.env.IRONFLOW_VM_LAB_IMAGE
-      ? fs.readFileSync(process.env.IRONFLOW_VM_LAB_IMAGE)
-      : makeDemoImage({ sizeBytes: 8 * MiB, marker: 'vm lab demo' });
+    const rawFile = await buildDemoOs();
+    image = fs.readFileSync(rawFile);
+    key = path.join(work, 'id_ed25519');
+    await runCommand({ file: 'ssh-keygen', args: ['-q', '-t', 'ed25519', '-N', '', '-C', 'vm-lab-tenant', '-f', key] });
+    const qcow = path.join(work, 'demo-os.qcow2');
+    await runCommand({ file: 'qemu-img', args: ['convert', '-f', 'raw', '-O', 'qcow2', rawFile, qcow], timeoutMs: 120_000 });
     images = await startImageServer();
-    images.images.set('vm.raw', { data: image });
+    images.images.set('demo-os.qcow2', { data: fs.readFileSync(qcow) });
     stack = await startStack({
       automatedClean: 'metadata',
       callbackTimeoutSec: 600,
+      worker: false,
+      // The operation view shows the VM's console (labDir/<vm>/console.log).
+      app: { consoleLogDir: labDir },
       // What `npm start` does for a VM lab: the ramdisk calls back through the lab's relay.
       data: (apiPort) => ({
         callbackBase: vmLabWorkerEnv(labDir, apiPort, 0).IRONFLOW_CALLBACK_URL!,
@@ -112,6 +121,7 @@ describe('VM lab: a QEMU VM on a real provisioning network, deployed with the ba
         ramdiskAppend: 'console=ttyS0,115200',
       }),
     });
+    worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-1.log') });
     cliEnv = {
       IRONFLOW_BOOT_ROOT: stack.data.bootRoot,
       IRONFLOW_DHCP_HOSTS_DIR: stack.data.dhcpHostsDir,
@@ -122,6 +132,7 @@ describe('VM lab: a QEMU VM on a real provisioning network, deployed with the ba
   after(async () => {
     // Whatever a failed test left: the lab by its state, then the stack.
     if (labDir && readLabState(labDir)) await labCli(['down', '--dir', labDir, '--keep-nodes'], cliEnv);
+    await worker?.stop();
     await stack?.stop();
     await images?.stop();
     if (work) fs.rmSync(work, { recursive: true, force: true });
@@ -185,10 +196,10 @@ describe('VM lab: a QEMU VM on a real provisioning network, deployed with the ba
     assert.match(fs.readFileSync(path.join(vm.nodeDir, 'power.log'), 'utf8'), /boot order: network, disk/);
   });
 
-  test('baremetal node deploy --wait (iscsi) → active: the VM disk holds the image; undeploy → available, VM off', async () => {
+  test('deploy the demo OS with a config drive (iscsi), worker killed -9 meanwhile: active, the VM boots it, ssh with the key; undeploy erases', async () => {
     const vm = state!.vm!.nodes[0]!;
     fs.writeFileSync(vm.diskPath, Buffer.from('old tenant data '.repeat(4096)), { flag: 'r+' });
-    const sha = crypto.createHash('sha256').update(image).digest('hex');
+    const qcow = images.images.get('demo-os.qcow2')!.data as Buffer;
     const set = await baremetal(stack.url, [
       'node',
       'set',
@@ -196,33 +207,97 @@ describe('VM lab: a QEMU VM on a real provisioning network, deployed with the ba
       '--deploy-interface',
       'iscsi',
       '--instance-info',
-      `image_source=${images.url('vm.raw')}`,
+      `image_source=${images.url('demo-os.qcow2')}`,
       '--instance-info',
-      `image_checksum=sha256:${sha}`,
+      `image_checksum=sha256:${crypto.createHash('sha256').update(qcow).digest('hex')}`,
     ]);
     assert.equal(set.code, 0, set.stderr);
+    const pub = fs.readFileSync(`${key}.pub`, 'utf8').trim();
+    const drive = {
+      meta_data: { hostname: 'tenant-vm', public_keys: { tenant: pub } },
+      user_data: '#!/bin/sh\necho "user data ran" > /root/user-data.txt\n',
+    };
+    const consoleFrom = fs.statSync(vm.console).size;
     let t = Date.now();
-    const dep = await baremetal(stack.url, ['node', 'deploy', 'vm-0', '--wait', '600'], {}, 660_000);
-    timings.deployIscsi = Date.now() - t;
-    assert.equal(dep.code, 0, `${dep.stderr}\nconsole:\n${fs.readFileSync(vm.console, 'utf8').slice(-2000)}`);
+    const deploying = baremetal(
+      stack.url,
+      ['node', 'deploy', 'vm-0', '--config-drive', JSON.stringify(drive), '--wait', '900'],
+      {},
+      960_000,
+    );
+
+    // While the VM boots its ramdisk: the operation shows its console; then kill -9 the worker and start another.
+    await waitFor(
+      async () => (await api(stack, 'GET', '/v1/nodes/vm-0')).body.provision_state === 'wait call-back',
+      300_000,
+      'vm-0 to wait for its ramdisk',
+    );
+    const op = await waitFor(
+      async () => {
+        const o = (await api(stack, 'GET', '/v1/nodes/vm-0/operation')).body;
+        return o.console?.lines?.length ? o : undefined;
+      },
+      120_000,
+      'console lines in the operation view',
+    );
+    assert.equal(op.console.source, 'console log');
+    await killHard(worker!);
+    timings.workerKilledAfter = Date.now() - t;
+    worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker-2.log') });
+
+    const dep = await deploying;
+    timings.deployIscsiWithDrive = Date.now() - t;
+    const consoleText = () => fs.readFileSync(vm.console, 'utf8').slice(consoleFrom);
+    assert.equal(dep.code, 0, `${dep.stderr}\nconsole:\n${consoleText().slice(-2000)}`);
     const n = (await api(stack, 'GET', '/v1/nodes/vm-0')).body;
     assert.equal(n.provision_state, 'active');
     assert.equal(n.last_error, null);
-    assert.ok(readDisk(vm.diskPath, image.length).equals(image), 'the VM disk holds the image byte for byte');
+    assert.equal(n.boot_mode, undefined, 'boot_mode is shown from 1.75 only (the test API client asks for less)');
+    const disk = readDisk(vm.diskPath, image.length);
+    // The image, byte for byte, but for the partition entries of sector 0 (the config drive was added there).
+    assert.ok(
+      disk.subarray(0, 446).equals(image.subarray(0, 446)) && disk.subarray(512).equals(image.subarray(512)),
+      'the image is on the disk',
+    );
     assert.equal(qemuAlive(vm.nodeDir), true, 'the VM was powered on to boot from its disk');
     assert.match(fs.readFileSync(path.join(vm.nodeDir, 'power.log'), 'utf8').trim().split('\n').pop()!, /boot order: disk, network/);
     assert.deepEqual(fs.readdirSync(stack.data.dhcpHostsDir), [], 'no provisioning DHCP entry left for an active node');
 
+    // The deployed OS comes up from the VM's own disk, with the drive's host name and key.
+    const ready = await waitFor(
+      async () => /ironflow-demo-os: ready hostname=(\S+) ip=(\S+)/.exec(consoleText()) ?? undefined,
+      300_000,
+      'the demo OS to be ready',
+    );
+    timings.activeToSsh = Date.now() - t - timings.deployIscsiWithDrive;
+    assert.deepEqual([ready[1], ready[2]], ['tenant-vm', vm.ip]);
+    assert.equal(await sshDemoOs(22, key, 'hostname', vm.ip), 'tenant-vm');
+    assert.equal(await sshDemoOs(22, key, 'cat /root/user-data.txt', vm.ip), 'user data ran');
+    assert.equal(await sshDemoOs(22, key, 'test -d /sys/firmware/efi && echo uefi || echo bios', vm.ip), 'bios');
+    // The worker that was killed never came back: one worker finished the deploy, one ramdisk boot.
+    const hist = (await api(stack, 'GET', '/v1/nodes/vm-0/history?detail=True')).body.history.map((h: any) => h.event as string);
+    assert.equal(hist.filter((e: string) => /no callback: PXE boot again/.test(e)).length, 0, 'no PXE retry');
+
     t = Date.now();
-    const un = await baremetal(stack.url, ['node', 'undeploy', 'vm-0', '--wait', '600'], {}, 660_000);
+    const un = await baremetal(stack.url, ['node', 'undeploy', 'vm-0', '--wait', '900'], {}, 960_000);
     timings.undeployWithCleaning = Date.now() - t;
     assert.equal(un.code, 0, un.stderr);
     const after = (await api(stack, 'GET', '/v1/nodes/vm-0')).body;
     assert.equal(after.provision_state, 'available');
     assert.deepEqual(after.instance_info, {});
+    assert.equal(after.instance_uuid, null);
     assert.equal(after.power_state, 'power off');
     assert.equal(qemuAlive(vm.nodeDir), false, 'the VM is off');
     assert.ok(readDisk(vm.diskPath, MiB).equals(Buffer.alloc(MiB)), 'cleaning erased the disk metadata');
+    const size = fs.statSync(vm.diskPath).size;
+    const fd = fs.openSync(vm.diskPath, 'r');
+    const tail = Buffer.alloc(66 * MiB);
+    fs.readSync(fd, tail, 0, tail.length, size - tail.length);
+    fs.closeSync(fd);
+    assert.ok(
+      tail.every((b) => b === 0),
+      'the config drive at the end of the disk is erased too',
+    );
   });
 
   test('lab down removes the VM, its BMC, dnsmasq, the relay, the namespace, veth and tap; twice is fine', async () => {
