@@ -18,6 +18,7 @@ import { callbackRateLimit, CallbackLimiter, type CallbackLimits } from './deplo
 import { ApiSettings } from './infra/settings';
 import { Store } from './infra/store';
 import { Workflows } from './infra/workflows';
+import type { BootMode } from '#workflows/domain/boot-mode';
 
 export interface BuildAppOptions {
   db: Database;
@@ -35,6 +36,8 @@ export interface BuildAppOptions {
   imageAllowedNetworks?: Cidr[];
   /** Rate limits of the deploy ramdisk's callbacks (default DEFAULT_CALLBACK_LIMITS). */
   callbackLimits?: CallbackLimits;
+  /** Boot mode of nodes that name none (default bios). */
+  defaultBootMode?: BootMode;
 }
 
 function parseJsonBody(req: Request, _res: Response, next: NextFunction): void {
@@ -53,7 +56,15 @@ function parseJsonBody(req: Request, _res: Response, next: NextFunction): void {
 }
 
 export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplication> {
-  const settings = new ApiSettings(o.conductor, o.maxLimit, o.taskQueue, o.automatedClean, o.callbackTimeoutSec, o.imageAllowedNetworks);
+  const settings = new ApiSettings(
+    o.conductor,
+    o.maxLimit,
+    o.taskQueue,
+    o.automatedClean,
+    o.callbackTimeoutSec,
+    o.imageAllowedNetworks,
+    o.defaultBootMode,
+  );
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register({ store: new Store(o.db, o.keys), workflows: new Workflows(o.temporal, o.taskQueue, o.conductor), settings }),
     { bodyParser: false, logger: false },

@@ -5,6 +5,7 @@ import type { Cidr } from '#workflows/domain/image-networks';
 import { DEFAULT_CALLBACK_LIMITS, type CallbackLimits } from './deployments/callback-limiter';
 import type { ApiToken, AuthConfig, Role } from './common/request-context';
 import type { EraseMode } from '#workflows/contracts/deploy';
+import { BOOT_MODES, isBootMode, type BootMode } from '#workflows/domain/boot-mode';
 
 export interface ApiConfig {
   common: CommonConfig;
@@ -18,6 +19,7 @@ export interface ApiConfig {
   callbackTimeoutSec: number;
   imageAllowedNetworks: Cidr[];
   callbackLimits: CallbackLimits;
+  defaultBootMode: BootMode;
 }
 
 const ROLES: Role[] = ['admin', 'member', 'observer'];
@@ -47,6 +49,13 @@ export function parseTokens(text: string): ApiToken[] {
 function cleanMode(v: string): EraseMode | 'none' {
   if (v === 'metadata' || v === 'full' || v === 'none') return v;
   throw new ConfigError(`IRONFLOW_AUTOMATED_CLEAN=${v}: use metadata, full or none.`);
+}
+
+/** IRONFLOW_DEFAULT_BOOT_MODE: the boot mode of a node whose capabilities and instance_info name none. */
+function defaultBootMode(v: string): BootMode {
+  const m = v.trim().toLowerCase();
+  if (isBootMode(m)) return m;
+  throw new ConfigError(`IRONFLOW_DEFAULT_BOOT_MODE=${v}: use ${BOOT_MODES.join(' or ')}.`);
 }
 
 export function isLoopback(host: string): boolean {
@@ -90,5 +99,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     callbackTimeoutSec: Number(env.IRONFLOW_DEPLOY_CALLBACK_TIMEOUT ?? 600),
     imageAllowedNetworks: imageNetworks(env),
     callbackLimits: callbackLimits(env),
+    defaultBootMode: defaultBootMode(env.IRONFLOW_DEFAULT_BOOT_MODE ?? 'bios'),
   };
 }

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     callbackTimeoutSec: cfg.callbackTimeoutSec,
     imageAllowedNetworks: cfg.imageAllowedNetworks,
     callbackLimits: cfg.callbackLimits,
+    defaultBootMode: cfg.defaultBootMode,
   });
   await app.listen(cfg.port, cfg.host);
   log.info({ url: `http://${cfg.host}:${cfg.port}`, auth: cfg.auth.mode }, 'api listening');

@@ -1,5 +1,6 @@
 // The API's typed configuration slice that services need.
 import type { EraseMode } from '#workflows/contracts/deploy';
+import type { BootMode } from '#workflows/domain/boot-mode';
 import { DEFAULT_IMAGE_ALLOWED_NETWORKS, parseCidrList, type Cidr } from '#workflows/domain/image-networks';
 
 export class ApiSettings {
@@ -15,5 +16,7 @@ export class ApiSettings {
     readonly callbackTimeoutSec: number = 600,
     /** Non-public networks an image URL's literal address may be in (IRONFLOW_IMAGE_ALLOWED_NETWORKS). */
     readonly imageAllowedNetworks: readonly Cidr[] = parseCidrList(DEFAULT_IMAGE_ALLOWED_NETWORKS),
+    /** Boot mode of a node that names none (IRONFLOW_DEFAULT_BOOT_MODE). */
+    readonly defaultBootMode: BootMode = 'bios',
   ) {}
 }

@@ -30,7 +30,7 @@ import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
 import { findNode } from '../nodes/node-lookup';
-import { driverFieldsOf, interfacesOf, parseJson } from '../nodes/node-view';
+import { bootModeFor, driverFieldsOf, interfacesOf, parseJson } from '../nodes/node-view';
 import type { ProvisionRequest } from './provision-request';
 
 /** Which body keys go with which targets. */
@@ -163,6 +163,7 @@ export class ProvisioningService {
       target: transition.target,
       hardwareQueue: siteTaskQueue(this.settings.taskQueue, node.conductorGroup),
       callbackTimeoutSec: this.settings.callbackTimeoutSec,
+      bootMode: bootModeFor(node, this.settings.defaultBootMode),
     };
     let input: DeployInput | CleanInput;
     if (workflowType === 'cleanNode' || workflowType === 'teardownNode') {
