@@ -1,9 +1,9 @@
 // Short power and boot-device operations, each holding the node's lock (node-<uuid>).
 // Success is reported only after the BMC reads back the new state.
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '#activities';
 import { presets } from './activity-options';
-import { resultingPowerState, type BootDeviceInput, type PowerInput } from './contracts/power';
+import { BOOT_MODE_PATCH, resultingPowerState, type BootDeviceInput, type PowerInput } from './contracts/power';
 import type { BootDeviceSetting } from '#activities/ipmi/driver';
 
 const db = proxyActivities<Activities>(presets.db);
@@ -75,7 +75,11 @@ export async function setBootDevice(input: BootDeviceInput): Promise<void> {
   await db.beginOperation(op);
   const { bmc } = site(input.hardwareQueue);
   try {
-    await bmc.setBootDevice(input.nodeUuid, input.device, input.persistent);
+    // Runs started before boot modes send none (a BIOS request), as they did.
+    const mode = patched(BOOT_MODE_PATCH) ? input.bootMode : undefined;
+    await (mode
+      ? bmc.setBootDevice(input.nodeUuid, input.device, input.persistent, mode)
+      : bmc.setBootDevice(input.nodeUuid, input.device, input.persistent));
     await bmc.assertBootDevice(input.nodeUuid, input.device);
     await db.finishOperation({ ...op, from: '', to: '', status: 'succeeded' });
   } catch (err) {

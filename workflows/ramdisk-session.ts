@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '#activities';
 import type { DeployMode } from './contracts/deploy';
+import { BOOT_MODE_PATCH, type BootDevice } from './contracts/power';
 import { presets } from './activity-options';
 import { abortSignal, progressQuery, ramdiskEventSignal, type DeployInput, type RamdiskEvent, type TimelineView } from './contracts/deploy';
 import { Timeline } from './timeline';
@@ -112,6 +113,16 @@ export class RamdiskSession {
     await db.recordPowerState(n, 'power on', { actor: this.input.actor, requestId: this.input.requestId });
   }
 
+  /**
+   * Sets the node's next boot device in its boot mode (the EFI flag for uefi). Runs started
+   * before boot modes have no marker in their history and send what they sent: no mode (BIOS).
+   */
+  async setBootDevice(device: BootDevice, persistent: boolean): Promise<void> {
+    const n = this.input.nodeUuid;
+    const mode = patched(BOOT_MODE_PATCH) ? this.input.bootMode : undefined;
+    await (mode ? this.hw.setBootDevice(n, device, persistent, mode) : this.hw.setBootDevice(n, device, persistent));
+  }
+
   /** A deployment record, its PXE config, then power off → boot device pxe → power on. */
   async bootRamdisk(mode: DeployMode, imageKey?: string): Promise<string> {
     const n = this.input.nodeUuid;
@@ -123,7 +134,7 @@ export class RamdiskSession {
     this.onUndo('power off', () => this.powerOff());
     await this.timeline.step('boot the deploy ramdisk', async () => {
       await this.powerOff();
-      await this.hw.setBootDevice(n, 'pxe', false);
+      await this.setBootDevice('pxe', false);
       await this.powerOn();
     });
     return dep;

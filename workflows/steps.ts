@@ -118,7 +118,7 @@ const finish: Record<string, StepRunner> = {
     const { s, nodeUuid: n } = r;
     await s.timeline.step('boot from the installed image', async () => {
       await s.hw.writeFinalBootConfig(n);
-      await s.hw.setBootDevice(n, 'disk', true);
+      await s.setBootDevice('disk', true);
       await s.powerOff();
       await s.powerOn();
     });

@@ -22,7 +22,7 @@ export interface Bmc {
   getPowerState(): Promise<PowerState>;
   setPower(action: PowerAction): Promise<void>;
   getBootDevice(): Promise<BootDeviceSetting>;
-  setBootDevice(device: BootDevice, persistent: boolean): Promise<void>;
+  setBootDevice(device: BootDevice, persistent: boolean, uefi?: boolean): Promise<void>;
 }
 
 function implementation(node: Node, type: 'power' | 'management', name: string | undefined, interfaces: PowerInterfaces): PowerInterface {
@@ -51,7 +51,7 @@ export function bmcFor(node: Node, keys: SealKeys, interfaces: PowerInterfaces):
     getPowerState: () => power.getPowerState(hw),
     setPower: (action) => power.setPower(hw, action),
     getBootDevice: () => management.getBootDevice(hw),
-    setBootDevice: (device, persistent) => management.setBootDevice(hw, device, { persistent }),
+    setBootDevice: (device, persistent, uefi) => management.setBootDevice(hw, device, { persistent, uefi }),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Database } from '#prisma/database';
 import { writeHistory } from '#prisma/node-operations';
 import type { SealKeys } from '#prisma/sealed-json';
 import { asActivityError, loadBmc, type Bmc } from './bmc-target';
+import type { BootMode } from '#workflows/contracts/power';
 import type { BootDevice, BootDeviceSetting, PowerAction, PowerInterfaces, PowerState } from './power-interface';
 
 export interface PowerActivityDeps {
@@ -55,8 +56,14 @@ export function createPowerActivities({ db, keys, powerInterfaces, pollMs = 500 
       }
     },
 
-    async setBootDevice(nodeUuid: string, device: BootDevice, persistent: boolean): Promise<void> {
-      await call(nodeUuid, (b) => b.setBootDevice(device, persistent));
+    /**
+     * With a boot mode, the request carries the EFI flag for uefi, and the node's boot_mode
+     * becomes that mode (Ironic reports the mode the node is booted in). Without one (runs
+     * started before boot modes): a plain BIOS request, boot_mode left as it was.
+     */
+    async setBootDevice(nodeUuid: string, device: BootDevice, persistent: boolean, bootMode?: BootMode): Promise<void> {
+      await call(nodeUuid, (b) => b.setBootDevice(device, persistent, bootMode === 'uefi'));
+      if (bootMode) await db.node.updateMany({ where: { uuid: nodeUuid }, data: { bootMode } });
     },
 
     async getBootDevice(nodeUuid: string): Promise<BootDeviceSetting> {

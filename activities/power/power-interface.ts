@@ -28,7 +28,8 @@ export interface PowerInterface {
   /** Starts a power action; success when the hardware took the request (on when on is success). */
   setPower(n: NodeHardware, action: PowerAction): Promise<void>;
   getBootDevice(n: NodeHardware): Promise<BootDeviceSetting>;
-  setBootDevice(n: NodeHardware, device: BootDevice, opts: { persistent: boolean }): Promise<void>;
+  /** uefi: the request carries the EFI flag ("BIOS boot type = EFI"), so the firmware boots the device in UEFI mode. */
+  setBootDevice(n: NodeHardware, device: BootDevice, opts: { persistent: boolean; uefi?: boolean }): Promise<void>;
   /** Releases sessions and processes when the worker stops. */
   close(): Promise<void>;
 }

@@ -23,6 +23,8 @@ interface Ctx {
   ready: string;
   /** manageable: bad clean_steps are its only fault. */
   managed: string;
+  /** available and deployable but for a boot_mode capability stored before boot modes were checked. */
+  legacy: string;
 }
 
 const NODE = (c: Ctx) => `/v1/nodes/${c.node}`;
@@ -170,6 +172,54 @@ const CASES: Case[] = [
     message: /Expected UUID or name for node: bad name/,
   },
   { name: 'patch not an array', method: 'PATCH', path: NODE, body: { op: 'add' }, status: 400, message: /is not of type 'array'/ },
+  {
+    name: 'create with a boot_mode capability that is neither bios nor uefi',
+    method: 'POST',
+    path: '/v1/nodes',
+    body: { driver: 'fake-hardware', properties: { capabilities: 'cpu_vt:true,boot_mode:efi' } },
+    status: 400,
+    message: /Invalid boot_mode "efi" in properties\/capabilities: use bios or uefi/,
+  },
+  {
+    name: 'deploy a node whose stored boot_mode capability is neither bios nor uefi',
+    method: 'PUT',
+    path: (c) => `/v1/nodes/${c.legacy}/states/provision`,
+    body: { target: 'active' },
+    status: 400,
+    message: /Failed to validate deploy.*Invalid boot_mode "efi" in properties\/capabilities: use bios or uefi/,
+  },
+  {
+    name: 'patch capabilities that are not a key:value string',
+    method: 'PATCH',
+    path: NODE,
+    body: [{ op: 'add', path: '/properties/capabilities', value: ['boot_mode:uefi'] }],
+    status: 400,
+    message: /properties\/capabilities must be a string of key:value pairs/,
+  },
+  {
+    name: 'patch a boot_mode capability that is neither bios nor uefi',
+    method: 'PATCH',
+    path: NODE,
+    body: [{ op: 'add', path: '/properties/capabilities', value: 'boot_mode:legacy' }],
+    status: 400,
+    message: /Invalid boot_mode "legacy" in properties\/capabilities: use bios or uefi/,
+  },
+  {
+    name: 'patch instance_info/deploy_boot_mode to neither bios nor uefi',
+    method: 'PATCH',
+    path: NODE,
+    body: [{ op: 'add', path: '/instance_info/deploy_boot_mode', value: 'efi' }],
+    status: 400,
+    message: /Invalid instance_info\/deploy_boot_mode "efi": use bios or uefi/,
+  },
+  {
+    name: 'patch boot_mode (read-only: the mode the node was last booted in)',
+    method: 'PATCH',
+    path: NODE,
+    body: [{ op: 'add', path: '/boot_mode', value: 'uefi' }],
+    status: 400,
+    message: /boot_mode/,
+  },
   {
     name: 'patch op move',
     method: 'PATCH',
@@ -692,6 +742,7 @@ describe('bad input: 4xx with a clear message, nothing changed', () => {
     for (const [key, state, mac] of [
       ['ready', 'available', '52:54:00:aa:00:11'],
       ['managed', 'manageable', '52:54:00:aa:00:12'],
+      ['legacy', 'available', '52:54:00:aa:00:13'],
     ] as const) {
       const r = await api(stack, 'POST', '/v1/nodes', {
         driver: 'ipmi',
@@ -704,6 +755,7 @@ describe('bad input: 4xx with a clear message, nothing changed', () => {
       assert.equal((await api(stack, 'POST', '/v1/ports', { address: mac, node_uuid: ctx[key] })).status, 201);
       await stack.db.node.update({ where: { uuid: ctx[key] }, data: { provisionState: state } });
     }
+    await stack.db.node.update({ where: { uuid: ctx.legacy }, data: { properties: JSON.stringify({ capabilities: 'boot_mode:efi' }) } });
   });
   after(async () => stack.stop());
 

@@ -105,6 +105,35 @@ describe('power control', () => {
     assert.deepEqual(supported.body.supported_boot_devices, ['pxe', 'disk', 'cdrom', 'bios', 'safe']);
   });
 
+  test("boot_mode (API 1.75): null until Ironflow sets a boot device in the node's mode, then that mode; deploy_boot_mode wins over capabilities", async () => {
+    const b = await startBmc({ user: 'admin', password: 'Pa55w0rdUEFI', power: 0 });
+    try {
+      const id = await enroll(stack, 'p-uefi', b, { properties: { capabilities: 'cpu_vt:true,boot_mode:uefi' } });
+      const at = async (version: string, sub = '') =>
+        (await api(stack, 'GET', `/v1/nodes/${id}${sub}`, undefined, { 'X-OpenStack-Ironic-API-Version': version })).body;
+      assert.equal((await at('1.75')).boot_mode, null);
+      assert.equal((await at('1.75')).secure_boot, null);
+      const set = await baremetal(stack.url, ['node', 'boot', 'device', 'set', 'p-uefi', 'pxe']);
+      assert.equal(set.code, 0, set.stderr);
+      assert.equal(b.readBoot(), 'pxe');
+      assert.equal((await at('1.75')).boot_mode, 'uefi');
+      assert.equal((await at('1.75', '/states')).boot_mode, 'uefi');
+      assert.equal((await at('1.75', '/states')).secure_boot, null);
+      for (const older of [await at('1.74'), await at('1.74', '/states')]) {
+        assert.ok(!('boot_mode' in older) && !('secure_boot' in older), JSON.stringify(older));
+      }
+      assert.equal((await baremetalJson(stack.url, ['node', 'show', 'p-uefi'])).boot_mode, 'uefi');
+
+      const patch = await api(stack, 'PATCH', `/v1/nodes/${id}`, [{ op: 'add', path: '/instance_info/deploy_boot_mode', value: 'bios' }]);
+      assert.equal(patch.status, 200, patch.text);
+      assert.equal((await baremetal(stack.url, ['node', 'boot', 'device', 'set', 'p-uefi', 'disk'])).code, 0);
+      assert.equal(b.readBoot(), 'default');
+      assert.equal((await at('1.78')).boot_mode, 'bios');
+    } finally {
+      await b.stop();
+    }
+  });
+
   test('bad power requests are refused before anything happens', async () => {
     const bad = await api(stack, 'PUT', `/v1/nodes/${node}/states/power`, { target: 'sideways' });
     assert.equal(bad.status, 400);

@@ -133,6 +133,7 @@ describe('deploy lifecycle on lab nodes', () => {
     console.log(`# deploy (iscsi, 8 MiB qcow2) took ${Date.now() - t0} ms`);
     assert.equal(done.last_error, null);
     assert.equal(done.power_state, 'power on', 'the recorded power state follows the BMC');
+    assert.equal(done.boot_mode, 'bios', 'booted in the default mode (no capability, no deploy_boot_mode)');
     assert.ok(readDisk(node, 8 * MiB).equals(qcowSource), 'the disk holds the converted image byte for byte');
     await waitFor(async () => node.readBoot()?.source === 'disk', 30_000, 'boot from disk');
     assert.equal(node.readBoot()?.marker, 'lifecycle qcow2');
@@ -173,11 +174,16 @@ describe('deploy lifecycle on lab nodes', () => {
   test('direct mode, raw image: the ramdisk pulls the image from our image server and verifies it', async () => {
     const node = lab.nodes[1]!;
     const id = await enroll(node, 'direct', 'raw.img', sha256(raw));
-    await api(stack, 'PATCH', `/v1/nodes/${id}`, [{ op: 'add', path: '/automated_clean', value: false }]);
+    await api(stack, 'PATCH', `/v1/nodes/${id}`, [
+      { op: 'add', path: '/automated_clean', value: false },
+      { op: 'add', path: '/properties/capabilities', value: 'boot_mode:uefi' },
+    ]);
     await act(stack, id, 'provide');
     await settle(stack, id, 'available');
+    assert.equal((await state(stack, id)).boot_mode, null, 'not booted by Ironflow yet');
     await act(stack, id, 'active');
-    await settle(stack, id, 'active');
+    const done = await settle(stack, id, 'active');
+    assert.equal(done.boot_mode, 'uefi', 'booted in the mode of its capability');
     assert.ok(readDisk(node, 8 * MiB).equals(raw), 'the disk holds the image byte for byte');
     await waitFor(async () => node.readBoot()?.marker === 'lifecycle raw', 30_000, 'boot from disk');
   });

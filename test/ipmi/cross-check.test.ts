@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IpmiClient, IpmiCompletionCodeError } from '#activities/ipmi/rmcp';
+import { setBootFlags } from '#activities/ipmi/rmcp/commands';
 import { startBmc, type Bmc } from '../support/bmc-sim';
 import { waitFor } from '../support/procs';
 import { ipmitool, ipmitoolFull, targetOf } from './ipmitool-cli';
@@ -90,6 +91,28 @@ describe('native client vs ipmitool on one ipmi_sim', () => {
   test('boot device: ipmitool sets -> native reads', async () => {
     for (const dev of ['pxe', 'cdrom', 'disk', 'bios'] as const) {
       await ipmitool(bmc, 'chassis', 'bootdev', dev);
+      assert.equal((await client.getBootDevice(t)).device, dev);
+    }
+  });
+
+  test('boot device with the EFI flag: the native request is byte for byte what ipmitool sends for options=efiboot', async () => {
+    for (const [dev, file, persistent] of [
+      ['pxe', 'pxe', false],
+      ['disk', 'default', true],
+    ] as const) {
+      // ipmitool -vvvv prints each request it sends: netfn, command and data bytes.
+      const r = await ipmitoolFull(bmc, '-vvvv', 'chassis', 'bootdev', dev, `options=efiboot${persistent ? ',persistent' : ''}`);
+      const sent = [...`${r.stdout}\n${r.stderr}`.matchAll(/netfn\s*: 0x00\s+>>\s+command : 0x08\s+>>\s+data\s*: ((?:0x[0-9a-f]{2} ?)+)/g)]
+        .map((m) => m[1].trim().split(' ').map(Number))
+        .find((d) => d[0] === 0x05);
+      assert.ok(sent, `ipmitool's Set System Boot Options parameter 5 request in:\n${r.stderr.slice(-2000)}`);
+      assert.deepEqual([...setBootFlags(dev, persistent, true).data], sent, `${dev} persistent=${persistent}`);
+      assert.equal(sent[1] & 0xa0, 0xa0, 'valid bit and BIOS boot type = EFI');
+      assert.equal(bmc.readBoot(), file);
+      bmc.writeBoot('none');
+      // The native client's request with the same flags reaches the same chassis (ipmi_sim keeps only the device).
+      await client.setBootDevice(t, dev, { persistent, uefi: true });
+      assert.equal(bmc.readBoot(), file);
       assert.equal((await client.getBootDevice(t)).device, dev);
     }
   });

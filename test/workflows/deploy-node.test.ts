@@ -110,6 +110,20 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
     assert.equal(node.ramdiskBoots(), 1);
   });
 
+  test('a UEFI node: both boot-device requests (ramdisk, then disk) carry its boot mode; a BIOS node sends bios', async () => {
+    for (const bootMode of ['uefi', 'bios'] as const) {
+      const node = simulatedNode(rig, { mode: 'iscsi', ramdisk: answers });
+      await deploy(node.run, { bootMode });
+      assert.deepEqual(
+        node.run.calls.filter((c) => c.name === 'setBootDevice').map((c) => c.args),
+        [
+          [NODE, 'pxe', false, bootMode],
+          [NODE, 'disk', true, bootMode],
+        ],
+      );
+    }
+  });
+
   test('iscsi with a config drive: deploy.write_image writes it after the verify, by ids only', async () => {
     const node = simulatedNode(rig, {
       mode: 'iscsi',

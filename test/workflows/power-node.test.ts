@@ -104,6 +104,25 @@ describe('power workflows with stub activities', { concurrency: true }, () => {
     assert.deepEqual(node.run.calls[1]!.args, [NODE, 'pxe', true]);
   });
 
+  test('setBootDevice of a UEFI node passes its boot mode (the EFI flag) to the activity', async () => {
+    const node = simulatedNode(rig);
+    await rig.client.workflow.execute('setBootDevice', {
+      taskQueue: rig.taskQueue,
+      workflowId: node.run.id,
+      args: [
+        {
+          nodeUuid: NODE,
+          device: 'pxe',
+          persistent: false,
+          bootMode: 'uefi',
+          hardwareQueue: rig.taskQueue,
+          ...who,
+        } satisfies BootDeviceInput,
+      ],
+    });
+    assert.deepEqual(node.run.calls[1]!.args, [NODE, 'pxe', false, 'uefi']);
+  });
+
   test('setBootDevice whose read-back differs: failed operation, BootDeviceFailed', async () => {
     const node = simulatedNode(rig, { overrides: { assertBootDevice: () => fails('the BMC reports disk') } });
     await assert.rejects(

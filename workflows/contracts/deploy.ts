@@ -1,5 +1,6 @@
 // Signals, queries and inputs of the deploy, teardown and clean workflows.
 import type { ProvisionInput } from './operations';
+import type { BootMode } from './power';
 import type { ResolvedCleanStep, ResolvedStep } from './steps';
 
 /** How the image reaches the disk: the ramdisk's iSCSI target, the ramdisk writing it (direct), or erasing it. */
@@ -47,6 +48,8 @@ export interface DeployInput extends ProvisionInput {
   hardwareQueue: string;
   /** How long to wait for the ramdisk to call back (seconds). */
   callbackTimeoutSec: number;
+  /** The node's boot mode (resolved by the API): the EFI flag of boot-device requests. Absent in runs started before boot modes. */
+  bootMode?: BootMode;
   /** The deploy steps to run, in order (resolved by the API). Absent in runs started before steps: the defaults. */
   deploySteps?: ResolvedStep[];
   /**

@@ -20,6 +20,13 @@ export type BootDevice = (typeof BOOT_DEVICES)[number];
 /** The name the API uses for a boot device (the same set). */
 export type BootDeviceName = BootDevice;
 
+/** Firmware boot modes: legacy BIOS or UEFI (Ironic's boot_mode values). */
+export const BOOT_MODES = ['bios', 'uefi'] as const;
+export type BootMode = (typeof BOOT_MODES)[number];
+
+/** patched() id: boot-device requests carry the node's boot mode (histories from before it replay without). */
+export const BOOT_MODE_PATCH = 'boot-device-boot-mode';
+
 export interface PowerInput {
   nodeUuid: string;
   target: PowerTarget;
@@ -36,6 +43,8 @@ export interface BootDeviceInput {
   hardwareQueue?: string;
   device: BootDeviceName;
   persistent: boolean;
+  /** The node's boot mode (resolved by the API); absent in runs started before boot modes: BIOS. */
+  bootMode?: BootMode;
   actor: string;
   requestId: string;
 }

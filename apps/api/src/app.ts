@@ -18,6 +18,7 @@ import { callbackRateLimit, CallbackLimiter, type CallbackLimits } from './deplo
 import { ApiSettings } from './infra/settings';
 import { Store } from './infra/store';
 import { Workflows } from './infra/workflows';
+import type { BootMode } from '#workflows/domain/boot-mode';
 
 export interface BuildAppOptions {
   db: Database;
@@ -37,6 +38,8 @@ export interface BuildAppOptions {
   callbackLimits?: CallbackLimits;
   /** Where `<node name>/console.log` files are, for the operation's console tail (null: none). */
   consoleLogDir?: string | null;
+  /** Boot mode of nodes that name none (default bios). */
+  defaultBootMode?: BootMode;
 }
 
 function parseJsonBody(req: Request, _res: Response, next: NextFunction): void {
@@ -63,6 +66,7 @@ export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplicati
     o.callbackTimeoutSec,
     o.imageAllowedNetworks,
     o.consoleLogDir ?? null,
+    o.defaultBootMode,
   );
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register({ store: new Store(o.db, o.keys), workflows: new Workflows(o.temporal, o.taskQueue, o.conductor), settings }),

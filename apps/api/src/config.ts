@@ -6,6 +6,7 @@ import type { Cidr } from '#workflows/domain/image-networks';
 import { DEFAULT_CALLBACK_LIMITS, type CallbackLimits } from './deployments/callback-limiter';
 import type { ApiToken, AuthConfig, Role } from './common/request-context';
 import type { EraseMode } from '#workflows/contracts/deploy';
+import { BOOT_MODES, isBootMode, type BootMode } from '#workflows/domain/boot-mode';
 
 export interface ApiConfig {
   common: CommonConfig;
@@ -21,6 +22,7 @@ export interface ApiConfig {
   callbackLimits: CallbackLimits;
   /** IRONFLOW_CONSOLE_LOG_DIR: `<node name>/console.log` files (default <data dir>/lab, where the VM lab writes them). */
   consoleLogDir: string;
+  defaultBootMode: BootMode;
 }
 
 const ROLES: Role[] = ['admin', 'member', 'observer'];
@@ -50,6 +52,13 @@ export function parseTokens(text: string): ApiToken[] {
 function cleanMode(v: string): EraseMode | 'none' {
   if (v === 'metadata' || v === 'full' || v === 'none') return v;
   throw new ConfigError(`IRONFLOW_AUTOMATED_CLEAN=${v}: use metadata, full or none.`);
+}
+
+/** IRONFLOW_DEFAULT_BOOT_MODE: the boot mode of a node whose capabilities and instance_info name none. */
+function defaultBootMode(v: string): BootMode {
+  const m = v.trim().toLowerCase();
+  if (isBootMode(m)) return m;
+  throw new ConfigError(`IRONFLOW_DEFAULT_BOOT_MODE=${v}: use ${BOOT_MODES.join(' or ')}.`);
 }
 
 export function isLoopback(host: string): boolean {
@@ -95,5 +104,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     imageAllowedNetworks: imageNetworks(env),
     callbackLimits: callbackLimits(env),
     consoleLogDir: env.IRONFLOW_CONSOLE_LOG_DIR ?? path.join(common.dataDir, 'lab'),
+    defaultBootMode: defaultBootMode(env.IRONFLOW_DEFAULT_BOOT_MODE ?? 'bios'),
   };
 }

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     imageAllowedNetworks: cfg.imageAllowedNetworks,
     callbackLimits: cfg.callbackLimits,
     consoleLogDir: cfg.consoleLogDir,
+    defaultBootMode: cfg.defaultBootMode,
   });
   await app.listen(cfg.port, cfg.host);
   log.info({ url: `http://${cfg.host}:${cfg.port}`, auth: cfg.auth.mode }, 'api listening');

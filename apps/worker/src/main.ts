@@ -24,6 +24,8 @@ export interface RunningWorker {
   worker: Worker;
   /** Resolves when the worker has stopped. */
   done: Promise<void>;
+  /** Boot files (pxelinux, iPXE EFI) whose Debian sources are not installed: their PXE clients cannot boot. */
+  missingBootFiles: string[];
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): 
     fake: fakePower(db),
   };
   const data = opts.data ?? dataPathDefaults(cfg.dataDir);
-  prepareBootRoot(data.bootRoot);
+  const missingBootFiles = prepareBootRoot(data.bootRoot);
   const cache = new ImageCache({
     root: data.imageCacheRoot,
     imageDir: data.imageDir,
@@ -77,6 +79,7 @@ export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): 
   return {
     worker,
     done,
+    missingBootFiles,
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
@@ -108,6 +111,9 @@ async function main(): Promise<void> {
     ),
   });
   const running = await startWorker(cfg.common, { ipmi: cfg.ipmi, data: cfg.data });
+  if (running.missingBootFiles.length) {
+    log.warn({ missing: running.missingBootFiles }, 'boot files missing from the boot root (install pxelinux, syslinux-common, ipxe)');
+  }
   const connection = await Connection.connect({ address: cfg.common.temporal.address });
   const client = new Client({ connection, namespace: cfg.common.temporal.namespace });
   if (cfg.powerSync) {

@@ -1,5 +1,6 @@
 // The API's typed configuration slice that services need.
 import type { EraseMode } from '#workflows/contracts/deploy';
+import type { BootMode } from '#workflows/domain/boot-mode';
 import { DEFAULT_IMAGE_ALLOWED_NETWORKS, parseCidrList, type Cidr } from '#workflows/domain/image-networks';
 
 export class ApiSettings {
@@ -17,5 +18,7 @@ export class ApiSettings {
     readonly imageAllowedNetworks: readonly Cidr[] = parseCidrList(DEFAULT_IMAGE_ALLOWED_NETWORKS),
     /** Where `<node name>/console.log` files are (IRONFLOW_CONSOLE_LOG_DIR); null: no console tails. */
     readonly consoleLogDir: string | null = null,
+    /** Boot mode of a node that names none (IRONFLOW_DEFAULT_BOOT_MODE). */
+    readonly defaultBootMode: BootMode = 'bios',
   ) {}
 }

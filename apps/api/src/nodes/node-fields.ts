@@ -2,6 +2,7 @@
 // Create and PATCH both end here, so every rule holds for both.
 import { BadRequestError } from '../common/errors';
 import { isUuidLike, normalizeUuid, readBool, readObject, readOptBool, readOptString, type Json } from '../common/input';
+import { bootModeProblems } from '#workflows/domain/boot-mode';
 import { driverInfoProblems, findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES } from '#workflows/domain/drivers';
 
 export const RESERVED_NAMES = ['maintenance', 'management', 'states', 'vendor_passthru', 'detail', 'validate'];
@@ -165,6 +166,8 @@ export function nodeColumns(doc: Json, verb: 'create' | 'update'): NodeColumns {
   const problems = driverInfoProblems({ driver: hw.name, interfaces, driverInfo }, { allowMissing: true });
   if (problems.length) throw new BadRequestError(problems.join(' '));
   const obj = (k: string): Json => (doc[k] === undefined || doc[k] === null ? {} : readObject(doc[k], k));
+  const bootProblems = bootModeProblems({ properties: obj('properties'), instanceInfo: obj('instance_info') });
+  if (bootProblems.length) throw new BadRequestError(bootProblems.join(' '));
   return {
     name,
     driver: hw.name,

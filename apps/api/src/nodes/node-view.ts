@@ -1,5 +1,6 @@
 // A node row as the Ironic v1 API shows it (the 1.78 shape), secrets masked.
 import type { Node } from '#prisma/generated/sqlite/client';
+import { resolveBootMode, type BootMode } from '#workflows/domain/boot-mode';
 import { findHardwareType, INTERFACE_TYPES, type InterfaceType, type NodeDriverFields } from '#workflows/domain/drivers';
 import { MASK, maskSecrets } from '#workflows/domain/secrets';
 import { links, type Link } from '../common/links';
@@ -19,6 +20,11 @@ export function interfacesOf(node: Pick<Node, 'driver' | 'interfaces'>): Record<
   const out = {} as Record<InterfaceType, string>;
   for (const t of INTERFACE_TYPES) out[t] = overrides[t] ?? hw?.defaults[t] ?? 'noop';
   return out;
+}
+
+/** The mode to boot this node in now (instance_info.deploy_boot_mode, capabilities boot_mode, else the default). */
+export function bootModeFor(node: Pick<Node, 'properties' | 'instanceInfo'>, fallback: BootMode): BootMode {
+  return resolveBootMode({ properties: parseJson(node.properties), instanceInfo: parseJson(node.instanceInfo) }, fallback);
 }
 
 /** What the driver rules read of a node row, given its driver_info opened. */
@@ -89,8 +95,20 @@ export const NODE_FIELDS = [
 
 export const DEFAULT_LIST_FIELDS = ['uuid', 'name', 'instance_uuid', 'power_state', 'provision_state', 'maintenance'];
 
+/** Fields that appeared in a later microversion than the API's minimum: hidden from older clients. */
+export const NODE_FIELD_MIN_VERSION: Readonly<Record<string, number>> = { boot_mode: 75, secure_boot: 75 };
+
+/** Drops the fields a client at this microversion does not know (nothing when apiMinor is undefined). */
+export function hideNewerFields(view: Record<string, unknown>, apiMinor: number | undefined): Record<string, unknown> {
+  if (apiMinor === undefined) return view;
+  for (const [f, min] of Object.entries(NODE_FIELD_MIN_VERSION)) if (apiMinor < min) delete view[f];
+  return view;
+}
+
 export interface NodeViewContext {
   base: string;
+  /** The request's microversion (minor); fields newer than it are left out. */
+  apiMinor?: number;
   /** Host holding the node's lock, or null. */
   reservation: string | null;
   conductor: string;
@@ -138,7 +156,8 @@ export function nodeView(node: Node, ctx: NodeViewContext, fields?: readonly str
     created_at: isoTime(node.createdAt),
     updated_at: isoTime(node.updatedAt),
     automated_clean: node.automatedClean,
-    boot_mode: null,
+    // The mode Ironflow last booted the node in; secure boot is not something IPMI can report.
+    boot_mode: node.bootMode,
     clean_step: parseJson(node.cleanStep),
     conductor_group: node.conductorGroup,
     console_enabled: false,
@@ -186,6 +205,7 @@ export function nodeView(node: Node, ctx: NodeViewContext, fields?: readonly str
     volume: sub('volume'),
   };
   for (const t of INTERFACE_TYPES) full[`${t}_interface`] = ifaces[t];
+  hideNewerFields(full, ctx.apiMinor);
   if (!fields) return full;
   const out: Record<string, unknown> = {};
   for (const f of fields) if (f in full) out[f] = full[f];

@@ -49,7 +49,7 @@ export class NodesController {
     this.nodes.assertMayEnroll(ctx); // a member learns 403 before anything about its body
     const node = await this.nodes.create(parseNodeCreate(body), ctx);
     res.status(201).setHeader('Location', `${baseUrl(req)}/v1/nodes/${node.uuid}`);
-    return this.nodes.view(node, baseUrl(req));
+    return this.nodes.view(node, baseUrl(req), undefined, req.apiMinor);
   }
 
   @Get()
@@ -60,21 +60,21 @@ export class NodesController {
   })
   async list(@Query() query: Record<string, unknown>, @Req() req: Request) {
     const q = parseNodeListQuery(query, { maxLimit: this.settings.maxLimit, detailPath: false });
-    return collection('nodes', await this.nodes.list(q, baseUrl(req), ctxOf(req)), baseUrl(req), '/v1/nodes');
+    return collection('nodes', await this.nodes.list(q, baseUrl(req), ctxOf(req), req.apiMinor), baseUrl(req), '/v1/nodes');
   }
 
   @Get('detail')
   @ApiOperation({ summary: 'List nodes with every field' })
   async detail(@Query() query: Record<string, unknown>, @Req() req: Request) {
     const q = parseNodeListQuery(query, { maxLimit: this.settings.maxLimit, detailPath: true });
-    return collection('nodes', await this.nodes.list(q, baseUrl(req), ctxOf(req)), baseUrl(req), '/v1/nodes/detail');
+    return collection('nodes', await this.nodes.list(q, baseUrl(req), ctxOf(req), req.apiMinor), baseUrl(req), '/v1/nodes/detail');
   }
 
   @Get(':ident')
   @ApiOperation({ summary: 'Show a node by UUID or name' })
   async show(@Param('ident') ident: string, @Query('fields') fields: string | undefined, @Req() req: Request) {
     const wanted = parseFields(fields, NODE_FIELDS);
-    return this.nodes.view(await this.nodes.get(ident, ctxOf(req)), baseUrl(req), wanted);
+    return this.nodes.view(await this.nodes.get(ident, ctxOf(req)), baseUrl(req), wanted, req.apiMinor);
   }
 
   @Patch(':ident')
@@ -84,7 +84,7 @@ export class NodesController {
     const ctx = ctxOf(req);
     const node = await this.nodes.get(ident, ctx);
     const ops = parsePatch(body);
-    return this.nodes.view(await this.nodes.patch(node, ops, ctx, ident), baseUrl(req));
+    return this.nodes.view(await this.nodes.patch(node, ops, ctx, ident), baseUrl(req), undefined, req.apiMinor);
   }
 
   @Delete(':ident')

@@ -45,9 +45,9 @@ export class NodesService {
     return this.store.db;
   }
 
-  async view(node: Node, base: string, fields?: readonly string[]): Promise<Record<string, unknown>> {
+  async view(node: Node, base: string, fields?: readonly string[], apiMinor?: number): Promise<Record<string, unknown>> {
     const res = await this.lock.holders([node.id]);
-    return nodeView(node, { base, reservation: res.get(node.id) ?? null, conductor: this.settings.conductor }, fields);
+    return nodeView(node, { base, apiMinor, reservation: res.get(node.id) ?? null, conductor: this.settings.conductor }, fields);
   }
 
   async get(ident: string, ctx: RequestContext): Promise<Node> {
@@ -115,7 +115,7 @@ export class NodesService {
     }
   }
 
-  async list(q: NodeListQuery, base: string, ctx: RequestContext): Promise<Page> {
+  async list(q: NodeListQuery, base: string, ctx: RequestContext, apiMinor?: number): Promise<Page> {
     const col = SORTABLE[q.sortKey];
     const scope = nodeScope(ctx);
     if (q.marker !== undefined && !(await this.db.node.findFirst({ where: { uuid: q.marker, ...scope }, select: { id: true } }))) {
@@ -130,7 +130,9 @@ export class NodesService {
     });
     const res = await this.lock.holders(rows.map((r) => r.id));
     const fields = q.detail ? undefined : (q.fields ?? DEFAULT_LIST_FIELDS);
-    const items = rows.map((n) => nodeView(n, { base, reservation: res.get(n.id) ?? null, conductor: this.settings.conductor }, fields));
+    const items = rows.map((n) =>
+      nodeView(n, { base, apiMinor, reservation: res.get(n.id) ?? null, conductor: this.settings.conductor }, fields),
+    );
     if (rows.length < q.limit || rows.length === 0) return { items };
     const next: Record<string, string> = { ...q.carry, sort_key: q.sortKey, sort_dir: q.sortDir };
     if (q.fields) next.fields = q.fields.join(',');

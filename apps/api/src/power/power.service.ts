@@ -12,7 +12,7 @@ import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
 import { findNode } from '../nodes/node-lookup';
-import { driverFieldsOf, parseJson } from '../nodes/node-view';
+import { bootModeFor, driverFieldsOf, parseJson } from '../nodes/node-view';
 import type { BootDeviceRequest, PowerRequest } from './power-request';
 
 @Injectable()
@@ -74,6 +74,7 @@ export class PowerService {
       nodeUuid: node.uuid,
       device: device as BootDeviceName,
       persistent,
+      bootMode: bootModeFor(node, this.settings.defaultBootMode),
       actor: ctx.actor,
       requestId: ctx.requestId,
       hardwareQueue: this.site(node),

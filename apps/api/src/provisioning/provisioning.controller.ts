@@ -4,7 +4,7 @@ import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { baseUrl } from '../common/links';
 import { ctxOf } from '../common/request-context';
-import { isoTime } from '../nodes/node-view';
+import { hideNewerFields, isoTime } from '../nodes/node-view';
 import { NodesService } from '../nodes/nodes.service';
 import { parseProvisionRequest } from './provision-request';
 import { ProvisioningService } from './provisioning.service';
@@ -21,19 +21,22 @@ export class ProvisioningController {
   @ApiOperation({ summary: 'Power and provision state of a node' })
   async states(@Param('ident') ident: string, @Req() req: Request) {
     const n = await this.nodes.get(ident, ctxOf(req));
-    return {
-      console_enabled: false,
-      last_error: n.lastError,
-      power_state: n.powerState,
-      provision_state: n.provisionState,
-      target_power_state: n.targetPowerState,
-      target_provision_state: n.targetProvisionState,
-      provision_updated_at: isoTime(n.provisionUpdatedAt),
-      raid_config: {},
-      target_raid_config: {},
-      boot_mode: null,
-      secure_boot: null,
-    };
+    return hideNewerFields(
+      {
+        console_enabled: false,
+        last_error: n.lastError,
+        power_state: n.powerState,
+        provision_state: n.provisionState,
+        target_power_state: n.targetPowerState,
+        target_provision_state: n.targetProvisionState,
+        provision_updated_at: isoTime(n.provisionUpdatedAt),
+        raid_config: {},
+        target_raid_config: {},
+        boot_mode: n.bootMode,
+        secure_boot: null,
+      },
+      req.apiMinor,
+    );
   }
 
   @Put('states/provision')

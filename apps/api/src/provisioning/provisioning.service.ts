@@ -8,6 +8,7 @@ import { deployNeeds, driverInfoProblems, findHardwareType } from '#workflows/do
 import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '#workflows/contracts/deploy';
 import { nodeOperationId } from '#workflows/contracts/ids';
 import { bootFileProblem, imageSourceProblem } from '#workflows/domain/image-refs';
+import { bootModeProblems } from '#workflows/domain/boot-mode';
 import { configDriveProblem } from '#workflows/domain/config-drive';
 import { siteTaskQueue } from '#workflows/contracts/power';
 import { automatedCleanSteps, cleanStepSpec, resolveDeploySteps, resolveManualCleanSteps, StepError } from '#workflows/contracts/steps';
@@ -30,7 +31,7 @@ import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
 import { findNode } from '../nodes/node-lookup';
-import { driverFieldsOf, interfacesOf, parseJson } from '../nodes/node-view';
+import { bootModeFor, driverFieldsOf, interfacesOf, parseJson } from '../nodes/node-view';
 import type { ProvisionRequest } from './provision-request';
 
 /** Which body keys go with which targets. */
@@ -163,6 +164,7 @@ export class ProvisioningService {
       target: transition.target,
       hardwareQueue: siteTaskQueue(this.settings.taskQueue, node.conductorGroup),
       callbackTimeoutSec: this.settings.callbackTimeoutSec,
+      bootMode: bootModeFor(node, this.settings.defaultBootMode),
     };
     let input: DeployInput | CleanInput;
     if (workflowType === 'cleanNode' || workflowType === 'teardownNode') {
@@ -215,6 +217,9 @@ export class ProvisioningService {
     }
     if (needs.pxePort && (await this.db.port.count({ where: { nodeId: node.id, pxeEnabled: true } })) === 0)
       problems.push('the node has no port with PXE enabled.');
+    // Values stored before boot modes were checked on write: a deploy would otherwise boot the default mode silently.
+    if (needs.pxePort)
+      problems.push(...bootModeProblems({ properties: parseJson(node.properties), instanceInfo: parseJson(node.instanceInfo) }));
     if (problems.length) throw new BadRequestError(`Failed to validate deploy or power info for node ${node.uuid}: ${problems.join(' ')}`);
   }
 
