@@ -46,18 +46,21 @@ function log(msg: string): void {
 }
 
 function relay(listen: string, port: number): Promise<net.Server> {
-  const server = net.createServer((client) => {
-    const upstream = net.connect(port, '127.0.0.1');
-    client.pipe(upstream);
+  // Half-open both ways: the ramdisk's busybox nc shuts its sending side once the request is out and
+  // then reads the answer. Closing the relay at that moment (Node's default) lost the answer whenever
+  // the API was slower than the FIN (seen on a loaded machine: every callback went unanswered).
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    const upstream = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    client.pipe(upstream); // the client's end() ends the upstream's sending side, and so on
     upstream.pipe(client);
-    const close = () => {
+    const destroy = () => {
       client.destroy();
       upstream.destroy();
     };
-    client.on('error', close);
-    upstream.on('error', close);
-    client.on('close', close);
-    upstream.on('close', close);
+    client.on('error', destroy);
+    upstream.on('error', destroy);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.end());
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -252,7 +252,7 @@ describe('VM lab: a QEMU VM on a real provisioning network, deployed with the ba
     const n = (await api(stack, 'GET', '/v1/nodes/vm-0')).body;
     assert.equal(n.provision_state, 'active');
     assert.equal(n.last_error, null);
-    assert.equal(n.boot_mode, undefined, 'boot_mode is shown from 1.75 only (the test API client asks for less)');
+    assert.equal(n.boot_mode, 'bios', 'the mode Ironflow booted it in');
     const disk = readDisk(vm.diskPath, image.length);
     // The image, byte for byte, but for the partition entries of sector 0 (the config drive was added there).
     assert.ok(
