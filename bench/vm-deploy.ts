@@ -96,6 +96,9 @@ async function oneCell(
   const ip = lab.ip;
   await waitFor(async () => (await sshDemoOs(22, key, 'hostname', ip).catch(() => '')) === hostname, 600_000, `ssh to ${ip}`);
   const tSsh = Date.now();
+  // The deployed OS runs under the firmware the node was deployed for: /sys/firmware/efi exactly under UEFI.
+  const fw = await sshDemoOs(22, key, 'test -d /sys/firmware/efi && echo uefi || echo bios', ip);
+  if (fw !== firmware) throw new Error(`${firmware}/${mode}: the deployed OS booted under ${fw}`);
 
   const steps: { name: string; started_at: string; ended_at: string | null }[] = (await api(stack, 'GET', `/v1/nodes/${vm.uuid}/operation`))
     .body.steps;
