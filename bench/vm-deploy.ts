@@ -4,7 +4,7 @@
 //
 // Per cell: `PUT …/states/provision active` with a JSON config drive (host name, SSH key), then
 // the phases from the operation's own timeline and the lab's dnsmasq log:
-//   power on → PXE + TFTP  from the ramdisk's power-on to dnsmasq sending the deploy ramdisk
+//   power on → PXE         from the ramdisk's power-on to the deploy ramdisk sent (TFTP, or HTTP for iPXE)
 //   ramdisk boot           from there to the ramdisk's callback (iscsi: `ready`; direct: its write
 //                          is inside "wait for the ramdisk to write the image", shown as write)
 //   write (+verify)        the image over iSCSI and its read-back (direct: download + dd + checksum)
@@ -12,7 +12,8 @@
 //   reboot                 tear down the ramdisk, boot device disk, power off/on
 //   OS boot → SSH          from `active` until `ssh root@<vm ip> hostname` answers with the drive's name
 // The baseline is the floor of the last phase: the same image booted from a local disk (QEMU
-// user-mode network), power-on to SSH. Needs root, QEMU, dnsmasq, ipmi_sim, OVMF (as the VM lab).
+// user-mode network), from QEMU's start to SSH (the deploy's phase starts at `active`, which is
+// after the power-on of "reboot", so it can come out shorter). Needs root, QEMU, dnsmasq, ipmi_sim, OVMF (as the VM lab).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,15 +50,24 @@ function list<T extends string>(argv: string[], flag: string, all: readonly T[])
 
 const ms = (a?: string | null, b?: string | null) => (a && b ? Date.parse(b) - Date.parse(a) : undefined);
 
-/** When dnsmasq (log with its own timestamps, second resolution) last sent `file`, at or after `since`. */
-function tftpSentAt(dnsmasqLog: string, file: string, since: number): number | undefined {
+/**
+ * When the deploy ramdisk (staged as `<sha>.ramdisk`) was last handed to the VM at or after `since`: over
+ * TFTP, dnsmasq's log line when it finished sending (its own timestamps, whole seconds); over HTTP, lab-netd's
+ * log line when it started sending (ISO time; the transfer on the bridge takes well under a second).
+ */
+function ramdiskSentAt(labDir: string, since: number): number | undefined {
+  const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n') : []);
   const year = new Date(since).getFullYear();
   let at: number | undefined;
-  for (const line of fs.existsSync(dnsmasqLog) ? fs.readFileSync(dnsmasqLog, 'utf8').split('\n') : []) {
-    const m = /^(\w{3} +\d+ [\d:]+) dnsmasq-tftp\[\d+\]: sent (\S+) to /.exec(line);
-    if (!m || !m[2].endsWith(file)) continue;
-    const t = Date.parse(`${m[1]} ${year} UTC`);
+  for (const line of read(path.join(labDir, 'net', 'dnsmasq.log'))) {
+    const m = /^(\w{3} +\d+ [\d:]+) dnsmasq-tftp\[\d+\]: sent (\S+\.ramdisk) to /.exec(line);
+    const t = m ? Date.parse(`${m[1]} ${year} UTC`) : NaN;
     if (t >= Math.floor(since / 1000) * 1000) at = t;
+  }
+  for (const line of read(path.join(labDir, 'net', 'lab-netd.log'))) {
+    const m = /^(\S+) http GET \S+\.ramdisk 200/.exec(line);
+    const t = m ? Date.parse(m[1]!) : NaN;
+    if (t >= since) at = t;
   }
   return at;
 }
@@ -105,7 +115,7 @@ async function oneCell(
   const step = (n: string) => steps.find((s) => s.name === n);
   const sum = (...names: string[]) => names.reduce((a, n) => a + (ms(step(n)?.started_at, step(n)?.ended_at) ?? 0), 0);
   const poweredOn = step('boot the deploy ramdisk')?.ended_at;
-  const sent = poweredOn ? tftpSentAt(path.join(lab.dir, 'net', 'dnsmasq.log'), '.initrd', Date.parse(poweredOn)) : undefined;
+  const sent = poweredOn ? ramdiskSentAt(lab.dir, Date.parse(poweredOn)) : undefined;
   const waited = mode === 'iscsi' ? step('wait for the ramdisk') : step('wait for the ramdisk to write the image');
   const phases: Cell['phases'] = {
     pxe: sent && poweredOn ? sent - Date.parse(poweredOn) : undefined,
@@ -170,6 +180,7 @@ export async function runVmDeployBench(argv: string[], log: (l: string) => void)
           const env = vmLabWorkerEnv(labDir, apiPort, imagePort);
           return {
             callbackBase: env.IRONFLOW_CALLBACK_URL!,
+            httpBootUrl: env.IRONFLOW_HTTP_BOOT_URL,
             imageServer: { host: '127.0.0.1', port: imagePort, publicUrl: env.IRONFLOW_IMAGE_SERVER_URL },
             deployKernel: kernel,
             deployRamdisk: initrd,

@@ -46,7 +46,7 @@ export function createBootActivities({ db, keys, cache, deployments, deploy }: D
           i.mode === 'direct' && d.imageKey ? `sha256:${await sha256File(await cache.linkFor(d.imageKey, n.uuid))}` : undefined,
         append: deploy.ramdiskAppend,
       };
-      const r = await typed(() => writeBootConfigs(deploy.bootRoot, { macs, boot }));
+      const r = await typed(() => writeBootConfigs(deploy.bootRoot, { macs, boot, httpBootUrl: deploy.httpBootUrl }));
       await typed(() => writeDhcpHosts(deploy.dhcpHostsDir, macs));
       return r.files;
     },
@@ -66,7 +66,7 @@ export function createBootActivities({ db, keys, cache, deployments, deploy }: D
               root: String(info.root_device ?? '/dev/sda1'),
             }
           : { kind: 'local' };
-      await typed(() => writeBootConfigs(deploy.bootRoot, { macs, boot }));
+      await typed(() => writeBootConfigs(deploy.bootRoot, { macs, boot, httpBootUrl: deploy.httpBootUrl }));
       // A node that boots from its own disk needs no provisioning DHCP any more; a netbooted one does.
       if (boot.kind === 'local') await removeDhcpHosts(deploy.dhcpHostsDir, macs);
     },

@@ -58,3 +58,12 @@ test('a missing source is reported and the rest is still placed', () => {
   assert.ok(!fs.existsSync(path.join(root, 'ipxe.efi')));
   assert.ok(fs.existsSync(path.join(root, 'boot.ipxe')));
 });
+
+test('with an HTTP boot URL, boot.ipxe chains over HTTP', () => {
+  const root = path.join(dir, 'http');
+  prepareBootRoot(root, BOOT_ROOT_FILES, 'http://10.9.0.1:8080/');
+  assert.match(
+    fs.readFileSync(path.join(root, 'boot.ipxe'), 'utf8'),
+    /^chain http:\/\/10\.9\.0\.1:8080\/ipxe\.cfg\/\$\{mac:hexhyp\} \|\| exit 0$/m,
+  );
+});

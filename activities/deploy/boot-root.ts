@@ -34,8 +34,15 @@ function placeFile(dst: string, content: Buffer): void {
   }
 }
 
-/** Places the static boot files and boot.ipxe; returns the sources it could not find (their files are left out). */
-export function prepareBootRoot(root: string, files: readonly (readonly [string, string])[] = BOOT_ROOT_FILES): string[] {
+/**
+ * Places the static boot files and boot.ipxe (chaining over HTTP when `httpBootUrl` serves the root);
+ * returns the sources it could not find (their files are left out).
+ */
+export function prepareBootRoot(
+  root: string,
+  files: readonly (readonly [string, string])[] = BOOT_ROOT_FILES,
+  httpBootUrl?: string,
+): string[] {
   fs.mkdirSync(path.join(root, 'pxelinux.cfg'), { recursive: true });
   fs.mkdirSync(path.join(root, 'ipxe.cfg'), { recursive: true });
   const missing: string[] = [];
@@ -46,6 +53,6 @@ export function prepareBootRoot(root: string, files: readonly (readonly [string,
     }
     placeFile(path.join(root, name), fs.readFileSync(src));
   }
-  placeFile(path.join(root, 'boot.ipxe'), Buffer.from(renderIpxeChainScript()));
+  placeFile(path.join(root, 'boot.ipxe'), Buffer.from(renderIpxeChainScript({ httpBootUrl })));
   return missing;
 }

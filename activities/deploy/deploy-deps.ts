@@ -27,6 +27,8 @@ export interface DeployConfig {
   deploymentTtlSec: number;
   /** dnsmasq `dhcp-hostsdir` for provisioning nodes' host entries. */
   dhcpHostsDir: string;
+  /** iPXE fetches kernels and ramdisks from here (the boot root over HTTP) instead of TFTP. */
+  httpBootUrl?: string;
 }
 
 export interface DeployActivityDeps {

@@ -50,6 +50,7 @@ export function startWorkerProcess(stack: TestStack, opts: WorkerProcessOptions)
       IRONFLOW_DHCP_HOSTS_DIR: d.dhcpHostsDir,
       IRONFLOW_LOG_LEVEL: opts.logLevel ?? 'warn',
       ...(d.ramdiskAppend ? { IRONFLOW_RAMDISK_APPEND: d.ramdiskAppend } : {}),
+      ...(d.httpBootUrl ? { IRONFLOW_HTTP_BOOT_URL: d.httpBootUrl } : {}),
     },
   });
 }

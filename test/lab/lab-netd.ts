@@ -11,11 +11,17 @@
 //    leases. A restart re-reads everything; the lease file keeps the addresses.
 //    A dnsmasq that exits by itself is restarted too. SIGTERM stops both.
 //
+// 3. With --http-root, it serves the boot root read-only over HTTP on the host
+//    address (port --http-port, default 8080): iPXE loads kernels and ramdisks
+//    from it much faster than over TFTP (IRONFLOW_HTTP_BOOT_URL for the worker).
+//
 //   node lab-netd.js --listen 10.A.B.1 --forward 6385 --forward 6386 \
-//     --hosts-dir D --dnsmasq-args-file F.json --dnsmasq-log L
+//     --hosts-dir D --dnsmasq-args-file F.json --dnsmasq-log L --http-root R
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
 
 interface Args {
   listen: string;
@@ -23,10 +29,12 @@ interface Args {
   hostsDir?: string;
   dnsmasqArgsFile?: string;
   dnsmasqLog?: string;
+  httpRoot?: string;
+  httpPort: number;
 }
 
 function args(argv: string[]): Args {
-  const out: Args = { listen: '', ports: [] };
+  const out: Args = { listen: '', ports: [], httpPort: 8080 };
   for (let i = 0; i < argv.length; i += 2) {
     const v = argv[i + 1] ?? '';
     if (argv[i] === '--listen') out.listen = v;
@@ -34,6 +42,8 @@ function args(argv: string[]): Args {
     else if (argv[i] === '--hosts-dir') out.hostsDir = v;
     else if (argv[i] === '--dnsmasq-args-file') out.dnsmasqArgsFile = v;
     else if (argv[i] === '--dnsmasq-log') out.dnsmasqLog = v;
+    else if (argv[i] === '--http-root') out.httpRoot = v;
+    else if (argv[i] === '--http-port') out.httpPort = Number(v);
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   if (!net.isIPv4(out.listen)) throw new Error('--listen needs an IPv4 address');
@@ -66,6 +76,39 @@ function relay(listen: string, port: number): Promise<net.Server> {
     server.once('error', reject);
     server.listen(port, listen, () => {
       log(`relay ${listen}:${port} → 127.0.0.1:${port}`);
+      resolve(server);
+    });
+  });
+}
+
+/** GET/HEAD of regular files under `root`, nothing else: the boot root as iPXE reads it. */
+function serveBootRoot(listen: string, port: number, root: string): Promise<http.Server> {
+  const base = fs.realpathSync(root);
+  const server = http.createServer((req, res) => {
+    const done = (code: number) => {
+      res.writeHead(code).end();
+      log(`http ${req.method} ${req.url} ${code}`);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return done(405);
+    let file: string;
+    try {
+      file = fs.realpathSync(path.join(base, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
+    } catch {
+      return done(404);
+    }
+    if (!file.startsWith(`${base}/`) || !fs.statSync(file).isFile()) return done(404);
+    const size = fs.statSync(file).size;
+    res.writeHead(200, { 'Content-Length': size, 'Content-Type': 'application/octet-stream' });
+    log(`http ${req.method} ${req.url} 200 ${size}`);
+    if (req.method === 'HEAD') return res.end();
+    fs.createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, listen, () => {
+      log(`boot root ${root} on http://${listen}:${port}/`);
       resolve(server);
     });
   });
@@ -140,6 +183,7 @@ function watchHostsDir(dir: string, dnsmasq: Dnsmasq): void {
 async function main(): Promise<void> {
   const a = args(process.argv.slice(2));
   for (const p of a.ports) await relay(a.listen, p);
+  if (a.httpRoot) await serveBootRoot(a.listen, a.httpPort, a.httpRoot);
   let dnsmasq: Dnsmasq | undefined;
   if (a.dnsmasqArgsFile && a.dnsmasqLog) {
     dnsmasq = new Dnsmasq(JSON.parse(fs.readFileSync(a.dnsmasqArgsFile, 'utf8')) as string[], a.dnsmasqLog);

@@ -1,7 +1,7 @@
 // A UEFI VM of the VM lab netboots the deploy ramdisk the way Ironflow sets a
 // UEFI node up: OVMF → the NIC's iPXE (user class iPXE, client arch 7) gets
 // `boot.ipxe` from dnsmasq (only because the hostsdir tags its MAC `ironflow`)
-// → chains `ipxe.cfg/<mac>` → kernel + initramfs over TFTP → the ramdisk's
+// → chains `ipxe.cfg/<mac>` → kernel + initramfs over the lab's HTTP server → the ramdisk's
 // DHCP gets the VM's fixed address. The BMC powers it on and off. No stack:
 // this checks the lab's UEFI plumbing (vm-lab.test.ts runs the BIOS VM through
 // the whole stack). Needs root, QEMU, OVMF, dnsmasq; IRONFLOW_VM_TESTS=0 skips it.
@@ -62,7 +62,15 @@ describe('VM lab, UEFI: OVMF → iPXE → boot.ipxe → ipxe.cfg/<mac> → the d
   test('the UEFI VM netboots the ramdisk with its fixed address; the BMC powers it off', async () => {
     const vm = lab.nodes[0]!;
     assert.equal(vm.firmware, 'uefi');
-    assert.deepEqual(lab.state().placedBootFiles.sort(), ['boot.ipxe', 'ipxe.efi'], 'the lab placed the UEFI boot files');
+    assert.deepEqual(
+      lab.state().placedBootFiles.sort(),
+      ['boot.ipxe', 'ipxe.efi', 'ldlinux.c32', 'pxelinux.0', 'snponly.efi'],
+      'the lab placed the boot files (no worker here)',
+    );
+    assert.match(
+      fs.readFileSync(path.join(bootRoot, 'boot.ipxe'), 'utf8'),
+      new RegExp(`chain http://${lab.net.hostAddress.replace(/\./g, '\\.')}:8080/`),
+    );
     // What Ironflow writes for a node it provisions: the per-MAC iPXE script and the hostsdir entry.
     const script = renderIpxeScript({
       kind: 'deploy',
@@ -91,8 +99,12 @@ describe('VM lab, UEFI: OVMF → iPXE → boot.ipxe → ipxe.cfg/<mac> → the d
     const log = fs.readFileSync(path.join(lab.dir, 'net', 'dnsmasq.log'), 'utf8');
     assert.match(log, /PXEClient:Arch:00007/);
     assert.match(log, /bootfile-name {2}boot\.ipxe/);
-    assert.match(log, new RegExp(`sent .*/ipxe\\.cfg/${vm.mac.replace(/:/g, '-')} to ${vm.ip.replace(/\./g, '\\.')}`));
-    assert.match(log, /sent .*\/deploy\/initrd to /);
+    // boot.ipxe chained over HTTP, so the per-MAC script, the kernel and the ramdisk came from the lab's HTTP server, not TFTP.
+    const http = fs.readFileSync(path.join(lab.dir, 'net', 'lab-netd.log'), 'utf8');
+    assert.match(http, new RegExp(`http GET /ipxe\\.cfg/${vm.mac.replace(/:/g, '-')} 200`));
+    assert.match(http, /http GET \/deploy\/kernel 200 \d+/);
+    assert.match(http, /http GET \/deploy\/initrd 200 \d+/);
+    assert.doesNotMatch(log, /sent .*\/deploy\/initrd to /, 'the ramdisk did not go over TFTP');
     assert.match(fs.readFileSync(path.join(vm.nodeDir, 'bmc-requests.log'), 'utf8'), /set boot pxe/);
 
     await ipmitool(vm.bmc, 'power', 'off');

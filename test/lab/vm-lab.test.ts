@@ -116,6 +116,7 @@ describe('VM lab: a QEMU VM on a real provisioning network, deployed with the ba
       // What `npm start` does for a VM lab: the ramdisk calls back through the lab's relay.
       data: (apiPort) => ({
         callbackBase: vmLabWorkerEnv(labDir, apiPort, 0).IRONFLOW_CALLBACK_URL!,
+        httpBootUrl: vmLabWorkerEnv(labDir, apiPort, 0).IRONFLOW_HTTP_BOOT_URL,
         deployKernel: kernel,
         deployRamdisk: initrd,
         ramdiskAppend: 'console=ttyS0,115200',

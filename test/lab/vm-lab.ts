@@ -19,8 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '#apps/shared/repo-root';
-import { prepareBootRoot } from '#activities/deploy/boot-root';
-import { renderIpxeChainScript } from '#activities/pxe/render';
+import { BOOT_ROOT_FILES, prepareBootRoot } from '#activities/deploy/boot-root';
 import { freeTcpPort, freeUdpPort, waitFor } from '../support/procs';
 import { renderLanConf } from './bmc-config';
 import { isAlive, runsExe, spawnDetached, stopDetached, type DetachedProcess } from './detached-process';
@@ -115,8 +114,10 @@ export interface VmLab {
 const GiB = 1024 ** 3;
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
-const IPXE_EFI = ['/usr/lib/ipxe/snponly.efi', '/usr/lib/ipxe/ipxe.efi'];
 export const BOOT_FILES = { bios: 'pxelinux.0', uefi: 'ipxe.efi', ipxeScript: 'boot.ipxe' } as const;
+
+/** The boot root over HTTP on the lab's host address (the address is the lab's own: no other listener). */
+export const LAB_HTTP_BOOT_PORT = 8080;
 
 /** The settings a worker needs for VMs of the lab in `dir` to reach it (see README "VM lab"). */
 export function vmLabWorkerEnv(
@@ -128,6 +129,7 @@ export function vmLabWorkerEnv(
   return {
     IRONFLOW_CALLBACK_URL: `http://${host}:${apiPort}`,
     IRONFLOW_IMAGE_SERVER_URL: `http://${host}:${imagePort}`,
+    IRONFLOW_HTTP_BOOT_URL: `http://${host}:${LAB_HTTP_BOOT_PORT}/`,
   };
 }
 
@@ -180,25 +182,18 @@ function shellQuote(v: string): string {
 }
 
 /** Copies what UEFI/iPXE clients need into the boot root if Ironflow did not put it there; returns what it placed. */
-export function prepareVmBootRoot(bootRoot: string): string[] {
-  const placed: string[] = [];
-  const missing = prepareBootRoot(bootRoot);
+/**
+ * Places the boot files (activities/deploy/boot-root.ts) when the boot root lacks any, with boot.ipxe
+ * chaining over the lab's HTTP server; returns what it placed. A root a worker prepared is left alone
+ * (the worker's boot.ipxe follows the worker's settings).
+ */
+export function prepareVmBootRoot(bootRoot: string, httpBootUrl: string): string[] {
+  const wanted = [...BOOT_ROOT_FILES.map(([, name]) => name), BOOT_FILES.ipxeScript];
+  const had = new Set(wanted.filter((n) => fs.existsSync(path.join(bootRoot, n))));
+  if (had.size === wanted.length) return [];
+  const missing = prepareBootRoot(bootRoot, BOOT_ROOT_FILES, httpBootUrl);
   if (missing.length) throw new Error(`the boot root needs ${missing.join(', ')} (scripts/setup.sh installs them)`);
-  const efi = path.join(bootRoot, BOOT_FILES.uefi);
-  if (!fs.existsSync(efi)) {
-    const src = IPXE_EFI.find((f) => fs.existsSync(f));
-    if (!src) throw new Error(`no iPXE EFI binary (${IPXE_EFI.join(' or ')}): apt-get install ipxe`);
-    fs.copyFileSync(src, `${efi}.tmp`);
-    fs.renameSync(`${efi}.tmp`, efi);
-    placed.push(BOOT_FILES.uefi);
-  }
-  const script = path.join(bootRoot, BOOT_FILES.ipxeScript);
-  if (!fs.existsSync(script)) {
-    fs.writeFileSync(`${script}.tmp`, renderIpxeChainScript());
-    fs.renameSync(`${script}.tmp`, script);
-    placed.push(BOOT_FILES.ipxeScript);
-  }
-  return placed;
+  return wanted.filter((n) => !had.has(n));
 }
 
 function readText(file: string): string {
@@ -258,8 +253,8 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
   const netDir = path.join(dir, 'net');
   fs.mkdirSync(netDir, { recursive: true });
   fs.mkdirSync(opts.dhcpHostsDir, { recursive: true });
-  const placedBootFiles = prepareVmBootRoot(opts.bootRoot);
   const net = await chooseVmNetwork(dir);
+  const placedBootFiles = prepareVmBootRoot(opts.bootRoot, `http://${net.hostAddress}:${LAB_HTTP_BOOT_PORT}/`);
   const processes: { role: string; pid: number; exe: string }[] = [];
   const started: DetachedProcess[] = [];
   const nodes: VmLabNode[] = [];
@@ -309,6 +304,10 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
         dnsmasqArgv,
         '--dnsmasq-log',
         path.join(netDir, 'dnsmasq.out'),
+        '--http-root',
+        opts.bootRoot,
+        '--http-port',
+        String(LAB_HTTP_BOOT_PORT),
       ],
       { logFile: path.join(netDir, 'lab-netd.log') },
     );

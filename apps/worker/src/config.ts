@@ -31,6 +31,8 @@ export interface DataPathConfig {
   ramdiskAppend?: string;
   deploymentTtlSec: number;
   dhcpHostsDir: string;
+  /** IRONFLOW_HTTP_BOOT_URL: the boot root served over HTTP; iPXE then loads kernels and ramdisks from it. */
+  httpBootUrl?: string;
 }
 
 export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): DataPathConfig {
@@ -53,7 +55,21 @@ export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): 
     ramdiskAppend: env.IRONFLOW_RAMDISK_APPEND,
     deploymentTtlSec: Number(env.IRONFLOW_DEPLOYMENT_TTL ?? 3 * 3600),
     dhcpHostsDir: env.IRONFLOW_DHCP_HOSTS_DIR ?? path.join(dataDir, 'dnsmasq', 'hosts'),
+    httpBootUrl: httpBootUrl(env.IRONFLOW_HTTP_BOOT_URL),
   };
+}
+
+function httpBootUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let u: URL | undefined;
+  try {
+    u = new URL(raw);
+  } catch {
+    /* below */
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.search || u.hash)
+    throw new ConfigError(`IRONFLOW_HTTP_BOOT_URL=${raw}: give the http(s) URL the boot root is served at, e.g. http://10.0.0.1:8080/`);
+  return raw;
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number): number {

@@ -47,7 +47,7 @@ export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): 
     fake: fakePower(db),
   };
   const data = opts.data ?? dataPathDefaults(cfg.dataDir);
-  const missingBootFiles = prepareBootRoot(data.bootRoot);
+  const missingBootFiles = prepareBootRoot(data.bootRoot, undefined, data.httpBootUrl);
   const cache = new ImageCache({
     root: data.imageCacheRoot,
     imageDir: data.imageDir,
