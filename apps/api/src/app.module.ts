@@ -20,6 +20,7 @@ import { PortsService } from './ports/ports.service';
 import { ProvisioningController } from './provisioning/provisioning.controller';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import { RootController } from './root/root.controller';
+import { ShardsController } from './shards/shards.controller';
 
 export interface AppDeps {
   store: Store;
@@ -42,6 +43,7 @@ export class AppModule {
         ProvisioningController,
         PowerController,
         PortsController,
+        ShardsController,
         NodesController,
       ],
       providers: [

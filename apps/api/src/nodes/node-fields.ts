@@ -35,9 +35,11 @@ export const NODE_CREATE_KEYS = [
   'console_interface',
   'deploy_interface',
   'description',
+  'disable_power_off',
   'driver',
   'driver_info',
   'extra',
+  'firmware_interface',
   'inspect_interface',
   'instance_info',
   'instance_uuid',
@@ -48,6 +50,7 @@ export const NODE_CREATE_KEYS = [
   'network_data',
   'network_interface',
   'owner',
+  'parent_node',
   'power_interface',
   'properties',
   'raid_interface',
@@ -71,9 +74,11 @@ export const NODE_PATCH_KEYS = [
   'console_interface',
   'deploy_interface',
   'description',
+  'disable_power_off',
   'driver',
   'driver_info',
   'extra',
+  'firmware_interface',
   'inspect_interface',
   'instance_info',
   'instance_uuid',
@@ -84,6 +89,7 @@ export const NODE_PATCH_KEYS = [
   'network_data',
   'network_interface',
   'owner',
+  'parent_node',
   'power_interface',
   'properties',
   'protected',
@@ -119,6 +125,10 @@ export interface NodeColumns {
   protectedReason: string | null;
   retired: boolean;
   retiredReason: string | null;
+  shard: string | null;
+  /** As sent (a UUID or name); the service resolves it to the parent's UUID. */
+  parentNode: string | null;
+  disablePowerOff: boolean;
 }
 
 export function nodeColumns(doc: Json, verb: 'create' | 'update'): NodeColumns {
@@ -185,5 +195,8 @@ export function nodeColumns(doc: Json, verb: 'create' | 'update'): NodeColumns {
     protectedReason: readOptString(doc.protected_reason, 'protected_reason') ?? null,
     retired: readOptBool(doc.retired, 'retired') ?? false,
     retiredReason: readOptString(doc.retired_reason, 'retired_reason') ?? null,
+    shard: readOptString(doc.shard, 'shard') ?? null,
+    parentNode: readOptString(doc.parent_node, 'parent_node', 36) ?? null,
+    disablePowerOff: readOptBool(doc.disable_power_off, 'disable_power_off') ?? false,
   };
 }

@@ -1,8 +1,9 @@
-// A node row as the Ironic v1 API shows it (the 1.78 shape), secrets masked.
+// A node row as the Ironic v1 API shows it at the request's microversion (up to the 1.95 shape), secrets masked.
 import type { Node } from '#prisma/generated/sqlite/client';
 import { findHardwareType, INTERFACE_TYPES, type InterfaceType, type NodeDriverFields } from '#workflows/domain/drivers';
 import { MASK, maskSecrets } from '#workflows/domain/secrets';
 import { links, type Link } from '../common/links';
+import { hideNewerFields } from './node-versions';
 
 export function isoTime(d: Date | null | undefined): string | null {
   if (!d) return null;
@@ -44,11 +45,13 @@ export const NODE_FIELDS = [
   'deploy_interface',
   'deploy_step',
   'description',
+  'disable_power_off',
   'driver',
   'driver_info',
   'driver_internal_info',
   'extra',
   'fault',
+  'firmware_interface',
   'inspect_interface',
   'inspection_finished_at',
   'inspection_started_at',
@@ -63,6 +66,7 @@ export const NODE_FIELDS = [
   'network_data',
   'network_interface',
   'owner',
+  'parent_node',
   'power_interface',
   'power_state',
   'properties',
@@ -77,6 +81,8 @@ export const NODE_FIELDS = [
   'retired',
   'retired_reason',
   'secure_boot',
+  'service_step',
+  'shard',
   'storage_interface',
   'target_power_state',
   'target_provision_state',
@@ -94,6 +100,10 @@ export interface NodeViewContext {
   /** Host holding the node's lock, or null. */
   reservation: string | null;
   conductor: string;
+  /** The request's microversion: fields newer than it are left out. */
+  apiMinor: number;
+  /** The node's traits, sorted. */
+  traits: string[];
 }
 
 /** The document JSON Patch operates on: all patchable fields, secrets unmasked. */
@@ -120,7 +130,9 @@ export function nodePatchDocument(node: Node, driverInfo: Record<string, unknown
     resource_class: node.resourceClass,
     retired: node.retired,
     retired_reason: node.retiredReason,
-    shard: null,
+    shard: node.shard,
+    parent_node: node.parentNode,
+    disable_power_off: node.disablePowerOff,
   };
   for (const t of INTERFACE_TYPES) doc[`${t}_interface`] = ifaces[t];
   return doc;
@@ -174,10 +186,14 @@ export function nodeView(node: Node, ctx: NodeViewContext, fields?: readonly str
     secure_boot: null,
     target_power_state: node.targetPowerState,
     target_provision_state: node.targetProvisionState,
-    target_raid_config: {},
-    traits: [],
+    target_raid_config: parseJson(node.targetRaidConfig),
+    traits: ctx.traits,
     conductor: ctx.conductor,
-    allocation_uuid: null,
+    allocation_uuid: node.allocationUuid,
+    shard: node.shard,
+    parent_node: node.parentNode,
+    disable_power_off: node.disablePowerOff,
+    service_step: {},
     chassis_uuid: null,
     links: links(ctx.base, 'nodes', node.uuid),
     ports: sub('ports'),
@@ -186,6 +202,7 @@ export function nodeView(node: Node, ctx: NodeViewContext, fields?: readonly str
     volume: sub('volume'),
   };
   for (const t of INTERFACE_TYPES) full[`${t}_interface`] = ifaces[t];
+  hideNewerFields(full, ctx.apiMinor);
   if (!fields) return full;
   const out: Record<string, unknown> = {};
   for (const f of fields) if (f in full) out[f] = full[f];
