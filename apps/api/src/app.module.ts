@@ -21,6 +21,8 @@ import { ProvisioningController } from './provisioning/provisioning.controller';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import { RootController } from './root/root.controller';
 import { ShardsController } from './shards/shards.controller';
+import { TraitsController } from './traits/traits.controller';
+import { TraitsService } from './traits/traits.service';
 
 export interface AppDeps {
   store: Store;
@@ -44,6 +46,7 @@ export class AppModule {
         PowerController,
         PortsController,
         ShardsController,
+        TraitsController,
         NodesController,
       ],
       providers: [
@@ -58,6 +61,7 @@ export class AppModule {
         CallbackService,
         HistoryService,
         OperationService,
+        TraitsService,
       ],
     };
   }

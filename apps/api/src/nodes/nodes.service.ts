@@ -71,8 +71,13 @@ export class NodesService {
   private async traitsOf(ids: number[]): Promise<Map<number, string[]>> {
     const out = new Map<number, string[]>();
     if (!ids.length) return out;
-    const rows = await this.db.nodeTrait.findMany({ where: { nodeId: { in: ids } }, orderBy: { trait: 'asc' } });
-    for (const r of rows) out.set(r.nodeId, [...(out.get(r.nodeId) ?? []), r.trait]);
+    // A range, not one parameter per node: a page of 1000 would pass SQLite's 999-parameter limit.
+    const wanted = new Set(ids);
+    const rows = await this.db.nodeTrait.findMany({
+      where: { nodeId: { gte: Math.min(...ids), lte: Math.max(...ids) } },
+      orderBy: { trait: 'asc' },
+    });
+    for (const r of rows) if (wanted.has(r.nodeId)) out.set(r.nodeId, [...(out.get(r.nodeId) ?? []), r.trait]);
     return out;
   }
 
