@@ -21,6 +21,8 @@ import { ProvisioningController } from './provisioning/provisioning.controller';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import { RootController } from './root/root.controller';
 import { ShardsController } from './shards/shards.controller';
+import { AllocationsController, NodeAllocationController } from './allocations/allocations.controller';
+import { AllocationsService } from './allocations/allocations.service';
 import { TraitsController } from './traits/traits.controller';
 import { TraitsService } from './traits/traits.service';
 
@@ -47,6 +49,8 @@ export class AppModule {
         PortsController,
         ShardsController,
         TraitsController,
+        AllocationsController,
+        NodeAllocationController,
         NodesController,
       ],
       providers: [
@@ -62,6 +66,7 @@ export class AppModule {
         HistoryService,
         OperationService,
         TraitsService,
+        AllocationsService,
       ],
     };
   }

@@ -251,6 +251,7 @@ export class NodesService {
     if (node.instanceUuid && !node.maintenance)
       throw new ConflictError(`Node ${node.uuid} is associated with instance ${node.instanceUuid}.`);
     await this.db.$transaction(async (tx) => {
+      if (node.allocationUuid) await tx.allocation.deleteMany({ where: { uuid: node.allocationUuid } });
       await tx.node.delete({ where: { id: node.id } });
       await writeHistory(tx, {
         nodeUuid: node.uuid,
