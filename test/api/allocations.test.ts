@@ -16,7 +16,12 @@ describe('allocations', () => {
   after(async () => stack.stop());
 
   /** Enrolls `count` fake-hardware nodes of a resource class, straight to available (this stack runs no workflows). */
-  async function availableNodes(prefix: string, count: number, extra: Record<string, unknown> = {}, traits: string[] = []): Promise<string[]> {
+  async function availableNodes(
+    prefix: string,
+    count: number,
+    extra: Record<string, unknown> = {},
+    traits: string[] = [],
+  ): Promise<string[]> {
     const uuids: string[] = [];
     for (let i = 0; i < count; i++) {
       const r = await api(stack, 'POST', '/v1/nodes', { driver: 'fake-hardware', name: `${prefix}-${i}`, ...extra }, V);
@@ -31,7 +36,17 @@ describe('allocations', () => {
   test('baremetal allocation create / show --fields / list; the node carries allocation_uuid and instance_uuid', async () => {
     const gpus = await availableNodes('gpu', 2, { resource_class: 'gpu' }, ['CUSTOM_GPU']);
     await availableNodes('plain-gpu', 1, { resource_class: 'gpu' });
-    const a = await baremetalJson(stack.url, ['allocation', 'create', '--resource-class', 'gpu', '--trait', 'CUSTOM_GPU', '--name', 'job-1', '--wait']);
+    const a = await baremetalJson(stack.url, [
+      'allocation',
+      'create',
+      '--resource-class',
+      'gpu',
+      '--trait',
+      'CUSTOM_GPU',
+      '--name',
+      'job-1',
+      '--wait',
+    ]);
     assert.equal(a.state, 'active');
     assert.ok(gpus.includes(a.node_uuid), 'a node with the trait');
     const shown = await baremetalJson(stack.url, ['allocation', 'show', 'job-1', '--fields', 'uuid', 'state', 'node_uuid']);
@@ -47,7 +62,17 @@ describe('allocations', () => {
   });
 
   test('nothing matches: the allocation ends in error with last_error saying why', async () => {
-    const r = await baremetal(stack.url, ['allocation', 'create', '--resource-class', 'no-such-class', '--name', 'job-none', '--wait', '-f', 'json']);
+    const r = await baremetal(stack.url, [
+      'allocation',
+      'create',
+      '--resource-class',
+      'no-such-class',
+      '--name',
+      'job-none',
+      '--wait',
+      '-f',
+      'json',
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no available nodes match the resource class no-such-class/);
     const a = await api(stack, 'GET', '/v1/allocations/job-none', undefined, V);
@@ -141,8 +166,45 @@ describe('allocations', () => {
     const bad = await api(stack, 'PATCH', `/v1/allocations/renamed`, [{ op: 'replace', path: '/node_uuid', value: n }], V);
     assert.equal(bad.status, 400);
     assert.match(faultOf(bad.body), /Cannot patch \/node_uuid\. Only the following can be updated: name, extra/);
-    const old = await api(stack, 'PATCH', `/v1/allocations/renamed`, [{ op: 'add', path: '/name', value: 'x' }], { 'X-OpenStack-Ironic-API-Version': '1.56' });
+    const old = await api(stack, 'PATCH', `/v1/allocations/renamed`, [{ op: 'add', path: '/name', value: 'x' }], {
+      'X-OpenStack-Ironic-API-Version': '1.56',
+    });
     assert.equal(old.status, 405);
+  });
+
+  test('removing instance_uuid from an allocated node ends its allocation, as Ironic', async () => {
+    const [n] = await availableNodes('unset', 1, { resource_class: 'unset' });
+    const a = (await api(stack, 'POST', '/v1/allocations', { resource_class: 'unset' }, V)).body;
+    assert.equal(a.node_uuid, n);
+    const p = await api(stack, 'PATCH', `/v1/nodes/${n}`, [{ op: 'remove', path: '/instance_uuid' }], V);
+    assert.equal(p.status, 200, p.text);
+    assert.equal(p.body.allocation_uuid, null);
+    assert.equal((await api(stack, 'GET', `/v1/allocations/${a.uuid}`, undefined, V)).status, 404);
+  });
+
+  test('allocate, deploy, undeploy (fake-hardware, with a worker): the undeploy releases the allocation', async () => {
+    await stack.startWorker();
+    const [n] = await availableNodes('life', 1, { resource_class: 'life' });
+    const a = (await api(stack, 'POST', '/v1/allocations', { resource_class: 'life', name: 'life-job' }, V)).body;
+    assert.equal(a.node_uuid, n);
+    const until = async (state: string) => {
+      for (let i = 0; i < 600; i++) {
+        const node = (await api(stack, 'GET', `/v1/nodes/${n}`, undefined, V)).body;
+        if (node.provision_state === state && node.target_provision_state === null) return node;
+        assert.ok(!/failed|error/.test(node.provision_state), `${node.provision_state}: ${node.last_error}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.fail(`node never reached ${state}`);
+    };
+    assert.equal((await api(stack, 'PUT', `/v1/nodes/${n}/states/provision`, { target: 'active' }, V)).status, 202);
+    const active = await until('active');
+    assert.equal(active.instance_uuid, a.uuid);
+    assert.equal(active.allocation_uuid, a.uuid);
+    assert.equal((await api(stack, 'PUT', `/v1/nodes/${n}/states/provision`, { target: 'deleted' }, V)).status, 202);
+    const back = await until('available');
+    assert.equal(back.allocation_uuid, null);
+    assert.equal(back.instance_uuid, null);
+    assert.equal((await api(stack, 'GET', '/v1/allocations/life-job', undefined, V)).status, 404);
   });
 
   test('50 concurrent creates for 10 matching nodes: 10 active on distinct nodes, 40 errors with the reason', async () => {

@@ -213,7 +213,13 @@ export class NodesService {
     const changed = ops.map((o) => `${o.op} ${o.path}`).join(', ');
     try {
       return await this.db.$transaction(async (tx) => {
-        const updated = await tx.node.update({ where: { id: node.id }, data: { ...this.toData(cols), updatedAt: new Date() } });
+        // Removing instance_uuid from an allocated node ends its allocation, as Ironic's update_node does.
+        const dropAllocation = node.allocationUuid !== null && node.instanceUuid !== null && cols.instanceUuid === null;
+        if (dropAllocation) await tx.allocation.deleteMany({ where: { uuid: node.allocationUuid! } });
+        const updated = await tx.node.update({
+          where: { id: node.id },
+          data: { ...this.toData(cols), ...(dropAllocation ? { allocationUuid: null } : {}), updatedAt: new Date() },
+        });
         await writeHistory(tx, {
           nodeId: node.id,
           nodeUuid: node.uuid,
