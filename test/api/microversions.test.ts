@@ -105,6 +105,15 @@ describe('microversions through 1.95 and metal3 enrollment', () => {
     assert.equal(unchanged.body.shard, null);
   });
 
+  test('driver details show the firmware interface from 1.86', async () => {
+    const old = await api(stack, 'GET', '/v1/drivers/ipmi', undefined, V('1.85'));
+    assert.equal(old.body.default_firmware_interface, undefined);
+    assert.equal(old.body.default_raid_interface, 'no-raid');
+    const now = await api(stack, 'GET', '/v1/drivers/ipmi', undefined, LATEST);
+    assert.equal(now.body.default_firmware_interface, 'no-firmware');
+    assert.deepEqual(now.body.enabled_inspect_interfaces, ['no-inspect', 'agent']);
+  });
+
   test('shards: set by PATCH, counted by GET /v1/shards (1.82), filtered with ?shard= and ?sharded=', async () => {
     const a = (await api(stack, 'POST', '/v1/nodes', { driver: 'fake-hardware', name: 'sh-a', shard: 'rack-1' }, LATEST)).body;
     const b = (await api(stack, 'POST', '/v1/nodes', { driver: 'fake-hardware', name: 'sh-b' }, LATEST)).body;
