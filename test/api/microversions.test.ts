@@ -54,7 +54,7 @@ describe('microversions through 1.95 and metal3 enrollment', () => {
     assert.equal(old.body.allocations, undefined);
   });
 
-  test('a 406 names what was asked and what is supported, in both of Ironic\'s body shapes', async () => {
+  test("a 406 names what was asked and what is supported, in both of Ironic's body shapes", async () => {
     const r = await api(stack, 'GET', '/v1/nodes', undefined, V('1.96'));
     assert.equal(r.status, 406);
     const inner = errorInner(r.body);

@@ -2,7 +2,16 @@
 // only. Which nodes the idents name, and whether one can be claimed, the service decides.
 import { BadRequestError, NotAcceptableError } from '../common/errors';
 import { formatVersion } from '../common/microversion';
-import { isUuidLike, normalizeUuid, readObject, readOptString, readUuid, rejectUnknownKeys, requireObjectBody, type Json } from '../common/input';
+import {
+  isUuidLike,
+  normalizeUuid,
+  readObject,
+  readOptString,
+  readUuid,
+  rejectUnknownKeys,
+  requireObjectBody,
+  type Json,
+} from '../common/input';
 import { parseFields, parseLimit, parseSortDir } from '../nodes/node-list-query';
 import { checkTraitList } from '../traits/trait-name';
 import { ALLOCATION_FIELDS } from './allocation-view';
@@ -56,7 +65,9 @@ export function parseAllocationCreate(body: unknown, minor: number): AllocationC
   const node = readOptString(doc.node, 'node') ?? null;
   const resourceClass = readOptString(doc.resource_class, 'resource_class', 80) ?? null;
   if (!resourceClass && node === null)
-    throw new BadRequestError('The resource_class field is mandatory when not backfilling: give the resource class of the nodes to choose from.');
+    throw new BadRequestError(
+      'The resource_class field is mandatory when not backfilling: give the resource class of the nodes to choose from.',
+    );
   const candidates = doc.candidate_nodes ?? [];
   if (!Array.isArray(candidates) || candidates.some((c) => typeof c !== 'string' || c === ''))
     throw new BadRequestError('Invalid candidate_nodes: expected a list of node UUIDs or names.');
@@ -135,7 +146,9 @@ export function parseAllocationList(q: Record<string, unknown>, opts: { maxLimit
     throw tooOld('Field "owner"', ALLOCATION_VERSIONS.owner, opts.apiMinor);
   const sortKey = s('sort_key') ?? 'id';
   if (!SORTABLE[sortKey])
-    throw new BadRequestError(`The sort_key value ${sortKey} is an invalid field for sorting. Sortable: ${Object.keys(SORTABLE).join(', ')}.`);
+    throw new BadRequestError(
+      `The sort_key value ${sortKey} is an invalid field for sorting. Sortable: ${Object.keys(SORTABLE).join(', ')}.`,
+    );
   const markerText = s('marker');
   return {
     where,

@@ -44,7 +44,10 @@ export class AllocationsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List allocations', description: 'Filters: node, resource_class, state, owner (1.60). Paging: limit, marker, sort_key, sort_dir; fields.' })
+  @ApiOperation({
+    summary: 'List allocations',
+    description: 'Filters: node, resource_class, state, owner (1.60). Paging: limit, marker, sort_key, sort_dir; fields.',
+  })
   async list(@Query() query: Record<string, unknown>, @Req() req: Request) {
     requireVersion(req, ALLOCATION_VERSIONS.allocations, 'Allocations');
     const q = parseAllocationList(query, { maxLimit: this.settings.maxLimit, apiMinor: apiMinorOf(req) });

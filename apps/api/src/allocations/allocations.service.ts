@@ -105,7 +105,9 @@ export class AllocationsService {
     let owner = req.owner;
     if (ctx.role === 'member') {
       if (owner !== null && owner !== ctx.project)
-        throw new BadRequestError(`Cannot create allocation with owner ${owner}: a member creates allocations for its own project (${ctx.project}).`);
+        throw new BadRequestError(
+          `Cannot create allocation with owner ${owner}: a member creates allocations for its own project (${ctx.project}).`,
+        );
       owner = ctx.project;
     }
     const candidates: string[] = [];
@@ -123,7 +125,12 @@ export class AllocationsService {
           });
     const uuid = req.uuid ?? backfill?.instanceUuid ?? crypto.randomUUID();
     const resourceClass = req.resourceClass ?? backfill?.resourceClass ?? null;
-    if (backfill) this.checkBackfill(backfill, { uuid, resourceClass: req.resourceClass, traits: req.traits, candidates }, await this.traitsOf(backfill.id));
+    if (backfill)
+      this.checkBackfill(
+        backfill,
+        { uuid, resourceClass: req.resourceClass, traits: req.traits, candidates },
+        await this.traitsOf(backfill.id),
+      );
     let allocation: Allocation;
     try {
       allocation = await this.db.allocation.create({
@@ -172,11 +179,16 @@ export class AllocationsService {
     if (errors.length) throw new BadRequestError(`Cannot backfill an allocation for node ${node.uuid}: ${errors.join('; ')}.`);
     if (node.allocationUuid) throw new ConflictError(`Node ${node.uuid} already has allocation ${node.allocationUuid}.`);
     if (node.instanceUuid && node.instanceUuid !== want.uuid)
-      throw new ConflictError(`Node ${node.uuid} is associated with instance ${node.instanceUuid}: the allocation UUID must be that instance UUID (or left out).`);
+      throw new ConflictError(
+        `Node ${node.uuid} is associated with instance ${node.instanceUuid}: the allocation UUID must be that instance UUID (or left out).`,
+      );
   }
 
   private async claimBackfill(allocation: Allocation, node: Node, ctx: RequestContext): Promise<Allocation> {
-    const claimed = await this.claim(allocation, node, ctx, { provisionState: 'active', OR: [{ instanceUuid: null }, { instanceUuid: allocation.uuid }] });
+    const claimed = await this.claim(allocation, node, ctx, {
+      provisionState: 'active',
+      OR: [{ instanceUuid: null }, { instanceUuid: allocation.uuid }],
+    });
     if (claimed) return claimed;
     await this.db.allocation.delete({ where: { id: allocation.id } });
     throw new ConflictError(`Node ${node.uuid} was claimed by another allocation or instance meanwhile; nothing was changed.`);
@@ -223,35 +235,42 @@ export class AllocationsService {
 
   /** One compare-and-set on the node, and the allocation made active on it, in one transaction. Null when the node was taken. */
   private async claim(allocation: Allocation, node: Node, ctx: RequestContext, cond: Record<string, unknown>): Promise<Allocation | null> {
-    return this.db.$transaction(async (tx: Tx) => {
-      const set = await tx.node.updateMany({
-        where: { id: node.id, allocationUuid: null, ...cond },
-        data: { allocationUuid: allocation.uuid, instanceUuid: allocation.uuid, updatedAt: new Date() },
+    return this.db
+      .$transaction(async (tx: Tx) => {
+        const set = await tx.node.updateMany({
+          where: { id: node.id, allocationUuid: null, ...cond },
+          data: { allocationUuid: allocation.uuid, instanceUuid: allocation.uuid, updatedAt: new Date() },
+        });
+        if (set.count !== 1) return null;
+        const a = await tx.allocation.update({
+          where: { id: allocation.id },
+          data: { state: 'active', nodeUuid: node.uuid, lastError: null, updatedAt: new Date() },
+        });
+        await writeHistory(tx, {
+          nodeId: node.id,
+          nodeUuid: node.uuid,
+          eventType: 'allocation',
+          actor: ctx.actor,
+          requestId: ctx.requestId,
+          event: `Allocated to ${allocation.name ?? allocation.uuid}; instance_uuid set to ${allocation.uuid}`,
+        });
+        return a;
+      })
+      .catch((e: unknown) => {
+        if (uniqueFields(e) !== undefined) return null; // instance_uuid or allocation_uuid already used elsewhere: not this node
+        throw e;
       });
-      if (set.count !== 1) return null;
-      const a = await tx.allocation.update({
-        where: { id: allocation.id },
-        data: { state: 'active', nodeUuid: node.uuid, lastError: null, updatedAt: new Date() },
-      });
-      await writeHistory(tx, {
-        nodeId: node.id,
-        nodeUuid: node.uuid,
-        eventType: 'allocation',
-        actor: ctx.actor,
-        requestId: ctx.requestId,
-        event: `Allocated to ${allocation.name ?? allocation.uuid}; instance_uuid set to ${allocation.uuid}`,
-      });
-      return a;
-    }).catch((e: unknown) => {
-      if (uniqueFields(e) !== undefined) return null; // instance_uuid or allocation_uuid already used elsewhere: not this node
-      throw e;
-    });
   }
 
   private fail(allocation: Allocation, reason: string): Promise<Allocation> {
     return this.db.allocation.update({
       where: { id: allocation.id },
-      data: { state: 'error', lastError: `Failed to process allocation ${allocation.uuid}: ${reason}.`, nodeUuid: null, updatedAt: new Date() },
+      data: {
+        state: 'error',
+        lastError: `Failed to process allocation ${allocation.uuid}: ${reason}.`,
+        nodeUuid: null,
+        updatedAt: new Date(),
+      },
     });
   }
 

@@ -133,7 +133,10 @@ export function parseNodeListQuery(
   }
   const shard = s('shard');
   if (shard !== undefined) {
-    const names = shard.split(',').map((x) => x.trim()).filter(Boolean);
+    const names = shard
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
     if (!names.length) throw new BadRequestError('The shard filter needs at least one shard name, e.g. ?shard=rack1,rack2.');
     where.shard = { in: names };
     carry.shard = shard;

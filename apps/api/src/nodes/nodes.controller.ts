@@ -48,7 +48,8 @@ export class NodesController {
     if (typeof (body as { name?: unknown })?.name === 'string') requireVersion(req, 5, 'Node names');
     const ctx = ctxOf(req);
     this.nodes.assertMayEnroll(ctx); // a member learns 403 before anything about its body
-    if (body !== null && typeof body === 'object' && !Array.isArray(body)) rejectNewerCreateFields(body as Record<string, unknown>, apiMinorOf(req));
+    if (body !== null && typeof body === 'object' && !Array.isArray(body))
+      rejectNewerCreateFields(body as Record<string, unknown>, apiMinorOf(req));
     const node = await this.nodes.create(parseNodeCreate(body), ctx);
     res.status(201).setHeader('Location', `${baseUrl(req)}/v1/nodes/${node.uuid}`);
     return this.nodes.view(node, baseUrl(req), apiMinorOf(req));

@@ -242,7 +242,11 @@ export class ProvisioningService {
     const name = interfacesOf(node).raid;
     if (name === 'no-raid') {
       throw new BadRequestError(
-        `Driver ${node.driver} does not support raid (disabled or not implemented): node ${node.uuid} has raid interface "no-raid". Set raid_interface to ${findHardwareType(node.driver)?.enabled.raid.filter((r) => r !== 'no-raid').join(' or ') || 'a RAID interface'} first.`,
+        `Driver ${node.driver} does not support raid (disabled or not implemented): node ${node.uuid} has raid interface "no-raid". Set raid_interface to ${
+          findHardwareType(node.driver)
+            ?.enabled.raid.filter((r) => r !== 'no-raid')
+            .join(' or ') || 'a RAID interface'
+        } first.`,
       );
     }
     await this.lock.assertUnlocked(node);

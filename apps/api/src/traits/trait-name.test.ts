@@ -4,7 +4,14 @@ import { checkTraitList, traitProblem } from './trait-name';
 
 describe('trait names', () => {
   test('custom and standard names pass', () => {
-    for (const t of ['CUSTOM_GPU', 'CUSTOM_RAID_1', 'HW_CPU_X86_AVX2', 'STORAGE_DISK_SSD', 'COMPUTE_TRUSTED_CERTS', 'MISC_SHARES_VIA_AGGREGATE'])
+    for (const t of [
+      'CUSTOM_GPU',
+      'CUSTOM_RAID_1',
+      'HW_CPU_X86_AVX2',
+      'STORAGE_DISK_SSD',
+      'COMPUTE_TRUSTED_CERTS',
+      'MISC_SHARES_VIA_AGGREGATE',
+    ])
       assert.equal(traitProblem(t), undefined, t);
   });
   test('bad names say what a name looks like', () => {

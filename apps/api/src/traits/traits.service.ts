@@ -85,6 +85,13 @@ export class TraitsService {
   }
 
   private history(tx: Tx, node: Node, ctx: RequestContext, event: string) {
-    return writeHistory(tx, { nodeId: node.id, nodeUuid: node.uuid, eventType: 'inventory', actor: ctx.actor, requestId: ctx.requestId, event });
+    return writeHistory(tx, {
+      nodeId: node.id,
+      nodeUuid: node.uuid,
+      eventType: 'inventory',
+      actor: ctx.actor,
+      requestId: ctx.requestId,
+      event,
+    });
   }
 }
