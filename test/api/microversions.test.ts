@@ -105,6 +105,42 @@ describe('microversions through 1.95 and metal3 enrollment', () => {
     assert.equal(unchanged.body.shard, null);
   });
 
+  test('ports: name (1.88, unique, addressable) and node_ident (1.94: the node by name)', async () => {
+    await api(stack, 'POST', '/v1/nodes', { driver: 'fake-hardware', name: 'port-host' }, LATEST);
+    const p = await api(
+      stack,
+      'POST',
+      '/v1/ports',
+      { address: '52:54:00:88:00:01', node_ident: 'port-host', name: 'port-host-eth0' },
+      LATEST,
+    );
+    assert.equal(p.status, 201, p.text);
+    assert.equal(p.body.name, 'port-host-eth0');
+    const byName = await api(stack, 'GET', '/v1/ports/port-host-eth0', undefined, V('1.88'));
+    assert.equal(byName.body.uuid, p.body.uuid);
+    const old = await api(stack, 'GET', `/v1/ports/${p.body.uuid}`, undefined, V('1.87'));
+    assert.equal(old.status, 200);
+    assert.equal(old.body.name, undefined);
+    assert.equal((await api(stack, 'GET', `/v1/ports/${p.body.uuid}?fields=name`, undefined, V('1.87'))).status, 406);
+    const dup = await api(
+      stack,
+      'POST',
+      '/v1/ports',
+      { address: '52:54:00:88:00:02', node_ident: 'port-host', name: 'port-host-eth0' },
+      LATEST,
+    );
+    assert.equal(dup.status, 409);
+    assert.match(faultOf(dup.body), /A port with name port-host-eth0 already exists/);
+    const renamed = await api(stack, 'PATCH', '/v1/ports/port-host-eth0', [{ op: 'replace', path: '/name', value: 'pxe0' }], LATEST);
+    assert.equal(renamed.status, 200, renamed.text);
+    assert.equal(renamed.body.name, 'pxe0');
+    const oldPatch = await api(stack, 'PATCH', `/v1/ports/${p.body.uuid}`, [{ op: 'replace', path: '/name', value: 'x' }], V('1.87'));
+    assert.equal(oldPatch.status, 406);
+    const noNode = await api(stack, 'POST', '/v1/ports', { address: '52:54:00:88:00:03', node_ident: 'no-such-host' }, LATEST);
+    assert.equal(noNode.status, 400);
+    assert.match(faultOf(noNode.body), /Node no-such-host could not be found/);
+  });
+
   test('driver details show the firmware interface from 1.86', async () => {
     const old = await api(stack, 'GET', '/v1/drivers/ipmi', undefined, V('1.85'));
     assert.equal(old.body.default_firmware_interface, undefined);

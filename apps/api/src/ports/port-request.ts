@@ -1,10 +1,12 @@
 // Port bodies and list queries, read into typed requests. (PATCH bodies are
 // read by common/json-patch.ts's parsePatch.)
-import { BadRequestError, ForbiddenError } from '../common/errors';
+import { BadRequestError, ForbiddenError, NotAcceptableError } from '../common/errors';
+import type { PatchOp } from '../common/json-patch';
+import { formatVersion } from '../common/microversion';
 import { readMac, readUuid, rejectUnknownKeys, requireObjectBody } from '../common/input';
 import { parseFields, parseLimit, parseSortDir } from '../nodes/node-list-query';
 import { PORT_CREATE_KEYS, portColumns, type PortColumns } from './port-fields';
-import { PORT_FIELDS } from './port-view';
+import { PORT_FIELD_VERSIONS, PORT_FIELDS } from './port-view';
 
 export interface PortCreateRequest {
   /** The uuid asked for, normalised; absent: the service makes one. */
@@ -12,9 +14,32 @@ export interface PortCreateRequest {
   columns: PortColumns;
 }
 
-export function parsePortCreate(body: unknown): PortCreateRequest {
+/** Port fields and create keys newer than 1.1, with the version that added each: 406 below it. */
+const PORT_WRITE_VERSIONS: Record<string, number> = { ...PORT_FIELD_VERSIONS, node_ident: 94 };
+
+function tooNew(field: string, minor: number, how: string): NotAcceptableError {
+  const need = PORT_WRITE_VERSIONS[field];
+  return new NotAcceptableError(
+    `Port field "${field}" ${how} requires API version ${formatVersion(need)} or later; this request was made at ${formatVersion(minor)}.`,
+  );
+}
+
+export function checkPortFieldsAllowed(fields: readonly string[] | undefined, minor: number): void {
+  for (const f of fields ?? []) if (minor < (PORT_FIELD_VERSIONS[f] ?? 0)) throw tooNew(f, minor, 'in ?fields=');
+}
+
+export function rejectNewerPortPatch(ops: readonly PatchOp[], minor: number): void {
+  for (const op of ops) {
+    const f = op.path.split('/')[1] ?? '';
+    if (op.op !== 'remove' && minor < (PORT_WRITE_VERSIONS[f] ?? 0)) throw tooNew(f, minor, 'in a PATCH');
+  }
+}
+
+export function parsePortCreate(body: unknown, minor: number): PortCreateRequest {
   const doc = requireObjectBody(body, 'port');
   rejectUnknownKeys(doc, PORT_CREATE_KEYS, 'port');
+  for (const [f, need] of Object.entries(PORT_WRITE_VERSIONS))
+    if (doc[f] !== undefined && doc[f] !== null && minor < need) throw tooNew(f, minor, 'on create');
   const uuid = doc.uuid === undefined ? undefined : readUuid(doc.uuid, 'uuid');
   return { uuid, columns: portColumns(doc) };
 }

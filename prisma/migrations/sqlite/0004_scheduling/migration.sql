@@ -4,6 +4,8 @@ ALTER TABLE "nodes" ADD COLUMN "parent_node" TEXT;
 ALTER TABLE "nodes" ADD COLUMN "disable_power_off" BOOLEAN NOT NULL DEFAULT false;
 ALTER TABLE "nodes" ADD COLUMN "target_raid_config" TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE "nodes" ADD COLUMN "allocation_uuid" TEXT;
+-- AlterTable: port name (1.88)
+ALTER TABLE "ports" ADD COLUMN "name" TEXT;
 
 -- CreateTable
 CREATE TABLE "node_traits" (
@@ -32,6 +34,7 @@ CREATE TABLE "allocations" (
 
 -- CreateIndex
 CREATE UNIQUE INDEX "nodes_allocation_uuid_key" ON "nodes"("allocation_uuid");
+CREATE UNIQUE INDEX "ports_name_key" ON "ports"("name");
 CREATE INDEX "nodes_shard_idx" ON "nodes"("shard");
 CREATE UNIQUE INDEX "node_traits_node_id_trait_key" ON "node_traits"("node_id", "trait");
 CREATE UNIQUE INDEX "allocations_uuid_key" ON "allocations"("uuid");
