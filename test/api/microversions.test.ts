@@ -148,6 +148,9 @@ describe('microversions through 1.95 and metal3 enrollment', () => {
     const now = await api(stack, 'GET', '/v1/drivers/ipmi', undefined, LATEST);
     assert.equal(now.body.default_firmware_interface, 'no-firmware');
     assert.deepEqual(now.body.enabled_inspect_interfaces, ['no-inspect', 'agent']);
+    const n = (await api(stack, 'POST', '/v1/nodes', { driver: 'ipmi', name: 'fw' }, LATEST)).body;
+    assert.deepEqual((await api(stack, 'GET', `/v1/nodes/${n.uuid}/firmware`, undefined, LATEST)).body, { firmware: [] });
+    assert.equal((await api(stack, 'GET', `/v1/nodes/${n.uuid}/firmware`, undefined, V('1.85'))).status, 406);
   });
 
   test('shards: set by PATCH, counted by GET /v1/shards (1.82), filtered with ?shard= and ?sharded=', async () => {
@@ -194,6 +197,9 @@ describe('microversions through 1.95 and metal3 enrollment', () => {
       kids.body.nodes.map((x: { uuid: string }) => x.uuid),
       [child.body.uuid],
     );
+    const children = await api(stack, 'GET', '/v1/nodes/chassis-0/children', undefined, LATEST);
+    assert.deepEqual(children.body.children, [child.body.uuid]);
+    assert.equal((await api(stack, 'GET', '/v1/nodes/chassis-0/children', undefined, V('1.82'))).status, 406);
     const bad = await api(stack, 'POST', '/v1/nodes', { driver: 'fake-hardware', parent_node: 'no-such-node' }, LATEST);
     assert.equal(bad.status, 400);
     assert.match(faultOf(bad.body), /Unable to apply the requested parent_node 'no-such-node'/);

@@ -81,6 +81,25 @@ export class NodesController {
     return this.nodes.view(await this.nodes.get(ident, ctxOf(req)), baseUrl(req), apiMinorOf(req), wanted);
   }
 
+  @Get(':ident/children')
+  @ApiOperation({ summary: "The UUIDs of a node's child nodes (API >= 1.83)" })
+  async children(@Param('ident') ident: string, @Req() req: Request) {
+    requireVersion(req, 83, 'Child nodes');
+    const node = await this.nodes.get(ident, ctxOf(req));
+    return {
+      children: await this.nodes.children(node, ctxOf(req)),
+      links: [{ href: `${baseUrl(req)}/v1/nodes?parent_node=${node.uuid}`, rel: 'children' }],
+    };
+  }
+
+  @Get(':ident/firmware')
+  @ApiOperation({ summary: 'Firmware components the driver knows (API >= 1.86): none for the ipmi and fake-hardware types' })
+  async firmware(@Param('ident') ident: string, @Req() req: Request) {
+    requireVersion(req, 86, 'Node firmware');
+    await this.nodes.get(ident, ctxOf(req));
+    return { firmware: [] };
+  }
+
   @Patch(':ident')
   @ApiOperation({ summary: 'Update a node with an RFC 6902 JSON Patch (add, replace, remove)' })
   @ApiBody({ schema: { type: 'array', example: [{ op: 'add', path: '/driver_info/ipmi_port', value: 623 }] } })

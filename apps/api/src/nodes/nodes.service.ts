@@ -235,6 +235,16 @@ export class NodesService {
     }
   }
 
+  /** GET /v1/nodes/{id}/children: the UUIDs of the nodes whose parent_node is this one, in the request's scope. */
+  async children(node: Node, ctx: RequestContext): Promise<string[]> {
+    const rows = await this.db.node.findMany({
+      where: { parentNode: node.uuid, ...nodeScope(ctx) },
+      select: { uuid: true },
+      orderBy: { id: 'asc' },
+    });
+    return rows.map((r) => r.uuid);
+  }
+
   /** GET /v1/shards: each shard with its node count, largest first; unsharded nodes count as "None", as Ironic. */
   async shards(): Promise<{ name: string; count: number }[]> {
     const groups = await this.db.node.groupBy({ by: ['shard'], _count: { _all: true } });
