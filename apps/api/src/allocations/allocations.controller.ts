@@ -72,7 +72,7 @@ export class AllocationsController {
       );
     const ctx = ctxOf(req);
     const a = await this.allocations.get(ident, ctx);
-    return this.allocations.view(await this.allocations.patch(a, parsePatch(body), ctx), baseUrl(req), apiMinorOf(req));
+    return this.allocations.view(await this.allocations.patch(a, parsePatch(body)), baseUrl(req), apiMinorOf(req));
   }
 
   @Delete(':ident')
