@@ -178,6 +178,15 @@ describe('microversions through 1.95 and metal3 enrollment', () => {
     const unsharded = await api(stack, 'GET', '/v1/nodes?sharded=false&fields=uuid,shard', undefined, LATEST);
     assert.ok(unsharded.body.nodes.length >= 1);
     assert.ok(unsharded.body.nodes.every((x: { shard: string | null }) => x.shard === null));
+    assert.equal((await api(stack, 'POST', '/v1/ports', { address: '52:54:00:82:00:01', node_uuid: a.uuid }, LATEST)).status, 201);
+    assert.equal((await api(stack, 'POST', '/v1/ports', { address: '52:54:00:82:00:02', node_uuid: b.uuid }, LATEST)).status, 201);
+    const ports = await api(stack, 'GET', '/v1/ports?shard=rack-1&fields=address', undefined, LATEST);
+    assert.deepEqual(
+      ports.body.ports.map((p: { address: string }) => p.address),
+      ['52:54:00:82:00:01'],
+    );
+    assert.equal((await api(stack, 'GET', `/v1/ports?shard=rack-1&node=${a.uuid}`, undefined, LATEST)).status, 403);
+    assert.equal((await api(stack, 'GET', '/v1/ports?shard=rack-1', undefined, V('1.81'))).status, 406);
     const old = await api(stack, 'GET', '/v1/nodes?shard=rack-1', undefined, V('1.81'));
     assert.equal(old.status, 406);
     assert.match(faultOf(old.body), /shard filter requires API version 1\.82/);

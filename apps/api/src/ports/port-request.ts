@@ -52,7 +52,19 @@ export const PORT_SORTABLE: Record<string, string> = {
   updated_at: 'updatedAt',
   pxe_enabled: 'pxeEnabled',
 };
-const PORT_QUERY_KEYS = ['node', 'node_uuid', 'address', 'portgroup', 'limit', 'marker', 'sort_key', 'sort_dir', 'fields', 'detail'];
+const PORT_QUERY_KEYS = [
+  'node',
+  'node_uuid',
+  'address',
+  'portgroup',
+  'shard',
+  'limit',
+  'marker',
+  'sort_key',
+  'sort_dir',
+  'fields',
+  'detail',
+];
 
 /** A query value given once; one given twice is ignored, as it always was. */
 function one(q: Record<string, unknown>, k: string): string | undefined {
@@ -72,15 +84,36 @@ export interface PortListFilter {
   nodeUuidParam?: string;
   /** Port groups do not exist: a portgroup filter matches nothing. */
   portgroup: boolean;
+  /** ?shard= (1.82): ports of nodes in these shards; `shardParam` is carried into the `next` link. */
+  shards?: string[];
+  shardParam?: string;
 }
 
-export function parsePortListFilter(q: Record<string, unknown>, nodeIdent?: string): PortListFilter {
+export function parsePortListFilter(q: Record<string, unknown>, nodeIdent?: string, apiMinor = 1): PortListFilter {
   const unknown = Object.keys(q).filter((k) => !PORT_QUERY_KEYS.includes(k));
   if (unknown.length) throw new BadRequestError(`Unknown query parameter(s): ${unknown.join(', ')}. Filters: node, node_uuid, address.`);
   const nodeParam = one(q, 'node');
   const nodeUuidParam = one(q, 'node_uuid');
   if ((nodeParam || nodeUuidParam) && one(q, 'portgroup')) throw new ForbiddenError('Filter by node or by port group, not both.');
-  return { node: nodeIdent ?? nodeParam ?? nodeUuidParam, nodeParam, nodeUuidParam, portgroup: one(q, 'portgroup') !== undefined };
+  const out: PortListFilter = {
+    node: nodeIdent ?? nodeParam ?? nodeUuidParam,
+    nodeParam,
+    nodeUuidParam,
+    portgroup: one(q, 'portgroup') !== undefined,
+  };
+  const shardParam = one(q, 'shard');
+  if (shardParam === undefined) return out;
+  if (apiMinor < 82)
+    throw new NotAcceptableError(
+      `The shard filter requires API version 1.82 or later; this request was made at ${formatVersion(apiMinor)}.`,
+    );
+  if (out.node !== undefined || out.portgroup) throw new ForbiddenError('Filter ports by one of node, port group or shard, not several.');
+  const shards = shardParam
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!shards.length) throw new BadRequestError('The shard filter needs at least one shard name, e.g. ?shard=rack1,rack2.');
+  return { ...out, shards, shardParam };
 }
 
 export interface PortListPage {

@@ -41,7 +41,7 @@ export class PortsController {
   /** Reads the query in the order the API has always answered: the filter, the node it names, then paging. */
   private async portList(q: Record<string, unknown>, req: Request, detailPath: boolean, path: string, nodeIdent?: string) {
     const ctx = ctxOf(req);
-    const filter = parsePortListFilter(q, nodeIdent);
+    const filter = parsePortListFilter(q, nodeIdent, apiMinorOf(req));
     const node = filter.node === undefined ? undefined : await this.nodes.get(filter.node, ctx);
     const page = parsePortListPage(q, { maxLimit: this.settings.maxLimit, detailPath });
     checkPortFieldsAllowed(page.fields, apiMinorOf(req));

@@ -119,7 +119,7 @@ export class PortsService {
   ): Promise<Page> {
     const scope = nodeScope(ctx);
     // Only ports of nodes in scope, joined in the query (pages stay full under filtering).
-    const where: Record<string, unknown> = { node: scope };
+    const where: Record<string, unknown> = { node: filter.shards ? { AND: [scope, { shard: { in: filter.shards } }] } : scope };
     if (node) where.nodeId = node.id;
     if (filter.portgroup) where.id = -1;
     if (page.address !== undefined) where.address = page.address;
@@ -141,6 +141,7 @@ export class PortsService {
     if (filter.nodeParam) next.node = filter.nodeParam;
     if (filter.nodeUuidParam) next.node_uuid = filter.nodeUuidParam;
     if (page.addressText) next.address = page.addressText;
+    if (filter.shardParam) next.shard = filter.shardParam;
     return { items, next };
   }
 
