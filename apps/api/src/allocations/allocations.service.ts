@@ -38,6 +38,13 @@ import { allocationView } from './allocation-view';
 
 type Tx = Parameters<Parameters<Database['$transaction']>[0]>[0];
 
+/**
+ * A claim transaction is a few statements, but SQLite runs one at a time per process: under a burst
+ * (50 allocations racing for the same nodes) a claim may queue behind hundreds of others. Wait for
+ * the turn rather than fail with "Unable to start a transaction in the given time" (Prisma's 2 s).
+ */
+const CLAIM_TX = { maxWait: 30_000, timeout: 30_000 };
+
 export interface AllocationPage {
   items: Record<string, unknown>[];
   next?: Record<string, string>;
@@ -255,7 +262,7 @@ export class AllocationsService {
           event: `Allocated to ${allocation.name ?? allocation.uuid}; instance_uuid set to ${allocation.uuid}`,
         });
         return a;
-      })
+      }, CLAIM_TX)
       .catch((e: unknown) => {
         if (uniqueFields(e) !== undefined) return null; // instance_uuid or allocation_uuid already used elsewhere: not this node
         throw e;
