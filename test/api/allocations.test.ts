@@ -172,6 +172,30 @@ describe('allocations', () => {
     assert.equal(old.status, 405);
   });
 
+  test('list filters (node, resource_class, state), paging with next links, fields; owner hidden below 1.60', async () => {
+    const [n] = await availableNodes('listed', 3, { resource_class: 'listed' });
+    for (let i = 0; i < 3; i++) assert.equal((await api(stack, 'POST', '/v1/allocations', { resource_class: 'listed' }, V)).status, 201);
+    const byRc = await api(stack, 'GET', '/v1/allocations?resource_class=listed', undefined, V);
+    assert.equal(byRc.body.allocations.length, 3);
+    const page = await api(stack, 'GET', '/v1/allocations?resource_class=listed&limit=2', undefined, V);
+    assert.equal(page.body.allocations.length, 2);
+    assert.match(page.body.next, /resource_class=listed.*limit=2&marker=/);
+    const rest = await api(stack, 'GET', page.body.next.replace(stack.url, ''), undefined, V);
+    assert.equal(rest.body.allocations.length, 1);
+    const byNode = await api(stack, 'GET', `/v1/allocations?node=listed-0&fields=uuid,node_uuid`, undefined, V);
+    assert.equal(byNode.body.allocations.length, 1);
+    assert.equal(byNode.body.allocations[0].node_uuid, n);
+    assert.deepEqual(Object.keys(byNode.body.allocations[0]).sort(), ['links', 'node_uuid', 'uuid']);
+    const errors = await api(stack, 'GET', '/v1/allocations?state=error', undefined, V);
+    assert.ok(errors.body.allocations.every((x: { state: string }) => x.state === 'error'));
+    const old = await api(stack, 'GET', '/v1/allocations?resource_class=listed', undefined, { 'X-OpenStack-Ironic-API-Version': '1.59' });
+    assert.equal(old.body.allocations[0].owner, undefined);
+    assert.equal(
+      (await api(stack, 'GET', '/v1/allocations?fields=owner', undefined, { 'X-OpenStack-Ironic-API-Version': '1.59' })).status,
+      406,
+    );
+  });
+
   test('removing instance_uuid from an allocated node ends its allocation, as Ironic', async () => {
     const [n] = await availableNodes('unset', 1, { resource_class: 'unset' });
     const a = (await api(stack, 'POST', '/v1/allocations', { resource_class: 'unset' }, V)).body;
