@@ -188,7 +188,7 @@ export async function finishOperation(db: Database, op: FinishOperation): Promis
     }
     const history = { nodeId: node?.id, actor: op.actor, requestId: op.requestId, severity: op.status === 'failed' ? 'ERROR' : 'INFO' };
     if (op.from !== '' && op.from !== op.to) {
-      await moveProvisionState(tx, {
+      const moved = await moveProvisionState(tx, {
         nodeUuid: op.nodeUuid,
         from: op.from,
         to: op.to,
@@ -196,11 +196,14 @@ export async function finishOperation(db: Database, op: FinishOperation): Promis
           targetProvisionState: null,
           lastError: op.error ?? null,
           // Undeploy ends the instance, whether it succeeded or not (Ironic's tear down wipes both in its
-          // `finally`, before cleaning): the sealed configdrive and image fields go with it.
-          ...(op.kind === UNDEPLOY ? { instanceInfo: '{}', instanceUuid: null } : {}),
+          // `finally`, before cleaning): the sealed configdrive and image fields go with it, and so
+          // does the node's allocation (as Ironic's tear down destroys it).
+          ...(op.kind === UNDEPLOY ? { instanceInfo: '{}', instanceUuid: null, allocationUuid: null } : {}),
         },
         history: { ...history, event: op.error ?? `${op.kind} finished: ${op.from} -> ${op.to}` },
       });
+      if (moved === 'moved' && op.kind === UNDEPLOY && node?.allocationUuid)
+        await tx.allocation.deleteMany({ where: { uuid: node.allocationUuid } });
     } else {
       await writeHistory(tx, { ...history, nodeUuid: op.nodeUuid, eventType: op.kind, event: op.error ?? `${op.kind} finished` });
     }

@@ -3,14 +3,16 @@ import crypto from 'node:crypto';
 import type { Database } from '#prisma/database';
 
 export async function dbSnapshot(db: Database): Promise<string> {
-  const [nodes, ports, history, operations, deployments] = await Promise.all([
+  const [nodes, ports, history, operations, deployments, traits, allocations] = await Promise.all([
     db.node.findMany({ orderBy: { id: 'asc' } }),
     db.port.findMany({ orderBy: { id: 'asc' } }),
     db.historyEvent.findMany({ orderBy: { id: 'asc' } }),
     db.operation.findMany({ orderBy: { id: 'asc' } }),
     db.deployment.findMany({ orderBy: { id: 'asc' } }),
+    db.nodeTrait.findMany({ orderBy: { id: 'asc' } }),
+    db.allocation.findMany({ orderBy: { id: 'asc' } }),
   ]);
-  const text = JSON.stringify({ nodes, ports, history, operations, deployments }, (_k, v: unknown) =>
+  const text = JSON.stringify({ nodes, ports, history, operations, deployments, traits, allocations }, (_k, v: unknown) =>
     typeof v === 'bigint' ? v.toString() : v,
   );
   return crypto.createHash('sha256').update(text).digest('hex');

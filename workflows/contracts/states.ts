@@ -79,6 +79,8 @@ export const VERBS = {
   adopt: 'adopt',
   rescue: 'rescue',
   unrescue: 'unrescue',
+  unhold: 'unhold',
+  service: 'service',
 } as const;
 export type ApiTarget = keyof typeof VERBS;
 export type FsmEvent = (typeof VERBS)[ApiTarget];
@@ -95,6 +97,8 @@ export const MIN_VERB_VERSION: Record<ApiTarget, number> = {
   unrescue: 38,
   deploy: 73,
   undeploy: 73,
+  unhold: 85,
+  service: 87,
   active: 1,
   deleted: 1,
   rebuild: 1,

@@ -20,6 +20,11 @@ import { PortsService } from './ports/ports.service';
 import { ProvisioningController } from './provisioning/provisioning.controller';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import { RootController } from './root/root.controller';
+import { ShardsController } from './shards/shards.controller';
+import { AllocationsController, NodeAllocationController } from './allocations/allocations.controller';
+import { AllocationsService } from './allocations/allocations.service';
+import { TraitsController } from './traits/traits.controller';
+import { TraitsService } from './traits/traits.service';
 
 export interface AppDeps {
   store: Store;
@@ -42,6 +47,10 @@ export class AppModule {
         ProvisioningController,
         PowerController,
         PortsController,
+        ShardsController,
+        TraitsController,
+        AllocationsController,
+        NodeAllocationController,
         NodesController,
       ],
       providers: [
@@ -56,6 +65,8 @@ export class AppModule {
         CallbackService,
         HistoryService,
         OperationService,
+        TraitsService,
+        AllocationsService,
       ],
     };
   }

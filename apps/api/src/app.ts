@@ -12,7 +12,7 @@ import type { Cidr } from '#workflows/domain/image-networks';
 import { AppModule } from './app.module';
 import { IronicErrorFilter } from './common/error.filter';
 import { BadRequestError } from './common/errors';
-import { microversionMiddleware } from './common/microversion';
+import { formatVersion, MAX_VERSION, MIN_VERSION, microversionMiddleware } from './common/microversion';
 import { authMiddleware, type AuthConfig } from './common/request-context';
 import { callbackRateLimit, CallbackLimiter, type CallbackLimits } from './deployments/callback-limiter';
 import { ApiSettings } from './infra/settings';
@@ -106,9 +106,9 @@ export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplicati
     new DocumentBuilder()
       .setTitle('Ironflow API')
       .setDescription(
-        'OpenStack Ironic v1 compatible bare-metal provisioning API. Send X-OpenStack-Ironic-API-Version (1.1-1.78, or latest).',
+        `OpenStack Ironic v1 compatible bare-metal provisioning API. Send X-OpenStack-Ironic-API-Version (${formatVersion(MIN_VERSION.minor)}-${formatVersion(MAX_VERSION.minor)}, or latest).`,
       )
-      .setVersion('1.78')
+      .setVersion(formatVersion(MAX_VERSION.minor))
       .build(),
   );
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });

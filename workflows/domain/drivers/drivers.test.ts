@@ -38,6 +38,7 @@ describe('hardware type table', () => {
       boot: 'pxe',
       console: 'no-console',
       deploy: 'iscsi',
+      firmware: 'no-firmware',
       inspect: 'no-inspect',
       management: 'ipmi',
       network: 'noop',
@@ -51,6 +52,9 @@ describe('hardware type table', () => {
     assert.deepEqual(hw.enabled.management, ['ipmi', 'ipmitool']);
     assert.deepEqual(hw.enabled.boot, ['pxe', 'ipxe']);
     assert.deepEqual(hw.enabled.deploy, ['iscsi', 'direct']);
+    // metal3 enrolls with inspect_interface agent and raid_interface no-raid or agent.
+    assert.deepEqual(hw.enabled.inspect, ['no-inspect', 'agent']);
+    assert.deepEqual(hw.enabled.raid, ['no-raid', 'agent']);
     assert.equal(findHardwareType('nosuch'), undefined);
   });
 

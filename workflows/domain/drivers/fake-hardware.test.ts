@@ -12,6 +12,7 @@ test("fake-hardware has Ironic's fake interfaces as defaults, noop network and s
     boot: 'fake',
     console: 'fake',
     deploy: 'fake',
+    firmware: 'fake',
     inspect: 'fake',
     management: 'fake',
     network: 'noop',

@@ -4,13 +4,14 @@
 // reaches active without an image; the other interface types default to `fake` where
 // Ironic's do, else to no-op. driver_info has no required keys.
 import { hardwareType, plainInterface } from './interface';
-import { NO_BIOS, NO_CONSOLE, NO_INSPECT, NO_RAID, NO_RESCUE, NO_VENDOR, NOOP_NETWORK, NOOP_STORAGE } from './no-op';
+import { NO_BIOS, NO_CONSOLE, NO_FIRMWARE, NO_INSPECT, NO_RAID, NO_RESCUE, NO_VENDOR, NOOP_NETWORK, NOOP_STORAGE } from './no-op';
 
 export const FAKE_HARDWARE = hardwareType('fake-hardware', {
   bios: [plainInterface('bios', 'fake'), NO_BIOS],
   boot: [{ type: 'boot', name: 'fake', needsPxePort: false }],
   console: [plainInterface('console', 'fake'), NO_CONSOLE],
   deploy: [{ type: 'deploy', name: 'fake', needsImage: false }],
+  firmware: [plainInterface('firmware', 'fake'), NO_FIRMWARE],
   inspect: [plainInterface('inspect', 'fake'), NO_INSPECT],
   management: [plainInterface('management', 'fake')],
   network: [NOOP_NETWORK],

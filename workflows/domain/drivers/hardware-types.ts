@@ -3,7 +3,8 @@
 import { FAKE_HARDWARE } from './fake-hardware';
 import { hardwareType, type HardwareType } from './interface';
 import { IPMI_MANAGEMENT, IPMI_POWER, IPMITOOL_MANAGEMENT, IPMITOOL_POWER } from './ipmi';
-import { NO_BIOS, NO_CONSOLE, NO_INSPECT, NO_RAID, NO_RESCUE, NO_VENDOR, NOOP_NETWORK, NOOP_STORAGE } from './no-op';
+import { NO_BIOS, NO_CONSOLE, NO_FIRMWARE, NO_INSPECT, NO_RAID, NO_RESCUE, NO_VENDOR, NOOP_NETWORK, NOOP_STORAGE } from './no-op';
+import { AGENT_INSPECT, AGENT_RAID } from './agent';
 import { DIRECT_DEPLOY, IPXE_BOOT, ISCSI_DEPLOY, PXE_BOOT } from './pxe';
 
 const IPMI = hardwareType('ipmi', {
@@ -11,11 +12,12 @@ const IPMI = hardwareType('ipmi', {
   boot: [PXE_BOOT, IPXE_BOOT],
   console: [NO_CONSOLE],
   deploy: [ISCSI_DEPLOY, DIRECT_DEPLOY],
-  inspect: [NO_INSPECT],
+  firmware: [NO_FIRMWARE],
+  inspect: [NO_INSPECT, AGENT_INSPECT],
   management: [IPMI_MANAGEMENT, IPMITOOL_MANAGEMENT],
   network: [NOOP_NETWORK],
   power: [IPMI_POWER, IPMITOOL_POWER],
-  raid: [NO_RAID],
+  raid: [NO_RAID, AGENT_RAID],
   rescue: [NO_RESCUE],
   storage: [NOOP_STORAGE],
   vendor: [NO_VENDOR],

@@ -6,6 +6,7 @@ export const INTERFACE_TYPES = [
   'boot',
   'console',
   'deploy',
+  'firmware',
   'inspect',
   'management',
   'network',
@@ -33,6 +34,8 @@ export interface DriverInterface {
   needsPxePort?: boolean;
   /** Deploy interfaces that write an image: instance_info must name one, with its checksum. */
   needsImage?: boolean;
+  /** Accepted at enrollment, but its actions are not implemented yet: what is missing, for error messages. */
+  notImplemented?: string;
 }
 
 /** The enabled interfaces of one type, the default first. */

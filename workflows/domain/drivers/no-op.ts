@@ -4,6 +4,7 @@ import { plainInterface } from './interface';
 
 export const NO_BIOS = plainInterface('bios', 'no-bios');
 export const NO_CONSOLE = plainInterface('console', 'no-console');
+export const NO_FIRMWARE = plainInterface('firmware', 'no-firmware');
 export const NO_INSPECT = plainInterface('inspect', 'no-inspect');
 export const NOOP_NETWORK = plainInterface('network', 'noop');
 export const NO_RAID = plainInterface('raid', 'no-raid');

@@ -5,10 +5,14 @@ import type { Request, Response } from 'express';
 import { ApiError } from './errors';
 import type { Logger } from '../../../shared/logger';
 
+/**
+ * Ironic's error body. A 406 also carries the `code`/`title`/`description` keys of
+ * Ironic's version layer, so clients reading either shape find the message.
+ */
 export function ironicErrorBody(status: number, message: string): { error_message: string } {
-  return {
-    error_message: JSON.stringify({ faultcode: status >= 500 ? 'Server' : 'Client', faultstring: message, debuginfo: null }),
-  };
+  const inner: Record<string, unknown> = { faultcode: status >= 500 ? 'Server' : 'Client', faultstring: message, debuginfo: null };
+  if (status === 406) Object.assign(inner, { code: 406, title: 'Not Acceptable', description: message });
+  return { error_message: JSON.stringify(inner) };
 }
 
 /** Body-parser and other express-level errors carry a status and a type. */

@@ -4,7 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { NotAcceptableError } from './errors';
 
 export const MIN_VERSION = { major: 1, minor: 1 };
-export const MAX_VERSION = { major: 1, minor: 78 };
+export const MAX_VERSION = { major: 1, minor: 95 };
 export const VERSION_HEADER = 'X-OpenStack-Ironic-API-Version';
 const RANGE = `[${MIN_VERSION.major}.${MIN_VERSION.minor}, ${MAX_VERSION.major}.${MAX_VERSION.minor}]`;
 
@@ -20,7 +20,7 @@ export function negotiate(header: string | undefined): number {
   const m = /^(\d+)\.(\d+)$/.exec(h);
   if (!m)
     throw new NotAcceptableError(
-      `Invalid value for ${VERSION_HEADER} header: ${JSON.stringify(h)}. Use MAJOR.MINOR, e.g. 1.78, or latest.`,
+      `Invalid value for ${VERSION_HEADER} header: ${JSON.stringify(h)}. Use MAJOR.MINOR, e.g. 1.95, or latest. The supported version range is: ${RANGE}.`,
     );
   const major = Number(m[1]);
   const minor = Number(m[2]);
@@ -58,6 +58,13 @@ export function microversionMiddleware(req: Request, res: Response, next: NextFu
 
 export function requireVersion(req: Request, minor: number, what: string): void {
   if ((req.apiMinor ?? MIN_VERSION.minor) < minor) {
-    throw new NotAcceptableError(`${what} requires API version 1.${minor} or later; send ${VERSION_HEADER}: 1.${minor} (or latest).`);
+    throw new NotAcceptableError(
+      `${what} requires API version 1.${minor} or later; send ${VERSION_HEADER}: 1.${minor} (or latest). This request was made at ${formatVersion(req.apiMinor ?? MIN_VERSION.minor)}; the supported version range is: ${RANGE}.`,
+    );
   }
+}
+
+/** The request's negotiated minor version (1.1 when the middleware did not run). */
+export function apiMinorOf(req: Request): number {
+  return req.apiMinor ?? MIN_VERSION.minor;
 }

@@ -6,6 +6,8 @@ import { driverProperties, findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES, ty
 import { BadRequestError, NotFoundError } from '../common/errors';
 import { readBool } from '../common/input';
 import { baseUrl, links } from '../common/links';
+import { apiMinorOf } from '../common/microversion';
+import { fieldAllowed } from '../nodes/node-versions';
 import { ApiSettings } from '../infra/settings';
 
 @ApiTags('drivers')
@@ -13,7 +15,8 @@ import { ApiSettings } from '../infra/settings';
 export class DriversController {
   constructor(private readonly settings: ApiSettings) {}
 
-  private view(hw: HardwareType, base: string, detail: boolean): Record<string, unknown> {
+  /** firmware interface keys appear from 1.86, as the node field; the older interface types have always been shown at every version. */
+  private view(hw: HardwareType, base: string, detail: boolean, apiMinor: number): Record<string, unknown> {
     const out: Record<string, unknown> = {
       name: hw.name,
       hosts: [this.settings.conductor],
@@ -23,6 +26,7 @@ export class DriversController {
     };
     if (detail) {
       for (const t of INTERFACE_TYPES) {
+        if (!fieldAllowed(`${t}_interface`, Math.max(apiMinor, 40))) continue;
         out[`default_${t}_interface`] = hw.defaults[t];
         out[`enabled_${t}_interfaces`] = [...hw.enabled[t]];
       }
@@ -36,7 +40,7 @@ export class DriversController {
     if (type !== undefined && type !== 'dynamic' && type !== 'classic')
       throw new BadRequestError(`Invalid driver type "${type}": use dynamic or classic.`);
     const d = detail === undefined ? false : readBool(detail, 'detail');
-    return { drivers: type === 'classic' ? [] : HARDWARE_TYPES.map((h) => this.view(h, baseUrl(req), d)) };
+    return { drivers: type === 'classic' ? [] : HARDWARE_TYPES.map((h) => this.view(h, baseUrl(req), d, apiMinorOf(req))) };
   }
 
   private find(name: string): HardwareType {
@@ -48,7 +52,7 @@ export class DriversController {
   @Get(':name')
   @ApiOperation({ summary: 'Show a hardware type with its interfaces' })
   show(@Param('name') name: string, @Req() req: Request) {
-    return this.view(this.find(name), baseUrl(req), true);
+    return this.view(this.find(name), baseUrl(req), true, apiMinorOf(req));
   }
 
   @Get(':name/properties')

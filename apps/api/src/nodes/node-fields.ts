@@ -36,9 +36,11 @@ export const NODE_CREATE_KEYS = [
   'console_interface',
   'deploy_interface',
   'description',
+  'disable_power_off',
   'driver',
   'driver_info',
   'extra',
+  'firmware_interface',
   'inspect_interface',
   'instance_info',
   'instance_uuid',
@@ -49,6 +51,7 @@ export const NODE_CREATE_KEYS = [
   'network_data',
   'network_interface',
   'owner',
+  'parent_node',
   'power_interface',
   'properties',
   'raid_interface',
@@ -72,9 +75,11 @@ export const NODE_PATCH_KEYS = [
   'console_interface',
   'deploy_interface',
   'description',
+  'disable_power_off',
   'driver',
   'driver_info',
   'extra',
+  'firmware_interface',
   'inspect_interface',
   'instance_info',
   'instance_uuid',
@@ -85,6 +90,7 @@ export const NODE_PATCH_KEYS = [
   'network_data',
   'network_interface',
   'owner',
+  'parent_node',
   'power_interface',
   'properties',
   'protected',
@@ -120,6 +126,10 @@ export interface NodeColumns {
   protectedReason: string | null;
   retired: boolean;
   retiredReason: string | null;
+  shard: string | null;
+  /** As sent (a UUID or name); the service resolves it to the parent's UUID. */
+  parentNode: string | null;
+  disablePowerOff: boolean;
 }
 
 export function nodeColumns(doc: Json, verb: 'create' | 'update'): NodeColumns {
@@ -188,5 +198,8 @@ export function nodeColumns(doc: Json, verb: 'create' | 'update'): NodeColumns {
     protectedReason: readOptString(doc.protected_reason, 'protected_reason') ?? null,
     retired: readOptBool(doc.retired, 'retired') ?? false,
     retiredReason: readOptString(doc.retired_reason, 'retired_reason') ?? null,
+    shard: readOptString(doc.shard, 'shard') ?? null,
+    parentNode: readOptString(doc.parent_node, 'parent_node', 36) ?? null,
+    disablePowerOff: readOptBool(doc.disable_power_off, 'disable_power_off') ?? false,
   };
 }

@@ -1,8 +1,11 @@
 // Reads the query of GET /v1/nodes[/detail]: filters, fields, sorting and paging.
 import { BadRequestError } from '../common/errors';
-import { readBool, readPositiveInt, readUuid } from '../common/input';
+import { isUuidLike, normalizeUuid, readBool, readPositiveInt, readUuid } from '../common/input';
 import { isProvisionState } from '#workflows/contracts/states';
 import { NODE_FIELDS } from './node-view';
+import { checkFieldsAllowed } from './node-versions';
+import { formatVersion } from '../common/microversion';
+import { NotAcceptableError } from '../common/errors';
 
 export const SORTABLE: Record<string, string> = {
   id: 'id',
@@ -55,7 +58,13 @@ const FILTERS = [
   'project',
   'description_contains',
   'instance_uuid',
+  'shard',
+  'sharded',
+  'parent_node',
+  'include_children',
 ];
+/** Filters newer than 1.1, with the version that introduced them (406 below it). */
+const FILTER_VERSIONS: Record<string, number> = { shard: 82, sharded: 82, parent_node: 83, include_children: 83 };
 const PAGING = ['limit', 'marker', 'sort_key', 'sort_dir', 'fields', 'detail'];
 
 export interface NodeListQuery {
@@ -102,7 +111,10 @@ export function parseSortDir(text: string | undefined): 'asc' | 'desc' {
   return d;
 }
 
-export function parseNodeListQuery(q: Record<string, unknown>, opts: { maxLimit: number; detailPath: boolean }): NodeListQuery {
+export function parseNodeListQuery(
+  q: Record<string, unknown>,
+  opts: { maxLimit: number; detailPath: boolean; apiMinor: number },
+): NodeListQuery {
   const unknown = Object.keys(q).filter((k) => !FILTERS.includes(k) && !PAGING.includes(k));
   if (unknown.length) throw new BadRequestError(`Unknown query parameter(s): ${unknown.join(', ')}. Filters: ${FILTERS.join(', ')}.`);
   const s = (k: string) => one(q[k], k);
@@ -112,6 +124,40 @@ export function parseNodeListQuery(q: Record<string, unknown>, opts: { maxLimit:
   const detail = opts.detailPath || (detailParam !== undefined && readBool(detailParam, 'detail'));
   const fields = parseFields(s('fields'), NODE_FIELDS);
   if (fields && detail) throw new BadRequestError('Can not specify ?detail=True and fields in the same request.');
+  checkFieldsAllowed(fields, opts.apiMinor);
+  for (const [k, need] of Object.entries(FILTER_VERSIONS)) {
+    if (q[k] !== undefined && opts.apiMinor < need)
+      throw new NotAcceptableError(
+        `The ${k} filter requires API version ${formatVersion(need)} or later; this request was made at ${formatVersion(opts.apiMinor)}.`,
+      );
+  }
+  const shard = s('shard');
+  if (shard !== undefined) {
+    const names = shard
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    if (!names.length) throw new BadRequestError('The shard filter needs at least one shard name, e.g. ?shard=rack1,rack2.');
+    where.shard = { in: names };
+    carry.shard = shard;
+  }
+  const sharded = s('sharded');
+  if (sharded !== undefined) {
+    const b = readBool(sharded, 'sharded');
+    if (shard === undefined) where.shard = b ? { not: null } : null;
+    carry.sharded = String(b);
+  }
+  const parent = s('parent_node');
+  const includeChildren = s('include_children');
+  const withChildren = includeChildren !== undefined && readBool(includeChildren, 'include_children');
+  if (includeChildren !== undefined) carry.include_children = String(withChildren);
+  if (parent !== undefined) {
+    if (!isUuidLike(parent)) throw new BadRequestError(`Expected UUID for parent_node: ${parent} (filter by the parent node's UUID).`);
+    where.parentNode = normalizeUuid(parent);
+    carry.parent_node = parent;
+  } else if (!withChildren) {
+    where.parentNode = null; // as Ironic: child nodes are listed only when asked for
+  }
 
   for (const k of ['associated', 'maintenance', 'retired'] as const) {
     const v = s(k);

@@ -1,9 +1,10 @@
-// A node row as the Ironic v1 API shows it (the 1.78 shape), secrets masked.
+// A node row as the Ironic v1 API shows it at the request's microversion (up to the 1.95 shape), secrets masked.
 import type { Node } from '#prisma/generated/sqlite/client';
 import { resolveBootMode, type BootMode } from '#workflows/domain/boot-mode';
 import { findHardwareType, INTERFACE_TYPES, type InterfaceType, type NodeDriverFields } from '#workflows/domain/drivers';
 import { MASK, maskSecrets } from '#workflows/domain/secrets';
 import { links, type Link } from '../common/links';
+import { hideNewerFields } from './node-versions';
 
 export function isoTime(d: Date | null | undefined): string | null {
   if (!d) return null;
@@ -50,11 +51,13 @@ export const NODE_FIELDS = [
   'deploy_interface',
   'deploy_step',
   'description',
+  'disable_power_off',
   'driver',
   'driver_info',
   'driver_internal_info',
   'extra',
   'fault',
+  'firmware_interface',
   'inspect_interface',
   'inspection_finished_at',
   'inspection_started_at',
@@ -69,6 +72,7 @@ export const NODE_FIELDS = [
   'network_data',
   'network_interface',
   'owner',
+  'parent_node',
   'power_interface',
   'power_state',
   'properties',
@@ -83,6 +87,8 @@ export const NODE_FIELDS = [
   'retired',
   'retired_reason',
   'secure_boot',
+  'service_step',
+  'shard',
   'storage_interface',
   'target_power_state',
   'target_provision_state',
@@ -95,23 +101,15 @@ export const NODE_FIELDS = [
 
 export const DEFAULT_LIST_FIELDS = ['uuid', 'name', 'instance_uuid', 'power_state', 'provision_state', 'maintenance'];
 
-/** Fields that appeared in a later microversion than the API's minimum: hidden from older clients. */
-export const NODE_FIELD_MIN_VERSION: Readonly<Record<string, number>> = { boot_mode: 75, secure_boot: 75 };
-
-/** Drops the fields a client at this microversion does not know (nothing when apiMinor is undefined). */
-export function hideNewerFields(view: Record<string, unknown>, apiMinor: number | undefined): Record<string, unknown> {
-  if (apiMinor === undefined) return view;
-  for (const [f, min] of Object.entries(NODE_FIELD_MIN_VERSION)) if (apiMinor < min) delete view[f];
-  return view;
-}
-
 export interface NodeViewContext {
   base: string;
-  /** The request's microversion (minor); fields newer than it are left out. */
-  apiMinor?: number;
   /** Host holding the node's lock, or null. */
   reservation: string | null;
   conductor: string;
+  /** The request's microversion: fields newer than it are left out. */
+  apiMinor: number;
+  /** The node's traits, sorted. */
+  traits: string[];
 }
 
 /** The document JSON Patch operates on: all patchable fields, secrets unmasked. */
@@ -138,7 +136,9 @@ export function nodePatchDocument(node: Node, driverInfo: Record<string, unknown
     resource_class: node.resourceClass,
     retired: node.retired,
     retired_reason: node.retiredReason,
-    shard: null,
+    shard: node.shard,
+    parent_node: node.parentNode,
+    disable_power_off: node.disablePowerOff,
   };
   for (const t of INTERFACE_TYPES) doc[`${t}_interface`] = ifaces[t];
   return doc;
@@ -193,10 +193,14 @@ export function nodeView(node: Node, ctx: NodeViewContext, fields?: readonly str
     secure_boot: null,
     target_power_state: node.targetPowerState,
     target_provision_state: node.targetProvisionState,
-    target_raid_config: {},
-    traits: [],
+    target_raid_config: parseJson(node.targetRaidConfig),
+    traits: ctx.traits,
     conductor: ctx.conductor,
-    allocation_uuid: null,
+    allocation_uuid: node.allocationUuid,
+    shard: node.shard,
+    parent_node: node.parentNode,
+    disable_power_off: node.disablePowerOff,
+    service_step: {},
     chassis_uuid: null,
     links: links(ctx.base, 'nodes', node.uuid),
     ports: sub('ports'),

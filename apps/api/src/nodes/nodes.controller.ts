@@ -4,12 +4,13 @@ import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { baseUrl } from '../common/links';
 import { ctxOf } from '../common/request-context';
-import { requireVersion } from '../common/microversion';
+import { apiMinorOf, requireVersion } from '../common/microversion';
 import { parsePatch } from '../common/json-patch';
 import { ApiSettings } from '../infra/settings';
 import { parseFields, parseNodeListQuery } from './node-list-query';
 import { parseNodeCreate } from './node-request';
 import { NODE_FIELDS } from './node-view';
+import { checkFieldsAllowed, rejectNewerCreateFields, rejectNewerPatch } from './node-versions';
 import { NodesService, type Page } from './nodes.service';
 
 export function collection(key: string, page: Page, base: string, path: string): Record<string, unknown> {
@@ -47,9 +48,11 @@ export class NodesController {
     if (typeof (body as { name?: unknown })?.name === 'string') requireVersion(req, 5, 'Node names');
     const ctx = ctxOf(req);
     this.nodes.assertMayEnroll(ctx); // a member learns 403 before anything about its body
+    if (body !== null && typeof body === 'object' && !Array.isArray(body))
+      rejectNewerCreateFields(body as Record<string, unknown>, apiMinorOf(req));
     const node = await this.nodes.create(parseNodeCreate(body), ctx);
     res.status(201).setHeader('Location', `${baseUrl(req)}/v1/nodes/${node.uuid}`);
-    return this.nodes.view(node, baseUrl(req), undefined, req.apiMinor);
+    return this.nodes.view(node, baseUrl(req), apiMinorOf(req));
   }
 
   @Get()
@@ -59,22 +62,42 @@ export class NodesController {
       'Filters: provision_state, maintenance, associated, driver, resource_class, owner, lessee, project, conductor_group. Paging: limit, marker, sort_key, sort_dir; fields; detail.',
   })
   async list(@Query() query: Record<string, unknown>, @Req() req: Request) {
-    const q = parseNodeListQuery(query, { maxLimit: this.settings.maxLimit, detailPath: false });
-    return collection('nodes', await this.nodes.list(q, baseUrl(req), ctxOf(req), req.apiMinor), baseUrl(req), '/v1/nodes');
+    const q = parseNodeListQuery(query, { maxLimit: this.settings.maxLimit, detailPath: false, apiMinor: apiMinorOf(req) });
+    return collection('nodes', await this.nodes.list(q, baseUrl(req), ctxOf(req), apiMinorOf(req)), baseUrl(req), '/v1/nodes');
   }
 
   @Get('detail')
   @ApiOperation({ summary: 'List nodes with every field' })
   async detail(@Query() query: Record<string, unknown>, @Req() req: Request) {
-    const q = parseNodeListQuery(query, { maxLimit: this.settings.maxLimit, detailPath: true });
-    return collection('nodes', await this.nodes.list(q, baseUrl(req), ctxOf(req), req.apiMinor), baseUrl(req), '/v1/nodes/detail');
+    const q = parseNodeListQuery(query, { maxLimit: this.settings.maxLimit, detailPath: true, apiMinor: apiMinorOf(req) });
+    return collection('nodes', await this.nodes.list(q, baseUrl(req), ctxOf(req), apiMinorOf(req)), baseUrl(req), '/v1/nodes/detail');
   }
 
   @Get(':ident')
   @ApiOperation({ summary: 'Show a node by UUID or name' })
   async show(@Param('ident') ident: string, @Query('fields') fields: string | undefined, @Req() req: Request) {
     const wanted = parseFields(fields, NODE_FIELDS);
-    return this.nodes.view(await this.nodes.get(ident, ctxOf(req)), baseUrl(req), wanted, req.apiMinor);
+    checkFieldsAllowed(wanted, apiMinorOf(req));
+    return this.nodes.view(await this.nodes.get(ident, ctxOf(req)), baseUrl(req), apiMinorOf(req), wanted);
+  }
+
+  @Get(':ident/children')
+  @ApiOperation({ summary: "The UUIDs of a node's child nodes (API >= 1.83)" })
+  async children(@Param('ident') ident: string, @Req() req: Request) {
+    requireVersion(req, 83, 'Child nodes');
+    const node = await this.nodes.get(ident, ctxOf(req));
+    return {
+      children: await this.nodes.children(node, ctxOf(req)),
+      links: [{ href: `${baseUrl(req)}/v1/nodes?parent_node=${node.uuid}`, rel: 'children' }],
+    };
+  }
+
+  @Get(':ident/firmware')
+  @ApiOperation({ summary: 'Firmware components the driver knows (API >= 1.86): none for the ipmi and fake-hardware types' })
+  async firmware(@Param('ident') ident: string, @Req() req: Request) {
+    requireVersion(req, 86, 'Node firmware');
+    await this.nodes.get(ident, ctxOf(req));
+    return { firmware: [] };
   }
 
   @Patch(':ident')
@@ -84,7 +107,8 @@ export class NodesController {
     const ctx = ctxOf(req);
     const node = await this.nodes.get(ident, ctx);
     const ops = parsePatch(body);
-    return this.nodes.view(await this.nodes.patch(node, ops, ctx, ident), baseUrl(req), undefined, req.apiMinor);
+    rejectNewerPatch(ops, apiMinorOf(req));
+    return this.nodes.view(await this.nodes.patch(node, ops, ctx, ident), baseUrl(req), apiMinorOf(req));
   }
 
   @Delete(':ident')

@@ -5,7 +5,7 @@ import type { Node } from '#prisma/generated/sqlite/client';
 import { writeHistory } from '#prisma/node-operations';
 import { asProvisionState, DELETE_ALLOWED_STATES, UPDATE_ALLOWED_STATES } from '#workflows/contracts/states';
 import { checkMemberPatch, nodeScope, requireAdmin } from '../common/access';
-import { ConflictError, ForbiddenError, NodeNotFoundError } from '../common/errors';
+import { BadRequestError, ConflictError, ForbiddenError, NodeNotFoundError } from '../common/errors';
 import type { Json } from '../common/input';
 import { applyPatch, type PatchOp } from '../common/json-patch';
 import type { RequestContext } from '../common/request-context';
@@ -33,6 +33,18 @@ function uniqueViolation(e: unknown): string[] | undefined {
   return err.meta?.driverAdapterError?.cause?.constraint?.fields ?? [];
 }
 
+/** Ironic's rules for `retired`: not settable on an available node (409); a reason only with retired set (400). */
+function checkRetired(cols: NodeColumns, provisionState: string, uuid: string): void {
+  if (cols.retired && provisionState === 'available') {
+    throw new ConflictError(
+      `Node ${uuid} can not have 'retired' set in provision state 'available', the current state is '${provisionState}'. Move it to manageable first (target "manage").`,
+    );
+  }
+  if (cols.retiredReason && !cols.retired) {
+    throw new BadRequestError('The retired_reason field can only be set when retired is True.');
+  }
+}
+
 @Injectable()
 export class NodesService {
   constructor(
@@ -45,9 +57,41 @@ export class NodesService {
     return this.store.db;
   }
 
-  async view(node: Node, base: string, fields?: readonly string[], apiMinor?: number): Promise<Record<string, unknown>> {
+  async view(node: Node, base: string, apiMinor: number, fields?: readonly string[]): Promise<Record<string, unknown>> {
     const res = await this.lock.holders([node.id]);
-    return nodeView(node, { base, apiMinor, reservation: res.get(node.id) ?? null, conductor: this.settings.conductor }, fields);
+    const traits = await this.traitsOf([node.id]);
+    return nodeView(
+      node,
+      { base, reservation: res.get(node.id) ?? null, conductor: this.settings.conductor, apiMinor, traits: traits.get(node.id) ?? [] },
+      fields,
+    );
+  }
+
+  /** Each node's traits, sorted (nodes without any are absent). */
+  private async traitsOf(ids: number[]): Promise<Map<number, string[]>> {
+    const out = new Map<number, string[]>();
+    if (!ids.length) return out;
+    // A range, not one parameter per node: a page of 1000 would pass SQLite's 999-parameter limit.
+    const wanted = new Set(ids);
+    const rows = await this.db.nodeTrait.findMany({
+      where: { nodeId: { gte: Math.min(...ids), lte: Math.max(...ids) } },
+      orderBy: { trait: 'asc' },
+    });
+    for (const r of rows) if (wanted.has(r.nodeId)) out.set(r.nodeId, [...(out.get(r.nodeId) ?? []), r.trait]);
+    return out;
+  }
+
+  /** parent_node as sent (UUID or name) to the parent's UUID: 400 when it names no visible node, or the node itself. */
+  private async parentUuid(ident: string | null, ctx: RequestContext, self?: string): Promise<string | null> {
+    if (ident === null) return null;
+    const invalid = new BadRequestError(
+      `Unable to apply the requested parent_node '${ident}'. Requested value was invalid: name an existing node (UUID or name) other than the node itself.`,
+    );
+    const parent = await findNode(this.db, ident, nodeScope(ctx)).catch(() => {
+      throw invalid;
+    });
+    if (parent.uuid === self) throw invalid;
+    return parent.uuid;
   }
 
   async get(ident: string, ctx: RequestContext): Promise<Node> {
@@ -75,6 +119,9 @@ export class NodesService {
       protectedReason: cols.protectedReason,
       retired: cols.retired,
       retiredReason: cols.retiredReason,
+      shard: cols.shard,
+      parentNode: cols.parentNode,
+      disablePowerOff: cols.disablePowerOff,
     };
   }
 
@@ -95,7 +142,8 @@ export class NodesService {
   async create(request: NodeCreateRequest, ctx: RequestContext): Promise<Node> {
     this.assertMayEnroll(ctx);
     const uuid = request.uuid ?? crypto.randomUUID();
-    const cols = request.columns;
+    const cols = { ...request.columns, parentNode: await this.parentUuid(request.columns.parentNode, ctx, uuid) };
+    checkRetired(cols, 'enroll', uuid);
     try {
       return await this.db.$transaction(async (tx) => {
         const node = await tx.node.create({ data: { uuid, ...this.toData(cols), provisionState: 'enroll', createdAt: new Date() } });
@@ -115,7 +163,7 @@ export class NodesService {
     }
   }
 
-  async list(q: NodeListQuery, base: string, ctx: RequestContext, apiMinor?: number): Promise<Page> {
+  async list(q: NodeListQuery, base: string, ctx: RequestContext, apiMinor: number): Promise<Page> {
     const col = SORTABLE[q.sortKey];
     const scope = nodeScope(ctx);
     if (q.marker !== undefined && !(await this.db.node.findFirst({ where: { uuid: q.marker, ...scope }, select: { id: true } }))) {
@@ -130,8 +178,13 @@ export class NodesService {
     });
     const res = await this.lock.holders(rows.map((r) => r.id));
     const fields = q.detail ? undefined : (q.fields ?? DEFAULT_LIST_FIELDS);
+    const traits = await this.traitsOf(rows.map((r) => r.id));
     const items = rows.map((n) =>
-      nodeView(n, { base, apiMinor, reservation: res.get(n.id) ?? null, conductor: this.settings.conductor }, fields),
+      nodeView(
+        n,
+        { base, reservation: res.get(n.id) ?? null, conductor: this.settings.conductor, apiMinor, traits: traits.get(n.id) ?? [] },
+        fields,
+      ),
     );
     if (rows.length < q.limit || rows.length === 0) return { items };
     const next: Record<string, string> = { ...q.carry, sort_key: q.sortKey, sort_dir: q.sortDir };
@@ -154,10 +207,19 @@ export class NodesService {
     const patched = applyPatch(current, ops, NODE_PATCH_KEYS);
     checkMemberPatch(ctx, current, patched);
     const cols = nodeColumns(patched, 'update');
+    if (cols.parentNode !== node.parentNode) cols.parentNode = await this.parentUuid(cols.parentNode, ctx, node.uuid);
+    if (!cols.retired && node.retired) cols.retiredReason = null; // un-retiring clears the reason, as Ironic
+    if (cols.retired !== node.retired || cols.retiredReason !== node.retiredReason) checkRetired(cols, node.provisionState, node.uuid);
     const changed = ops.map((o) => `${o.op} ${o.path}`).join(', ');
     try {
       return await this.db.$transaction(async (tx) => {
-        const updated = await tx.node.update({ where: { id: node.id }, data: { ...this.toData(cols), updatedAt: new Date() } });
+        // Removing instance_uuid from an allocated node ends its allocation, as Ironic's update_node does.
+        const dropAllocation = node.allocationUuid !== null && node.instanceUuid !== null && cols.instanceUuid === null;
+        if (dropAllocation) await tx.allocation.deleteMany({ where: { uuid: node.allocationUuid! } });
+        const updated = await tx.node.update({
+          where: { id: node.id },
+          data: { ...this.toData(cols), ...(dropAllocation ? { allocationUuid: null } : {}), updatedAt: new Date() },
+        });
         await writeHistory(tx, {
           nodeId: node.id,
           nodeUuid: node.uuid,
@@ -171,6 +233,24 @@ export class NodesService {
     } catch (e) {
       this.duplicate(e, cols, node.uuid);
     }
+  }
+
+  /** GET /v1/nodes/{id}/children: the UUIDs of the nodes whose parent_node is this one, in the request's scope. */
+  async children(node: Node, ctx: RequestContext): Promise<string[]> {
+    const rows = await this.db.node.findMany({
+      where: { parentNode: node.uuid, ...nodeScope(ctx) },
+      select: { uuid: true },
+      orderBy: { id: 'asc' },
+    });
+    return rows.map((r) => r.uuid);
+  }
+
+  /** GET /v1/shards: each shard with its node count, largest first; unsharded nodes count as "None", as Ironic. */
+  async shards(): Promise<{ name: string; count: number }[]> {
+    const groups = await this.db.node.groupBy({ by: ['shard'], _count: { _all: true } });
+    return groups
+      .map((g) => ({ name: String(g.shard ?? 'None'), count: g._count._all }))
+      .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
   }
 
   async delete(ident: string, ctx: RequestContext): Promise<void> {
@@ -187,6 +267,7 @@ export class NodesService {
     if (node.instanceUuid && !node.maintenance)
       throw new ConflictError(`Node ${node.uuid} is associated with instance ${node.instanceUuid}.`);
     await this.db.$transaction(async (tx) => {
+      if (node.allocationUuid) await tx.allocation.deleteMany({ where: { uuid: node.allocationUuid } });
       await tx.node.delete({ where: { id: node.id } });
       await writeHistory(tx, {
         nodeUuid: node.uuid,

@@ -1,10 +1,14 @@
 // Validation of a port document (create and PATCH share it).
 import { BadRequestError } from '../common/errors';
-import { readBool, readMac, readObject, readOptString, readUuid, type Json } from '../common/input';
+import { isUuidLike, readBool, readMac, readObject, readOptString, readString, readUuid, type Json } from '../common/input';
+
+const PORT_NAME_RE = /^[A-Za-z0-9\-._~]{1,255}$/;
 
 export const PORT_CREATE_KEYS = [
   'address',
+  'name',
   'node_uuid',
+  'node_ident',
   'uuid',
   'extra',
   'local_link_connection',
@@ -15,6 +19,7 @@ export const PORT_CREATE_KEYS = [
 ];
 export const PORT_PATCH_KEYS = [
   'address',
+  'name',
   'extra',
   'is_smartnic',
   'local_link_connection',
@@ -29,6 +34,8 @@ const DPID_RE = /^(0x)?[0-9a-f]{16}$/i;
 
 export interface PortColumns {
   address: string;
+  name: string | null;
+  /** node_uuid, or node_ident (1.94: a UUID or a name) as sent; the service finds the node. */
   nodeUuid: string;
   extra: Json;
   localLinkConnection: Json;
@@ -67,15 +74,22 @@ export function checkLocalLinkConnection(v: unknown): Json {
 export function portColumns(doc: Json): PortColumns {
   if (doc.address === undefined || doc.address === null)
     throw new BadRequestError("Schema error for port: 'address' is a required property.");
-  if (doc.node_uuid === undefined || doc.node_uuid === null)
+  const byIdent = doc.node_ident !== undefined && doc.node_ident !== null;
+  if ((doc.node_uuid === undefined || doc.node_uuid === null) && !byIdent)
     throw new BadRequestError("Schema error for port: 'node_uuid' is a required property.");
+  if (byIdent && doc.node_uuid !== undefined && doc.node_uuid !== null)
+    throw new BadRequestError('Give the node as node_uuid or as node_ident, not both.');
+  const name = readOptString(doc.name, 'name') ?? null;
+  if (name !== null && (!PORT_NAME_RE.test(name) || isUuidLike(name)))
+    throw new BadRequestError(`Cannot use invalid name '${name}' for a port: use 1-255 of A-Z a-z 0-9 - . _ ~, not shaped like a UUID.`);
   if (doc.portgroup_uuid !== undefined && doc.portgroup_uuid !== null)
     throw new BadRequestError('Port groups are not supported by Ironflow: leave portgroup_uuid unset.');
   const physicalNetwork = readOptString(doc.physical_network, 'physical_network', 64) ?? null;
   if (physicalNetwork === '') throw new BadRequestError('Invalid physical_network: must not be empty (leave it unset instead).');
   return {
     address: readMac(doc.address),
-    nodeUuid: readUuid(doc.node_uuid, 'node_uuid'),
+    name,
+    nodeUuid: byIdent ? readString(doc.node_ident, 'node_ident') : readUuid(doc.node_uuid, 'node_uuid'),
     extra: doc.extra === undefined || doc.extra === null ? {} : readObject(doc.extra, 'extra'),
     localLinkConnection:
       doc.local_link_connection === undefined || doc.local_link_connection === null

@@ -6,14 +6,30 @@ const NODE = '11111111-2222-3333-4444-555555555555';
 
 describe('port create request', () => {
   test('columns with the MAC in lower case; refusals in order', () => {
-    const r = parsePortCreate({ address: '52:54:00:AA:BB:CC', node_uuid: NODE });
+    const r = parsePortCreate({ address: '52:54:00:AA:BB:CC', node_uuid: NODE }, 78);
     assert.equal(r.uuid, undefined);
     assert.equal(r.columns.address, '52:54:00:aa:bb:cc');
     assert.equal(r.columns.pxeEnabled, true);
-    assert.throws(() => parsePortCreate('x'), /Schema error for port: the request body must be a JSON object/);
-    assert.throws(() => parsePortCreate({ address: 'x', mtu: 9000 }), /'mtu' was unexpected/);
-    assert.throws(() => parsePortCreate({ uuid: 7, address: 'x' }), /Expected UUID for uuid: 7/);
-    assert.throws(() => parsePortCreate({ node_uuid: NODE }), /'address' is a required property/);
+    assert.throws(() => parsePortCreate('x', 78), /Schema error for port: the request body must be a JSON object/);
+    assert.throws(() => parsePortCreate({ address: 'x', mtu: 9000 }, 78), /'mtu' was unexpected/);
+    assert.throws(() => parsePortCreate({ uuid: 7, address: 'x' }, 78), /Expected UUID for uuid: 7/);
+    assert.throws(() => parsePortCreate({ node_uuid: NODE }, 78), /'address' is a required property/);
+  });
+
+  test('name (1.88) and node_ident (1.94): taken from their version, 406 below it', () => {
+    const r = parsePortCreate({ address: '52:54:00:aa:bb:cc', node_ident: 'node-1', name: 'eth0-node-1' }, 94);
+    assert.equal(r.columns.name, 'eth0-node-1');
+    assert.equal(r.columns.nodeUuid, 'node-1');
+    assert.throws(
+      () => parsePortCreate({ address: '52:54:00:aa:bb:cc', node_uuid: NODE, name: 'p' }, 87),
+      /"name" on create requires API version 1\.88/,
+    );
+    assert.throws(
+      () => parsePortCreate({ address: '52:54:00:aa:bb:cc', node_ident: 'n' }, 93),
+      /"node_ident" on create requires API version 1\.94/,
+    );
+    assert.throws(() => parsePortCreate({ address: '52:54:00:aa:bb:cc', node_uuid: NODE, name: NODE }, 95), /invalid name/);
+    assert.throws(() => parsePortCreate({ address: '52:54:00:aa:bb:cc', node_uuid: NODE, node_ident: 'n' }, 95), /not both/);
   });
 });
 

@@ -5,6 +5,7 @@ import { isoTime, parseJson } from '../nodes/node-view';
 
 export const PORT_FIELDS = [
   'uuid',
+  'name',
   'address',
   'created_at',
   'extra',
@@ -18,9 +19,19 @@ export const PORT_FIELDS = [
   'is_smartnic',
 ];
 
-export function portView(port: Port, nodeUuid: string, base: string, fields?: readonly string[]): Record<string, unknown> {
+/** The port field each microversion added (hidden below it, refused in writes below it). */
+export const PORT_FIELD_VERSIONS: Readonly<Record<string, number>> = { name: 88 };
+
+export function portView(
+  port: Port,
+  nodeUuid: string,
+  base: string,
+  apiMinor: number,
+  fields?: readonly string[],
+): Record<string, unknown> {
   const full: Record<string, unknown> = {
     uuid: port.uuid,
+    name: port.name,
     created_at: isoTime(port.createdAt),
     updated_at: isoTime(port.updatedAt),
     address: port.address,
@@ -34,6 +45,7 @@ export function portView(port: Port, nodeUuid: string, base: string, fields?: re
     portgroup_uuid: null,
     links: links(base, 'ports', port.uuid),
   };
+  for (const [f, need] of Object.entries(PORT_FIELD_VERSIONS)) if (apiMinor < need) delete full[f];
   if (!fields) return full;
   const out: Record<string, unknown> = {};
   for (const f of fields) if (f in full) out[f] = full[f];

@@ -9,7 +9,8 @@ import { ApiSettings } from '../infra/settings';
 import { parseFields } from '../nodes/node-list-query';
 import { collection } from '../nodes/nodes.controller';
 import { NodesService } from '../nodes/nodes.service';
-import { parsePortCreate, parsePortListFilter, parsePortListPage } from './port-request';
+import { checkPortFieldsAllowed, parsePortCreate, parsePortListFilter, parsePortListPage, rejectNewerPortPatch } from './port-request';
+import { apiMinorOf } from '../common/microversion';
 import { PORT_FIELDS } from './port-view';
 import { PortsService } from './ports.service';
 
@@ -32,18 +33,19 @@ export class PortsController {
     },
   })
   async create(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const port = await this.ports.create(parsePortCreate(body), ctxOf(req));
+    const port = await this.ports.create(parsePortCreate(body, apiMinorOf(req)), ctxOf(req));
     res.status(201).setHeader('Location', `${baseUrl(req)}/v1/ports/${port.uuid}`);
-    return this.ports.view(port, baseUrl(req));
+    return this.ports.view(port, baseUrl(req), apiMinorOf(req));
   }
 
   /** Reads the query in the order the API has always answered: the filter, the node it names, then paging. */
   private async portList(q: Record<string, unknown>, req: Request, detailPath: boolean, path: string, nodeIdent?: string) {
     const ctx = ctxOf(req);
-    const filter = parsePortListFilter(q, nodeIdent);
+    const filter = parsePortListFilter(q, nodeIdent, apiMinorOf(req));
     const node = filter.node === undefined ? undefined : await this.nodes.get(filter.node, ctx);
     const page = parsePortListPage(q, { maxLimit: this.settings.maxLimit, detailPath });
-    return collection('ports', await this.ports.list(filter, node, page, baseUrl(req), ctx), baseUrl(req), path);
+    checkPortFieldsAllowed(page.fields, apiMinorOf(req));
+    return collection('ports', await this.ports.list(filter, node, page, baseUrl(req), ctx, apiMinorOf(req)), baseUrl(req), path);
   }
 
   @Get('v1/ports')
@@ -71,24 +73,27 @@ export class PortsController {
   }
 
   @Get('v1/ports/:id')
-  @ApiOperation({ summary: 'Show a port by UUID' })
+  @ApiOperation({ summary: 'Show a port by UUID (or by name, from 1.88)' })
   async show(@Param('id') id: string, @Query('fields') fields: string | undefined, @Req() req: Request) {
-    return this.ports.view(await this.ports.get(id, ctxOf(req)), baseUrl(req), parseFields(fields, PORT_FIELDS));
+    const wanted = parseFields(fields, PORT_FIELDS);
+    checkPortFieldsAllowed(wanted, apiMinorOf(req));
+    return this.ports.view(await this.ports.get(id, ctxOf(req), apiMinorOf(req)), baseUrl(req), apiMinorOf(req), wanted);
   }
 
   @Patch('v1/ports/:id')
   @ApiOperation({ summary: 'Update a port with a JSON Patch' })
   async patch(@Param('id') id: string, @Body() body: unknown, @Req() req: Request) {
     const ctx = ctxOf(req);
-    const port = await this.ports.get(id, ctx);
+    const port = await this.ports.get(id, ctx, apiMinorOf(req));
     const ops = parsePatch(body);
-    return this.ports.view(await this.ports.patch(port, ops, ctx), baseUrl(req));
+    rejectNewerPortPatch(ops, apiMinorOf(req));
+    return this.ports.view(await this.ports.patch(port, ops, ctx), baseUrl(req), apiMinorOf(req));
   }
 
   @Delete('v1/ports/:id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a port' })
   async remove(@Param('id') id: string, @Req() req: Request): Promise<void> {
-    await this.ports.delete(id, ctxOf(req));
+    await this.ports.delete(id, ctxOf(req), apiMinorOf(req));
   }
 }

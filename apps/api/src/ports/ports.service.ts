@@ -6,7 +6,7 @@ import { writeHistory } from '#prisma/node-operations';
 import { asProvisionState, type ProvisionState } from '#workflows/contracts/states';
 import { nodeScope, requireAdmin, type NodeScope } from '../common/access';
 import { BadRequestError, ConflictError, PortNotFoundError } from '../common/errors';
-import { readUuid, type Json } from '../common/input';
+import { isUuidLike, normalizeUuid, readUuid, type Json } from '../common/input';
 import { applyPatch, type PatchOp } from '../common/json-patch';
 import type { RequestContext } from '../common/request-context';
 import { NodeLock } from '../infra/node-lock';
@@ -15,7 +15,7 @@ import { parseJson } from '../nodes/node-view';
 import type { Page } from '../nodes/nodes.service';
 import { PORT_PATCH_KEYS, portColumns, type PortColumns } from './port-fields';
 import { PORT_SORTABLE, type PortCreateRequest, type PortListFilter, type PortListPage } from './port-request';
-import { portView } from './port-view';
+import { PORT_FIELD_VERSIONS, portView } from './port-view';
 
 const CONFIG_STATES: readonly ProvisionState[] = ['enroll', 'inspecting', 'inspect wait', 'manageable'];
 
@@ -32,33 +32,47 @@ export class PortsService {
     return this.store.db;
   }
 
-  private duplicateMac(e: unknown, address: string): never {
-    if ((e as { code?: string })?.code === 'P2002') throw new ConflictError(`A port with MAC address ${address} already exists.`);
+  private duplicate(e: unknown, cols: PortColumns): never {
+    const err = e as {
+      code?: string;
+      meta?: { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } };
+    };
+    if (err?.code === 'P2002') {
+      const t = err.meta?.target ?? err.meta?.driverAdapterError?.cause?.constraint?.fields ?? [];
+      const fields = Array.isArray(t) ? t.map(String) : [String(t)];
+      if (fields.some((f) => f.includes('name')) && cols.name !== null)
+        throw new ConflictError(`A port with name ${cols.name} already exists.`);
+      throw new ConflictError(`A port with MAC address ${cols.address} already exists.`);
+    }
     throw e;
   }
 
-  view(p: PortWithNode, base: string, fields?: readonly string[]) {
-    return portView(p, p.node.uuid, base, fields);
+  view(p: PortWithNode, base: string, apiMinor: number, fields?: readonly string[]) {
+    return portView(p, p.node.uuid, base, apiMinor, fields);
   }
 
-  /** A port, if its node is in the request's scope (else 404, as if it did not exist). */
-  async get(id: string, ctx: RequestContext): Promise<PortWithNode> {
-    const uuid = readUuid(id, 'port_uuid');
-    const port = await this.db.port.findFirst({ where: { uuid, node: nodeScope(ctx) }, include: { node: true } });
+  /** A port by UUID (or, from 1.88, by name), if its node is in the request's scope (else 404, as if it did not exist). */
+  async get(id: string, ctx: RequestContext, apiMinor: number): Promise<PortWithNode> {
+    const byName = apiMinor >= PORT_FIELD_VERSIONS.name && !isUuidLike(id);
+    const where = byName ? { name: id } : { uuid: readUuid(id, 'port_uuid') };
+    const port = await this.db.port.findFirst({ where: { ...where, node: nodeScope(ctx) }, include: { node: true } });
     if (!port) throw new PortNotFoundError(id);
     return port;
   }
 
-  /** The node a port is to belong to; one outside the scope is as unknown as a missing one (400, as Ironic). */
-  private async portNode(nodeUuid: string, scope: NodeScope): Promise<Node> {
-    const node = await this.db.node.findFirst({ where: { uuid: nodeUuid, ...scope } });
-    if (!node) throw new BadRequestError(`Node ${nodeUuid} could not be found.`);
+  /** The node a port is to belong to (UUID, or a name via node_ident); one outside the scope is as unknown as a missing one (400, as Ironic). */
+  private async portNode(ident: string, scope: NodeScope): Promise<Node> {
+    const node = isUuidLike(ident)
+      ? await this.db.node.findFirst({ where: { uuid: normalizeUuid(ident), ...scope } })
+      : await this.db.node.findFirst({ where: { name: ident, ...scope } });
+    if (!node) throw new BadRequestError(`Node ${ident} could not be found.`);
     return node;
   }
 
   private data(cols: PortColumns, nodeId: number) {
     return {
       address: cols.address,
+      name: cols.name,
       nodeId,
       pxeEnabled: cols.pxeEnabled,
       extra: JSON.stringify(cols.extra),
@@ -90,15 +104,22 @@ export class PortsService {
         return port;
       });
     } catch (e) {
-      this.duplicateMac(e, cols.address);
+      this.duplicate(e, cols);
     }
   }
 
   /** `node` is the one `filter.node` names, found in the request's scope. */
-  async list(filter: PortListFilter, node: Node | undefined, page: PortListPage, base: string, ctx: RequestContext): Promise<Page> {
+  async list(
+    filter: PortListFilter,
+    node: Node | undefined,
+    page: PortListPage,
+    base: string,
+    ctx: RequestContext,
+    apiMinor: number,
+  ): Promise<Page> {
     const scope = nodeScope(ctx);
     // Only ports of nodes in scope, joined in the query (pages stay full under filtering).
-    const where: Record<string, unknown> = { node: scope };
+    const where: Record<string, unknown> = { node: filter.shards ? { AND: [scope, { shard: { in: filter.shards } }] } : scope };
     if (node) where.nodeId = node.id;
     if (filter.portgroup) where.id = -1;
     if (page.address !== undefined) where.address = page.address;
@@ -113,13 +134,14 @@ export class PortsService {
       ...(marker ? { cursor: { uuid: marker }, skip: 1 } : {}),
     });
     const shown = page.detail ? undefined : (fields ?? ['uuid', 'address']);
-    const items = rows.map((p) => this.view(p, base, shown));
+    const items = rows.map((p) => this.view(p, base, apiMinor, shown));
     if (rows.length === 0 || rows.length < limit) return { items };
     const next: Record<string, string> = { sort_key: sortKey, sort_dir: sortDir, limit: String(limit), marker: rows[rows.length - 1].uuid };
     if (fields) next.fields = fields.join(',');
     if (filter.nodeParam) next.node = filter.nodeParam;
     if (filter.nodeUuidParam) next.node_uuid = filter.nodeUuidParam;
     if (page.addressText) next.address = page.addressText;
+    if (filter.shardParam) next.shard = filter.shardParam;
     return { items, next };
   }
 
@@ -127,6 +149,7 @@ export class PortsService {
   async patch(port: PortWithNode, ops: PatchOp[], ctx: RequestContext): Promise<PortWithNode> {
     const current: Json = {
       address: port.address,
+      name: port.name,
       node_uuid: port.node.uuid,
       extra: parseJson(port.extra),
       local_link_connection: parseJson(port.localLinkConnection),
@@ -177,12 +200,12 @@ export class PortsService {
         return updated;
       });
     } catch (e) {
-      this.duplicateMac(e, cols.address);
+      this.duplicate(e, cols);
     }
   }
 
-  async delete(id: string, ctx: RequestContext): Promise<void> {
-    const port = await this.get(id, ctx);
+  async delete(id: string, ctx: RequestContext, apiMinor: number): Promise<void> {
+    const port = await this.get(id, ctx, apiMinor);
     requireAdmin(ctx, 'delete ports');
     await this.lock.assertUnlocked(port.node);
     await this.db.$transaction(async (tx) => {

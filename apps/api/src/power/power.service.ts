@@ -43,6 +43,11 @@ export class PowerService {
     if (node.provisionState === 'cleaning' || node.provisionState === 'clean wait') {
       throw new InvalidStateRequestedError(target, node.uuid, node.provisionState);
     }
+    if ((target === 'power off' || target === 'soft power off') && node.disablePowerOff) {
+      throw new BadRequestError(
+        `Node ${node.uuid} has disable_power_off set: it may not be powered off (reboot is allowed). Unset disable_power_off first if it really must go off.`,
+      );
+    }
     this.checkBmc(node, 'power');
     const input: PowerInput = {
       nodeUuid: node.uuid,

@@ -19,7 +19,7 @@ describe('provision request', () => {
     assert.throws(() => parseProvisionRequest({ target: null, bogus: 1 }), /Missing mandatory parameter: target/);
     assert.throws(
       () => parseProvisionRequest({ target: 'manage', bogus: 1 }),
-      /Additional properties are not allowed \('bogus' was unexpected\)\. Allowed: target, configdrive, clean_steps, deploy_steps, rescue_password, disable_ramdisk\./,
+      /Additional properties are not allowed \('bogus' was unexpected\)\. Allowed: target, configdrive, clean_steps, deploy_steps, service_steps, rescue_password, disable_ramdisk\./,
     );
   });
 });

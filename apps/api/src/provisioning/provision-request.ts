@@ -4,7 +4,15 @@
 import { BadRequestError } from '../common/errors';
 import { rejectUnknownKeys, requireObjectBody } from '../common/input';
 
-const PROVISION_KEYS = ['target', 'configdrive', 'clean_steps', 'deploy_steps', 'rescue_password', 'disable_ramdisk'] as const;
+const PROVISION_KEYS = [
+  'target',
+  'configdrive',
+  'clean_steps',
+  'deploy_steps',
+  'service_steps',
+  'rescue_password',
+  'disable_ramdisk',
+] as const;
 
 export interface ProvisionRequest {
   /** As sent (not yet known to be a provisioning verb). */
@@ -13,6 +21,7 @@ export interface ProvisionRequest {
   configdrive?: unknown;
   clean_steps?: unknown;
   deploy_steps?: unknown;
+  service_steps?: unknown;
   rescue_password?: unknown;
   disable_ramdisk?: unknown;
 }

@@ -4,7 +4,10 @@ import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { baseUrl } from '../common/links';
 import { ctxOf } from '../common/request-context';
-import { hideNewerFields, isoTime } from '../nodes/node-view';
+import { isoTime, parseJson } from '../nodes/node-view';
+import { hideNewerFields } from '../nodes/node-versions';
+import { requireVersion, apiMinorOf } from '../common/microversion';
+import { parseTargetRaidConfig } from './raid-request';
 import { NodesService } from '../nodes/nodes.service';
 import { parseProvisionRequest } from './provision-request';
 import { ProvisioningService } from './provisioning.service';
@@ -31,11 +34,11 @@ export class ProvisioningController {
         target_provision_state: n.targetProvisionState,
         provision_updated_at: isoTime(n.provisionUpdatedAt),
         raid_config: {},
-        target_raid_config: {},
+        target_raid_config: parseJson(n.targetRaidConfig),
         boot_mode: n.bootMode,
         secure_boot: null,
       },
-      req.apiMinor,
+      apiMinorOf(req),
     );
   }
 
@@ -55,6 +58,18 @@ export class ProvisioningController {
   ): Promise<void> {
     await this.provisioning.provision(ident, parseProvisionRequest(body), ctxOf(req), req.apiMinor ?? 1);
     res.setHeader('Location', `${baseUrl(req)}/v1/nodes/${ident}/states`);
+  }
+
+  @Put('states/raid')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Set the target RAID configuration (API >= 1.12)',
+    description: 'Stored as target_raid_config for raid interfaces that can apply one (agent, fake); {} clears it. no-raid answers 400.',
+  })
+  @ApiBody({ schema: { type: 'object', example: { logical_disks: [{ size_gb: 100, raid_level: '1', is_root_volume: true }] } } })
+  async setRaid(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request): Promise<void> {
+    requireVersion(req, 12, 'Setting the target RAID configuration');
+    await this.provisioning.setTargetRaidConfig(ident, parseTargetRaidConfig(body), ctxOf(req));
   }
 
   @Put('maintenance')

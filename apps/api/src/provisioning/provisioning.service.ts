@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { Injectable } from '@nestjs/common';
 import type { Node } from '#prisma/generated/sqlite/client';
 import { beginOperation, moveProvisionState, writeHistory } from '#prisma/node-operations';
-import { deployNeeds, driverInfoProblems, findHardwareType } from '#workflows/domain/drivers';
+import { deployNeeds, driverInfoProblems, findHardwareType, resolveInterfaces } from '#workflows/domain/drivers';
 import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '#workflows/contracts/deploy';
 import { nodeOperationId } from '#workflows/contracts/ids';
 import { bootFileProblem, imageSourceProblem } from '#workflows/domain/image-refs';
@@ -20,6 +20,7 @@ import {
   MIN_VERB_VERSION,
   VERBS,
   type ApiTarget,
+  type ProvisionState,
   type Transition,
 } from '#workflows/contracts/states';
 import { nodeScope } from '../common/access';
@@ -39,6 +40,7 @@ const PARAM_TARGETS: Record<string, ApiTarget[]> = {
   configdrive: ['active', 'deploy', 'rebuild'],
   deploy_steps: ['active', 'deploy', 'rebuild'],
   clean_steps: ['clean'],
+  service_steps: ['service'],
   rescue_password: ['rescue'],
   disable_ramdisk: ['clean'],
 };
@@ -119,6 +121,8 @@ export class ProvisioningService {
       throw new NotAcceptableError(`"deploy_steps" requires API version 1.${DEPLOY_STEPS_MIN_VERSION} or later.`);
     }
     const event = VERBS[target];
+    if (target === 'inspect' && (state === 'manageable' || state === 'inspect failed')) this.refuseInspect(node);
+    if (target === 'service') this.refuseService(node, state, req.service_steps);
     if (node.maintenance && (event === 'deploy' || event === 'rebuild' || event === 'clean')) {
       throw new BadRequestError(`The provisioning operation can't be performed on node ${node.uuid} because it's in maintenance mode.`);
     }
@@ -138,6 +142,7 @@ export class ProvisioningService {
     if (target === 'clean' && !Array.isArray(req.clean_steps)) {
       throw new BadRequestError('"clean_steps" is required when setting target provision state to clean');
     }
+    if (target === 'clean') this.refuseRaidSteps(node, req.clean_steps as unknown[]);
     if (transition.event === 'abort' && transition.from === 'wait call-back') {
       // The deploy workflow holds the node: tell it to stop; it cleans up and ends in deploy failed.
       await this.workflows.signal(nodeOperationId(node.uuid), '', abortSignal, { actor: ctx.actor, requestId: ctx.requestId });
@@ -193,6 +198,70 @@ export class ProvisioningService {
       fromState: transition.from,
       viaState: transition.to,
       target: transition.target,
+    });
+  }
+
+  /** Inspection does not exist yet: whatever the inspect interface, say so (400) rather than a state error. */
+  private refuseInspect(node: Node): never {
+    const name = interfacesOf(node).inspect;
+    const iface = resolveInterfaces(driverFieldsOf(node, {})).interfaces.inspect;
+    if (iface?.notImplemented) {
+      throw new BadRequestError(
+        `Node ${node.uuid} cannot be inspected yet: its inspect interface "${name}" (${iface.notImplemented}) is accepted at enrollment, but inspection is not implemented in this Ironflow release. Enter hardware properties by hand (PATCH /properties) instead.`,
+      );
+    }
+    throw new BadRequestError(
+      `Driver ${node.driver} does not support inspect (disabled or not implemented): node ${node.uuid} has inspect interface "${name}". Enter hardware properties by hand (PATCH /properties) instead.`,
+    );
+  }
+
+  /** `service` (1.87): the verb is known, but Ironflow offers no service steps yet, so any request names steps that do not exist. */
+  private refuseService(node: Node, state: ProvisionState, steps: unknown): void {
+    if (!Array.isArray(steps)) throw new BadRequestError('"service_steps" is required when setting target provision state to service');
+    if (state !== 'active') throw new InvalidStateRequestedError('service', node.uuid, state, allowedTargets(state));
+    const named = steps.map((s) => {
+      const o = (s ?? {}) as { interface?: unknown; step?: unknown };
+      return `${String(o.interface)}.${String(o.step)}`;
+    });
+    throw new BadRequestError(
+      `Node ${node.uuid} does not support the requested service step(s) ${named.length ? named.join(', ') : '(none given)'}: the service steps that exist are: none (Ironflow offers no service steps yet).`,
+    );
+  }
+
+  /** RAID clean steps need the ramdisk agent, which Ironflow does not run yet. */
+  private refuseRaidSteps(node: Node, steps: unknown[]): void {
+    const raid = steps.filter((s) => (s as { interface?: unknown } | null)?.interface === 'raid');
+    if (!raid.length) return;
+    const name = interfacesOf(node).raid;
+    throw new BadRequestError(
+      `RAID clean steps (${raid.map((s) => `raid.${String((s as { step?: unknown }).step)}`).join(', ')}) cannot run on node ${node.uuid}: its raid interface "${name}" needs the ramdisk agent, which this Ironflow release does not run yet. target_raid_config (PUT /v1/nodes/${node.uuid}/states/raid) is stored for when it can; clean with deploy.erase_devices or deploy.erase_devices_metadata meanwhile.`,
+    );
+  }
+
+  /** PUT /states/raid (1.12): stores target_raid_config when the node's raid interface can hold one. */
+  async setTargetRaidConfig(ident: string, config: Record<string, unknown>, ctx: RequestContext): Promise<void> {
+    const node = await findNode(this.db, ident, nodeScope(ctx));
+    const name = interfacesOf(node).raid;
+    if (name === 'no-raid') {
+      throw new BadRequestError(
+        `Driver ${node.driver} does not support raid (disabled or not implemented): node ${node.uuid} has raid interface "no-raid". Set raid_interface to ${
+          findHardwareType(node.driver)
+            ?.enabled.raid.filter((r) => r !== 'no-raid')
+            .join(' or ') || 'a RAID interface'
+        } first.`,
+      );
+    }
+    await this.lock.assertUnlocked(node);
+    await this.db.$transaction(async (tx) => {
+      await tx.node.update({ where: { id: node.id }, data: { targetRaidConfig: JSON.stringify(config), updatedAt: new Date() } });
+      await writeHistory(tx, {
+        nodeId: node.id,
+        nodeUuid: node.uuid,
+        eventType: 'inventory',
+        actor: ctx.actor,
+        requestId: ctx.requestId,
+        event: Object.keys(config).length ? 'Target RAID configuration set' : 'Target RAID configuration cleared',
+      });
     });
   }
 

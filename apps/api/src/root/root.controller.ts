@@ -4,7 +4,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { MethodNotAllowedError } from '../common/errors';
 import { baseUrl } from '../common/links';
-import { formatVersion, MAX_VERSION, MIN_VERSION } from '../common/microversion';
+import { apiMinorOf, formatVersion, MAX_VERSION, MIN_VERSION } from '../common/microversion';
 
 function version(base: string) {
   return {
@@ -40,6 +40,7 @@ export class RootController {
   @ApiOperation({ summary: 'The v1 API: resources and microversion range' })
   v1(@Req() req: Request) {
     const base = baseUrl(req);
+    const minor = apiMinorOf(req);
     return {
       id: 'v1',
       links: [
@@ -51,6 +52,8 @@ export class RootController {
       ports: res(base, 'ports'),
       drivers: res(base, 'drivers'),
       chassis: res(base, 'chassis'),
+      ...(minor >= 52 ? { allocations: res(base, 'allocations') } : {}),
+      ...(minor >= 82 ? { shards: res(base, 'shards') } : {}),
       version: version(base),
     };
   }
