@@ -1,5 +1,6 @@
 // Signals, queries and inputs of the deploy, teardown and clean workflows.
 import type { ProvisionInput } from './operations';
+import type { Inventory } from './inventory';
 import type { BootMode } from './power';
 import type { ResolvedCleanStep, ResolvedStep } from './steps';
 
@@ -10,7 +11,7 @@ export type DeployMode = 'iscsi' | 'direct' | 'erase';
 export interface RamdiskEvent {
   deploymentId: string;
   seq: number;
-  event: 'ready' | 'disks' | 'progress' | 'result' | 'error';
+  event: 'ready' | 'disks' | 'progress' | 'result' | 'error' | 'inventory';
   address?: string;
   port?: number;
   iqn?: string;
@@ -23,6 +24,8 @@ export interface RamdiskEvent {
   mode?: string;
   verify?: unknown;
   disks?: { path: string; size_bytes: number; model?: string; rotational?: boolean }[];
+  /** inspect mode: what the machine is made of (checked for shape and size by the API). */
+  inventory?: Inventory;
 }
 
 export interface StepView {
