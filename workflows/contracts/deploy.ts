@@ -4,8 +4,11 @@ import type { Inventory } from './inventory';
 import type { BootMode } from './power';
 import type { ResolvedCleanStep, ResolvedStep } from './steps';
 
-/** How the image reaches the disk: the ramdisk's iSCSI target, the ramdisk writing it (direct), or erasing it. */
-export type DeployMode = 'iscsi' | 'direct' | 'erase';
+/**
+ * What the ramdisk is booted for: the image reaches the disk through its iSCSI target or written by
+ * the ramdisk (direct), erasing the disks, or reporting the machine's inventory (inspect, PROTOCOL.md).
+ */
+export type DeployMode = 'iscsi' | 'direct' | 'erase' | 'inspect';
 
 /** What the ramdisk told the API (secrets stripped), forwarded to the workflow. */
 export interface RamdiskEvent {
