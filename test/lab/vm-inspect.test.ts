@@ -116,6 +116,7 @@ describe('VM lab: the ramdisk inspects a VM', { skip: missingPrerequisite() }, (
         console.log(`# ${firmware} VM power-on → inventory: ${Date.now() - t0} ms`);
         assert.equal(cb.body.deployment, `inspect-${firmware}`);
         const inv = cb.body.inventory as Inventory;
+        console.log(`# ${firmware} inventory: ${JSON.stringify(inv)}`);
 
         assert.equal(inv.cpu.count, 2);
         assert.equal(inv.cpu.architecture, 'x86_64');
