@@ -7,13 +7,14 @@
 #   ramdisk/build.sh            build if the inputs changed, print the outputs
 #   ramdisk/build.sh --force    rebuild
 #
-# Inputs (their hash decides whether to rebuild): ramdisk/init, rdinit,
+# Inputs (their hash decides whether to rebuild): ramdisk/init, inventory, rdinit,
 # udhcpc.script, this script, and the exact versions of the packages used
 # (the kernel image linux-image-amd64 points at, busybox-static, tgt and the
 # packages of the shared libraries tgtd/tgtadm need, found with readelf and
 # `dpkg -S` on this machine, which must have tgt installed).
 #
 # initramfs layout: /init (= rdinit, PID 1), /ironflow/init (= ramdisk/init),
+# /ironflow/inventory (= ramdisk/inventory, run by init in inspect mode),
 # /bin/busybox + applet links, /usr/sbin/tgtd + tgtadm + their libraries,
 # /lib/modules/<ver>/ with the drivers below and a modules.dep from busybox
 # depmod (so busybox modprobe resolves dependencies).
@@ -102,7 +103,7 @@ done
 MANIFEST="$MANIFEST"$'\n'
 
 HASH=$( (
-  cat "$HERE/init" "$HERE/rdinit" "$HERE/udhcpc.script" "$HERE/build.sh"
+  cat "$HERE/init" "$HERE/inventory" "$HERE/rdinit" "$HERE/udhcpc.script" "$HERE/build.sh"
   echo "$MODULES"
   printf '%s' "$MANIFEST"
 ) | sha256sum | cut -d ' ' -f 1)
@@ -190,6 +191,7 @@ echo "$MODULES" | tr ' ' '\n' > "$ROOT/etc/ironflow/modules"
 # our scripts
 install -m 0755 "$HERE/rdinit" "$ROOT/init"
 install -m 0755 "$HERE/init" "$ROOT/ironflow/init"
+install -m 0755 "$HERE/inventory" "$ROOT/ironflow/inventory"
 install -m 0755 "$HERE/udhcpc.script" "$ROOT/etc/ironflow/udhcpc.script"
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$ROOT/etc/passwd"
 printf 'root:x:0:\n' > "$ROOT/etc/group"

@@ -93,6 +93,14 @@ describe('boot file rendering (golden files)', () => {
     golden('deploy-erase.pxelinux', renderPxelinuxConfig(erase));
     assert.ok(!renderPxelinuxConfig(erase).includes('ironflow.iqn'));
   });
+  test('inspect mode: the mode and BOOTIF, never a target or an image', () => {
+    const inspect: BootConfig = { ...erase, mode: 'inspect', disk: undefined };
+    const text = renderPxelinuxConfig(inspect);
+    assert.match(text, / ironflow\.mode=inspect( |$)/m);
+    assert.match(text, /^ {2}ipappend 2$/m);
+    assert.ok(!/ironflow\.(iqn|chap|image)/.test(text), text);
+    assert.match(renderIpxeScript(inspect), / ironflow\.mode=inspect BOOTIF=01-\$\{mac:hexhyp\}/);
+  });
   test('final boot from local disk', () => {
     golden('local.pxelinux', renderPxelinuxConfig({ kind: 'local' }));
     golden('local.ipxe', renderIpxeScript({ kind: 'local' }));

@@ -9,6 +9,15 @@ import { historyText } from '../support/history-text';
 import { sealValue } from '#prisma/sealed-json';
 import { waitFor } from '../support/procs';
 
+const INVENTORY = {
+  cpu: { count: 4, model_name: 'QEMU Virtual CPU', architecture: 'x86_64', frequency: '2300', flags: ['lm'] },
+  memory: { total: 4_100_000_000, physical_mb: 4096 },
+  disks: [{ name: '/dev/vda', size: 2147483648, model: null, vendor: '0x1af4', serial: null, wwn: null, rotational: true, by_path: null }],
+  interfaces: [{ name: 'eth0', mac_address: '52:54:00:00:00:01', ipv4_address: null, driver: 'virtio_net', has_carrier: true, speed_mbps: null, pxe_booted: true }],
+  system_vendor: { manufacturer: 'QEMU', product_name: 'Standard PC', serial_number: null },
+  boot: { current_boot_mode: 'bios', pxe_interface: '52:54:00:00:00:01' },
+};
+
 describe('ramdisk callbacks', () => {
   let stack: TestStack;
   const secret = crypto.randomBytes(24).toString('base64url');
@@ -84,6 +93,18 @@ describe('ramdisk callbacks', () => {
       ['bad seq', () => call({ seq: 'x', event: 'poll' }), 400, /seq must be a non-negative integer/],
       ['bad event', () => call({ seq: 21, event: 'format-disk' }), 400, /event must be one of/],
       [
+        'inventory of the wrong shape',
+        () => call({ seq: 22, event: 'inventory', inventory: { ...INVENTORY, disks: [{ ...INVENTORY.disks[0], size: '2G' }] } }),
+        400,
+        /inventory\.disks\[0\]\.size has the wrong type/,
+      ],
+      [
+        'inventory over 64 KiB',
+        () => call({ seq: 23, event: 'inventory', inventory: { ...INVENTORY, pad: 'x'.repeat(70_000) } }),
+        400,
+        /inventory must be at most 65536 bytes/,
+      ],
+      [
         'not JSON',
         () => api(stack, 'POST', `/v1/deployments/${id}/callback`, '{oops', { 'X-Ironflow-Secret': secret }),
         400,
@@ -99,6 +120,17 @@ describe('ramdisk callbacks', () => {
       assert.equal(await dbSnapshot(stack.db), before, `${name}: database changed`);
       assert.deepEqual(await stack.db.deployment.findUniqueOrThrow({ where: { id } }), dep, `${name}: deployment changed`);
     }
+  });
+
+  test('an inventory callback reaches the workflow with its inventory', async () => {
+    const r = await call({ seq: 30, event: 'inventory', inventory: INVENTORY });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.ack, 30);
+    await waitFor(
+      async () => historyText(await stack.temporal.workflow.getHandle(workflowId).fetchHistory()).includes('"physical_mb":4096'),
+      10_000,
+      'the inventory signal',
+    );
   });
 
   test('a closed or expired deployment answers 410, which stops the ramdisk', async () => {

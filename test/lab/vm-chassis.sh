@@ -45,7 +45,7 @@ power_on() {
   running && return 0
   rm -f "$d/qemu.pid"
   if [ "$(cat "$d/boot" 2> /dev/null)" = pxe ]; then nic=1 disk=2; else disk=1 nic=2; fi
-  set -- -name "$VM_NAME" -machine "$VM_MACHINE" -accel "$VM_ACCEL" -m "$VM_MEMORY_MIB" -smp 1 \
+  set -- -name "$VM_NAME" -machine "$VM_MACHINE" -accel "$VM_ACCEL" -m "$VM_MEMORY_MIB" -smp "${VM_CPUS:-1}" \
     -nodefaults -vga none -display none -monitor none \
     -chardev "socket,id=ser0,host=127.0.0.1,port=$VM_SERIAL_PORT,server=on,wait=off,logfile=$d/console.log,logappend=on" \
     -serial chardev:ser0 \
@@ -54,6 +54,12 @@ power_on() {
     -drive "file=$VM_DISK,format=$VM_DISK_FORMAT,if=none,id=d0" \
     -device "virtio-blk-pci,drive=d0,bootindex=$disk" \
     -pidfile "$d/qemu.pid" -daemonize
+  # Extra disks (VM_EXTRA_DISKS, space separated raw files): virtio-blk, serial extra<i>, never booted from.
+  i=1
+  for x in ${VM_EXTRA_DISKS:-}; do
+    set -- "$@" -drive "file=$x,format=raw,if=none,id=d$i" -device "virtio-blk-pci,drive=d$i,serial=extra$i"
+    i=$((i + 1))
+  done
   if [ "$VM_FIRMWARE" = uefi ]; then
     set -- "$@" -drive "if=pflash,format=raw,readonly=on,file=$VM_OVMF_CODE" -drive "if=pflash,format=raw,file=$d/OVMF_VARS.fd"
   fi

@@ -6,6 +6,7 @@
 //
 //   <dir>/net/                       dnsmasq.{log,leases,pid,argv.json}, lab-netd.log
 //   <dir>/vm-<i>/disk.img            sparse raw disk (default 2 GiB)
+//   <dir>/vm-<i>/disk-<k>.img        extra disks (extraDiskSizes), k from 1
 //   <dir>/vm-<i>/vm.env              what vm-chassis.sh needs (no secret)
 //   <dir>/vm-<i>/boot                boot device as the BMC set it (pxe|default|…)
 //   <dir>/vm-<i>/qemu.pid, qemu.log  the running VM (power on = alive)
@@ -53,6 +54,10 @@ export interface VmLabOptions {
   /** Disk size in bytes (default 2 GiB). */
   diskSize?: number;
   memoryMib?: number;
+  /** vCPUs per VM (QEMU -smp; default 1). */
+  cpus?: number;
+  /** Sizes in bytes of further sparse raw disks per VM (<dir>/vm-<i>/disk-<k>.img, virtio-blk, serial extra<k>, k from 1). */
+  extraDiskSizes?: number[];
   /** BMC password for every VM (default "password"), or 'per-node'. */
   password?: string;
 }
@@ -67,6 +72,8 @@ export interface VmLabNode {
   ip: string;
   bmc: LabBmc;
   diskPath: string;
+  /** The extra disks (extraDiskSizes), in order. */
+  extraDiskPaths: string[];
   nodeDir: string;
   consolePath: string;
   /** QEMU serial chardev: a TCP server on 127.0.0.1 (also the BMC's SOL target). */
@@ -344,6 +351,14 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
         fs.closeSync(fs.openSync(diskPath, 'w'));
         fs.truncateSync(diskPath, opts.diskSize ?? 2 * GiB);
       }
+      const extraDiskPaths = (opts.extraDiskSizes ?? []).map((size, k) => {
+        const p = path.join(nodeDir, `disk-${k + 1}.img`);
+        if (!fs.existsSync(p)) {
+          fs.closeSync(fs.openSync(p, 'w'));
+          fs.truncateSync(p, size);
+        }
+        return p;
+      });
       if (firmware === 'uefi' && !fs.existsSync(path.join(nodeDir, 'OVMF_VARS.fd'))) {
         fs.copyFileSync(OVMF_VARS, path.join(nodeDir, 'OVMF_VARS.fd'));
       }
@@ -363,6 +378,8 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
         VM_MACHINE: firmware === 'uefi' ? 'q35' : 'pc',
         VM_ACCEL: accel,
         VM_MEMORY_MIB: String(opts.memoryMib ?? 1024),
+        VM_CPUS: String(opts.cpus ?? 1),
+        VM_EXTRA_DISKS: extraDiskPaths.join(' '),
         VM_SERIAL_PORT: String(serialPort),
         VM_TAP: `${net.tapPrefix}${i}`,
         VM_NETNS: net.namespace,
@@ -406,6 +423,7 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
         ip: vms[i]!.ip,
         bmc,
         diskPath,
+        extraDiskPaths,
         nodeDir,
         consolePath,
         serialPort,

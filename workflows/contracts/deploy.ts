@@ -1,16 +1,20 @@
 // Signals, queries and inputs of the deploy, teardown and clean workflows.
 import type { ProvisionInput } from './operations';
+import type { Inventory } from './inventory';
 import type { BootMode } from './power';
 import type { ResolvedCleanStep, ResolvedStep } from './steps';
 
-/** How the image reaches the disk: the ramdisk's iSCSI target, the ramdisk writing it (direct), or erasing it. */
-export type DeployMode = 'iscsi' | 'direct' | 'erase';
+/**
+ * What the ramdisk is booted for: the image reaches the disk through its iSCSI target or written by
+ * the ramdisk (direct), erasing the disks, or reporting the machine's inventory (inspect, PROTOCOL.md).
+ */
+export type DeployMode = 'iscsi' | 'direct' | 'erase' | 'inspect';
 
 /** What the ramdisk told the API (secrets stripped), forwarded to the workflow. */
 export interface RamdiskEvent {
   deploymentId: string;
   seq: number;
-  event: 'ready' | 'disks' | 'progress' | 'result' | 'error';
+  event: 'ready' | 'disks' | 'progress' | 'result' | 'error' | 'inventory';
   address?: string;
   port?: number;
   iqn?: string;
@@ -23,6 +27,8 @@ export interface RamdiskEvent {
   mode?: string;
   verify?: unknown;
   disks?: { path: string; size_bytes: number; model?: string; rotational?: boolean }[];
+  /** inspect mode: what the machine is made of (checked for shape and size by the API). */
+  inventory?: Inventory;
 }
 
 export interface StepView {

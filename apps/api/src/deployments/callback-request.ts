@@ -4,8 +4,9 @@
 import type { RamdiskEvent } from '#workflows/contracts/deploy';
 import { BadRequestError } from '../common/errors';
 import { requireObjectBody } from '../common/input';
+import { asInventory, inventoryProblem } from './inventory-shape';
 
-export const CALLBACK_EVENTS = ['ready', 'disks', 'progress', 'result', 'error', 'poll'] as const;
+export const CALLBACK_EVENTS = ['ready', 'disks', 'progress', 'result', 'error', 'poll', 'inventory'] as const;
 export type CallbackEvent = (typeof CALLBACK_EVENTS)[number];
 
 /** What the ramdisk reported, as the workflow's RamdiskEvent carries it. */
@@ -57,6 +58,10 @@ export function parseCallback(body: unknown): CallbackRequest {
     if (b[k] !== undefined && !ok(b[k]))
       throw new BadRequestError(`Callback: ${k} must be ${what}, got ${JSON.stringify(b[k])?.slice(0, 80)}.`);
   }
+  if (b.inventory !== undefined || b.event === 'inventory') {
+    const problem = inventoryProblem(b.inventory);
+    if (problem) throw new BadRequestError(`Callback: ${problem}.`);
+  }
   return {
     seq,
     event: b.event as CallbackEvent,
@@ -73,6 +78,7 @@ export function parseCallback(body: unknown): CallbackRequest {
       mode: str(b.mode, 32),
       verify: b.verify,
       disks: Array.isArray(b.disks) ? (b.disks.slice(0, 64) as RamdiskEvent['disks']) : undefined,
+      inventory: b.inventory === undefined ? undefined : asInventory(b.inventory),
     },
   };
 }
