@@ -13,7 +13,17 @@ const INVENTORY = {
   cpu: { count: 4, model_name: 'QEMU Virtual CPU', architecture: 'x86_64', frequency: '2300', flags: ['lm'] },
   memory: { total: 4_100_000_000, physical_mb: 4096 },
   disks: [{ name: '/dev/vda', size: 2147483648, model: null, vendor: '0x1af4', serial: null, wwn: null, rotational: true, by_path: null }],
-  interfaces: [{ name: 'eth0', mac_address: '52:54:00:00:00:01', ipv4_address: null, driver: 'virtio_net', has_carrier: true, speed_mbps: null, pxe_booted: true }],
+  interfaces: [
+    {
+      name: 'eth0',
+      mac_address: '52:54:00:00:00:01',
+      ipv4_address: null,
+      driver: 'virtio_net',
+      has_carrier: true,
+      speed_mbps: null,
+      pxe_booted: true,
+    },
+  ],
   system_vendor: { manufacturer: 'QEMU', product_name: 'Standard PC', serial_number: null },
   boot: { current_boot_mode: 'bios', pxe_interface: '52:54:00:00:00:01' },
 };

@@ -35,7 +35,9 @@ function fakeMachine(root: string, uefi: boolean): void {
     'sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq': '3200000\n',
     // 128 MiB blocks: 32 online (4096 MiB) and one offline.
     'sys/devices/system/memory/block_size_bytes': '8000000\n',
-    ...Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`sys/devices/system/memory/memory${i}/state`, i < 32 ? 'online\n' : 'offline\n'])),
+    ...Object.fromEntries(
+      Array.from({ length: 33 }, (_, i) => [`sys/devices/system/memory/memory${i}/state`, i < 32 ? 'online\n' : 'offline\n']),
+    ),
     // A SATA SSD with a WWN and a by-path link, a virtio disk with a serial, and what is skipped.
     'sys/block/sda/size': '1953525168\n',
     'sys/block/sda/removable': '0\n',
@@ -96,11 +98,36 @@ const EXPECTED = (uefi: boolean) => ({
       rotational: false,
       by_path: '/dev/disk/by-path/pci-0000:00:1f.2-ata-1',
     },
-    { name: '/dev/vda', size: 2 * 1024 ** 3, model: null, vendor: '0x1af4', serial: 'disk-"2"', wwn: null, rotational: true, by_path: null },
+    {
+      name: '/dev/vda',
+      size: 2 * 1024 ** 3,
+      model: null,
+      vendor: '0x1af4',
+      serial: 'disk-"2"',
+      wwn: null,
+      rotational: true,
+      by_path: null,
+    },
   ],
   interfaces: [
-    { name: 'eno1', mac_address: '52:54:00:ab:cd:01', ipv4_address: '10.0.0.21', driver: 'ixgbe', has_carrier: true, speed_mbps: 10000, pxe_booted: true },
-    { name: 'eno2', mac_address: '52:54:00:ab:cd:02', ipv4_address: null, driver: 'igb', has_carrier: false, speed_mbps: null, pxe_booted: false },
+    {
+      name: 'eno1',
+      mac_address: '52:54:00:ab:cd:01',
+      ipv4_address: '10.0.0.21',
+      driver: 'ixgbe',
+      has_carrier: true,
+      speed_mbps: 10000,
+      pxe_booted: true,
+    },
+    {
+      name: 'eno2',
+      mac_address: '52:54:00:ab:cd:02',
+      ipv4_address: null,
+      driver: 'igb',
+      has_carrier: false,
+      speed_mbps: null,
+      pxe_booted: false,
+    },
   ],
   system_vendor: {
     manufacturer: 'Dell Inc.',
@@ -131,7 +158,12 @@ describe('ramdisk/inventory on a fake machine', () => {
   for (const uefi of [false, true]) {
     test(`prints exactly the agent-shaped inventory (${uefi ? 'UEFI' : 'BIOS'})`, async () => {
       const root = path.join(work, uefi ? 'uefi' : 'bios');
-      const out = await runCommand({ file: 'busybox', args: ['sh', path.join(repoRoot(), 'ramdisk', 'inventory')], env: env(root), timeoutMs: 60_000 });
+      const out = await runCommand({
+        file: 'busybox',
+        args: ['sh', path.join(repoRoot(), 'ramdisk', 'inventory')],
+        env: env(root),
+        timeoutMs: 60_000,
+      });
       assert.equal(out.stderr, '');
       assert.match(out.stdout, /^\{.*\}\n$/, 'one line of JSON');
       assert.deepEqual(JSON.parse(out.stdout), EXPECTED(uefi));
@@ -141,7 +173,10 @@ describe('ramdisk/inventory on a fake machine', () => {
   test('init in inspect mode sends it in an `inventory` callback, polls, and ends on `done`', async () => {
     const root = path.join(work, 'bios');
     const cmdline = path.join(work, 'cmdline');
-    fs.writeFileSync(cmdline, `ironflow.deployment=insp-1 ironflow.secret=${secret} ironflow.callback=${cp.url('insp-1')} ironflow.mode=inspect BOOTIF=01-52-54-00-ab-cd-01`);
+    fs.writeFileSync(
+      cmdline,
+      `ironflow.deployment=insp-1 ironflow.secret=${secret} ironflow.callback=${cp.url('insp-1')} ironflow.mode=inspect BOOTIF=01-52-54-00-ab-cd-01`,
+    );
     let polls = 0;
     cp.decide = (cb) => (cb.event === 'poll' && ++polls >= 2 ? { command: 'done' } : { command: 'wait' });
     const child = spawn('busybox', ['sh', path.join(repoRoot(), 'ramdisk', 'init')], {

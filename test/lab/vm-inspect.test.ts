@@ -47,7 +47,11 @@ describe('VM lab: the ramdisk inspects a VM', { skip: missingPrerequisite() }, (
     kernel = /^kernel: (.*)$/m.exec(build.stdout)?.[1] ?? '';
     initrd = /^initramfs: (.*)$/m.exec(build.stdout)?.[1] ?? '';
     assert.ok(kernel && initrd, `build.sh output: ${build.stdout}`);
-    const files = await runCommand({ file: 'sh', args: ['-c', 'gzip -dc "$1" | busybox cpio -t 2>/dev/null', 'sh', initrd], timeoutMs: 60000 });
+    const files = await runCommand({
+      file: 'sh',
+      args: ['-c', 'gzip -dc "$1" | busybox cpio -t 2>/dev/null', 'sh', initrd],
+      timeoutMs: 60000,
+    });
     assert.match(files.stdout, /^ironflow\/inventory$/m, `${initrd} carries ramdisk/inventory (a build of this tree)`);
   });
 

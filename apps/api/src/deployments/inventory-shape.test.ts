@@ -8,7 +8,15 @@ const good = () => ({
   memory: { total: 1007448064, physical_mb: 1024 },
   disks: [{ name: '/dev/vda', size: 2147483648, model: null, vendor: '0x1af4', serial: 'd1', wwn: null, rotational: true, by_path: null }],
   interfaces: [
-    { name: 'eth0', mac_address: '52:54:00:12:34:56', ipv4_address: '10.0.2.15', driver: 'virtio_net', has_carrier: true, speed_mbps: null, pxe_booted: true },
+    {
+      name: 'eth0',
+      mac_address: '52:54:00:12:34:56',
+      ipv4_address: '10.0.2.15',
+      driver: 'virtio_net',
+      has_carrier: true,
+      speed_mbps: null,
+      pxe_booted: true,
+    },
   ],
   system_vendor: { manufacturer: 'QEMU', product_name: 'Standard PC', serial_number: null },
   boot: { current_boot_mode: 'bios', pxe_interface: '52:54:00:12:34:56' },
@@ -30,8 +38,14 @@ describe('inventory callback', () => {
       [(i) => ({ ...i, memory: { total: 1 } }), /inventory\.memory\.physical_mb is missing/],
       [(i) => ({ ...i, disks: [{ ...i.disks[0], size: -1 }] }), /inventory\.disks\[0\]\.size has the wrong type/],
       [(i) => ({ ...i, disks: {} }), /inventory\.disks must be an array of at most 256 objects/],
-      [(i) => ({ ...i, interfaces: [{ ...i.interfaces[0], pxe_booted: 'yes' }] }), /inventory\.interfaces\[0\]\.pxe_booted has the wrong type/],
-      [(i) => ({ ...i, boot: { current_boot_mode: 'legacy', pxe_interface: null } }), /inventory\.boot\.current_boot_mode has the wrong type/],
+      [
+        (i) => ({ ...i, interfaces: [{ ...i.interfaces[0], pxe_booted: 'yes' }] }),
+        /inventory\.interfaces\[0\]\.pxe_booted has the wrong type/,
+      ],
+      [
+        (i) => ({ ...i, boot: { current_boot_mode: 'legacy', pxe_interface: null } }),
+        /inventory\.boot\.current_boot_mode has the wrong type/,
+      ],
       [(i) => ({ ...i, bmc_address: 5 }), /inventory\.bmc_address must be a string/],
       [() => [], /inventory must be an object/],
     ];

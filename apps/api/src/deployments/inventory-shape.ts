@@ -25,7 +25,16 @@ const PARTS: Record<string, Record<string, Check>> = {
   boot: { current_boot_mode: (v) => v === 'bios' || v === 'uefi', pxe_interface: strOrNull },
 };
 const ITEMS: Record<string, Record<string, Check>> = {
-  disks: { name: str, size: count, model: strOrNull, vendor: strOrNull, serial: strOrNull, wwn: strOrNull, rotational: bool, by_path: strOrNull },
+  disks: {
+    name: str,
+    size: count,
+    model: strOrNull,
+    vendor: strOrNull,
+    serial: strOrNull,
+    wwn: strOrNull,
+    rotational: bool,
+    by_path: strOrNull,
+  },
   interfaces: {
     name: str,
     mac_address: str,
