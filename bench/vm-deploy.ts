@@ -226,7 +226,7 @@ export function formatVmDeployBench(cells: Cell[]): string {
   const head = [
     'firmware',
     'mode',
-    'PXE + TFTP',
+    'PXE (power on → ramdisk sent)',
     'ramdisk boot',
     'write (+verify)',
     'config drive',
