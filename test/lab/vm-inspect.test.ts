@@ -10,7 +10,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '#apps/shared/repo-root';
 import { runCommand } from '#activities/shared/command-runner';
 import {
   ipxeScriptFileName,
@@ -24,6 +23,7 @@ import type { Inventory } from '#workflows/contracts/inventory';
 import { waitFor } from '../support/procs';
 import { startControlPlaneStub, type ControlPlaneStub } from './control-plane-stub';
 import { ipmitool } from './ipmitool';
+import { buildDeployRamdisk, vmLabSkipReason } from './vm-prerequisites';
 import { startVmLab, type Firmware, type VmLab } from './vm-lab';
 
 const MiB = 1024 * 1024;
@@ -31,22 +31,13 @@ const MEMORY_MIB = 768;
 const DISK = 64 * MiB;
 const EXTRA_DISK = 96 * MiB + 512 * 1024; // not a round MiB: the exact size must come through
 
-function missingPrerequisite(): string | false {
-  if (process.env.IRONFLOW_VM_TESTS === '0') return 'IRONFLOW_VM_TESTS=0';
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, taps)';
-  for (const f of ['/usr/bin/qemu-system-x86_64', '/usr/sbin/dnsmasq', '/usr/bin/ipmi_sim', '/usr/share/OVMF/OVMF_CODE_4M.fd'])
-    if (!fs.existsSync(f)) return `needs ${f}`;
-  return false;
-}
+const missingPrerequisite = (): string | false => vmLabSkipReason(['/usr/share/OVMF/OVMF_CODE_4M.fd']);
 
 describe('VM lab: the ramdisk inspects a VM', { skip: missingPrerequisite() }, () => {
   let kernel: string;
   let initrd: string;
   before(async () => {
-    const build = await runCommand({ file: 'bash', args: [path.join(repoRoot(), 'ramdisk', 'build.sh')], timeoutMs: 15 * 60000 });
-    kernel = /^kernel: (.*)$/m.exec(build.stdout)?.[1] ?? '';
-    initrd = /^initramfs: (.*)$/m.exec(build.stdout)?.[1] ?? '';
-    assert.ok(kernel && initrd, `build.sh output: ${build.stdout}`);
+    ({ kernel, initrd } = await buildDeployRamdisk());
     const files = await runCommand({
       file: 'sh',
       args: ['-c', 'gzip -dc "$1" | busybox cpio -t 2>/dev/null', 'sh', initrd],

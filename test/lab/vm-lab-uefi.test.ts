@@ -10,22 +10,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '#apps/shared/repo-root';
-import { runCommand } from '#activities/shared/command-runner';
 import { renderDnsmasqHost, renderIpxeScript, ipxeScriptFileName } from '#activities/pxe/render';
 import { waitFor } from '../support/procs';
 import { ipmitool } from './ipmitool';
+import { buildDeployRamdisk, vmLabSkipReason } from './vm-prerequisites';
 import { startVmLab, type VmLab } from './vm-lab';
 
 const MiB = 1024 * 1024;
 
-function missingPrerequisite(): string | false {
-  if (process.env.IRONFLOW_VM_TESTS === '0') return 'IRONFLOW_VM_TESTS=0';
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, taps)';
-  for (const f of ['/usr/bin/qemu-system-x86_64', '/usr/sbin/dnsmasq', '/usr/bin/ipmi_sim', '/usr/share/OVMF/OVMF_CODE_4M.fd'])
-    if (!fs.existsSync(f)) return `needs ${f}`;
-  return false;
-}
+const missingPrerequisite = (): string | false => vmLabSkipReason(['/usr/share/OVMF/OVMF_CODE_4M.fd']);
 
 describe('VM lab, UEFI: OVMF → iPXE → boot.ipxe → ipxe.cfg/<mac> → the deploy ramdisk', { skip: missingPrerequisite() }, () => {
   let work: string;
@@ -34,10 +27,7 @@ describe('VM lab, UEFI: OVMF → iPXE → boot.ipxe → ipxe.cfg/<mac> → the d
   let hostsDir: string;
 
   before(async () => {
-    const build = await runCommand({ file: 'bash', args: [path.join(repoRoot(), 'ramdisk', 'build.sh')], timeoutMs: 15 * 60000 });
-    const kernel = /^kernel: (.*)$/m.exec(build.stdout)?.[1];
-    const initrd = /^initramfs: (.*)$/m.exec(build.stdout)?.[1];
-    assert.ok(kernel && initrd, `build.sh output: ${build.stdout}`);
+    const { kernel, initrd } = await buildDeployRamdisk();
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'vm-lab-uefi-'));
     bootRoot = path.join(work, 'tftp');
     hostsDir = path.join(work, 'hosts');

@@ -29,17 +29,12 @@ import { startImageServer, type ImageServer } from './image-server';
 import { isAlive } from './detached-process';
 import { readLabState, type LabState } from './lab-state';
 import { vmLabWorkerEnv } from './vm-lab';
+import { buildDeployRamdisk, vmLabSkipReason } from './vm-prerequisites';
 import { vmNetworkFor } from './vm-network';
 
 const MiB = 1024 * 1024;
 
-function missingPrerequisite(): string | false {
-  if (process.env.IRONFLOW_VM_TESTS === '0') return 'IRONFLOW_VM_TESTS=0';
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, taps)';
-  for (const f of ['/usr/bin/qemu-system-x86_64', '/usr/sbin/dnsmasq', '/usr/bin/ipmi_sim', '/usr/lib/PXELINUX/pxelinux.0'])
-    if (!fs.existsSync(f)) return `needs ${f}`;
-  return false;
-}
+const missingPrerequisite = (): string | false => vmLabSkipReason(['/usr/lib/PXELINUX/pxelinux.0']);
 
 /** `node dist/scripts/lab.js ARGS` as `npm run lab -- ARGS` runs it. */
 function labCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -93,10 +88,7 @@ describe('VM lab: a QEMU VM on a real provisioning network, deployed with the ba
   const timings: Record<string, number> = {};
 
   before(async () => {
-    const build = await runCommand({ file: 'bash', args: [path.join(repoRoot(), 'ramdisk', 'build.sh')], timeoutMs: 15 * 60000 });
-    const kernel = /^kernel: (.*)$/m.exec(build.stdout)?.[1];
-    const initrd = /^initramfs: (.*)$/m.exec(build.stdout)?.[1];
-    assert.ok(kernel && initrd, `build.sh output: ${build.stdout}`);
+    const { kernel, initrd } = await buildDeployRamdisk();
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'vm-lab-'));
     labDir = path.join(work, 'lab');
     const rawFile = await buildDemoOs();

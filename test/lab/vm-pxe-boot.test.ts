@@ -12,13 +12,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '#apps/shared/repo-root';
 import { runCommand } from '#activities/shared/command-runner';
 import { freeTcpPort, startProcess, waitFor, type Proc } from '../support/procs';
 import { startControlPlaneStub, type ControlPlaneStub, type RamdiskCallback } from './control-plane-stub';
 import { makeDemoImage } from './demo-image';
 import { startImageServer, type ImageServer } from './image-server';
 import { writeConfig } from './pxe-fixture';
+import { buildDeployRamdisk } from './vm-prerequisites';
 
 const MiB = 1024 * 1024;
 const enabled = process.env.IRONFLOW_VM_TESTS === '1';
@@ -42,10 +42,7 @@ describe(
     const secret = crypto.randomBytes(16).toString('hex');
 
     before(async () => {
-      const build = await runCommand({ file: 'bash', args: [path.join(repoRoot(), 'ramdisk', 'build.sh')], timeoutMs: 15 * 60000 });
-      const kernel = /^kernel: (.*)$/m.exec(build.stdout)?.[1];
-      const initrd = /^initramfs: (.*)$/m.exec(build.stdout)?.[1];
-      assert.ok(kernel && initrd, `build.sh output: ${build.stdout}`);
+      const { kernel, initrd } = await buildDeployRamdisk();
       work = fs.mkdtempSync(path.join(os.tmpdir(), 'vm-pxe-'));
       root = path.join(work, 'tftp');
       fs.mkdirSync(path.join(root, 'pxelinux.cfg'), { recursive: true });
