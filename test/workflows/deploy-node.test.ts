@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Context } from '@temporalio/activity';
 import type { DeployInput } from '#workflows/contracts/deploy';
 import { abortSignal } from '#workflows/contracts/deploy';
-import { fails } from './recording-activities';
+import { fails, type Behaviours } from './recording-activities';
 import { lines, simulatedNode, startStubWorker, type RamdiskScript, type StubWorker } from './stub-worker';
 import { waitFor } from '../support/procs';
 
@@ -124,14 +124,17 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
     }
   });
 
+  /** A cached image whose node has a config drive, and a drive write that succeeds. */
+  const WITH_CONFIG_DRIVE: Behaviours = {
+    cacheImage: async () => ({ key: 'img-key', sizeBytes: 4096, format: 'raw', downloaded: true, converted: false, configDrive: true }),
+    writeConfigDriveToNode: async () => ({ table: 'gpt', partition: 3, offset: 62 * 1024 * 1024, bytes: 1024 * 1024, bytesWritten: 1 }),
+  };
+
   test('iscsi with a config drive: deploy.write_image writes it after the verify, by ids only', async () => {
     const node = simulatedNode(rig, {
       mode: 'iscsi',
       ramdisk: answers,
-      overrides: {
-        cacheImage: async () => ({ key: 'img-key', sizeBytes: 4096, format: 'raw', downloaded: true, converted: false, configDrive: true }),
-        writeConfigDriveToNode: async () => ({ table: 'gpt', partition: 3, offset: 62 * 1024 * 1024, bytes: 1024 * 1024, bytesWritten: 1 }),
-      },
+      overrides: WITH_CONFIG_DRIVE,
     });
     await deploy(node.run);
     assert.deepEqual(node.run.unstubbed, []);
@@ -208,10 +211,7 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
         onBoot: () => [{ event: 'result', ok: true }],
         onCommand: (c) => (c === 'export' ? [{ event: 'ready', address: '10.9.0.5', port: 3260, iqn: 'iqn.2026-12.test:direct' }] : []),
       },
-      overrides: {
-        cacheImage: async () => ({ key: 'img-key', sizeBytes: 4096, format: 'raw', downloaded: true, converted: false, configDrive: true }),
-        writeConfigDriveToNode: async () => ({ table: 'gpt', partition: 3, offset: 62 * 1024 * 1024, bytes: 1024 * 1024, bytesWritten: 1 }),
-      },
+      overrides: WITH_CONFIG_DRIVE,
     });
     await deploy(node.run);
     assert.deepEqual(node.run.unstubbed, []);
