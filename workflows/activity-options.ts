@@ -13,6 +13,11 @@ export const presets = {
     startToCloseTimeout: '60 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
   },
+  /** Reading a BMC to see it answers (adopt): one retry; the IPMI client already retries each datagram for 15 s. */
+  bmcProbe: {
+    startToCloseTimeout: '60 seconds',
+    retry: { initialInterval: '1 second', maximumAttempts: 2 },
+  },
   /** Polling a BMC until it reports a state (heartbeats each read). */
   bmcWait: {
     startToCloseTimeout: '10 minutes',

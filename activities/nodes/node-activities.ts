@@ -4,7 +4,7 @@ import type { Database } from '#prisma/database';
 import { beginOperation, finishOperation, writeHistory } from '#prisma/node-operations';
 import { openSecrets, type SealKeys } from '#prisma/sealed-json';
 import type { OperationEnd, OperationStart } from '#workflows/contracts/operations';
-import { driverInfoProblems, findHardwareType } from '#workflows/domain/drivers';
+import { deployNeeds, driverInfoProblems, findHardwareType } from '#workflows/domain/drivers';
 
 export interface NodeActivityDeps {
   db: Database;
@@ -67,6 +67,28 @@ export function createNodeActivities({ db, keys }: NodeActivityDeps) {
           'NodeVerificationFailed',
         );
       }
+    },
+    /**
+     * The validation step of `adopt`, as Ironic's deploy validation: a node whose deploy
+     * interface writes an image must say which image it runs (instance_info.image_source),
+     * since a rebuild later needs it. Nothing on the node is touched.
+     */
+    async validateAdoption(nodeUuid: string): Promise<void> {
+      const node = await db.node.findUnique({ where: { uuid: nodeUuid } });
+      if (!node) throw ApplicationFailure.nonRetryable(`Node ${nodeUuid} could not be found.`, 'NodeNotFound');
+      const needs = deployNeeds({ driver: node.driver, interfaces: JSON.parse(node.interfaces) as Record<string, unknown> });
+      const instance = openSecrets(JSON.parse(node.instanceInfo) as Record<string, unknown>, keys);
+      if (needs.image && !instance.image_source) {
+        throw ApplicationFailure.nonRetryable(
+          "Some parameters were missing in node's instance_info. Missing are: ['image_source']",
+          'AdoptionValidationFailed',
+        );
+      }
+    },
+
+    /** A failed adoption forgets the power state it may have read: it is likely invalid (Ironic does the same). */
+    async forgetPowerState(nodeUuid: string): Promise<void> {
+      await db.node.updateMany({ where: { uuid: nodeUuid }, data: { powerState: null, targetPowerState: null } });
     },
   };
 }

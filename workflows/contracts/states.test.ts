@@ -41,3 +41,11 @@ test('asProvisionState: a stored state comes back as itself; anything else is re
     );
   }
 });
+
+test('adopt: manageable or adopt failed -> adopting (target active); adopt failed may go back to manageable', () => {
+  assert.deepEqual(findTransition('manageable', 'adopt'), { from: 'manageable', event: 'adopt', to: 'adopting', target: 'active' });
+  assert.equal(findTransition('adopt failed', 'adopt')?.to, 'adopting');
+  assert.equal(findTransition('adopt failed', 'manage')?.to, 'manageable');
+  assert.equal(findTransition('available', 'adopt'), undefined);
+  assert.ok(allowedTargets('manageable').includes('adopt'));
+});

@@ -132,6 +132,8 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'clean wait', event: 'abort', to: 'clean failed', target: null },
   { from: 'clean failed', event: 'manage', to: 'manageable', target: null },
   { from: 'inspect failed', event: 'manage', to: 'manageable', target: null },
+  { from: 'manageable', event: 'adopt', to: 'adopting', target: 'active' },
+  { from: 'adopt failed', event: 'adopt', to: 'adopting', target: 'active' },
   { from: 'adopt failed', event: 'manage', to: 'manageable', target: null },
 ];
 

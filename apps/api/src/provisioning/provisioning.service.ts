@@ -48,6 +48,8 @@ const PARAM_TARGETS: Record<string, ApiTarget[]> = {
 /** The workflow that carries out each asynchronous transition. */
 const WORKFLOW_FOR: Partial<Record<string, string>> = {
   'enroll:manage': 'manageNode',
+  'manageable:adopt': 'adoptNode',
+  'adopt failed:adopt': 'adoptNode',
   'manageable:provide': 'cleanNode',
   'manageable:clean': 'cleanNode',
   'available:deploy': 'deployNode',
