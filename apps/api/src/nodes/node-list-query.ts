@@ -64,7 +64,7 @@ const FILTERS = [
   'include_children',
 ];
 /** Filters newer than 1.1, with the version that introduced them (406 below it). */
-const FILTER_VERSIONS: Record<string, number> = { shard: 82, sharded: 82, parent_node: 83, include_children: 83 };
+const FILTER_VERSIONS: Record<string, number> = { lessee: 65, shard: 82, sharded: 82, parent_node: 83, include_children: 83 };
 const PAGING = ['limit', 'marker', 'sort_key', 'sort_dir', 'fields', 'detail'];
 
 export interface NodeListQuery {

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import type { Node } from '#prisma/generated/sqlite/client';
 import { writeHistory } from '#prisma/node-operations';
 import { asProvisionState, DELETE_ALLOWED_STATES, UPDATE_ALLOWED_STATES } from '#workflows/contracts/states';
-import { checkMemberPatch, nodeScope, requireAdmin } from '../common/access';
+import { checkLesseePatch, checkMemberPatch, nodeScope, requireAdmin } from '../common/access';
 import { BadRequestError, ConflictError, ForbiddenError, NodeNotFoundError } from '../common/errors';
 import type { Json } from '../common/input';
 import { applyPatch, type PatchOp } from '../common/json-patch';
@@ -206,6 +206,7 @@ export class NodesService {
     current.instance_info = this.store.open(current.instance_info as Json);
     const patched = applyPatch(current, ops, NODE_PATCH_KEYS);
     checkMemberPatch(ctx, current, patched);
+    checkLesseePatch(ctx, node, current, patched);
     const cols = nodeColumns(patched, 'update');
     if (cols.parentNode !== node.parentNode) cols.parentNode = await this.parentUuid(cols.parentNode, ctx, node.uuid);
     if (!cols.retired && node.retired) cols.retiredReason = null; // un-retiring clears the reason, as Ironic

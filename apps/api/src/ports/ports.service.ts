@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import type { Node, Port } from '#prisma/generated/sqlite/client';
 import { writeHistory } from '#prisma/node-operations';
 import { asProvisionState, type ProvisionState } from '#workflows/contracts/states';
-import { nodeScope, requireAdmin, type NodeScope } from '../common/access';
+import { nodeScope, requireAdmin, requireOwner, type NodeScope } from '../common/access';
 import { BadRequestError, ConflictError, PortNotFoundError } from '../common/errors';
 import { isUuidLike, normalizeUuid, readUuid, type Json } from '../common/input';
 import { applyPatch, type PatchOp } from '../common/json-patch';
@@ -158,6 +158,7 @@ export class PortsService {
       portgroup_uuid: null,
       is_smartnic: port.isSmartnic,
     };
+    requireOwner(ctx, port.node, 'change its ports');
     const cols = portColumns(applyPatch(current, ops, PORT_PATCH_KEYS));
     const node = cols.nodeUuid === port.node.uuid ? port.node : await this.portNode(cols.nodeUuid, nodeScope(ctx));
     const cabling =

@@ -23,7 +23,7 @@ import {
   type ProvisionState,
   type Transition,
 } from '#workflows/contracts/states';
-import { nodeScope } from '../common/access';
+import { LESSEE_PROVISION_TARGETS, nodeScope, requireOwner } from '../common/access';
 import { BadRequestError, InvalidStateRequestedError, NotAcceptableError, UnknownTargetError } from '../common/errors';
 import { rejectUnknownKeys, requireObjectBody } from '../common/input';
 import type { RequestContext } from '../common/request-context';
@@ -116,6 +116,7 @@ export class ProvisioningService {
     const target = req.target;
     const state = asProvisionState(node.provisionState);
     if (!isApiTarget(target)) throw new UnknownTargetError(target, node.uuid, state, allowedTargets(state));
+    if (!LESSEE_PROVISION_TARGETS.includes(target)) requireOwner(ctx, node, `request provision target "${target}"`);
     if (apiMinor < MIN_VERB_VERSION[target]) {
       throw new NotAcceptableError(`The "${target}" target requires API version 1.${MIN_VERB_VERSION[target]} or later.`);
     }
@@ -243,6 +244,7 @@ export class ProvisioningService {
   /** PUT /states/raid (1.12): stores target_raid_config when the node's raid interface can hold one. */
   async setTargetRaidConfig(ident: string, config: Record<string, unknown>, ctx: RequestContext): Promise<void> {
     const node = await findNode(this.db, ident, nodeScope(ctx));
+    requireOwner(ctx, node, 'set its target RAID configuration');
     const name = interfacesOf(node).raid;
     if (name === 'no-raid') {
       throw new BadRequestError(
@@ -319,6 +321,7 @@ export class ProvisioningService {
 
   async setMaintenance(ident: string, on: boolean, body: unknown, ctx: RequestContext): Promise<void> {
     const node = await findNode(this.db, ident, nodeScope(ctx));
+    requireOwner(ctx, node, 'set or clear maintenance');
     let reason: string | null = null;
     if (on) {
       const b =
