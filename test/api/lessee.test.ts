@@ -266,7 +266,19 @@ describe('lessee policy', () => {
       for (const path of ['/v1/nodes', '/v1/nodes/detail'])
         assert.deepEqual(names(await call(who, 'GET', path)), want[who], `${who} ${path}`);
     }
-    assert.equal((await call('lessee', 'GET', '/v1/nodes/leased')).status, 200);
+    const shown = await call('lessee', 'GET', '/v1/nodes/leased');
+    assert.equal(shown.status, 200);
+    // What Ironic shows the owner only is redacted for a lessee (the BMC's address and user above all).
+    assert.deepEqual(shown.body.driver_info, { content: '** Redacted - requires baremetal:node:get:driver_info permission. **' });
+    assert.match(shown.body.driver_internal_info.content, /^\*\* Redacted/);
+    assert.deepEqual((await call('owner', 'GET', '/v1/nodes/leased')).body.driver_info, {});
+    const listed = (await call('lessee', 'GET', '/v1/nodes/detail')).body.nodes;
+    assert.match(JSON.stringify(listed.find((n: any) => n.name === 'leased').driver_info), /Redacted/);
+    assert.doesNotMatch(JSON.stringify(listed.find((n: any) => n.name === 'lessee-owns').driver_info), /Redacted/, 'its own node');
+    const history = await call('lessee', 'GET', '/v1/nodes/leased/history');
+    assert.equal(history.status, 403);
+    assert.match(faultOf(history.body), /may read its history/);
+    assert.equal((await call('owner', 'GET', '/v1/nodes/leased/history')).status, 200);
     assert.equal((await call('lessee', 'GET', `/v1/nodes/${uuid.leased}`)).body.lessee, 'lease');
     assert.equal((await call('stranger', 'GET', '/v1/nodes/leased')).status, 404);
     assert.equal((await call('lessee', 'GET', '/v1/nodes/foreign')).status, 404);

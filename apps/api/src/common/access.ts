@@ -14,8 +14,9 @@
 //           power it, set its boot device, deploy, rebuild and undeploy it (provision
 //           active/deleted/rebuild), set what a deploy reads (instance_info, extra,
 //           instance_uuid) and attach or detach VIFs. Everything else (maintenance, other
-//           provision targets, RAID config, other fields, ports) is the owner's: 403
-//           saying so.
+//           provision targets, RAID config, other fields, ports, history) is the
+//           owner's: 403 saying so. What Ironic shows owners only (driver_info,
+//           driver_internal_info, last_error, reservation) a lessee sees redacted.
 //
 // The scope is a Prisma `where` fragment, so filtering happens in the database query.
 import { ForbiddenError } from './errors';

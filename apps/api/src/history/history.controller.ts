@@ -3,6 +3,7 @@ import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { HistoryEvent } from '#prisma/generated/sqlite/client';
+import { requireOwner } from '../common/access';
 import { readUuid } from '../common/input';
 import { baseUrl } from '../common/links';
 import { requireVersion } from '../common/microversion';
@@ -41,6 +42,7 @@ export class HistoryController {
   private async list(ident: string, q: Record<string, unknown>, req: Request, detail: boolean) {
     requireVersion(req, 78, 'Node history');
     const node = await this.nodes.get(ident, ctxOf(req));
+    requireOwner(ctxOf(req), node, 'read its history'); // Ironic: baremetal:node:history:get is the owner's
     const page = parseHistoryPage(q, this.settings.maxLimit);
     const rows = await this.events.page(node, page);
     const body: Record<string, unknown> = { history: rows.map((r) => this.view(r, baseUrl(req), detail)) };
@@ -67,6 +69,7 @@ export class HistoryController {
   async event(@Param('ident') ident: string, @Param('event') event: string, @Req() req: Request) {
     requireVersion(req, 78, 'Node history');
     const node = await this.nodes.get(ident, ctxOf(req));
+    requireOwner(ctxOf(req), node, 'read its history');
     return this.view(await this.events.event(node, readUuid(event, 'event'), event), baseUrl(req), true);
   }
 }

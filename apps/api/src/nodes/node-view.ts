@@ -110,6 +110,20 @@ export interface NodeViewContext {
   apiMinor: number;
   /** The node's traits, sorted. */
   traits: string[];
+  /** The request reaches the node only as its lessee: what Ironic shows owners only is redacted. */
+  lesseeView?: boolean;
+}
+
+/**
+ * What Ironic's policy shows only to a node's owner (and system readers): a lessee sees these
+ * values replaced with Ironic's redaction text (the BMC's address and user, the lock holder,
+ * the owner's errors). Unset values stay unset.
+ */
+function redactForLessee(full: Record<string, unknown>): void {
+  full.driver_info = { content: '** Redacted - requires baremetal:node:get:driver_info permission. **' };
+  full.driver_internal_info = { content: '** Redacted - Requires baremetal:node:get:driver_internal_info permission. **' };
+  if (full.last_error !== null) full.last_error = '** Value Redacted - Requires baremetal:node:get:last_error permission. **';
+  if (full.reservation !== null) full.reservation = '** Redacted - requires baremetal:node:get:reservation permission. **';
 }
 
 /** The document JSON Patch operates on: all patchable fields, secrets unmasked. */
@@ -209,6 +223,7 @@ export function nodeView(node: Node, ctx: NodeViewContext, fields?: readonly str
     volume: sub('volume'),
   };
   for (const t of INTERFACE_TYPES) full[`${t}_interface`] = ifaces[t];
+  if (ctx.lesseeView) redactForLessee(full);
   hideNewerFields(full, ctx.apiMinor);
   if (!fields) return full;
   const out: Record<string, unknown> = {};

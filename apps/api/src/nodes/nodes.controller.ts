@@ -52,7 +52,7 @@ export class NodesController {
       rejectNewerCreateFields(body as Record<string, unknown>, apiMinorOf(req));
     const node = await this.nodes.create(parseNodeCreate(body), ctx);
     res.status(201).setHeader('Location', `${baseUrl(req)}/v1/nodes/${node.uuid}`);
-    return this.nodes.view(node, baseUrl(req), apiMinorOf(req));
+    return this.nodes.view(node, baseUrl(req), apiMinorOf(req), ctxOf(req));
   }
 
   @Get()
@@ -78,7 +78,8 @@ export class NodesController {
   async show(@Param('ident') ident: string, @Query('fields') fields: string | undefined, @Req() req: Request) {
     const wanted = parseFields(fields, NODE_FIELDS);
     checkFieldsAllowed(wanted, apiMinorOf(req));
-    return this.nodes.view(await this.nodes.get(ident, ctxOf(req)), baseUrl(req), apiMinorOf(req), wanted);
+    const ctx = ctxOf(req);
+    return this.nodes.view(await this.nodes.get(ident, ctx), baseUrl(req), apiMinorOf(req), ctx, wanted);
   }
 
   @Get(':ident/children')
@@ -108,7 +109,7 @@ export class NodesController {
     const node = await this.nodes.get(ident, ctx);
     const ops = parsePatch(body);
     rejectNewerPatch(ops, apiMinorOf(req));
-    return this.nodes.view(await this.nodes.patch(node, ops, ctx, ident), baseUrl(req), apiMinorOf(req));
+    return this.nodes.view(await this.nodes.patch(node, ops, ctx, ident), baseUrl(req), apiMinorOf(req), ctx);
   }
 
   @Delete(':ident')

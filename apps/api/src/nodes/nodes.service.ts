@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import type { Node } from '#prisma/generated/sqlite/client';
 import { writeHistory } from '#prisma/node-operations';
 import { asProvisionState, DELETE_ALLOWED_STATES, UPDATE_ALLOWED_STATES } from '#workflows/contracts/states';
-import { checkLesseePatch, checkMemberPatch, nodeScope, requireAdmin } from '../common/access';
+import { checkLesseePatch, checkMemberPatch, isLesseeOnly, nodeScope, requireAdmin } from '../common/access';
 import { BadRequestError, ConflictError, ForbiddenError, NodeNotFoundError } from '../common/errors';
 import type { Json } from '../common/input';
 import { applyPatch, type PatchOp } from '../common/json-patch';
@@ -57,12 +57,25 @@ export class NodesService {
     return this.store.db;
   }
 
-  async view(node: Node, base: string, apiMinor: number, fields?: readonly string[]): Promise<Record<string, unknown>> {
+  async view(
+    node: Node,
+    base: string,
+    apiMinor: number,
+    ctx: RequestContext,
+    fields?: readonly string[],
+  ): Promise<Record<string, unknown>> {
     const res = await this.lock.holders([node.id]);
     const traits = await this.traitsOf([node.id]);
     return nodeView(
       node,
-      { base, reservation: res.get(node.id) ?? null, conductor: this.settings.conductor, apiMinor, traits: traits.get(node.id) ?? [] },
+      {
+        base,
+        reservation: res.get(node.id) ?? null,
+        conductor: this.settings.conductor,
+        apiMinor,
+        traits: traits.get(node.id) ?? [],
+        lesseeView: isLesseeOnly(ctx, node),
+      },
       fields,
     );
   }
@@ -182,7 +195,14 @@ export class NodesService {
     const items = rows.map((n) =>
       nodeView(
         n,
-        { base, reservation: res.get(n.id) ?? null, conductor: this.settings.conductor, apiMinor, traits: traits.get(n.id) ?? [] },
+        {
+          base,
+          reservation: res.get(n.id) ?? null,
+          conductor: this.settings.conductor,
+          apiMinor,
+          traits: traits.get(n.id) ?? [],
+          lesseeView: isLesseeOnly(ctx, n),
+        },
         fields,
       ),
     );
