@@ -25,6 +25,10 @@ import { AllocationsController, NodeAllocationController } from './allocations/a
 import { AllocationsService } from './allocations/allocations.service';
 import { TraitsController } from './traits/traits.controller';
 import { TraitsService } from './traits/traits.service';
+import { PortgroupsController } from './portgroups/portgroups.controller';
+import { PortgroupsService } from './portgroups/portgroups.service';
+import { VifsController } from './vifs/vifs.controller';
+import { VifsService } from './vifs/vifs.service';
 
 export interface AppDeps {
   store: Store;
@@ -47,6 +51,8 @@ export class AppModule {
         ProvisioningController,
         PowerController,
         PortsController,
+        PortgroupsController,
+        VifsController,
         ShardsController,
         TraitsController,
         AllocationsController,
@@ -67,6 +73,8 @@ export class AppModule {
         OperationService,
         TraitsService,
         AllocationsService,
+        PortgroupsService,
+        VifsService,
       ],
     };
   }
