@@ -29,6 +29,8 @@ import { PortgroupsController } from './portgroups/portgroups.controller';
 import { PortgroupsService } from './portgroups/portgroups.service';
 import { VifsController } from './vifs/vifs.controller';
 import { VifsService } from './vifs/vifs.service';
+import { ChassisController } from './chassis/chassis.controller';
+import { ChassisService } from './chassis/chassis.service';
 
 export interface AppDeps {
   store: Store;
@@ -53,6 +55,7 @@ export class AppModule {
         PortsController,
         PortgroupsController,
         VifsController,
+        ChassisController,
         ShardsController,
         TraitsController,
         AllocationsController,
@@ -75,6 +78,7 @@ export class AppModule {
         AllocationsService,
         PortgroupsService,
         VifsService,
+        ChassisService,
       ],
     };
   }
