@@ -196,11 +196,13 @@ export class PortgroupsService {
   async delete(pg: PortgroupWithNode, ctx: RequestContext): Promise<void> {
     requireAdmin(ctx, 'delete port groups');
     await this.lock.assertUnlocked(pg.node);
+    const members = await this.db.port.count({ where: { portgroupUuid: pg.uuid } });
+    if (members) throw this.notEmpty(pg.uuid, members);
     const vif = vifOf(pg.internalInfo);
     if (vif && !pg.node.maintenance)
       throw new ConflictError(`Cannot delete port group ${pg.uuid}: VIF ${vif} is attached to it; detach it first (or set maintenance).`);
     await this.db.$transaction(async (tx) => {
-      // Counted inside the transaction, so a port joining now cannot be orphaned.
+      // Counted again inside the transaction, so a port joining meanwhile cannot be orphaned.
       const ports = await tx.port.count({ where: { portgroupUuid: pg.uuid } });
       if (ports) throw this.notEmpty(pg.uuid, ports);
       await tx.portgroup.delete({ where: { id: pg.id } });
