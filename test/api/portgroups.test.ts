@@ -211,6 +211,18 @@ describe('port groups and VIFs', () => {
     assert.match(del.stdout + del.stderr, /Deleted port group bond0/);
     assert.equal((await api(stack, 'GET', `/v1/portgroups/${group}`)).status, 404);
   });
+
+  test('deleting a node deletes its port groups and ports', async () => {
+    const grouped = await api(stack, 'POST', '/v1/ports', {
+      address: '52:54:00:aa:cc:09',
+      node_uuid: other,
+      portgroup_uuid: (await api(stack, 'GET', '/v1/portgroups/bond-other')).body.uuid,
+    });
+    assert.equal(grouped.status, 201, grouped.text);
+    assert.equal((await api(stack, 'DELETE', '/v1/nodes/pg-other')).status, 204);
+    assert.equal((await api(stack, 'GET', '/v1/portgroups/bond-other')).status, 404);
+    assert.equal((await api(stack, 'GET', `/v1/ports/${grouped.body.uuid}`)).status, 404);
+  });
 });
 
 describe('VIFs are a tenant action', () => {
