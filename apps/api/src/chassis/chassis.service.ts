@@ -44,7 +44,7 @@ export class ChassisService {
     try {
       return await this.db.chassis.create({ data: { uuid, ...this.data(req.columns), createdAt: new Date() } });
     } catch (e) {
-      if ((e as { code?: string }).code === 'P2002') throw new ConflictError(`Chassis with UUID ${uuid} already exists.`);
+      if ((e as { code?: string }).code === 'P2002') throw new ConflictError(`A chassis with UUID ${uuid} already exists.`);
       throw e;
     }
   }
