@@ -25,6 +25,12 @@ import { AllocationsController, NodeAllocationController } from './allocations/a
 import { AllocationsService } from './allocations/allocations.service';
 import { TraitsController } from './traits/traits.controller';
 import { TraitsService } from './traits/traits.service';
+import { PortgroupsController } from './portgroups/portgroups.controller';
+import { PortgroupsService } from './portgroups/portgroups.service';
+import { VifsController } from './vifs/vifs.controller';
+import { VifsService } from './vifs/vifs.service';
+import { ChassisController } from './chassis/chassis.controller';
+import { ChassisService } from './chassis/chassis.service';
 
 export interface AppDeps {
   store: Store;
@@ -47,6 +53,9 @@ export class AppModule {
         ProvisioningController,
         PowerController,
         PortsController,
+        PortgroupsController,
+        VifsController,
+        ChassisController,
         ShardsController,
         TraitsController,
         AllocationsController,
@@ -67,6 +76,9 @@ export class AppModule {
         OperationService,
         TraitsService,
         AllocationsService,
+        PortgroupsService,
+        VifsService,
+        ChassisService,
       ],
     };
   }

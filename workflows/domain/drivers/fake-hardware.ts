@@ -4,7 +4,18 @@
 // reaches active without an image; the other interface types default to `fake` where
 // Ironic's do, else to no-op. driver_info has no required keys.
 import { hardwareType, plainInterface } from './interface';
-import { NO_BIOS, NO_CONSOLE, NO_FIRMWARE, NO_INSPECT, NO_RAID, NO_RESCUE, NO_VENDOR, NOOP_NETWORK, NOOP_STORAGE } from './no-op';
+import {
+  NO_BIOS,
+  NO_CONSOLE,
+  NO_FIRMWARE,
+  NO_INSPECT,
+  NO_RAID,
+  NO_RESCUE,
+  NO_VENDOR,
+  NOOP_NETWORK,
+  NOOP_STORAGE,
+  FLAT_NETWORK,
+} from './no-op';
 
 export const FAKE_HARDWARE = hardwareType('fake-hardware', {
   bios: [plainInterface('bios', 'fake'), NO_BIOS],
@@ -14,7 +25,7 @@ export const FAKE_HARDWARE = hardwareType('fake-hardware', {
   firmware: [plainInterface('firmware', 'fake'), NO_FIRMWARE],
   inspect: [plainInterface('inspect', 'fake'), NO_INSPECT],
   management: [plainInterface('management', 'fake')],
-  network: [NOOP_NETWORK],
+  network: [NOOP_NETWORK, FLAT_NETWORK],
   power: [plainInterface('power', 'fake')],
   raid: [plainInterface('raid', 'fake'), NO_RAID],
   rescue: [plainInterface('rescue', 'fake'), NO_RESCUE],

@@ -3,7 +3,18 @@
 import { FAKE_HARDWARE } from './fake-hardware';
 import { hardwareType, type HardwareType } from './interface';
 import { IPMI_MANAGEMENT, IPMI_POWER, IPMITOOL_MANAGEMENT, IPMITOOL_POWER } from './ipmi';
-import { NO_BIOS, NO_CONSOLE, NO_FIRMWARE, NO_INSPECT, NO_RAID, NO_RESCUE, NO_VENDOR, NOOP_NETWORK, NOOP_STORAGE } from './no-op';
+import {
+  NO_BIOS,
+  NO_CONSOLE,
+  NO_FIRMWARE,
+  NO_INSPECT,
+  NO_RAID,
+  NO_RESCUE,
+  NO_VENDOR,
+  NOOP_NETWORK,
+  NOOP_STORAGE,
+  FLAT_NETWORK,
+} from './no-op';
 import { AGENT_INSPECT, AGENT_RAID } from './agent';
 import { DIRECT_DEPLOY, IPXE_BOOT, ISCSI_DEPLOY, PXE_BOOT } from './pxe';
 
@@ -15,7 +26,7 @@ const IPMI = hardwareType('ipmi', {
   firmware: [NO_FIRMWARE],
   inspect: [NO_INSPECT, AGENT_INSPECT],
   management: [IPMI_MANAGEMENT, IPMITOOL_MANAGEMENT],
-  network: [NOOP_NETWORK],
+  network: [NOOP_NETWORK, FLAT_NETWORK],
   power: [IPMI_POWER, IPMITOOL_POWER],
   raid: [NO_RAID, AGENT_RAID],
   rescue: [NO_RESCUE],

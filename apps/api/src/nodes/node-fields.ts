@@ -1,7 +1,7 @@
 // Turns a node document (the API's field names) into validated database columns.
 // Create and PATCH both end here, so every rule holds for both.
 import { BadRequestError } from '../common/errors';
-import { isUuidLike, normalizeUuid, readBool, readObject, readOptBool, readOptString, type Json } from '../common/input';
+import { isUuidLike, normalizeUuid, readBool, readObject, readOptBool, readOptString, readUuid, type Json } from '../common/input';
 import { bootModeProblems } from '#workflows/domain/boot-mode';
 import { driverInfoProblems, findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES } from '#workflows/domain/drivers';
 
@@ -130,6 +130,8 @@ export interface NodeColumns {
   /** As sent (a UUID or name); the service resolves it to the parent's UUID. */
   parentNode: string | null;
   disablePowerOff: boolean;
+  /** The chassis the node is in (the service checks it exists) */
+  chassisUuid: string | null;
 }
 
 export function nodeColumns(doc: Json, verb: 'create' | 'update'): NodeColumns {
@@ -162,9 +164,6 @@ export function nodeColumns(doc: Json, verb: 'create' | 'update'): NodeColumns {
   if (name !== null) checkNodeName(name, verb);
   const instanceUuid = doc.instance_uuid === undefined || doc.instance_uuid === null ? null : String(doc.instance_uuid);
   if (instanceUuid !== null && !isUuidLike(instanceUuid)) throw new BadRequestError(`Expected UUID for instance_uuid: ${instanceUuid}`);
-  if (doc.chassis_uuid !== undefined && doc.chassis_uuid !== null) {
-    throw new BadRequestError('Chassis are not supported by Ironflow: leave chassis_uuid unset.');
-  }
   if (doc.console_enabled !== undefined && doc.console_enabled !== null && readBool(doc.console_enabled, 'console_enabled')) {
     throw new BadRequestError('Driver ipmi does not support console (disabled or not implemented): console_enabled must be false.');
   }
@@ -201,5 +200,6 @@ export function nodeColumns(doc: Json, verb: 'create' | 'update'): NodeColumns {
     shard: readOptString(doc.shard, 'shard') ?? null,
     parentNode: readOptString(doc.parent_node, 'parent_node', 36) ?? null,
     disablePowerOff: readOptBool(doc.disable_power_off, 'disable_power_off') ?? false,
+    chassisUuid: doc.chassis_uuid === undefined || doc.chassis_uuid === null ? null : readUuid(doc.chassis_uuid, 'chassis_uuid'),
   };
 }

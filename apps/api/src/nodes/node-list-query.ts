@@ -191,7 +191,10 @@ export function parseNodeListQuery(
   const dc = s('description_contains');
   if (dc !== undefined) where.description = { contains: dc };
   const chassis = s('chassis_uuid');
-  if (chassis !== undefined) where.id = -1; // no chassis exist
+  if (chassis !== undefined) {
+    where.chassisUuid = readUuid(chassis, 'chassis_uuid');
+    carry.chassis_uuid = chassis;
+  }
   for (const k of [
     'provision_state',
     'driver',

@@ -131,7 +131,7 @@ export function nodePatchDocument(node: Node, driverInfo: Record<string, unknown
   const ifaces = interfacesOf(node);
   const doc: Record<string, unknown> = {
     automated_clean: node.automatedClean,
-    chassis_uuid: null,
+    chassis_uuid: node.chassisUuid,
     conductor_group: node.conductorGroup,
     description: node.description,
     driver: node.driver,
@@ -215,7 +215,7 @@ export function nodeView(node: Node, ctx: NodeViewContext, fields?: readonly str
     parent_node: node.parentNode,
     disable_power_off: node.disablePowerOff,
     service_step: {},
-    chassis_uuid: null,
+    chassis_uuid: node.chassisUuid,
     links: links(ctx.base, 'nodes', node.uuid),
     ports: sub('ports'),
     states: sub('states'),

@@ -135,6 +135,7 @@ export class NodesService {
       shard: cols.shard,
       parentNode: cols.parentNode,
       disablePowerOff: cols.disablePowerOff,
+      chassisUuid: cols.chassisUuid,
     };
   }
 
@@ -157,6 +158,7 @@ export class NodesService {
     const uuid = request.uuid ?? crypto.randomUUID();
     const cols = { ...request.columns, parentNode: await this.parentUuid(request.columns.parentNode, ctx, uuid) };
     checkRetired(cols, 'enroll', uuid);
+    await this.checkChassis(cols.chassisUuid);
     try {
       return await this.db.$transaction(async (tx) => {
         const node = await tx.node.create({ data: { uuid, ...this.toData(cols), provisionState: 'enroll', createdAt: new Date() } });
@@ -231,6 +233,7 @@ export class NodesService {
     if (cols.parentNode !== node.parentNode) cols.parentNode = await this.parentUuid(cols.parentNode, ctx, node.uuid);
     if (!cols.retired && node.retired) cols.retiredReason = null; // un-retiring clears the reason, as Ironic
     if (cols.retired !== node.retired || cols.retiredReason !== node.retiredReason) checkRetired(cols, node.provisionState, node.uuid);
+    if (cols.chassisUuid !== node.chassisUuid) await this.checkChassis(cols.chassisUuid);
     const changed = ops.map((o) => `${o.op} ${o.path}`).join(', ');
     try {
       return await this.db.$transaction(async (tx) => {
@@ -254,6 +257,12 @@ export class NodesService {
     } catch (e) {
       this.duplicate(e, cols, node.uuid);
     }
+  }
+
+  /** A node's chassis_uuid must name a chassis (400, as Ironic answers for a node's references). */
+  private async checkChassis(uuid: string | null): Promise<void> {
+    if (uuid !== null && !(await this.db.chassis.findUnique({ where: { uuid }, select: { id: true } })))
+      throw new BadRequestError(`Chassis ${uuid} could not be found.`);
   }
 
   /** GET /v1/nodes/{id}/children: the UUIDs of the nodes whose parent_node is this one, in the request's scope. */

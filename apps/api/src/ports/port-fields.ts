@@ -42,6 +42,8 @@ export interface PortColumns {
   pxeEnabled: boolean;
   physicalNetwork: string | null;
   isSmartnic: boolean;
+  /** 1.24: the group (on the same node) this port belongs to */
+  portgroupUuid: string | null;
 }
 
 export function checkLocalLinkConnection(v: unknown): Json {
@@ -82,8 +84,6 @@ export function portColumns(doc: Json): PortColumns {
   const name = readOptString(doc.name, 'name') ?? null;
   if (name !== null && (!PORT_NAME_RE.test(name) || isUuidLike(name)))
     throw new BadRequestError(`Cannot use invalid name '${name}' for a port: use 1-255 of A-Z a-z 0-9 - . _ ~, not shaped like a UUID.`);
-  if (doc.portgroup_uuid !== undefined && doc.portgroup_uuid !== null)
-    throw new BadRequestError('Port groups are not supported by Ironflow: leave portgroup_uuid unset.');
   const physicalNetwork = readOptString(doc.physical_network, 'physical_network', 64) ?? null;
   if (physicalNetwork === '') throw new BadRequestError('Invalid physical_network: must not be empty (leave it unset instead).');
   return {
@@ -98,5 +98,6 @@ export function portColumns(doc: Json): PortColumns {
     pxeEnabled: doc.pxe_enabled === undefined || doc.pxe_enabled === null ? true : readBool(doc.pxe_enabled, 'pxe_enabled'),
     physicalNetwork,
     isSmartnic: doc.is_smartnic === undefined || doc.is_smartnic === null ? false : readBool(doc.is_smartnic, 'is_smartnic'),
+    portgroupUuid: doc.portgroup_uuid === undefined || doc.portgroup_uuid === null ? null : readUuid(doc.portgroup_uuid, 'portgroup_uuid'),
   };
 }

@@ -82,8 +82,10 @@ export interface PortListFilter {
   /** The ?node= and ?node_uuid= values as sent, carried into the `next` link. */
   nodeParam?: string;
   nodeUuidParam?: string;
-  /** Port groups do not exist: a portgroup filter matches nothing. */
+  /** A port group filter was given (?portgroup=, 1.24, or the /v1/portgroups/{id}/ports routes). */
   portgroup: boolean;
+  /** The group it names (UUID or name), present only when given; the controller finds it. */
+  portgroupIdent?: string;
   /** ?shard= (1.82): ports of nodes in these shards; `shardParam` is carried into the `next` link. */
   shards?: string[];
   shardParam?: string;
@@ -101,6 +103,8 @@ export function parsePortListFilter(q: Record<string, unknown>, nodeIdent?: stri
     nodeUuidParam,
     portgroup: one(q, 'portgroup') !== undefined,
   };
+  const portgroupIdent = one(q, 'portgroup');
+  if (portgroupIdent !== undefined) out.portgroupIdent = portgroupIdent;
   const shardParam = one(q, 'shard');
   if (shardParam === undefined) return out;
   if (apiMinor < 82)

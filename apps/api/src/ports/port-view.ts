@@ -20,7 +20,7 @@ export const PORT_FIELDS = [
 ];
 
 /** The port field each microversion added (hidden below it, refused in writes below it). */
-export const PORT_FIELD_VERSIONS: Readonly<Record<string, number>> = { name: 88 };
+export const PORT_FIELD_VERSIONS: Readonly<Record<string, number>> = { portgroup_uuid: 24, name: 88 };
 
 export function portView(
   port: Port,
@@ -36,13 +36,13 @@ export function portView(
     updated_at: isoTime(port.updatedAt),
     address: port.address,
     extra: parseJson(port.extra),
-    internal_info: {},
+    internal_info: parseJson(port.internalInfo),
     is_smartnic: port.isSmartnic,
     local_link_connection: parseJson(port.localLinkConnection),
     physical_network: port.physicalNetwork,
     pxe_enabled: port.pxeEnabled,
     node_uuid: nodeUuid,
-    portgroup_uuid: null,
+    portgroup_uuid: port.portgroupUuid,
     links: links(base, 'ports', port.uuid),
   };
   for (const [f, need] of Object.entries(PORT_FIELD_VERSIONS)) if (apiMinor < need) delete full[f];

@@ -13,6 +13,7 @@ import { checkPortFieldsAllowed, parsePortCreate, parsePortListFilter, parsePort
 import { apiMinorOf } from '../common/microversion';
 import { PORT_FIELDS } from './port-view';
 import { PortsService } from './ports.service';
+import { PortgroupsService } from '../portgroups/portgroups.service';
 
 @ApiTags('ports')
 @Controller()
@@ -20,6 +21,7 @@ export class PortsController {
   constructor(
     private readonly ports: PortsService,
     private readonly nodes: NodesService,
+    private readonly portgroups: PortgroupsService,
     private readonly settings: ApiSettings,
   ) {}
 
@@ -45,7 +47,9 @@ export class PortsController {
     const node = filter.node === undefined ? undefined : await this.nodes.get(filter.node, ctx);
     const page = parsePortListPage(q, { maxLimit: this.settings.maxLimit, detailPath });
     checkPortFieldsAllowed(page.fields, apiMinorOf(req));
-    return collection('ports', await this.ports.list(filter, node, page, baseUrl(req), ctx, apiMinorOf(req)), baseUrl(req), path);
+    const group = filter.portgroupIdent === undefined ? undefined : await this.portgroups.get(filter.portgroupIdent, ctx);
+    const items = await this.ports.list(filter, node, page, baseUrl(req), ctx, apiMinorOf(req), group);
+    return collection('ports', items, baseUrl(req), path);
   }
 
   @Get('v1/ports')

@@ -1,7 +1,7 @@
 // Ports: a node's NICs (the MACs that PXE-boot). MACs are unique across all ports.
 import crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Node, Port } from '#prisma/generated/sqlite/client';
+import type { Node, Port, Portgroup } from '#prisma/generated/sqlite/client';
 import { writeHistory } from '#prisma/node-operations';
 import { asProvisionState, type ProvisionState } from '#workflows/contracts/states';
 import { nodeScope, requireAdmin, requireOwner, type NodeScope } from '../common/access';
@@ -16,6 +16,7 @@ import type { Page } from '../nodes/nodes.service';
 import { PORT_PATCH_KEYS, portColumns, type PortColumns } from './port-fields';
 import { PORT_SORTABLE, type PortCreateRequest, type PortListFilter, type PortListPage } from './port-request';
 import { PORT_FIELD_VERSIONS, portView } from './port-view';
+import { vifOf } from '../vifs/vif-record';
 
 const CONFIG_STATES: readonly ProvisionState[] = ['enroll', 'inspecting', 'inspect wait', 'manageable'];
 
@@ -69,6 +70,24 @@ export class PortsService {
     return node;
   }
 
+  /**
+   * A port's group (1.24) must exist, be on the port's own node, and take a PXE port only when it
+   * supports standalone ports (Ironic's rule: a PXE-booting member would be used on its own).
+   */
+  private async checkGroup(cols: PortColumns, node: Node, scope: NodeScope): Promise<void> {
+    if (cols.portgroupUuid === null) return;
+    const pg = await this.db.portgroup.findFirst({ where: { uuid: cols.portgroupUuid, node: scope } });
+    if (!pg) throw new BadRequestError(`Portgroup ${cols.portgroupUuid} could not be found.`);
+    if (pg.nodeId !== node.id)
+      throw new BadRequestError(
+        `Port group ${pg.uuid} is on another node than ${node.uuid}: a port can only join a port group of its own node.`,
+      );
+    if (!pg.standalonePortsSupported && cols.pxeEnabled)
+      throw new ConflictError(
+        `Port group ${pg.uuid} doesn't support standalone ports. This port cannot be a member of that port group because 'pxe_enabled' was set to True.`,
+      );
+  }
+
   private data(cols: PortColumns, nodeId: number) {
     return {
       address: cols.address,
@@ -79,6 +98,7 @@ export class PortsService {
       localLinkConnection: JSON.stringify(cols.localLinkConnection),
       physicalNetwork: cols.physicalNetwork,
       isSmartnic: cols.isSmartnic,
+      portgroupUuid: cols.portgroupUuid,
     };
   }
 
@@ -89,6 +109,7 @@ export class PortsService {
     // A port is cabling: its MAC gets PXE and DHCP entries during a deploy, so a tenant
     // adding one could netboot a machine it does not own. Ports are enrolled by admins.
     requireAdmin(ctx, 'enroll ports (a MAC decides which machine netboots)');
+    await this.checkGroup(cols, node, nodeScope(ctx));
     await this.lock.assertUnlocked(node);
     try {
       return await this.db.$transaction(async (tx) => {
@@ -108,7 +129,7 @@ export class PortsService {
     }
   }
 
-  /** `node` is the one `filter.node` names, found in the request's scope. */
+  /** `node` is the one `filter.node` names and `group` the one `filter.portgroupIdent` names, found in the request's scope. */
   async list(
     filter: PortListFilter,
     node: Node | undefined,
@@ -116,12 +137,14 @@ export class PortsService {
     base: string,
     ctx: RequestContext,
     apiMinor: number,
+    group?: Pick<Portgroup, 'uuid'>,
   ): Promise<Page> {
     const scope = nodeScope(ctx);
     // Only ports of nodes in scope, joined in the query (pages stay full under filtering).
     const where: Record<string, unknown> = { node: filter.shards ? { AND: [scope, { shard: { in: filter.shards } }] } : scope };
     if (node) where.nodeId = node.id;
-    if (filter.portgroup) where.id = -1;
+    if (group) where.portgroupUuid = group.uuid;
+    else if (filter.portgroup) where.id = -1;
     if (page.address !== undefined) where.address = page.address;
     const { limit, sortKey, sortDir, marker, fields } = page;
     if (marker && !(await this.db.port.findFirst({ where: { uuid: marker, node: scope }, select: { id: true } })))
@@ -142,6 +165,7 @@ export class PortsService {
     if (filter.nodeUuidParam) next.node_uuid = filter.nodeUuidParam;
     if (page.addressText) next.address = page.addressText;
     if (filter.shardParam) next.shard = filter.shardParam;
+    if (filter.portgroupIdent) next.portgroup = filter.portgroupIdent;
     return { items, next };
   }
 
@@ -155,7 +179,7 @@ export class PortsService {
       local_link_connection: parseJson(port.localLinkConnection),
       pxe_enabled: port.pxeEnabled,
       physical_network: port.physicalNetwork,
-      portgroup_uuid: null,
+      portgroup_uuid: port.portgroupUuid,
       is_smartnic: port.isSmartnic,
     };
     requireOwner(ctx, port.node, 'change its ports');
@@ -167,8 +191,11 @@ export class PortsService {
       cols.pxeEnabled !== port.pxeEnabled ||
       cols.isSmartnic !== port.isSmartnic ||
       cols.physicalNetwork !== port.physicalNetwork ||
+      cols.portgroupUuid !== port.portgroupUuid ||
       JSON.stringify(cols.localLinkConnection) !== port.localLinkConnection;
     if (cabling) requireAdmin(ctx, "change a port's MAC, node, PXE or network fields (members may edit extra)");
+    if (cols.portgroupUuid !== port.portgroupUuid || node.id !== port.node.id || cols.pxeEnabled !== port.pxeEnabled)
+      await this.checkGroup(cols, node, nodeScope(ctx));
     await this.lock.assertUnlocked(port.node);
     const n = port.node;
     if (cols.address !== port.address && !n.maintenance && (n.provisionState === 'active' || n.instanceUuid)) {
@@ -177,10 +204,11 @@ export class PortsService {
     const configChanged =
       cols.pxeEnabled !== port.pxeEnabled ||
       JSON.stringify(cols.localLinkConnection) !== port.localLinkConnection ||
-      cols.physicalNetwork !== port.physicalNetwork;
+      cols.physicalNetwork !== port.physicalNetwork ||
+      cols.portgroupUuid !== port.portgroupUuid;
     if (configChanged && !n.maintenance && !CONFIG_STATES.includes(asProvisionState(n.provisionState))) {
       throw new ConflictError(
-        `Port ${port.uuid}: pxe_enabled, local_link_connection and physical_network can only change while node ${n.uuid} is in ${CONFIG_STATES.join(', ')} or in maintenance (it is "${n.provisionState}").`,
+        `Port ${port.uuid}: pxe_enabled, local_link_connection, physical_network and portgroup_uuid can only change while node ${n.uuid} is in ${CONFIG_STATES.join(', ')} or in maintenance (it is "${n.provisionState}").`,
       );
     }
     try {
@@ -209,6 +237,9 @@ export class PortsService {
     const port = await this.get(id, ctx, apiMinor);
     requireAdmin(ctx, 'delete ports');
     await this.lock.assertUnlocked(port.node);
+    const vif = vifOf(port.internalInfo);
+    if (vif && !port.node.maintenance)
+      throw new ConflictError(`Cannot delete port ${port.uuid}: VIF ${vif} is attached to it; detach it first (or set maintenance).`);
     await this.db.$transaction(async (tx) => {
       await tx.port.delete({ where: { id: port.id } });
       await writeHistory(tx, {

@@ -52,6 +52,7 @@ export class RootController {
       ports: res(base, 'ports'),
       drivers: res(base, 'drivers'),
       chassis: res(base, 'chassis'),
+      ...(minor >= 24 ? { portgroups: res(base, 'portgroups') } : {}),
       ...(minor >= 52 ? { allocations: res(base, 'allocations') } : {}),
       ...(minor >= 82 ? { shards: res(base, 'shards') } : {}),
       version: version(base),
