@@ -29,6 +29,8 @@ export interface BootEvidence {
   trails: Record<string, NicBootTrail> | null;
   logProblem?: string;
   callbacks: number;
+  /** iPXE loads the boot config and ramdisk over HTTP (IRONFLOW_HTTP_BOOT_URL): TFTP shows only the bootloader. */
+  httpBoot?: boolean;
 }
 
 /** The sentence for last_error: what was seen, step by step, and the first step that never happened. */
@@ -60,6 +62,7 @@ export function explainSilence(e: BootEvidence, logName: string | undefined): st
         `TFTP: ${sent.length} file(s) sent to ${acked.map((x) => x.ackedAddress).join(', ')}${ramdisk ? ', the ramdisk among them' : config ? ', the boot config but not the ramdisk' : ''}${errors.length ? `; errors: ${errors.slice(0, 2).join(' | ')}` : ''}`,
       );
       if (!sent.length) miss('the bootloader fetch over TFTP');
+      else if (e.httpBoot && !ramdisk) seen.push('boot config and ramdisk over HTTP: unknown (no HTTP log)');
       else if (!config) miss('the boot config fetch over TFTP');
       else if (!ramdisk) miss('the ramdisk fetch over TFTP');
     }
@@ -87,7 +90,13 @@ export function createBootEvidenceActivities({ db, deploy }: Pick<DeployActivity
       const node = await db.node.findUnique({ where: { uuid: i.nodeUuid }, include: { ports: true } });
       const dep = await db.deployment.findUnique({ where: { id: i.deploymentId } });
       const macs = (node?.ports ?? []).filter((p) => p.pxeEnabled).map((p) => p.address.toLowerCase());
-      const e: BootEvidence = { poweredOnAt: i.poweredOnAt, macs, trails: null, callbacks: dep?.callbacks ?? 0 };
+      const e: BootEvidence = {
+        poweredOnAt: i.poweredOnAt,
+        macs,
+        trails: null,
+        callbacks: dep?.callbacks ?? 0,
+        httpBoot: Boolean(deploy.httpBootUrl),
+      };
       if (deploy.dnsmasqLog) {
         try {
           const log = await tail(deploy.dnsmasqLog);
