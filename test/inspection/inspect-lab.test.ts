@@ -257,6 +257,7 @@ describe('inspection timeout with a reason', () => {
     assert.notEqual(r.code, 0, 'the CLI reports the failure');
     const n = await show(stack, uuid);
     assert.equal(n.provision_state, 'inspect failed');
+    console.log(`# last_error: ${n.last_error}`);
     assert.match(n.last_error, /Timeout reached while waiting for the deploy ramdisk of node .* \(8 s\)/);
     assert.match(n.last_error, /power on: accepted by the BMC at /);
     assert.match(n.last_error, new RegExp(`DHCP: no request seen from ${wrongMac}`));

@@ -137,6 +137,8 @@ export function vmLabWorkerEnv(
     IRONFLOW_CALLBACK_URL: `http://${host}:${apiPort}`,
     IRONFLOW_IMAGE_SERVER_URL: `http://${host}:${imagePort}`,
     IRONFLOW_HTTP_BOOT_URL: `http://${host}:${LAB_HTTP_BOOT_PORT}/`,
+    // The evidence of a silent boot (DHCP, TFTP) in last_error.
+    IRONFLOW_DNSMASQ_LOG: path.join(path.resolve(dir), 'net', 'dnsmasq.log'),
   };
 }
 
