@@ -31,7 +31,10 @@ export function createInspectionActivities({ db }: InspectionActivityDeps) {
         if (!node) throw ApplicationFailure.nonRetryable(`Node ${i.nodeUuid} could not be found.`, 'NodeNotFound');
         const row = await tx.nodeInventory.findUnique({ where: { id: i.inventoryId } });
         if (!row || row.nodeId !== node.id)
-          throw ApplicationFailure.nonRetryable(`Inventory ${i.inventoryId} of node ${i.nodeUuid} could not be found.`, 'InventoryNotFound');
+          throw ApplicationFailure.nonRetryable(
+            `Inventory ${i.inventoryId} of node ${i.nodeUuid} could not be found.`,
+            'InventoryNotFound',
+          );
         const stored = row.pluginData ? (JSON.parse(row.pluginData) as { changes?: string[]; ports_created?: string[] }) : undefined;
         if (row.appliedAt && stored) return { changes: stored.changes ?? [], portsCreated: stored.ports_created ?? [] }; // a retry
         const inv = JSON.parse(row.inventory) as Inventory;

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { baremetal, baremetalJson } from '../support/baremetal';
+import { baremetal } from '../support/baremetal';
 import { api, faultOf, startStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/procs';
 import { startLab, type Lab, type LabNode } from '../lab/lab';
