@@ -1,10 +1,12 @@
 // createActivities: the one place activity groups are merged. Only the worker calls it.
 import { createBootActivities } from './deploy/boot-activities';
+import { createBootEvidenceActivities } from './deploy/boot-evidence-activities';
 import type { DeployActivityDeps } from './deploy/deploy-deps';
 import { createDeploymentActivities } from './deploy/deployment-activities';
 import { createDiskActivities } from './deploy/disk-activities';
 import { createImageActivities } from './deploy/image-activities';
 import { createNodeStateActivities } from './deploy/node-state-activities';
+import { createInspectionActivities } from './inspection/inspection-activities';
 import { createNodeActivities } from './nodes/node-activities';
 import { createPowerActivities } from './power/power-activities';
 import type { PowerInterfaces } from './power/power-interface';
@@ -26,6 +28,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createBootActivities(deps),
     ...createDiskActivities(deps),
     ...createNodeStateActivities(deps),
+    ...createBootEvidenceActivities(deps),
+    ...createInspectionActivities(deps),
   };
 }
 

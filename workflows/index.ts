@@ -5,3 +5,4 @@ export { syncPowerStates } from './sync-power-states';
 export { deployNode } from './deploy-node';
 export { cleanNode, teardownNode } from './clean-node';
 export { adoptNode } from './adopt-node';
+export { inspectNode } from './inspect-node';

@@ -49,6 +49,9 @@ export class RamdiskSession {
   private readonly undo: { name: string; fn: () => Promise<unknown> }[] = [];
   aborted?: { actor: string; requestId: string };
   deploymentId?: string;
+  /** Workflow time of the last ramdisk boot's power on, and of the BMC confirming it (evidence when the ramdisk stays silent). */
+  private bootStartedMs?: number;
+  private poweredOnAt?: string;
 
   constructor(
     readonly input: DeployInput,
@@ -111,6 +114,7 @@ export class RamdiskSession {
       throw ApplicationFailure.nonRetryable(`The BMC of node ${n} did not report power on within 60 s.`, 'PowerStateTimeout');
     }
     await db.recordPowerState(n, 'power on', { actor: this.input.actor, requestId: this.input.requestId });
+    this.poweredOnAt = new Date().toISOString();
   }
 
   /**
@@ -135,6 +139,7 @@ export class RamdiskSession {
     await this.timeline.step('boot the deploy ramdisk', async () => {
       await this.powerOff();
       await this.setBootDevice('pxe', false);
+      this.bootStartedMs = Date.now();
       await this.powerOn();
     });
     return dep;
@@ -183,10 +188,26 @@ export class RamdiskSession {
         });
         continue;
       }
+      const why = patched('callback-timeout-evidence') ? await this.silenceEvidence() : '';
       throw ApplicationFailure.nonRetryable(
-        `Timeout reached while waiting for the deploy ramdisk of node ${this.input.nodeUuid} to call back (${this.input.callbackTimeoutSec} s).`,
+        `Timeout reached while waiting for the deploy ramdisk of node ${this.input.nodeUuid} to call back (${this.input.callbackTimeoutSec} s).${why ? ` ${why}` : ''}`,
         'CallbackTimeout',
       );
+    }
+  }
+
+  /** Which boot step never happened (BMC, DHCP, TFTP, callbacks), from what the site logged; '' if that cannot be told. */
+  private async silenceEvidence(): Promise<string> {
+    if (!this.deploymentId) return '';
+    try {
+      return await this.hw.explainRamdiskSilence({
+        nodeUuid: this.input.nodeUuid,
+        deploymentId: this.deploymentId,
+        poweredOnAt: this.poweredOnAt ?? null,
+        sinceMs: this.bootStartedMs ?? Date.now() - this.input.callbackTimeoutSec * 1000,
+      });
+    } catch (e) {
+      return `(The boot evidence could not be read: ${errorText(e)}.)`;
     }
   }
 

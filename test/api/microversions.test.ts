@@ -214,12 +214,12 @@ describe('microversions through 1.95 and metal3 enrollment', () => {
     assert.match(faultOf(bad.body), /Unable to apply the requested parent_node 'no-such-node'/);
   });
 
-  test('inspect with inspect_interface agent answers a clear 400 until inspection exists', async () => {
+  test('inspect with inspect_interface agent and no PXE port answers a clear 400 (test/inspection runs real inspections)', async () => {
     const n = (await api(stack, 'POST', '/v1/nodes', metal3Enrollment('m3-inspect'), LATEST)).body;
     await setState(n.uuid, 'manageable');
     const r = await api(stack, 'PUT', `/v1/nodes/${n.uuid}/states/provision`, { target: 'inspect' }, LATEST);
     assert.equal(r.status, 400);
-    assert.match(faultOf(r.body), /inspect interface "agent".*not implemented/);
+    assert.match(faultOf(r.body), /cannot be inspected: it has no port with PXE enabled/);
   });
 
   test('RAID: agent stores target_raid_config; no-raid and RAID clean steps answer clear errors', async () => {

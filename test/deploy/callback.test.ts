@@ -132,15 +132,24 @@ describe('ramdisk callbacks', () => {
     }
   });
 
-  test('an inventory callback reaches the workflow with its inventory', async () => {
+  test('an inventory callback is stored; the workflow gets its id, never the inventory', async () => {
+    const nodeUuid = workflowId.slice(5);
+    // The node must exist: without it the deployment is over (410).
+    const gone = await call({ seq: 29, event: 'inventory', inventory: INVENTORY });
+    assert.equal(gone.status, 410, gone.text);
+    await stack.db.node.create({ data: { uuid: nodeUuid, driver: 'fake-hardware' } });
     const r = await call({ seq: 30, event: 'inventory', inventory: INVENTORY });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.ack, 30);
+    const row = await stack.db.nodeInventory.findUniqueOrThrow({ where: { deploymentId: id } });
+    assert.deepEqual(JSON.parse(row.inventory), INVENTORY);
+    assert.equal(row.appliedAt, null);
     await waitFor(
-      async () => historyText(await stack.temporal.workflow.getHandle(workflowId).fetchHistory()).includes('"physical_mb":4096'),
+      async () => historyText(await stack.temporal.workflow.getHandle(workflowId).fetchHistory()).includes(`"inventoryId":"${row.id}"`),
       10_000,
       'the inventory signal',
     );
+    assert.ok(!historyText(await stack.temporal.workflow.getHandle(workflowId).fetchHistory()).includes('physical_mb'));
   });
 
   test('a closed or expired deployment answers 410, which stops the ramdisk', async () => {

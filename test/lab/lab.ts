@@ -8,6 +8,8 @@
 //   <dir>/<node>/boot.json           the last boot (see node-server.sh)
 //   <dir>/<node>/console.log         the simulated server's and ramdisk's output
 //   <dir>/<node>/bmc/                lan.conf, ipmi_sim state and log, password
+//   <dir>/<node>/machine/            the fake /proc, /sys and `ip` the ramdisk's inventory reads
+//   <dir>/dnsmasq.log                DHCP and TFTP of every node, in dnsmasq's log format
 //
 // BMC credentials: user `admin`, password `password` unless `password` says
 // otherwise ('per-node' = a random one per node, kept in <node>/bmc/password).
@@ -34,6 +36,9 @@ export interface LabOptions {
   password?: string;
   /** Extra IRONFLOW_* variables for the ramdisk in the lab (e.g. a faster poll interval). */
   ramdiskEnv?: Record<string, string>;
+  /** What each node's inventory says it has: CPUs (default 2) and RAM (default 1024 MiB). */
+  cpus?: number;
+  memoryMb?: number;
   /** The bootloader DHCP would announce (default pxelinux.0); the node fetches it first. */
   bootfile?: string;
   /**
@@ -76,6 +81,10 @@ export interface LabNode {
   /** Portal port and tgtd control channel of this node's ramdisk. */
   iscsiPort: number;
   tgtControl: number;
+  /** The address the lab's simulated DHCP gives it (in the dnsmasq-format log only). */
+  ip: string;
+  /** What the node's inventory reports (ramdisk/inventory reads <node>/machine/). */
+  hardware: { cpus: number; memoryMb: number; diskBytes: number; diskName: string; nic: string; secondNic: string };
   /** The last boot.json, or undefined if the node never booted. */
   readBoot(): BootRecord | undefined;
   /** Every boot so far, oldest first. */
@@ -101,6 +110,8 @@ export interface Lab {
   nodes: LabNode[];
   tftpRoot: string;
   tftpPort: number;
+  /** DHCP and TFTP lines of every node's boots, as dnsmasq --log-dhcp writes them (IRONFLOW_DNSMASQ_LOG). */
+  dhcpLog: string;
   /** PIDs of the lab's long-running processes (BMCs, tftpd). */
   processes: { role: string; pid: number; exe: string }[];
   describe(): LabNodeDescription[];
@@ -159,7 +170,62 @@ export function powerCutNode(nodeDir: string): void {
   if (fs.existsSync(nodeDir)) fs.writeFileSync(path.join(nodeDir, 'power'), '0\n');
 }
 
-function makeNode(index: number, nodeDir: string, bmc: LabBmc, iscsiPort: number, tgtControl: number): LabNode {
+/** The simulated DHCP address of node i. */
+export function labNodeIp(index: number): string {
+  return `10.255.${Math.floor(index / 200)}.${10 + (index % 200)}`;
+}
+
+/**
+ * The fake machine ramdisk/inventory reads (IRONFLOW_INVENTORY_ROOT): CPUs, memory in
+ * 128 MiB blocks, the node's disk as /dev/vda (its real size), its NIC as eth0 with its
+ * MAC, DMI, and an `ip` that prints the simulated address.
+ */
+function writeMachine(root: string, name: string, hw: LabNode['hardware'], ip: string): void {
+  fs.rmSync(root, { recursive: true, force: true });
+  const files: Record<string, string> = {
+    'proc/cpuinfo': Array.from(
+      { length: hw.cpus },
+      (_, n) => `processor\t: ${n}\nmodel name\t: Ironflow Lab CPU\ncpu MHz\t\t: 2400.000\nflags\t\t: fpu lm nx vmx sse4_2 hypervisor\n\n`,
+    ).join(''),
+    'proc/meminfo': `MemTotal:       ${hw.memoryMb * 1024 - 65536} kB\n`,
+    'proc/sys/kernel/arch': 'x86_64\n',
+    'sys/devices/system/memory/block_size_bytes': '8000000\n',
+    'sys/block/vda/size': `${Math.floor(hw.diskBytes / 512)}\n`,
+    'sys/block/vda/removable': '0\n',
+    'sys/block/vda/queue/rotational': '0\n',
+    'sys/block/vda/serial': `lab-disk-${name}\n`,
+    'sys/block/vda/device/vendor': '0x1af4\n',
+    'sys/class/net/eth0/address': `${hw.nic}\n`,
+    'sys/class/net/eth0/carrier': '1\n',
+    'sys/class/net/eth0/speed': '1000\n',
+    // A second NIC, cable unplugged: inspection finds it and creates its port (not PXE-enabled).
+    'sys/class/net/eth1/address': `${hw.secondNic}\n`,
+    'sys/class/net/eth1/carrier': '0\n',
+    'sys/class/dmi/id/sys_vendor': 'Ironflow Lab\n',
+    'sys/class/dmi/id/product_name': 'simulated node\n',
+    'sys/class/dmi/id/product_serial': `${name}\n`,
+    'bin/ip': `#!/bin/sh\n[ "$6" = eth0 ] && echo "2: eth0    inet ${ip}/24 brd 10.255.255.255 scope global eth0"\nexit 0\n`,
+  };
+  for (let b = 0; b < Math.ceil(hw.memoryMb / 128); b++) files[`sys/devices/system/memory/memory${b}/state`] = 'online\n';
+  for (const [p, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+    fs.writeFileSync(path.join(root, p), text);
+  }
+  for (const nic of ['eth0', 'eth1']) {
+    fs.mkdirSync(path.join(root, `sys/class/net/${nic}/device`), { recursive: true });
+    fs.symlinkSync('../../../bus/pci/drivers/virtio_net', path.join(root, `sys/class/net/${nic}/device/driver`));
+  }
+  fs.chmodSync(path.join(root, 'bin/ip'), 0o755);
+}
+
+function makeNode(
+  index: number,
+  nodeDir: string,
+  bmc: LabBmc,
+  iscsiPort: number,
+  tgtControl: number,
+  hardware: LabNode['hardware'],
+): LabNode {
   return {
     name: labNodeName(index),
     index,
@@ -169,6 +235,8 @@ function makeNode(index: number, nodeDir: string, bmc: LabBmc, iscsiPort: number
     nodeDir,
     iscsiPort,
     tgtControl,
+    ip: labNodeIp(index),
+    hardware,
     readBoot: () => readJson<BootRecord>(path.join(nodeDir, 'boot.json')),
     bootHistory: () => {
       const f = path.join(nodeDir, 'boots.jsonl');
@@ -272,6 +340,17 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       const bmc: LabBmc = { address: '127.0.0.1', port: await freeUdpPort(), username: 'admin', password, passwordFile };
       const iscsiPort = await freeTcpPort();
       const tgtControl = freeTgtControl(channels);
+      const hardware = {
+        cpus: opts.cpus ?? 2,
+        memoryMb: opts.memoryMb ?? 1024,
+        diskBytes: fs.statSync(diskPath).size,
+        diskName: '/dev/vda',
+        nic: labNodeMac(i).toLowerCase(),
+        secondNic: labNodeMac(i)
+          .toLowerCase()
+          .replace(/^52:54:00:ab:/, '52:54:00:ac:'),
+      };
+      writeMachine(path.join(nodeDir, 'machine'), name, hardware, labNodeIp(i));
       const env: Record<string, string> = {
         LAB_NAME: name,
         LAB_MAC: labNodeMac(i),
@@ -283,10 +362,15 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         LAB_TGT_CONTROL: String(tgtControl),
         LAB_INIT: path.join(root, 'ramdisk', 'init'),
         LAB_NODE_SERVER: path.join(root, 'test', 'lab', 'node-server.sh'),
+        LAB_IP: labNodeIp(i),
+        LAB_DHCP_LOG: path.join(dir, 'dnsmasq.log'),
+        LAB_TFTP_ROOT: tftpRoot,
+        IRONFLOW_INVENTORY_ROOT: path.join(nodeDir, 'machine'),
+        IRONFLOW_IP: path.join(nodeDir, 'machine', 'bin', 'ip'),
         PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       };
       const lines = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
-      lines.push('export PATH');
+      lines.push('export PATH IRONFLOW_INVENTORY_ROOT IRONFLOW_IP');
       for (const [k, v] of Object.entries(opts.ramdiskEnv ?? {})) {
         if (!/^IRONFLOW_[A-Z_]+$/.test(k)) throw new Error(`ramdiskEnv: ${k} is not an IRONFLOW_* variable`);
         lines.push(`export ${k}=${shellQuote(v)}`);
@@ -316,7 +400,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       );
       started.push(sim);
       processes.push({ role: `bmc ${name}`, pid: sim.pid, exe: sim.exe });
-      nodes.push(makeNode(i, nodeDir, bmc, iscsiPort, tgtControl));
+      nodes.push(makeNode(i, nodeDir, bmc, iscsiPort, tgtControl, hardware));
     }
     await Promise.all(
       nodes.map((n, i) =>
@@ -340,6 +424,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     nodes,
     tftpRoot,
     tftpPort: opts.externalTftpPort ?? tftp!.port,
+    dhcpLog: path.join(dir, 'dnsmasq.log'),
     processes,
     describe: () =>
       nodes.map((n) => ({

@@ -8,6 +8,8 @@
 #   ramdisk/init as a process with this node's disk and its own tgtd; a
 #   `localboot` entry boots from disk.
 # anything else: boot from disk: look at the disk and record what booted.
+# DHCP and TFTP go to LAB_DHCP_LOG as dnsmasq (--log-dhcp) would log them, with the
+#   node's simulated address LAB_IP: the evidence a site's dnsmasq log gives.
 # Every boot is written to NODEDIR/boot.json (and appended to boots.jsonl):
 #   {ts, source: "pxe"|"disk", kernel?, append?, initrd?, ramdisk?, error?,
 #    bootable?, disk_sha256_first_mib?, marker?}
@@ -53,13 +55,24 @@ pxe_fail() {
   os_running
 }
 
+# dnsmasq_log FACILITY TEXT: one line in dnsmasq's log format.
+dnsmasq_log() {
+  [ -n "${LAB_DHCP_LOG:-}" ] || return 0
+  printf '%s dnsmasq-%s[%s]: %s\n' "$(date '+%b %e %H:%M:%S')" "$1" "$$" "$2" >> "$LAB_DHCP_LOG"
+}
+
 # tftp_get REMOTE LOCAL: real TFTP from the lab's (or Ironflow's) tftpd.
 tftp_get() {
   rm -f "$2"
   out=$(printf 'mode binary\ntimeout %s\nget %s %s\nquit\n' "${LAB_TFTP_TIMEOUT:-5}" "$1" "$2" |
     tftp "$LAB_TFTP_HOST" "$LAB_TFTP_PORT" 2>&1)
-  case $out in *rror* | *imed\ out*) rm -f "$2"; return 1 ;; esac
-  [ -s "$2" ]
+  case $out in *rror* | *imed\ out*)
+    rm -f "$2"
+    dnsmasq_log tftp "file ${LAB_TFTP_ROOT:-}/$1 not found for $LAB_IP"
+    return 1
+    ;;
+  esac
+  [ -s "$2" ] && dnsmasq_log tftp "sent ${LAB_TFTP_ROOT:-}/$1 to $LAB_IP"
 }
 
 redact() {
@@ -70,6 +83,10 @@ pxe_boot() {
   w=$d/pxe
   rm -rf "$w"
   mkdir -p "$w"
+  mac=$(echo "$LAB_MAC" | tr 'A-F' 'a-f')
+  dnsmasq_log dhcp "1 DHCPDISCOVER(lab) $mac "
+  dnsmasq_log dhcp "1 DHCPREQUEST(lab) $LAB_IP $mac "
+  dnsmasq_log dhcp "1 DHCPACK(lab) $LAB_IP $mac "
   tftp_get "$LAB_BOOTFILE" "$w/bootloader" || pxe_fail "PXE: cannot fetch $LAB_BOOTFILE over TFTP"
   macfile=01-$(echo "$LAB_MAC" | tr ':A-F' '-a-f')
   cfg=pxelinux.cfg/$macfile
@@ -118,6 +135,8 @@ pxe_boot() {
       ;;
   esac
   record_boot "$fields,\"ramdisk\":true"
+  # pxelinux's `ipappend 2` adds BOOTIF=01-<mac>: the NIC the node booted from.
+  grep -Eqi '^[[:space:]]*ipappend[[:space:]]+2' "$w/config" && append="$append BOOTIF=01-$(echo "$LAB_MAC" | tr ':A-F' '-a-f')"
   printf 'BOOT_IMAGE=%s %s\n' "$kernel" "$append" > "$d/cmdline"
   chmod 600 "$d/cmdline"
   rm -rf "$d/ramdisk"

@@ -137,7 +137,25 @@ export function vmLabWorkerEnv(
     IRONFLOW_CALLBACK_URL: `http://${host}:${apiPort}`,
     IRONFLOW_IMAGE_SERVER_URL: `http://${host}:${imagePort}`,
     IRONFLOW_HTTP_BOOT_URL: `http://${host}:${LAB_HTTP_BOOT_PORT}/`,
+    // The evidence of a silent boot (DHCP, TFTP) in last_error.
+    IRONFLOW_DNSMASQ_LOG: path.join(path.resolve(dir), 'net', 'dnsmasq.log'),
   };
+}
+
+/**
+ * Adds a sparse raw disk to a VM (virtio-blk, serial extra<k>); it appears at the VM's next power on
+ * (vm-chassis.sh reads vm.env then), as a disk added to a powered-off server would. Returns its path.
+ */
+export function addVmDisk(nodeDir: string, sizeBytes: number): string {
+  const envFile = path.join(nodeDir, 'vm.env');
+  const env = fs.readFileSync(envFile, 'utf8');
+  const current = [...env.matchAll(/^VM_EXTRA_DISKS='([^']*)'$/gm)].pop()?.[1] ?? '';
+  const disks = current.split(' ').filter(Boolean);
+  const p = path.join(nodeDir, `disk-${disks.length + 1}.img`);
+  fs.closeSync(fs.openSync(p, 'w'));
+  fs.truncateSync(p, sizeBytes);
+  fs.appendFileSync(envFile, `VM_EXTRA_DISKS='${[...disks, p].join(' ')}'\n`);
+  return p;
 }
 
 export function vmName(index: number): string {

@@ -281,11 +281,14 @@ describe('deployNode with stub activities', { concurrency: true }, () => {
       'moveProvisionState(wait call-back)',
       ...OFF,
       ...ON,
+      // What the site saw of the silent boot goes into last_error.
+      'explainRamdiskSilence',
       ...UNDO,
       'finishOperation(failed → deploy failed)',
     ]);
     assert.equal(node.ramdiskBoots(), 2);
     assert.match(finish(node.run.calls).error!, /Timeout reached while waiting for the deploy ramdisk of node .* to call back \(0\.1 s\)/);
+    assert.match(finish(node.run.calls).error!, /\(0\.1 s\)\. Evidence: \(stub\)\. First step that never happened: a DHCP request\./);
     const events = node.run.calls.filter((c) => c.name === 'recordEvent').map((c) => (c.args[0] as { event: string }).event);
     assert.equal(events.filter((e) => e === 'deploy: step "no callback: PXE boot again" started').length, 1);
   });

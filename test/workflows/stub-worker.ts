@@ -176,6 +176,7 @@ export function simulatedNode(
     waitForPowerState: async (_n, want) => want === `power ${power}`,
     recordPowerState: async () => undefined,
     recordPowerFailure: async () => undefined,
+    explainRamdiskSilence: async () => 'Evidence: (stub). First step that never happened: a DHCP request.',
     ...opts.overrides,
   };
   const run = rig.scenario(behaviours);

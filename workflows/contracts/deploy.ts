@@ -27,8 +27,10 @@ export interface RamdiskEvent {
   mode?: string;
   verify?: unknown;
   disks?: { path: string; size_bytes: number; model?: string; rotational?: boolean }[];
-  /** inspect mode: what the machine is made of (checked for shape and size by the API). */
+  /** inspect mode: what the machine is made of (checked for shape and size by the API). Never signalled: see inventoryId. */
   inventory?: Inventory;
+  /** inspect mode: the stored inventory (node_inventories row) the API kept; the workflow reads it by this id. */
+  inventoryId?: string;
 }
 
 export interface StepView {

@@ -8,6 +8,8 @@ import { OperationService } from './provisioning/operation.service';
 import { HistoryController } from './history/history.controller';
 import { HistoryService } from './history/history.service';
 import { NodeLock } from './infra/node-lock';
+import { InventoryController } from './inspection/inventory.controller';
+import { InventoryService } from './inspection/inventory.service';
 import { ApiSettings } from './infra/settings';
 import { Store } from './infra/store';
 import { Workflows } from './infra/workflows';
@@ -50,6 +52,7 @@ export class AppModule {
         DriversController,
         OperationController,
         HistoryController,
+        InventoryController,
         ProvisioningController,
         PowerController,
         PortsController,
@@ -67,6 +70,7 @@ export class AppModule {
         { provide: Workflows, useValue: deps.workflows },
         { provide: ApiSettings, useValue: deps.settings },
         NodeLock,
+        InventoryService,
         NodesService,
         PortsService,
         ProvisioningService,

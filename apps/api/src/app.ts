@@ -40,6 +40,8 @@ export interface BuildAppOptions {
   consoleLogDir?: string | null;
   /** Boot mode of nodes that name none (default bios). */
   defaultBootMode?: BootMode;
+  /** How long an inspection waits for the ramdisk's inventory (default 1800 s). */
+  inspectTimeoutSec?: number;
 }
 
 function parseJsonBody(req: Request, _res: Response, next: NextFunction): void {
@@ -67,6 +69,7 @@ export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplicati
     o.imageAllowedNetworks,
     o.consoleLogDir ?? null,
     o.defaultBootMode,
+    o.inspectTimeoutSec,
   );
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register({ store: new Store(o.db, o.keys), workflows: new Workflows(o.temporal, o.taskQueue, o.conductor), settings }),

@@ -18,6 +18,8 @@ export interface ApiConfig {
   conductor: string;
   automatedClean: EraseMode | 'none';
   callbackTimeoutSec: number;
+  /** IRONFLOW_INSPECT_TIMEOUT: how long an inspection waits for the ramdisk's inventory (Ironic's inspect_wait_timeout, 1800 s). */
+  inspectTimeoutSec: number;
   imageAllowedNetworks: Cidr[];
   callbackLimits: CallbackLimits;
   /** IRONFLOW_CONSOLE_LOG_DIR: `<node name>/console.log` files (default <data dir>/lab, where the VM lab writes them). */
@@ -101,6 +103,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     conductor: env.IRONFLOW_CONDUCTOR_NAME ?? os.hostname(),
     automatedClean: cleanMode(env.IRONFLOW_AUTOMATED_CLEAN ?? 'metadata'),
     callbackTimeoutSec: Number(env.IRONFLOW_DEPLOY_CALLBACK_TIMEOUT ?? 600),
+    inspectTimeoutSec: Number(env.IRONFLOW_INSPECT_TIMEOUT ?? 1800),
     imageAllowedNetworks: imageNetworks(env),
     callbackLimits: callbackLimits(env),
     consoleLogDir: env.IRONFLOW_CONSOLE_LOG_DIR ?? path.join(common.dataDir, 'lab'),

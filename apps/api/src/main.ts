@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     log,
     automatedClean: cfg.automatedClean,
     callbackTimeoutSec: cfg.callbackTimeoutSec,
+    inspectTimeoutSec: cfg.inspectTimeoutSec,
     imageAllowedNetworks: cfg.imageAllowedNetworks,
     callbackLimits: cfg.callbackLimits,
     consoleLogDir: cfg.consoleLogDir,

@@ -33,6 +33,8 @@ export interface DataPathConfig {
   dhcpHostsDir: string;
   /** IRONFLOW_HTTP_BOOT_URL: the boot root served over HTTP; iPXE then loads kernels and ramdisks from it. */
   httpBootUrl?: string;
+  /** IRONFLOW_DNSMASQ_LOG: dnsmasq's log file (--log-facility, --log-dhcp), read to explain a ramdisk that never called back. */
+  dnsmasqLog?: string;
 }
 
 export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): DataPathConfig {
@@ -56,6 +58,7 @@ export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): 
     deploymentTtlSec: Number(env.IRONFLOW_DEPLOYMENT_TTL ?? 3 * 3600),
     dhcpHostsDir: env.IRONFLOW_DHCP_HOSTS_DIR ?? path.join(dataDir, 'dnsmasq', 'hosts'),
     httpBootUrl: httpBootUrl(env.IRONFLOW_HTTP_BOOT_URL),
+    dnsmasqLog: env.IRONFLOW_DNSMASQ_LOG || undefined,
   };
 }
 

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { openValue } from '#prisma/sealed-json';
 import type { RamdiskEvent } from '#workflows/contracts/deploy';
+import type { Inventory } from '#workflows/contracts/inventory';
 import { ramdiskEventSignal } from '#workflows/contracts/deploy';
 import { ApiError, NotFoundError, UnauthorizedError } from '../common/errors';
 import { Store } from '../infra/store';
@@ -29,6 +30,18 @@ export class CallbackService {
     private readonly workflows: Workflows,
   ) {}
 
+  /** One row per deployment (a re-sent inventory with a new seq replaces it); its id. */
+  private async storeInventory(deploymentId: string, nodeUuid: string, inventory: Inventory): Promise<string> {
+    const node = await this.store.db.node.findUnique({ where: { uuid: nodeUuid }, select: { id: true } });
+    if (!node) throw new ApiError(410, `Node ${nodeUuid} of deployment ${deploymentId} is gone: the ramdisk should stop.`);
+    const row = await this.store.db.nodeInventory.upsert({
+      where: { deploymentId },
+      create: { id: crypto.randomUUID(), nodeId: node.id, deploymentId, inventory: JSON.stringify(inventory) },
+      update: { inventory: JSON.stringify(inventory) },
+    });
+    return row.id;
+  }
+
   async handle(id: string, secret: string | undefined, req: CallbackRequest): Promise<CallbackAnswer> {
     const { seq, event, report } = req;
     const dep = /^[0-9a-f-]{36}$/.test(id) ? await this.store.db.deployment.findUnique({ where: { id } }) : null;
@@ -43,7 +56,10 @@ export class CallbackService {
     if (seq === last && dep.lastAnswer) return JSON.parse(dep.lastAnswer) as CallbackAnswer; // replay: same answer, no action
     if (seq < last) return answer(); // an old callback arriving late: answered, not acted on
     if (event !== 'poll') {
-      const e: RamdiskEvent = { deploymentId: dep.id, seq, event, ...report };
+      const { inventory, ...rest } = report;
+      const e: RamdiskEvent = { deploymentId: dep.id, seq, event, ...rest };
+      // The inventory stays in the database (up to 64 KiB): the workflow gets its id, never the document.
+      if (inventory) e.inventoryId = await this.storeInventory(dep.id, dep.nodeUuid, inventory);
       // Signal first: if we die before recording the seq, the ramdisk re-sends it and the workflow drops the duplicate.
       await this.workflows.signal(dep.workflowId, dep.runId, ramdiskEventSignal, e);
     }

@@ -20,5 +20,7 @@ export class ApiSettings {
     readonly consoleLogDir: string | null = null,
     /** Boot mode of a node that names none (IRONFLOW_DEFAULT_BOOT_MODE). */
     readonly defaultBootMode: BootMode = 'bios',
+    /** How long an inspection waits for the ramdisk's inventory (IRONFLOW_INSPECT_TIMEOUT; Ironic's inspect_wait_timeout). */
+    readonly inspectTimeoutSec: number = 1800,
   ) {}
 }

@@ -60,6 +60,8 @@ const WORKFLOW_FOR: Partial<Record<string, string>> = {
   'active:delete': 'teardownNode',
   'deploy failed:delete': 'teardownNode',
   'error:delete': 'teardownNode',
+  'manageable:inspect': 'inspectNode',
+  'inspect failed:inspect': 'inspectNode',
 };
 
 /** deploy_steps in a provision request needs this API version (Ironic 1.69; 406 below). */
@@ -124,7 +126,7 @@ export class ProvisioningService {
       throw new NotAcceptableError(`"deploy_steps" requires API version 1.${DEPLOY_STEPS_MIN_VERSION} or later.`);
     }
     const event = VERBS[target];
-    if (target === 'inspect' && (state === 'manageable' || state === 'inspect failed')) this.refuseInspect(node);
+    if (target === 'inspect' && (state === 'manageable' || state === 'inspect failed')) await this.checkInspectable(node);
     if (target === 'service') this.refuseService(node, state, req.service_steps);
     if (node.maintenance && (event === 'deploy' || event === 'rebuild' || event === 'clean')) {
       throw new BadRequestError(`The provisioning operation can't be performed on node ${node.uuid} because it's in maintenance mode.`);
@@ -146,8 +148,8 @@ export class ProvisioningService {
       throw new BadRequestError('"clean_steps" is required when setting target provision state to clean');
     }
     if (target === 'clean') this.refuseRaidSteps(node, req.clean_steps as unknown[]);
-    if (transition.event === 'abort' && transition.from === 'wait call-back') {
-      // The deploy workflow holds the node: tell it to stop; it cleans up and ends in deploy failed.
+    if (transition.event === 'abort' && (transition.from === 'wait call-back' || transition.from === 'inspect wait')) {
+      // The deploy (inspect) workflow holds the node: tell it to stop; it cleans up and ends in deploy (inspect) failed.
       await this.workflows.signal(nodeOperationId(node.uuid), '', abortSignal, { actor: ctx.actor, requestId: ctx.requestId });
       return;
     }
@@ -171,7 +173,7 @@ export class ProvisioningService {
       viaState: transition.to,
       target: transition.target,
       hardwareQueue: siteTaskQueue(this.settings.taskQueue, node.conductorGroup),
-      callbackTimeoutSec: this.settings.callbackTimeoutSec,
+      callbackTimeoutSec: workflowType === 'inspectNode' ? this.settings.inspectTimeoutSec : this.settings.callbackTimeoutSec,
       bootMode: bootModeFor(node, this.settings.defaultBootMode),
     };
     let input: DeployInput | CleanInput;
@@ -204,10 +206,17 @@ export class ProvisioningService {
     });
   }
 
-  /** Inspection does not exist yet: whatever the inspect interface, say so (400) rather than a state error. */
-  private refuseInspect(node: Node): never {
+  /** Inspection runs with inspect_interface agent (the ramdisk boots from a PXE-enabled port); others answer Ironic's 400. */
+  private async checkInspectable(node: Node): Promise<void> {
     const name = interfacesOf(node).inspect;
     const iface = resolveInterfaces(driverFieldsOf(node, {})).interfaces.inspect;
+    if (name === 'agent' && iface && !iface.notImplemented) {
+      if ((await this.db.port.count({ where: { nodeId: node.id, pxeEnabled: true } })) === 0)
+        throw new BadRequestError(
+          `Node ${node.uuid} cannot be inspected: it has no port with PXE enabled to boot the inspection ramdisk from. Create a port with the MAC of the NIC it network-boots from (baremetal port create <mac> --node ${node.uuid}).`,
+        );
+      return;
+    }
     if (iface?.notImplemented) {
       throw new BadRequestError(
         `Node ${node.uuid} cannot be inspected yet: its inspect interface "${name}" (${iface.notImplemented}) is accepted at enrollment, but inspection is not implemented in this Ironflow release. Enter hardware properties by hand (PATCH /properties) instead.`,
