@@ -11,6 +11,7 @@ import { NodeLock } from './infra/node-lock';
 import { ApiSettings } from './infra/settings';
 import { Store } from './infra/store';
 import { Workflows } from './infra/workflows';
+import { ManagementController } from './management/management.controller';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesService } from './nodes/nodes.service';
 import { PortsController } from './ports/ports.controller';
@@ -46,6 +47,7 @@ export class AppModule {
         HistoryController,
         ProvisioningController,
         PowerController,
+        ManagementController,
         PortsController,
         ShardsController,
         TraitsController,
