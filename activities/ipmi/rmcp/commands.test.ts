@@ -14,7 +14,7 @@ import {
 describe('chassis control', () => {
   test('action codes from table 28-4', () => {
     assert.deepEqual(
-      (['down', 'up', 'cycle', 'hardReset', 'softShutdown'] as const).map((a) => chassisControl(a).data[0]),
+      (['down', 'up', 'cycle', 'hardReset', 'diagInterrupt', 'softShutdown'] as const).map((a) => chassisControl(a).data[0]),
       [0, 1, 2, 3, 5],
     );
     assert.equal(chassisControl('up').netFn, 0x00);

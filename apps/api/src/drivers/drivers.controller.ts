@@ -75,4 +75,11 @@ export class DriversController {
     this.find(name);
     throw noPassthruMethod(method);
   }
+
+  @All(':name/vendor_passthru/:method')
+  @ApiOperation({ summary: 'Call a driver vendor passthru method named in the path: 400, there are none' })
+  passthruPath(@Param('name') name: string, @Param('method') method: string) {
+    this.find(name);
+    throw noPassthruMethod(method);
+  }
 }

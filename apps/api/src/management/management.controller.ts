@@ -46,10 +46,16 @@ export class ManagementController {
   }
 
   @All('vendor_passthru')
-  @ApiOperation({ summary: 'Call a vendor passthru method: 400, there are none' })
+  @ApiOperation({ summary: 'Call a vendor passthru method (?method=): 400, there are none' })
   async passthru(@Param('ident') ident: string, @Query('method') method: unknown, @Req() req: Request) {
     await this.nodes.get(ident, ctxOf(req));
     throw noPassthruMethod(method);
   }
-}
 
+  @All('vendor_passthru/:method')
+  @ApiOperation({ summary: 'Call a vendor passthru method (as the CLI names it, in the path): 400, there are none' })
+  async passthruPath(@Param('ident') ident: string, @Param('method') method: string, @Req() req: Request) {
+    await this.nodes.get(ident, ctxOf(req));
+    throw noPassthruMethod(method);
+  }
+}
