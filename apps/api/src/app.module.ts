@@ -2,6 +2,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CallbackController } from './deployments/callback.controller';
 import { CallbackService } from './deployments/callback.service';
+import { ConductorsController } from './conductors/conductors.controller';
+import { ConductorsService } from './conductors/conductors.service';
 import { DriversController } from './drivers/drivers.controller';
 import { OperationController } from './provisioning/operation.controller';
 import { OperationService } from './provisioning/operation.service';
@@ -43,6 +45,7 @@ export class AppModule {
         RootController,
         CallbackController,
         DriversController,
+        ConductorsController,
         OperationController,
         HistoryController,
         ProvisioningController,
@@ -69,6 +72,7 @@ export class AppModule {
         OperationService,
         TraitsService,
         AllocationsService,
+        ConductorsService,
       ],
     };
   }

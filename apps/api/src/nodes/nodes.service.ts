@@ -12,6 +12,7 @@ import type { RequestContext } from '../common/request-context';
 import { NodeLock } from '../infra/node-lock';
 import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
+import { ConductorsService } from '../conductors/conductors.service';
 import { NODE_PATCH_KEYS, nodeColumns, type NodeColumns } from './node-fields';
 import { findNode } from './node-lookup';
 import { SORTABLE, type NodeListQuery } from './node-list-query';
@@ -51,6 +52,7 @@ export class NodesService {
     private readonly store: Store,
     private readonly settings: ApiSettings,
     private readonly lock: NodeLock,
+    private readonly conductors: ConductorsService,
   ) {}
 
   private get db() {
@@ -60,11 +62,14 @@ export class NodesService {
   async view(node: Node, base: string, apiMinor: number, fields?: readonly string[]): Promise<Record<string, unknown>> {
     const res = await this.lock.holders([node.id]);
     const traits = await this.traitsOf([node.id]);
-    return nodeView(
-      node,
-      { base, reservation: res.get(node.id) ?? null, conductor: this.settings.conductor, apiMinor, traits: traits.get(node.id) ?? [] },
-      fields,
-    );
+    const conductor = await this.conductorOf(node.conductorGroup, apiMinor);
+    return nodeView(node, { base, reservation: res.get(node.id) ?? null, conductor, apiMinor, traits: traits.get(node.id) ?? [] }, fields);
+  }
+
+  /** The node's `conductor` (1.49): a live worker serving its group, or null (also when Temporal cannot say). */
+  private async conductorOf(group: string, apiMinor: number): Promise<string | null> {
+    if (apiMinor < 49) return null;
+    return this.conductors.forGroup(group).catch(() => null);
   }
 
   /** Each node's traits, sorted (nodes without any are absent). */
@@ -179,10 +184,18 @@ export class NodesService {
     const res = await this.lock.holders(rows.map((r) => r.id));
     const fields = q.detail ? undefined : (q.fields ?? DEFAULT_LIST_FIELDS);
     const traits = await this.traitsOf(rows.map((r) => r.id));
+    const groups = new Map<string, string | null>();
+    for (const g of new Set(rows.map((r) => r.conductorGroup))) groups.set(g, await this.conductorOf(g, apiMinor));
     const items = rows.map((n) =>
       nodeView(
         n,
-        { base, reservation: res.get(n.id) ?? null, conductor: this.settings.conductor, apiMinor, traits: traits.get(n.id) ?? [] },
+        {
+          base,
+          reservation: res.get(n.id) ?? null,
+          conductor: groups.get(n.conductorGroup) ?? null,
+          apiMinor,
+          traits: traits.get(n.id) ?? [],
+        },
         fields,
       ),
     );
