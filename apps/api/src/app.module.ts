@@ -4,6 +4,8 @@ import { CallbackController } from './deployments/callback.controller';
 import { CallbackService } from './deployments/callback.service';
 import { ConductorsController } from './conductors/conductors.controller';
 import { ConductorsService } from './conductors/conductors.service';
+import { DeployTemplatesController } from './deploy-templates/deploy-templates.controller';
+import { DeployTemplatesService } from './deploy-templates/deploy-templates.service';
 import { DriversController } from './drivers/drivers.controller';
 import { OperationController } from './provisioning/operation.controller';
 import { OperationService } from './provisioning/operation.service';
@@ -46,6 +48,7 @@ export class AppModule {
         CallbackController,
         DriversController,
         ConductorsController,
+        DeployTemplatesController,
         OperationController,
         HistoryController,
         ProvisioningController,
@@ -73,6 +76,7 @@ export class AppModule {
         TraitsService,
         AllocationsService,
         ConductorsService,
+        DeployTemplatesService,
       ],
     };
   }
