@@ -6,6 +6,8 @@ import { ConductorsController } from './conductors/conductors.controller';
 import { ConductorsService } from './conductors/conductors.service';
 import { DeployTemplatesController } from './deploy-templates/deploy-templates.controller';
 import { DeployTemplatesService } from './deploy-templates/deploy-templates.service';
+import { NodeVolumeController, VolumeController } from './volume/volume.controller';
+import { VolumeService } from './volume/volume.service';
 import { DriversController } from './drivers/drivers.controller';
 import { OperationController } from './provisioning/operation.controller';
 import { OperationService } from './provisioning/operation.service';
@@ -49,6 +51,8 @@ export class AppModule {
         DriversController,
         ConductorsController,
         DeployTemplatesController,
+        VolumeController,
+        NodeVolumeController,
         OperationController,
         HistoryController,
         ProvisioningController,
@@ -77,6 +81,7 @@ export class AppModule {
         AllocationsService,
         ConductorsService,
         DeployTemplatesService,
+        VolumeService,
       ],
     };
   }
