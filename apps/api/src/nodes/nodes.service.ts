@@ -223,6 +223,11 @@ export class NodesService {
     if (cols.parentNode !== node.parentNode) cols.parentNode = await this.parentUuid(cols.parentNode, ctx, node.uuid);
     if (!cols.retired && node.retired) cols.retiredReason = null; // un-retiring clears the reason, as Ironic
     if (cols.retired !== node.retired || cols.retiredReason !== node.retiredReason) checkRetired(cols, node.provisionState, node.uuid);
+    // Ironic's update_node: an instance_uuid is not overwritten by another (remove it first).
+    if (node.instanceUuid !== null && cols.instanceUuid !== null && cols.instanceUuid !== node.instanceUuid)
+      throw new ConflictError(
+        `Node ${node.uuid} is associated with instance ${node.instanceUuid}: remove /instance_uuid before setting another.`,
+      );
     const changed = ops.map((o) => `${o.op} ${o.path}`).join(', ');
     try {
       return await this.db.$transaction(async (tx) => {
