@@ -55,6 +55,12 @@ describe('conductors with a worker', () => {
         ['c-1', null],
       ],
     );
+    const mine = (await api(stack, 'GET', `/v1/nodes?conductor=${encodeURIComponent(host)}`, undefined, LATEST)).body.nodes;
+    assert.deepEqual(
+      mine.map((x: { name: string }) => x.name),
+      ['c-0'],
+    );
+    assert.deepEqual((await api(stack, 'GET', '/v1/nodes?conductor=nosuch', undefined, LATEST)).body.nodes, []);
     const old = await api(stack, 'GET', `/v1/nodes/c-0`, undefined, { 'X-OpenStack-Ironic-API-Version': '1.48' });
     assert.equal(old.body.conductor, undefined);
   });

@@ -54,6 +54,14 @@ export class ConductorsService {
     return live[0]?.hostname ?? null;
   }
 
+  /** The conductor groups `hostname` is the node conductor of (forGroup), for the nodes' ?conductor= filter. */
+  async groupsOf(hostname: string): Promise<string[]> {
+    const groups = [...new Set((await this.all()).filter((c) => c.hostname === hostname && c.alive).map((c) => c.conductorGroup))];
+    const out: string[] = [];
+    for (const g of groups) if ((await this.forGroup(g)) === hostname) out.push(g);
+    return out;
+  }
+
   private async read(): Promise<Conductor[]> {
     const groups = await this.store.db.node.findMany({ distinct: ['conductorGroup'], select: { conductorGroup: true } });
     const names = ['', ...new Set(groups.map((g) => g.conductorGroup).filter((g) => g !== ''))];

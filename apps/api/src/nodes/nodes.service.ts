@@ -174,9 +174,12 @@ export class NodesService {
     if (q.marker !== undefined && !(await this.db.node.findFirst({ where: { uuid: q.marker, ...scope }, select: { id: true } }))) {
       throw new NodeNotFoundError(q.marker);
     }
+    // ?conductor= (1.49): the nodes whose group that live worker is the conductor of (none if it is not one).
+    const byConductor =
+      q.carry.conductor === undefined ? {} : { conductorGroup: { in: await this.conductors.groupsOf(q.carry.conductor) } };
     // AND, not a merge: a member's own `owner`/`project` filters narrow its scope, never widen it.
     const rows = await this.db.node.findMany({
-      where: { AND: [q.where, scope] },
+      where: { AND: [q.where, scope, byConductor] },
       orderBy: col === 'id' ? [{ id: q.sortDir }] : [{ [col]: q.sortDir }, { id: q.sortDir }],
       take: q.limit,
       ...(q.marker ? { cursor: { uuid: q.marker }, skip: 1 } : {}),
