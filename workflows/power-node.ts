@@ -3,7 +3,7 @@
 import { ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '#activities';
 import { presets } from './activity-options';
-import { BOOT_MODE_PATCH, resultingPowerState, type BootDeviceInput, type PowerInput } from './contracts/power';
+import { BOOT_MODE_PATCH, resultingPowerState, type BootDeviceInput, type NmiInput, type PowerInput } from './contracts/power';
 import type { BootDeviceSetting } from '#activities/ipmi/driver';
 
 const db = proxyActivities<Activities>(presets.db);
@@ -86,6 +86,21 @@ export async function setBootDevice(input: BootDeviceInput): Promise<void> {
     const msg = `Failed to set boot device of node ${input.nodeUuid} to ${input.device}: ${messageOf(err)}`;
     await db.finishOperation({ ...op, from: '', to: '', status: 'failed', error: msg });
     throw ApplicationFailure.nonRetryable(msg, 'BootDeviceFailed');
+  }
+}
+
+/** inject_nmi: holds the node's lock like a power action; the history records it (or why the BMC refused). */
+export async function injectNmi(input: NmiInput): Promise<void> {
+  const who = { actor: input.actor, requestId: input.requestId };
+  const op = { nodeUuid: input.nodeUuid, kind: 'inject_nmi', ...who, fromState: '' as const, viaState: '' as const, target: '' as const };
+  await db.beginOperation(op);
+  try {
+    await site(input.hardwareQueue).bmc.injectNmi(input.nodeUuid);
+    await db.finishOperation({ ...op, from: '', to: '', status: 'succeeded' });
+  } catch (err) {
+    const msg = `Failed to inject NMI to node ${input.nodeUuid}: ${messageOf(err)}`;
+    await db.finishOperation({ ...op, from: '', to: '', status: 'failed', error: msg });
+    throw ApplicationFailure.nonRetryable(msg, 'InjectNmiFailed');
   }
 }
 

@@ -57,6 +57,7 @@ export function fakePower(db: Database): PowerInterface {
     async setBootDevice(n, device, opts) {
       await merge(n, { fake_boot_device: device, fake_boot_persistent: opts.persistent });
     },
+    async injectNmi() {}, // as Ironic's fake management: nothing to interrupt
     async close() {},
   };
 }

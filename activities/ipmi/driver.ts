@@ -26,6 +26,8 @@ export interface PowerDriver {
   setPower(t: BmcTarget, action: PowerAction): Promise<void>;
   getBootDevice(t: BmcTarget): Promise<BootDeviceSetting>;
   setBootDevice(t: BmcTarget, dev: BootDevice, opts: { persistent: boolean; uefi?: boolean }): Promise<void>;
+  /** Chassis Control "pulse diagnostic interrupt" (an NMI to the host). */
+  injectNmi(t: BmcTarget): Promise<void>;
   close(): Promise<void>;
 }
 

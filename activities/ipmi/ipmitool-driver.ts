@@ -41,6 +41,11 @@ export class IpmitoolDriver implements PowerDriver {
     await this.run(t, ['power', action]);
   }
 
+  /** `power diag`, as Ironic's ipmitool management interface sends for inject_nmi. */
+  async injectNmi(t: BmcTarget): Promise<void> {
+    await this.run(t, ['power', 'diag']);
+  }
+
   async getBootDevice(t: BmcTarget): Promise<BootDeviceSetting> {
     const out = await this.run(t, ['chassis', 'bootparam', 'get', '5']);
     const m = /Boot parameter data:\s*([0-9a-f]{10})/i.exec(out);

@@ -37,6 +37,10 @@ export class NativeIpmiDriver implements PowerDriver {
     return this.client.setBootDevice(t, dev, opts);
   }
 
+  injectNmi(t: BmcTarget): Promise<void> {
+    return this.client.chassisControl(t, 'diagInterrupt');
+  }
+
   close(): Promise<void> {
     return this.client.close();
   }

@@ -23,6 +23,7 @@ export interface Bmc {
   setPower(action: PowerAction): Promise<void>;
   getBootDevice(): Promise<BootDeviceSetting>;
   setBootDevice(device: BootDevice, persistent: boolean, uefi?: boolean): Promise<void>;
+  injectNmi(): Promise<void>;
 }
 
 function implementation(node: Node, type: 'power' | 'management', name: string | undefined, interfaces: PowerInterfaces): PowerInterface {
@@ -52,6 +53,7 @@ export function bmcFor(node: Node, keys: SealKeys, interfaces: PowerInterfaces):
     setPower: (action) => power.setPower(hw, action),
     getBootDevice: () => management.getBootDevice(hw),
     setBootDevice: (device, persistent, uefi) => management.setBootDevice(hw, device, { persistent, uefi }),
+    injectNmi: () => management.injectNmi(hw),
   };
 }
 

@@ -23,6 +23,7 @@ export function ipmiPower(driver: PowerDriver): PowerInterface {
     setPower: (n, action) => driver.setPower(targetOf(n), action),
     getBootDevice: (n) => driver.getBootDevice(targetOf(n)),
     setBootDevice: (n, device, opts) => driver.setBootDevice(targetOf(n), device, opts),
+    injectNmi: (n) => driver.injectNmi(targetOf(n)),
     close: () => driver.close(),
   };
 }

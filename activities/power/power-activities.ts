@@ -66,6 +66,10 @@ export function createPowerActivities({ db, keys, powerInterfaces, pollMs = 500 
       if (bootMode) await db.node.updateMany({ where: { uuid: nodeUuid }, data: { bootMode } });
     },
 
+    async injectNmi(nodeUuid: string): Promise<void> {
+      await call(nodeUuid, (b) => b.injectNmi());
+    },
+
     async getBootDevice(nodeUuid: string): Promise<BootDeviceSetting> {
       return call(nodeUuid, (b) => b.getBootDevice());
     },

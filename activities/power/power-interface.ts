@@ -30,6 +30,8 @@ export interface PowerInterface {
   getBootDevice(n: NodeHardware): Promise<BootDeviceSetting>;
   /** uefi: the request carries the EFI flag ("BIOS boot type = EFI"), so the firmware boots the device in UEFI mode. */
   setBootDevice(n: NodeHardware, device: BootDevice, opts: { persistent: boolean; uefi?: boolean }): Promise<void>;
+  /** Sends the host a non-maskable interrupt (management interfaces; Ironic's inject_nmi). */
+  injectNmi(n: NodeHardware): Promise<void>;
   /** Releases sessions and processes when the worker stops. */
   close(): Promise<void>;
 }

@@ -38,6 +38,14 @@ export interface PowerInput {
   hardwareQueue?: string;
 }
 
+/** inject_nmi: one Chassis Control "pulse diagnostic interrupt" through the node's management interface. */
+export interface NmiInput {
+  nodeUuid: string;
+  hardwareQueue?: string;
+  actor: string;
+  requestId: string;
+}
+
 export interface BootDeviceInput {
   nodeUuid: string;
   hardwareQueue?: string;

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { automatedCleanSteps, DEPLOY_STEPS, resolveDeploySteps, resolveManualCleanSteps, StepError } from './steps';
+import {
+  automatedCleanSteps,
+  checkTemplateSteps,
+  DEPLOY_STEPS,
+  mergeTemplateSteps,
+  resolveDeploySteps,
+  resolveManualCleanSteps,
+  StepError,
+} from './steps';
 
 const keys = (steps: { key: string }[]) => steps.map((s) => s.key);
 
@@ -124,4 +132,44 @@ test('clean steps: automated per mode, manual exactly one known step; fake has n
     /does not support this clean step.*Supported: deploy\.erase_devices \(full\), deploy\.erase_devices_metadata \(metadata\)/,
   );
   assert.throws(() => resolveManualCleanSteps('fake', [{ interface: 'deploy', step: 'erase_devices' }]), /Supported: none/);
+});
+
+test('deploy templates: steps checked against the table; merged with the request, which wins', () => {
+  const erase = { interface: 'deploy', step: 'erase_devices_metadata', args: {}, priority: 90 };
+  assert.deepEqual(
+    checkTemplateSteps([erase]).map((s) => s.key),
+    ['deploy.erase_devices_metadata'],
+  );
+  assert.throws(() => checkTemplateSteps([]), /one or more deploy steps/);
+  assert.throws(() => checkTemplateSteps([{ ...erase, step: 'nope' }]), /there is no deploy step deploy\.nope/);
+  assert.throws(() => checkTemplateSteps([{ ...erase, interface: 'deploy', step: 'deploy', priority: 0 }]), /cannot be disabled/);
+  // A template enabling the optional erase puts it where its priority says, on iscsi.
+  const merged = mergeTemplateSteps([{ name: 'CUSTOM_ERASE', steps: [erase] }], []);
+  assert.deepEqual(
+    resolveDeploySteps('iscsi', merged).map((s) => `${s.key}:${s.priority}`),
+    [
+      'deploy.deploy:100',
+      'deploy.erase_devices_metadata:90',
+      'deploy.write_image:80',
+      'deploy.tear_down_agent:40',
+      'deploy.boot_instance:20',
+    ],
+  );
+  // The request's own step of the same name overrides the template's (here: turns it off).
+  const off = mergeTemplateSteps([{ name: 'CUSTOM_ERASE', steps: [erase] }], [{ ...erase, priority: 0 }]);
+  assert.ok(!resolveDeploySteps('iscsi', off).some((s) => s.key === 'deploy.erase_devices_metadata'));
+  // Two templates setting the same step: refused, naming both.
+  assert.throws(
+    () =>
+      mergeTemplateSteps(
+        [
+          { name: 'CUSTOM_A', steps: [erase] },
+          { name: 'CUSTOM_B', steps: [erase] },
+        ],
+        [],
+      ),
+    /Deploy templates CUSTOM_A and CUSTOM_B both set deploy step deploy\.erase_devices_metadata/,
+  );
+  // No template: the request is passed on untouched (even a bad one, for resolveDeploySteps to refuse).
+  assert.equal(mergeTemplateSteps([], 'x'), 'x');
 });

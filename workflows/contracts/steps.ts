@@ -295,3 +295,65 @@ export function cleanStepSpec(key: CleanStepKey, iface: string): CleanStepSpec |
 export function stepField(s: StepRef): { interface: string; step: string; priority: number; args: Record<string, unknown> } {
   return { interface: s.interface, step: s.step, priority: s.priority, args: s.args };
 }
+
+/** Every deploy step of any deploy interface, by key (a template is not tied to one interface). */
+function anyDeployStep(key: string): DeployStepSpec | undefined {
+  for (const specs of Object.values(DEPLOY_STEPS)) {
+    const s = specs.find((x) => x.key === key);
+    if (s) return s;
+  }
+  return undefined;
+}
+
+/**
+ * A deploy template's `steps` (Ironic 1.55): one or more steps, each with interface, step,
+ * args and priority, that exist in the step table (for some deploy interface), take the
+ * arguments given, and are not a mandatory step turned off. Throws StepError.
+ */
+export function checkTemplateSteps(user: unknown): Required<StepRef>[] {
+  if (!Array.isArray(user) || user.length === 0)
+    throw new StepError(
+      `Invalid steps: expected a list of one or more deploy steps, e.g. [{"interface": "deploy", "step": "erase_devices_metadata", "args": {}, "priority": 90}].`,
+    );
+  const seen = new Set<string>();
+  const known = [...new Set(Object.values(DEPLOY_STEPS).flatMap((specs) => specs.map((s) => s.key)))].join(', ');
+  return user.map((raw) => {
+    const u = stepObject('steps', raw, true);
+    const key = `${u.interface}.${u.step}`;
+    const spec = anyDeployStep(key);
+    if (!spec) throw new StepError(`Invalid steps: there is no deploy step ${key}. Known deploy steps: ${known}.`);
+    if (seen.has(key)) throw new StepError(`Invalid steps: duplicate deploy step ${key}: give each step once.`);
+    seen.add(key);
+    if (spec.required && u.priority === 0)
+      throw new StepError(`Invalid steps: ${key} cannot be disabled (priority 0): every deploy runs it.`);
+    checkArgs('steps', key, u.args, spec.argsinfo);
+    return { interface: u.interface, step: u.step, args: u.args, priority: u.priority!, key };
+  });
+}
+
+/**
+ * The deploy_steps of a deploy: the steps of the matching templates, with the user's own
+ * deploy_steps overriding a template's step of the same name (as Ironic merges them).
+ * Two templates naming the same step is a StepError (Ironic fails the deploy the same way).
+ */
+export function mergeTemplateSteps(templates: readonly { name: string; steps: readonly StepRef[] }[], user: unknown): unknown {
+  if (!templates.length || (user !== undefined && !Array.isArray(user))) return user; // a bad user value: resolveDeploySteps says why
+  const fromTemplates = new Map<string, { step: StepRef; template: string }>();
+  for (const t of templates) {
+    for (const s of t.steps) {
+      const key = `${s.interface}.${s.step}`;
+      const other = fromTemplates.get(key);
+      if (other)
+        throw new StepError(
+          `Deploy templates ${other.template} and ${t.name} both set deploy step ${key}: remove it from one of them, or drop one trait from instance_info.traits.`,
+        );
+      fromTemplates.set(key, { step: s, template: t.name });
+    }
+  }
+  const userSteps = Array.isArray(user) ? (user as StepRef[]) : [];
+  const overridden = new Set(userSteps.map((s) => `${s?.interface}.${s?.step}`));
+  const merged = [...fromTemplates.entries()]
+    .filter(([k]) => !overridden.has(k))
+    .map(([, v]) => ({ interface: v.step.interface, step: v.step.step, args: v.step.args, priority: v.step.priority }));
+  return [...merged, ...(Array.isArray(user) ? user : [])];
+}

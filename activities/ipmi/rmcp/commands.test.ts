@@ -14,8 +14,8 @@ import {
 describe('chassis control', () => {
   test('action codes from table 28-4', () => {
     assert.deepEqual(
-      (['down', 'up', 'cycle', 'hardReset', 'softShutdown'] as const).map((a) => chassisControl(a).data[0]),
-      [0, 1, 2, 3, 5],
+      (['down', 'up', 'cycle', 'hardReset', 'diagInterrupt', 'softShutdown'] as const).map((a) => chassisControl(a).data[0]),
+      [0, 1, 2, 3, 4, 5],
     );
     assert.equal(chassisControl('up').netFn, 0x00);
     assert.equal(chassisControl('up').cmd, 0x02);

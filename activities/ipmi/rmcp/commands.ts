@@ -101,13 +101,14 @@ export function parseChassisStatus(data: Buffer): ChassisStatus {
   };
 }
 
-export type ChassisAction = 'down' | 'up' | 'cycle' | 'hardReset' | 'softShutdown';
+export type ChassisAction = 'down' | 'up' | 'cycle' | 'hardReset' | 'diagInterrupt' | 'softShutdown';
 
 const CHASSIS_ACTIONS: Readonly<Record<ChassisAction, number>> = {
   down: 0x00,
   up: 0x01,
   cycle: 0x02,
   hardReset: 0x03,
+  diagInterrupt: 0x04, // "pulse diagnostic interrupt": the NMI Ironic's inject_nmi sends
   softShutdown: 0x05, // "initiate soft-shutdown via ACPI by emulating a fatal overtemperature"
 };
 

@@ -2,6 +2,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CallbackController } from './deployments/callback.controller';
 import { CallbackService } from './deployments/callback.service';
+import { ConductorsController } from './conductors/conductors.controller';
+import { ConductorsService } from './conductors/conductors.service';
+import { DeployTemplatesController } from './deploy-templates/deploy-templates.controller';
+import { DeployTemplatesService } from './deploy-templates/deploy-templates.service';
+import { NodeVolumeController, VolumeController } from './volume/volume.controller';
+import { VolumeService } from './volume/volume.service';
 import { DriversController } from './drivers/drivers.controller';
 import { OperationController } from './provisioning/operation.controller';
 import { OperationService } from './provisioning/operation.service';
@@ -13,6 +19,7 @@ import { InventoryService } from './inspection/inventory.service';
 import { ApiSettings } from './infra/settings';
 import { Store } from './infra/store';
 import { Workflows } from './infra/workflows';
+import { ManagementController } from './management/management.controller';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesService } from './nodes/nodes.service';
 import { PortsController } from './ports/ports.controller';
@@ -50,11 +57,16 @@ export class AppModule {
         RootController,
         CallbackController,
         DriversController,
+        ConductorsController,
+        DeployTemplatesController,
+        VolumeController,
+        NodeVolumeController,
         OperationController,
         HistoryController,
         InventoryController,
         ProvisioningController,
         PowerController,
+        ManagementController,
         PortsController,
         PortgroupsController,
         VifsController,
@@ -83,6 +95,9 @@ export class AppModule {
         PortgroupsService,
         VifsService,
         ChassisService,
+        ConductorsService,
+        DeployTemplatesService,
+        VolumeService,
       ],
     };
   }

@@ -1,5 +1,5 @@
 // /v1/drivers: the hardware types Ironflow supports.
-import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { All, Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { driverProperties, findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES, type HardwareType } from '#workflows/domain/drivers';
@@ -9,6 +9,7 @@ import { baseUrl, links } from '../common/links';
 import { apiMinorOf } from '../common/microversion';
 import { fieldAllowed } from '../nodes/node-versions';
 import { ApiSettings } from '../infra/settings';
+import { noPassthruMethod } from '../management/unsupported';
 
 @ApiTags('drivers')
 @Controller('v1/drivers')
@@ -59,5 +60,26 @@ export class DriversController {
   @ApiOperation({ summary: 'The driver_info keys a hardware type reads (those of its default interfaces)' })
   properties(@Param('name') name: string) {
     return driverProperties(this.find(name));
+  }
+
+  @Get(':name/vendor_passthru/methods')
+  @ApiOperation({ summary: "A hardware type's driver vendor passthru methods: none" })
+  passthruMethods(@Param('name') name: string) {
+    this.find(name);
+    return {};
+  }
+
+  @All(':name/vendor_passthru')
+  @ApiOperation({ summary: 'Call a driver vendor passthru method: 400, there are none' })
+  passthru(@Param('name') name: string, @Query('method') method: unknown) {
+    this.find(name);
+    throw noPassthruMethod(method);
+  }
+
+  @All(':name/vendor_passthru/:method')
+  @ApiOperation({ summary: 'Call a driver vendor passthru method named in the path: 400, there are none' })
+  passthruPath(@Param('name') name: string, @Param('method') method: string) {
+    this.find(name);
+    throw noPassthruMethod(method);
   }
 }

@@ -78,6 +78,31 @@ export class Workflows {
     }
   }
 
+  /**
+   * The workers polling a task queue (workflow and activity pollers), as Temporal's
+   * DescribeTaskQueue reports them: identity and the last time each polled.
+   */
+  async pollers(taskQueue: string): Promise<{ identity: string; lastAccess: Date }[]> {
+    const out: { identity: string; lastAccess: Date }[] = [];
+    for (const taskQueueType of [1, 2]) {
+      try {
+        const r = await this.client.workflowService.describeTaskQueue({
+          namespace: this.client.options.namespace,
+          taskQueue: { name: taskQueue, kind: 1 },
+          taskQueueType,
+        });
+        for (const p of r.pollers ?? []) {
+          const t = p.lastAccessTime;
+          const ms = t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
+          out.push({ identity: p.identity ?? '', lastAccess: new Date(ms) });
+        }
+      } catch (e) {
+        throw new ServiceUnavailableError(`The workflow service is unavailable (${(e as Error).message}); retry shortly.`);
+      }
+    }
+    return out;
+  }
+
   /** Signals a running workflow run; 410 when it is gone. */
   async signal(workflowId: string, runId: string, name: string, arg: unknown): Promise<void> {
     try {

@@ -8,6 +8,9 @@ import { driverInfoProblems, findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES }
 export const RESERVED_NAMES = ['maintenance', 'management', 'states', 'vendor_passthru', 'detail', 'validate'];
 const NAME_RE = /^[A-Za-z0-9\-._~]{1,255}$/;
 const GROUP_RE = /^[A-Za-z0-9_\-.:]{0,255}$/;
+/** Boot from volume (the cinder and external storage interfaces) does not exist yet. */
+const STORAGE_HINT =
+  ' Boot from volume is not supported yet: storage_interface can only be noop (volume connectors and targets are kept as records).';
 
 export function checkNodeName(name: string, verb = 'create'): void {
   if (RESERVED_NAMES.includes(name.toLowerCase())) {
@@ -152,7 +155,7 @@ export function nodeColumns(doc: Json, verb: 'create' | 'update'): NodeColumns {
     if (v === undefined || v === null || v === hw.defaults[t]) continue;
     if (typeof v !== 'string' || !hw.enabled[t].includes(v)) {
       throw new BadRequestError(
-        `Could not find the following interface in the 'ironic.hardware.interfaces.${t}' entrypoint: ${String(v)}. Valid interfaces are [${hw.enabled[t].map((i) => `'${i}'`).join(', ')}].`,
+        `Could not find the following interface in the 'ironic.hardware.interfaces.${t}' entrypoint: ${String(v)}. Valid interfaces are [${hw.enabled[t].map((i) => `'${i}'`).join(', ')}].${t === 'storage' ? STORAGE_HINT : ''}`,
       );
     }
     interfaces[t] = v;

@@ -105,7 +105,7 @@ export interface NodeViewContext {
   base: string;
   /** Host holding the node's lock, or null. */
   reservation: string | null;
-  conductor: string;
+  conductor: string | null;
   /** The request's microversion: fields newer than it are left out. */
   apiMinor: number;
   /** The node's traits, sorted. */

@@ -12,6 +12,7 @@ import type { RequestContext } from '../common/request-context';
 import { NodeLock } from '../infra/node-lock';
 import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
+import { ConductorsService } from '../conductors/conductors.service';
 import { NODE_PATCH_KEYS, nodeColumns, type NodeColumns } from './node-fields';
 import { findNode } from './node-lookup';
 import { SORTABLE, type NodeListQuery } from './node-list-query';
@@ -51,6 +52,7 @@ export class NodesService {
     private readonly store: Store,
     private readonly settings: ApiSettings,
     private readonly lock: NodeLock,
+    private readonly conductors: ConductorsService,
   ) {}
 
   private get db() {
@@ -66,18 +68,25 @@ export class NodesService {
   ): Promise<Record<string, unknown>> {
     const res = await this.lock.holders([node.id]);
     const traits = await this.traitsOf([node.id]);
+    const conductor = await this.conductorOf(node.conductorGroup, apiMinor);
     return nodeView(
       node,
       {
         base,
         reservation: res.get(node.id) ?? null,
-        conductor: this.settings.conductor,
+        conductor,
         apiMinor,
         traits: traits.get(node.id) ?? [],
         lesseeView: isLesseeOnly(ctx, node),
       },
       fields,
     );
+  }
+
+  /** The node's `conductor` (1.49): a live worker serving its group, or null (also when Temporal cannot say). */
+  private async conductorOf(group: string, apiMinor: number): Promise<string | null> {
+    if (apiMinor < 49) return null;
+    return this.conductors.forGroup(group).catch(() => null);
   }
 
   /** Each node's traits, sorted (nodes without any are absent). */
@@ -184,9 +193,12 @@ export class NodesService {
     if (q.marker !== undefined && !(await this.db.node.findFirst({ where: { uuid: q.marker, ...scope }, select: { id: true } }))) {
       throw new NodeNotFoundError(q.marker);
     }
+    // ?conductor= (1.49): the nodes whose group that live worker is the conductor of (none if it is not one).
+    const byConductor =
+      q.carry.conductor === undefined ? {} : { conductorGroup: { in: await this.conductors.groupsOf(q.carry.conductor) } };
     // AND, not a merge: a member's own `owner`/`project` filters narrow its scope, never widen it.
     const rows = await this.db.node.findMany({
-      where: { AND: [q.where, scope] },
+      where: { AND: [q.where, scope, byConductor] },
       orderBy: col === 'id' ? [{ id: q.sortDir }] : [{ [col]: q.sortDir }, { id: q.sortDir }],
       take: q.limit,
       ...(q.marker ? { cursor: { uuid: q.marker }, skip: 1 } : {}),
@@ -194,13 +206,15 @@ export class NodesService {
     const res = await this.lock.holders(rows.map((r) => r.id));
     const fields = q.detail ? undefined : (q.fields ?? DEFAULT_LIST_FIELDS);
     const traits = await this.traitsOf(rows.map((r) => r.id));
+    const groups = new Map<string, string | null>();
+    for (const g of new Set(rows.map((r) => r.conductorGroup))) groups.set(g, await this.conductorOf(g, apiMinor));
     const items = rows.map((n) =>
       nodeView(
         n,
         {
           base,
           reservation: res.get(n.id) ?? null,
-          conductor: this.settings.conductor,
+          conductor: groups.get(n.conductorGroup) ?? null,
           apiMinor,
           traits: traits.get(n.id) ?? [],
           lesseeView: isLesseeOnly(ctx, n),
@@ -234,6 +248,11 @@ export class NodesService {
     if (!cols.retired && node.retired) cols.retiredReason = null; // un-retiring clears the reason, as Ironic
     if (cols.retired !== node.retired || cols.retiredReason !== node.retiredReason) checkRetired(cols, node.provisionState, node.uuid);
     if (cols.chassisUuid !== node.chassisUuid) await this.checkChassis(cols.chassisUuid);
+    // Ironic's update_node: an instance_uuid is not overwritten by another (remove it first).
+    if (node.instanceUuid !== null && cols.instanceUuid !== null && cols.instanceUuid !== node.instanceUuid)
+      throw new ConflictError(
+        `Node ${node.uuid} is associated with instance ${node.instanceUuid}: remove /instance_uuid before setting another.`,
+      );
     const changed = ops.map((o) => `${o.op} ${o.path}`).join(', ');
     try {
       return await this.db.$transaction(async (tx) => {

@@ -61,3 +61,11 @@ export function parseBootDeviceRequest(req: RequestBody): BootDeviceRequest {
   const persistent = req.persistent === undefined || req.persistent === null ? false : readBool(req.persistent, 'persistent');
   return { device: device as BootDeviceName, persistent };
 }
+
+/** inject_nmi takes no arguments: no body, or `{}` (what the CLI sends). */
+export function readNmiBody(body: unknown): void {
+  if (body === undefined || body === null) return;
+  if (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0) return;
+  const req = requireObjectBody(body, 'inject_nmi request');
+  rejectUnknownKeys(req, [], 'inject_nmi request');
+}

@@ -5,9 +5,10 @@ import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { BOOT_DEVICES } from '#workflows/contracts/power';
 import { baseUrl } from '../common/links';
+import { requireVersion } from '../common/microversion';
 import { ctxOf } from '../common/request-context';
 import { NodesService } from '../nodes/nodes.service';
-import { parseBootDeviceRequest, parsePowerRequest, readBootDeviceBody, readPowerBody } from './power-request';
+import { parseBootDeviceRequest, parsePowerRequest, readBootDeviceBody, readNmiBody, readPowerBody } from './power-request';
 import { PowerService } from './power.service';
 
 @ApiTags('power')
@@ -47,6 +48,22 @@ export class PowerController {
     const shape = readBootDeviceBody(body);
     const node = await this.nodes.get(ident, ctx);
     await this.power.setBootDevice(node, parseBootDeviceRequest(shape), ctx);
+  }
+
+  @Put('management/inject_nmi')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Inject a non-maskable interrupt (API >= 1.29)',
+    description:
+      'IPMI Chassis Control "pulse diagnostic interrupt", run as a short workflow holding the node lock and recorded in history.',
+  })
+  @ApiBody({ schema: { type: 'object', example: {} } })
+  async injectNmi(@Param('ident') ident: string, @Body() body: unknown, @Req() req: Request): Promise<void> {
+    requireVersion(req, 29, 'Injecting an NMI');
+    readNmiBody(body);
+    const ctx = ctxOf(req);
+    const node = await this.nodes.get(ident, ctx);
+    await this.power.injectNmi(node, ctx);
   }
 
   @Get('management/boot_device')

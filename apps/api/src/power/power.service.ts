@@ -3,7 +3,14 @@ import { Injectable } from '@nestjs/common';
 import type { Node } from '#prisma/generated/sqlite/client';
 import { beginOperation } from '#prisma/node-operations';
 import { driverInfoProblems } from '#workflows/domain/drivers';
-import { resultingPowerState, siteTaskQueue, type BootDeviceInput, type BootDeviceName, type PowerInput } from '#workflows/contracts/power';
+import {
+  resultingPowerState,
+  siteTaskQueue,
+  type BootDeviceInput,
+  type BootDeviceName,
+  type NmiInput,
+  type PowerInput,
+} from '#workflows/contracts/power';
 import { nodeScope } from '../common/access';
 import { BadRequestError, InvalidStateRequestedError, NotAcceptableError } from '../common/errors';
 import type { RequestContext } from '../common/request-context';
@@ -85,6 +92,13 @@ export class PowerService {
       hardwareQueue: this.site(node),
     };
     await this.workflows.executeNodeOperation<void>(node.uuid, 'setBootDevice', input, this.lock.busy(node));
+  }
+
+  /** Ironic's inject_nmi: synchronous, 204 once the BMC took it; a refusal is the BMC's error. */
+  async injectNmi(node: Node, ctx: RequestContext): Promise<void> {
+    this.checkBmc(node, 'management');
+    const input: NmiInput = { nodeUuid: node.uuid, actor: ctx.actor, requestId: ctx.requestId, hardwareQueue: this.site(node) };
+    await this.workflows.executeNodeOperation<void>(node.uuid, 'injectNmi', input, this.lock.busy(node));
   }
 
   async getBootDevice(ident: string, ctx: RequestContext): Promise<{ boot_device: string | null; persistent: boolean | null }> {

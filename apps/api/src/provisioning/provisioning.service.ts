@@ -11,7 +11,14 @@ import { bootFileProblem, imageSourceProblem } from '#workflows/domain/image-ref
 import { bootModeProblems } from '#workflows/domain/boot-mode';
 import { configDriveProblem } from '#workflows/domain/config-drive';
 import { siteTaskQueue } from '#workflows/contracts/power';
-import { automatedCleanSteps, cleanStepSpec, resolveDeploySteps, resolveManualCleanSteps, StepError } from '#workflows/contracts/steps';
+import {
+  automatedCleanSteps,
+  cleanStepSpec,
+  mergeTemplateSteps,
+  resolveDeploySteps,
+  resolveManualCleanSteps,
+  StepError,
+} from '#workflows/contracts/steps';
 import {
   allowedTargets,
   asProvisionState,
@@ -31,6 +38,7 @@ import { NodeLock } from '../infra/node-lock';
 import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
+import { DeployTemplatesService } from '../deploy-templates/deploy-templates.service';
 import { findNode } from '../nodes/node-lookup';
 import { bootModeFor, driverFieldsOf, interfacesOf, parseJson } from '../nodes/node-view';
 import type { ProvisionRequest } from './provision-request';
@@ -107,6 +115,7 @@ export class ProvisioningService {
     private readonly workflows: Workflows,
     private readonly settings: ApiSettings,
     private readonly lock: NodeLock,
+    private readonly templates: DeployTemplatesService,
   ) {}
 
   private get db() {
@@ -187,7 +196,12 @@ export class ProvisioningService {
         : 'none';
       input = { ...base, eraseMode, cleanSteps };
     } else if (workflowType === 'deployNode') {
-      input = { ...base, deploySteps: stepsOr400(() => resolveDeploySteps(deployInterface, req.deploy_steps ?? [])) };
+      // Deploy templates named by the instance's traits add their steps; the request's own deploy_steps win.
+      const templates = await this.templates.forTraits(parseJson(node.instanceInfo).traits);
+      input = {
+        ...base,
+        deploySteps: stepsOr400(() => resolveDeploySteps(deployInterface, mergeTemplateSteps(templates, req.deploy_steps ?? []))),
+      };
     } else {
       input = base;
     }
