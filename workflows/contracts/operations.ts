@@ -20,7 +20,7 @@ export type OperationStart =
 /** The provision states an operation moves between as it ends, or none ('' both) as in OperationStart. */
 export type OperationEnd = { from: ProvisionState; to: ProvisionState } | { from: ''; to: '' };
 
-export type OperationKind = 'manage' | 'provide' | 'clean' | 'deploy' | 'undeploy' | 'power' | 'boot-device';
+export type OperationKind = 'manage' | 'provide' | 'clean' | 'deploy' | 'undeploy' | 'power' | 'boot-device' | 'rescue' | 'unrescue';
 
 export interface ProvisionInput extends OperationContext {
   /** The state the API moved the node from, so the workflow's compare-and-set is idempotent. */

@@ -4,7 +4,7 @@ import { FAKE_HARDWARE } from './fake-hardware';
 import { hardwareType, type HardwareType } from './interface';
 import { IPMI_MANAGEMENT, IPMI_POWER, IPMITOOL_MANAGEMENT, IPMITOOL_POWER } from './ipmi';
 import { NO_BIOS, NO_CONSOLE, NO_FIRMWARE, NO_INSPECT, NO_RAID, NO_RESCUE, NO_VENDOR, NOOP_NETWORK, NOOP_STORAGE } from './no-op';
-import { AGENT_INSPECT, AGENT_RAID } from './agent';
+import { AGENT_INSPECT, AGENT_RAID, AGENT_RESCUE } from './agent';
 import { DIRECT_DEPLOY, IPXE_BOOT, ISCSI_DEPLOY, PXE_BOOT } from './pxe';
 
 const IPMI = hardwareType('ipmi', {
@@ -18,7 +18,8 @@ const IPMI = hardwareType('ipmi', {
   network: [NOOP_NETWORK],
   power: [IPMI_POWER, IPMITOOL_POWER],
   raid: [NO_RAID, AGENT_RAID],
-  rescue: [NO_RESCUE],
+  // Ironic's ipmi type: no-rescue by default, agent when enabled.
+  rescue: [NO_RESCUE, AGENT_RESCUE],
   storage: [NOOP_STORAGE],
   vendor: [NO_VENDOR],
 });
