@@ -132,7 +132,7 @@ describe('rescue mode on a lab node, through the baremetal CLI', () => {
     assert.equal(boot.source, 'pxe');
     assert.match(boot.append!, /ironflow\.mode=rescue/);
     assert.doesNotMatch(boot.append!, /ironflow\.(iqn|chap_user|chap_secret)=/, 'rescue exports no disk');
-    assert.equal(node.power(), 'on');
+    assert.equal(node.power(), 'on', node.consoleLog().slice(-3000));
     // The account the ramdisk made: `rescue` with a SHA-512 crypt hash of the password (checked by openssl).
     const shadow = fs.readFileSync(path.join(node.nodeDir, 'ramdisk', 'rescue-root', 'etc', 'shadow'), 'utf8');
     const hash = /^rescue:(\$6\$([^$]+)\$[^:]+):/m.exec(shadow);
@@ -177,13 +177,16 @@ describe('rescue mode on a lab node, through the baremetal CLI', () => {
     const history = await api(stack, 'GET', `/v1/nodes/${id}/history?detail=true`);
     assert.ok(history.body.history.some((h: any) => /rescue finished/.test(h.event)));
     assert.ok(history.body.history.some((h: any) => /Rescue password removed/.test(h.event)));
-    const rows = JSON.stringify({
-      history: history.body,
-      operations: await stack.db.operation.findMany(),
-      events: await stack.db.historyEvent.findMany(),
-      nodes: await stack.db.node.findMany(),
-      deployments: await stack.db.deployment.findMany(),
-    });
+    const rows = JSON.stringify(
+      {
+        history: history.body,
+        operations: await stack.db.operation.findMany(),
+        events: await stack.db.historyEvent.findMany(),
+        nodes: await stack.db.node.findMany(),
+        deployments: await stack.db.deployment.findMany(),
+      },
+      (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
+    );
     for (const secret of [PASSWORD, `${PASSWORD}-2`, hash[1]]) {
       assert.ok(!rows.includes(secret), 'not in the database or the API');
       assert.ok(!stack.logs().includes(secret), 'not in the logs');
