@@ -109,7 +109,7 @@ describe('rescue mode on a lab node, through the baremetal CLI', () => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  test('rescue --wait: rescue wait → rescue, the account carries the hash; unrescue --wait: active from disk; the disk never changes', async () => {
+  test('rescue --wait: rescue wait → rescue, the account carries the hash; unrescue --wait: active from disk; the disk never changes', async (t) => {
     const node = lab.nodes[0]!;
     const disk0 = sha256File(node.diskPath);
     const r = await baremetal(stack.url, ['node', 'rescue', node.name, '--wait', '120', '--rescue-password', PASSWORD], {}, 180_000);
@@ -133,6 +133,13 @@ describe('rescue mode on a lab node, through the baremetal CLI', () => {
     assert.match(boot.append!, /ironflow\.mode=rescue/);
     assert.doesNotMatch(boot.append!, /ironflow\.(iqn|chap_user|chap_secret)=/, 'rescue exports no disk');
     assert.equal(node.power(), 'on', node.consoleLog().slice(-3000));
+    t.diagnostic(
+      node
+        .consoleLog()
+        .split('\n')
+        .filter((l) => /callback (credentials|rescue)|rescue mode/.test(l))
+        .join(' | '),
+    );
     // The account the ramdisk made: `rescue` with a SHA-512 crypt hash of the password (checked by openssl).
     const shadow = fs.readFileSync(path.join(node.nodeDir, 'ramdisk', 'rescue-root', 'etc', 'shadow'), 'utf8');
     const hash = /^rescue:(\$6\$([^$]+)\$[^:]+):/m.exec(shadow);
