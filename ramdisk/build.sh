@@ -9,13 +9,14 @@
 #
 # Inputs (their hash decides whether to rebuild): ramdisk/init, inventory, rdinit,
 # udhcpc.script, this script, and the exact versions of the packages used
-# (the kernel image linux-image-amd64 points at, busybox-static, tgt and the
-# packages of the shared libraries tgtd/tgtadm need, found with readelf and
-# `dpkg -S` on this machine, which must have tgt installed).
+# (the kernel image linux-image-amd64 points at, busybox-static, tgt, dropbear-bin
+# and the packages of the shared libraries tgtd/tgtadm/dropbear need, found with
+# readelf and `dpkg -S` on this machine, which must have tgt and dropbear-bin installed).
 #
 # initramfs layout: /init (= rdinit, PID 1), /ironflow/init (= ramdisk/init),
 # /ironflow/inventory (= ramdisk/inventory, run by init in inspect mode),
 # /bin/busybox + applet links, /usr/sbin/tgtd + tgtadm + their libraries,
+# /usr/sbin/dropbear + /usr/bin/dropbearkey + theirs (rescue mode's SSH server),
 # /lib/modules/<ver>/ with the drivers below and a modules.dep from busybox
 # depmod (so busybox modprobe resolves dependencies).
 set -euo pipefail
@@ -69,11 +70,11 @@ KVER=${KPKG#linux-image-}
 
 needed() { readelf -d "$@" 2> /dev/null | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort -u; }
 
-# Library packages of tgtd and tgtadm (closure over NEEDED, one dpkg -S per
-# level), via this host's package database.
+# Library packages of tgtd, tgtadm and dropbear (closure over NEEDED, one dpkg -S
+# per level), via this host's package database.
 lib_packages() {
   local todo seen=" " next so hits pkgs=""
-  todo=$(needed /usr/sbin/tgtd /usr/sbin/tgtadm)
+  todo=$(needed /usr/sbin/tgtd /usr/sbin/tgtadm /usr/sbin/dropbear /usr/bin/dropbearkey)
   while [ -n "$todo" ]; do
     next=
     for so in $todo; do
@@ -90,8 +91,9 @@ lib_packages() {
   echo $pkgs | tr ' ' '\n' | sort -u
 }
 [ -x /usr/sbin/tgtd ] || { log "tgt must be installed on the build machine (to resolve tgtd's libraries)"; exit 1; }
+[ -x /usr/sbin/dropbear ] || { log "dropbear-bin must be installed on the build machine (to resolve dropbear's libraries)"; exit 1; }
 LIBPKGS=$(lib_packages)
-PKGS="$KPKG busybox-static tgt libc6 $LIBPKGS"
+PKGS="$KPKG busybox-static tgt dropbear-bin libc6 $LIBPKGS"
 PKGS=$(echo $PKGS | tr ' ' '\n' | sort -u | tr '\n' ' ')
 
 # One apt-cache call for every candidate version.
@@ -157,8 +159,11 @@ copy_lib() {
   cp -L "$src" "$ROOT/lib/$so"
   for n in $(readelf -d "$ROOT/lib/$so" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do copy_lib "$n"; done
 }
-for b in tgtd tgtadm; do
-  for n in $(readelf -d "$ROOT/usr/sbin/$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do copy_lib "$n"; done
+# dropbear and dropbearkey (rescue mode)
+install -m 0755 "$STAGE/usr/sbin/dropbear" "$ROOT/usr/sbin/"
+install -m 0755 "$STAGE/usr/bin/dropbearkey" "$ROOT/usr/bin/"
+for b in usr/sbin/tgtd usr/sbin/tgtadm usr/sbin/dropbear usr/bin/dropbearkey; do
+  for n in $(readelf -d "$ROOT/$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do copy_lib "$n"; done
 done
 cp -L "$STAGE/lib64/ld-linux-x86-64.so.2" "$ROOT/lib64/ld-linux-x86-64.so.2"
 ln -s ../lib "$ROOT/usr/lib"
@@ -195,6 +200,9 @@ install -m 0755 "$HERE/inventory" "$ROOT/ironflow/inventory"
 install -m 0755 "$HERE/udhcpc.script" "$ROOT/etc/ironflow/udhcpc.script"
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$ROOT/etc/passwd"
 printf 'root:x:0:\n' > "$ROOT/etc/group"
+printf 'root:*:0:0:99999:7:::\n' > "$ROOT/etc/shadow"
+chmod 600 "$ROOT/etc/shadow"
+printf '/bin/sh\n' > "$ROOT/etc/shells"
 : > "$ROOT/etc/resolv.conf"
 printf '%s' "$MANIFEST" > "$ROOT/etc/ironflow/packages"
 if [ "$(id -u)" = 0 ]; then

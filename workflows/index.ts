@@ -6,3 +6,4 @@ export { deployNode } from './deploy-node';
 export { cleanNode, teardownNode } from './clean-node';
 export { adoptNode } from './adopt-node';
 export { inspectNode } from './inspect-node';
+export { rescueNode, unrescueNode } from './rescue-node';

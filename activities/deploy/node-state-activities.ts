@@ -27,6 +27,31 @@ export function createNodeStateActivities({ db }: Pick<DeployActivityDeps, 'db'>
       );
     },
 
+    /** After unrescue, as Ironic: the rescue password's hash leaves instance_info (a compare-and-set on the row). */
+    async clearRescuePassword(i: { nodeUuid: string; actor?: string; requestId?: string }): Promise<void> {
+      await db.$transaction(async (tx) => {
+        const node = await tx.node.findUnique({ where: { uuid: i.nodeUuid }, select: { id: true, instanceInfo: true } });
+        if (!node) return;
+        const info = JSON.parse(node.instanceInfo) as Record<string, unknown>;
+        if (!('hashed_rescue_password' in info) && !('rescue_password' in info)) return;
+        delete info.hashed_rescue_password;
+        delete info.rescue_password;
+        const r = await tx.node.updateMany({
+          where: { id: node.id, instanceInfo: node.instanceInfo },
+          data: { instanceInfo: JSON.stringify(info), updatedAt: new Date() },
+        });
+        if (r.count)
+          await writeHistory(tx, {
+            nodeId: node.id,
+            nodeUuid: i.nodeUuid,
+            eventType: 'unrescue',
+            actor: i.actor,
+            requestId: i.requestId,
+            event: 'Rescue password removed from instance_info',
+          });
+      });
+    },
+
     /** Shows the step running now as the node's deploy_step or clean_step (null: none), with a history row. */
     async setCurrentStep(i: {
       nodeUuid: string;

@@ -53,14 +53,15 @@ export function deployKernelParams(p: DeployKernelParams): string[] {
     `ironflow.secret=${tokenValue('deployment secret', p.secret, 16, 256)}`,
     `ironflow.callback=${httpUrl('callback URL', p.callbackUrl)}`,
   ];
-  if (p.mode !== 'iscsi' && p.mode !== 'direct' && p.mode !== 'erase' && p.mode !== 'inspect') {
-    throw new InvalidBootParameterError(`deploy mode ${JSON.stringify(p.mode)} must be iscsi, direct, erase or inspect`);
+  if (p.mode !== 'iscsi' && p.mode !== 'direct' && p.mode !== 'erase' && p.mode !== 'inspect' && p.mode !== 'rescue') {
+    throw new InvalidBootParameterError(`deploy mode ${JSON.stringify(p.mode)} must be iscsi, direct, erase, inspect or rescue`);
   }
   out.push(`ironflow.mode=${p.mode}`);
   if (p.mode === 'iscsi' && !p.iscsi) throw new InvalidBootParameterError('iscsi mode needs iscsi.iqn and iscsi.port');
   // direct mode exports its disk when told (`export`, for the config drive): it gets the target too. Erase
   // mode's `export` is for hand-run tools; Ironflow never sends it, so its credentials stay off that command line.
-  if (p.iscsi && p.mode !== 'erase' && p.mode !== 'inspect') {
+  // Rescue never exports the disk: no target on its command line either.
+  if (p.iscsi && p.mode !== 'erase' && p.mode !== 'inspect' && p.mode !== 'rescue') {
     out.push(`ironflow.iqn=${iqn('iSCSI IQN', p.iscsi.iqn)}`);
     if ((p.iscsi.chapUser === undefined) !== (p.iscsi.chapSecret === undefined)) {
       throw new InvalidBootParameterError('give both CHAP user and CHAP secret, or neither');

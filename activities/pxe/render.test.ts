@@ -101,6 +101,18 @@ describe('boot file rendering (golden files)', () => {
     assert.ok(!/ironflow\.(iqn|chap|image)/.test(text), text);
     assert.match(renderIpxeScript(inspect), / ironflow\.mode=inspect BOOTIF=01-\$\{mac:hexhyp\}/);
   });
+  test('rescue mode: the mode and BOOTIF; no target even when given CHAP credentials, no image', () => {
+    const rescue: BootConfig = {
+      ...erase,
+      mode: 'rescue',
+      disk: undefined,
+      iscsi: { iqn: 'iqn.2026-11.org.ironflow:node-3', port: 3260, chapUser: 'ironflow-3', chapSecret: 'Zr8mK2pQ7vX4nW9a' },
+    };
+    const text = renderPxelinuxConfig(rescue);
+    assert.match(text, / ironflow\.mode=rescue( |$)/m);
+    assert.ok(!/ironflow\.(iqn|chap|image|iscsi)/.test(text), text);
+    assert.match(renderIpxeScript(rescue), / ironflow\.mode=rescue BOOTIF=01-\$\{mac:hexhyp\}/);
+  });
   test('final boot from local disk', () => {
     golden('local.pxelinux', renderPxelinuxConfig({ kind: 'local' }));
     golden('local.ipxe', renderIpxeScript({ kind: 'local' }));

@@ -139,6 +139,17 @@ describe('fake-hardware through the baremetal CLI', () => {
     assert.doesNotMatch(row.instanceInfo, /fake-1\.example|cloud-config/);
   });
 
+  test('rescue --wait and unrescue --wait with the fake rescue interface: the states only, the hash masked then cleared', async (t) => {
+    const r = await transition(t, stack, id, ['node', 'rescue', 'fake-1', '--rescue-password', 'fake-secret-pw', '--wait', '60']);
+    assert.equal(r.provision_state, 'rescue', r.last_error);
+    assert.equal(r.instance_info.hashed_rescue_password, '******');
+    const row = await stack.db.node.findUniqueOrThrow({ where: { uuid: id } });
+    assert.doesNotMatch(row.instanceInfo, /fake-secret-pw|\$6\$/, 'sealed at rest, never the clear password');
+    const u = await transition(t, stack, id, ['node', 'unrescue', 'fake-1', '--wait', '60']);
+    assert.equal(u.provision_state, 'active', u.last_error);
+    assert.deepEqual(u.instance_info, { display_name: 'web-1', configdrive: '******' });
+  });
+
   test('undeploy --wait: active -> available, powered off, instance_info and instance_uuid cleared', async (t) => {
     const n = await transition(t, stack, id, ['node', 'undeploy', 'fake-1', '--wait', '60']);
     assert.equal(n.provision_state, 'available', n.last_error);

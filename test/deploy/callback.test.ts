@@ -115,6 +115,12 @@ describe('ramdisk callbacks', () => {
         /inventory must be at most 65536 bytes/,
       ],
       [
+        'credentials outside rescue mode',
+        () => call({ seq: 24, event: 'credentials' }),
+        400,
+        /only given to a rescue ramdisk, not in iscsi mode/,
+      ],
+      [
         'not JSON',
         () => api(stack, 'POST', `/v1/deployments/${id}/callback`, '{oops', { 'X-Ironflow-Secret': secret }),
         400,
@@ -150,6 +156,42 @@ describe('ramdisk callbacks', () => {
       'the inventory signal',
     );
     assert.ok(!historyText(await stack.temporal.workflow.getHandle(workflowId).fetchHistory()).includes('physical_mb'));
+  });
+
+  test("a rescue ramdisk's credentials callback gets the sealed hash, each time, without a signal or a stored answer", async () => {
+    const hash = '$6$abcdefgh$bp46WUxDu2cphMRE0PvVJlqas2imuSq186YS793XKfmqn9XUEL17HECskUTZInaNigNndLLYc7A6yWBmFEFn3/';
+    const auth = { 'X-Auth-Token': 'a-long-admin-token-123' };
+    const n = await api(stack, 'POST', '/v1/nodes', { driver: 'fake-hardware', instance_info: { hashed_rescue_password: hash } }, auth);
+    assert.equal(n.status, 201, n.text);
+    assert.equal(n.body.instance_info.hashed_rescue_password, '******');
+    const rescueId = crypto.randomUUID();
+    const dep = await stack.db.deployment.create({
+      data: {
+        id: rescueId,
+        nodeUuid: n.body.uuid,
+        workflowId,
+        runId: (await stack.temporal.workflow.getHandle(workflowId).describe()).runId,
+        mode: 'rescue',
+        secret: sealValue(secret, stack.cfg.keys),
+        expiresAt: new Date(Date.now() + 3600_000),
+      },
+    });
+    const signals = async () =>
+      ((await stack.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? []).filter(
+        (e) => e.workflowExecutionSignaledEventAttributes,
+      ).length;
+    const before = await signals();
+    for (const seq of [40, 40, 41]) {
+      const r = await call({ seq, event: 'credentials' }, secret, rescueId);
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.body, { ack: seq, command: 'wait', args: { password_hash: hash } });
+    }
+    assert.deepEqual(await stack.db.deployment.findUniqueOrThrow({ where: { id: rescueId } }), dep, 'nothing recorded');
+    assert.equal(await signals(), before, 'nothing signalled');
+    assert.equal((await call({ seq: 42, event: 'credentials' }, 'wrong-secret', rescueId)).status, 401);
+    // Once unrescue has cleared it: 410, the ramdisk stops.
+    await stack.db.node.update({ where: { uuid: n.body.uuid }, data: { instanceInfo: '{}' } });
+    assert.equal((await call({ seq: 43, event: 'credentials' }, secret, rescueId)).status, 410);
   });
 
   test('a closed or expired deployment answers 410, which stops the ramdisk', async () => {

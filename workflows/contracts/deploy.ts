@@ -6,15 +6,16 @@ import type { ResolvedCleanStep, ResolvedStep } from './steps';
 
 /**
  * What the ramdisk is booted for: the image reaches the disk through its iSCSI target or written by
- * the ramdisk (direct), erasing the disks, or reporting the machine's inventory (inspect, PROTOCOL.md).
+ * the ramdisk (direct), erasing the disks, reporting the machine's inventory (inspect), or a login for
+ * the node's owner with the disk untouched (rescue, PROTOCOL.md).
  */
-export type DeployMode = 'iscsi' | 'direct' | 'erase' | 'inspect';
+export type DeployMode = 'iscsi' | 'direct' | 'erase' | 'inspect' | 'rescue';
 
 /** What the ramdisk told the API (secrets stripped), forwarded to the workflow. */
 export interface RamdiskEvent {
   deploymentId: string;
   seq: number;
-  event: 'ready' | 'disks' | 'progress' | 'result' | 'error' | 'inventory';
+  event: 'ready' | 'disks' | 'progress' | 'result' | 'error' | 'inventory' | 'rescue';
   address?: string;
   port?: number;
   iqn?: string;
@@ -73,6 +74,11 @@ export interface CleanInput extends DeployInput {
   eraseMode: EraseMode | 'none';
   /** The clean steps to run, in order (resolved by the API; [] = none). */
   cleanSteps?: ResolvedCleanStep[];
+}
+
+export interface RescueInput extends DeployInput {
+  /** The node's rescue interface: `agent` boots the ramdisk in rescue mode; `fake` (fake-hardware) only moves the states. */
+  rescueInterface: string;
 }
 
 /** Where the worker reaches a node's disk: the deploy ramdisk's iSCSI target (CHAP from the deployment record). */

@@ -20,7 +20,8 @@ export type OperationStart =
 /** The provision states an operation moves between as it ends, or none ('' both) as in OperationStart. */
 export type OperationEnd = { from: ProvisionState; to: ProvisionState } | { from: ''; to: '' };
 
-export type OperationKind = 'manage' | 'adopt' | 'provide' | 'clean' | 'deploy' | 'undeploy' | 'inspect' | 'power' | 'boot-device';
+export type OperationKind =
+  'manage' | 'adopt' | 'provide' | 'clean' | 'deploy' | 'undeploy' | 'inspect' | 'rescue' | 'unrescue' | 'power' | 'boot-device';
 
 export interface ProvisionInput extends OperationContext {
   /** The state the API moved the node from, so the workflow's compare-and-set is idempotent. */

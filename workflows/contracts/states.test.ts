@@ -49,3 +49,16 @@ test('adopt: manageable or adopt failed -> adopting (target active); adopt faile
   assert.equal(findTransition('available', 'adopt'), undefined);
   assert.ok(allowedTargets('manageable').includes('adopt'));
 });
+
+test('rescue mode (1.38): active -> rescuing -> rescue; unrescue -> active; abort only in rescue wait', () => {
+  assert.deepEqual(findTransition('active', 'rescue'), { from: 'active', event: 'rescue', to: 'rescuing', target: 'rescue' });
+  assert.equal(findTransition('rescue', 'unrescue')?.target, 'active');
+  assert.equal(findTransition('rescue wait', 'abort')?.to, 'rescue failed');
+  assert.equal(findTransition('rescuing', 'abort'), undefined);
+  assert.equal(findTransition('available', 'rescue'), undefined);
+  assert.equal(findTransition('active', 'unrescue'), undefined);
+  assert.deepEqual(allowedTargets('rescue'), ['deleted', 'undeploy', 'rescue', 'unrescue']);
+  for (const s of ['rescue failed', 'unrescue failed'] as const)
+    assert.deepEqual(allowedTargets(s), ['deleted', 'undeploy', 'rescue', 'unrescue']);
+  assert.ok(STABLE_STATES.includes('rescue'));
+});

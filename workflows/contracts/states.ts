@@ -138,6 +138,18 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'manageable', event: 'adopt', to: 'adopting', target: 'active' },
   { from: 'adopt failed', event: 'adopt', to: 'adopting', target: 'active' },
   { from: 'adopt failed', event: 'manage', to: 'manageable', target: null },
+  // Rescue mode (1.38): the deploy ramdisk with an SSH login; unrescue boots the disk again.
+  { from: 'active', event: 'rescue', to: 'rescuing', target: 'rescue' },
+  { from: 'rescue', event: 'rescue', to: 'rescuing', target: 'rescue' },
+  { from: 'rescue failed', event: 'rescue', to: 'rescuing', target: 'rescue' },
+  { from: 'unrescue failed', event: 'rescue', to: 'rescuing', target: 'rescue' },
+  { from: 'rescue wait', event: 'abort', to: 'rescue failed', target: 'rescue' },
+  { from: 'rescue', event: 'unrescue', to: 'unrescuing', target: 'active' },
+  { from: 'rescue failed', event: 'unrescue', to: 'unrescuing', target: 'active' },
+  { from: 'unrescue failed', event: 'unrescue', to: 'unrescuing', target: 'active' },
+  { from: 'rescue', event: 'delete', to: 'deleting', target: 'available' },
+  { from: 'rescue failed', event: 'delete', to: 'deleting', target: 'available' },
+  { from: 'unrescue failed', event: 'delete', to: 'deleting', target: 'available' },
 ];
 
 export function findTransition(from: ProvisionState, event: FsmEvent): Transition | undefined {

@@ -120,5 +120,9 @@ export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplicati
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     filter.catch(err, { switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }) } as never);
   });
+  // The deploy ramdisk posts through busybox nc, which half-closes its side once the request is sent.
+  // Node's HTTP server would then end the socket and drop any answer not yet written (a callback that
+  // signals a workflow and writes the database takes longer): keep the socket open for the answer.
+  (app.getHttpServer() as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   return app;
 }

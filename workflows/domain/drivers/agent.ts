@@ -6,3 +6,10 @@ import type { DriverInterface } from './interface';
 
 export const AGENT_INSPECT: DriverInterface = { type: 'inspect', name: 'agent' };
 export const AGENT_RAID: DriverInterface = { type: 'raid', name: 'agent', notImplemented: 'RAID configuration by the ramdisk agent' };
+
+/**
+ * Rescue by the deploy ramdisk in rescue mode (ramdisk/PROTOCOL.md): it boots with the node's disk
+ * untouched, takes the hashed rescue_password over its callback channel and lets `rescue` log in by SSH.
+ * It boots through the node's boot interface, as deploy does.
+ */
+export const AGENT_RESCUE: DriverInterface = { type: 'rescue', name: 'agent' };

@@ -15,7 +15,7 @@ import {
   NOOP_STORAGE,
   FLAT_NETWORK,
 } from './no-op';
-import { AGENT_INSPECT, AGENT_RAID } from './agent';
+import { AGENT_INSPECT, AGENT_RAID, AGENT_RESCUE } from './agent';
 import { DIRECT_DEPLOY, IPXE_BOOT, ISCSI_DEPLOY, PXE_BOOT } from './pxe';
 
 const IPMI = hardwareType('ipmi', {
@@ -29,7 +29,8 @@ const IPMI = hardwareType('ipmi', {
   network: [NOOP_NETWORK, FLAT_NETWORK],
   power: [IPMI_POWER, IPMITOOL_POWER],
   raid: [NO_RAID, AGENT_RAID],
-  rescue: [NO_RESCUE],
+  // Ironic's ipmi type: no-rescue by default, agent when enabled.
+  rescue: [NO_RESCUE, AGENT_RESCUE],
   storage: [NOOP_STORAGE],
   vendor: [NO_VENDOR],
 });

@@ -6,7 +6,8 @@ import { BadRequestError } from '../common/errors';
 import { requireObjectBody } from '../common/input';
 import { asInventory, inventoryProblem } from './inventory-shape';
 
-export const CALLBACK_EVENTS = ['ready', 'disks', 'progress', 'result', 'error', 'poll', 'inventory'] as const;
+/** `credentials` (rescue mode) asks for the rescue password's hash; `rescue` reports the login is up. */
+export const CALLBACK_EVENTS = ['ready', 'disks', 'progress', 'result', 'error', 'poll', 'inventory', 'credentials', 'rescue'] as const;
 export type CallbackEvent = (typeof CALLBACK_EVENTS)[number];
 
 /** What the ramdisk reported, as the workflow's RamdiskEvent carries it. */

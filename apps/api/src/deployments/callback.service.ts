@@ -8,7 +8,7 @@ import { openValue } from '#prisma/sealed-json';
 import type { RamdiskEvent } from '#workflows/contracts/deploy';
 import type { Inventory } from '#workflows/contracts/inventory';
 import { ramdiskEventSignal } from '#workflows/contracts/deploy';
-import { ApiError, NotFoundError, UnauthorizedError } from '../common/errors';
+import { ApiError, BadRequestError, NotFoundError, UnauthorizedError } from '../common/errors';
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
 import type { CallbackRequest } from './callback-request';
@@ -42,6 +42,21 @@ export class CallbackService {
     return row.id;
   }
 
+  /**
+   * A rescue ramdisk asks for the rescue password's SHA-512 crypt hash (sealed in instance_info by the API).
+   * Only deployments in rescue mode get it; it is neither signalled nor kept in the deployment's answers,
+   * so a repeat asks again and gets it again.
+   */
+  private async credentials(dep: { id: string; mode: string; nodeUuid: string }, seq: number): Promise<CallbackAnswer> {
+    if (dep.mode !== 'rescue')
+      throw new BadRequestError(`Callback: credentials are only given to a rescue ramdisk, not in ${dep.mode} mode.`);
+    const node = await this.store.db.node.findUnique({ where: { uuid: dep.nodeUuid }, select: { instanceInfo: true } });
+    const info = node ? this.store.open(JSON.parse(node.instanceInfo) as Record<string, unknown>) : {};
+    const hash = info.hashed_rescue_password;
+    if (typeof hash !== 'string') throw new ApiError(410, `Node ${dep.nodeUuid} has no rescue password any more: the ramdisk should stop.`);
+    return { ack: seq, command: 'wait', args: { password_hash: hash } };
+  }
+
   async handle(id: string, secret: string | undefined, req: CallbackRequest): Promise<CallbackAnswer> {
     const { seq, event, report } = req;
     const dep = /^[0-9a-f-]{36}$/.test(id) ? await this.store.db.deployment.findUnique({ where: { id } }) : null;
@@ -51,6 +66,7 @@ export class CallbackService {
       throw new UnauthorizedError('Callback: wrong or missing X-Ironflow-Secret.');
     if (dep.status !== 'active' || dep.expiresAt < new Date())
       throw new ApiError(410, `Deployment ${id} is over: the ramdisk should stop.`);
+    if (event === 'credentials') return this.credentials(dep, seq);
     const answer = (): CallbackAnswer => ({ ack: seq, command: dep.command, args: JSON.parse(dep.commandArgs) as Record<string, unknown> });
     const last = dep.lastSeq === null ? -1 : Number(dep.lastSeq);
     if (seq === last && dep.lastAnswer) return JSON.parse(dep.lastAnswer) as CallbackAnswer; // replay: same answer, no action

@@ -5,11 +5,12 @@ import { Injectable } from '@nestjs/common';
 import type { Node } from '#prisma/generated/sqlite/client';
 import { beginOperation, moveProvisionState, writeHistory } from '#prisma/node-operations';
 import { deployNeeds, driverInfoProblems, findHardwareType, resolveInterfaces } from '#workflows/domain/drivers';
-import { abortSignal, type CleanInput, type DeployInput, type EraseMode } from '#workflows/contracts/deploy';
+import { abortSignal, type CleanInput, type DeployInput, type EraseMode, type RescueInput } from '#workflows/contracts/deploy';
 import { nodeOperationId } from '#workflows/contracts/ids';
 import { bootFileProblem, imageSourceProblem } from '#workflows/domain/image-refs';
 import { bootModeProblems } from '#workflows/domain/boot-mode';
 import { configDriveProblem } from '#workflows/domain/config-drive';
+import { sha512Crypt } from '../common/sha512-crypt';
 import { siteTaskQueue } from '#workflows/contracts/power';
 import {
   automatedCleanSteps,
@@ -70,7 +71,23 @@ const WORKFLOW_FOR: Partial<Record<string, string>> = {
   'error:delete': 'teardownNode',
   'manageable:inspect': 'inspectNode',
   'inspect failed:inspect': 'inspectNode',
+  'active:rescue': 'rescueNode',
+  'rescue:rescue': 'rescueNode',
+  'rescue failed:rescue': 'rescueNode',
+  'unrescue failed:rescue': 'rescueNode',
+  'rescue:unrescue': 'unrescueNode',
+  'rescue failed:unrescue': 'unrescueNode',
+  'unrescue failed:unrescue': 'unrescueNode',
+  'rescue:delete': 'teardownNode',
+  'rescue failed:delete': 'teardownNode',
+  'unrescue failed:delete': 'teardownNode',
 };
+
+/** Where a running operation listens for `abort` (its workflow cleans up and ends in the failed state). */
+const ABORT_BY_SIGNAL: readonly ProvisionState[] = ['wait call-back', 'inspect wait', 'rescue wait'];
+
+/** Longer rescue passwords are refused (400): a hash input, not a document. */
+const RESCUE_PASSWORD_MAX = 256;
 
 /** deploy_steps in a provision request needs this API version (Ironic 1.69; 406 below). */
 const DEPLOY_STEPS_MIN_VERSION = 69;
@@ -96,6 +113,28 @@ function checkConfigDrive(configdrive: unknown, apiMinor: number): void {
   // The decoded ISO is bounded by the cap: gunzip stops (RangeError) past it.
   const problem = configDriveProblem(configdrive, (b, max) => gunzipSync(b, { maxOutputLength: max }));
   if (problem) throw new BadRequestError(problem);
+}
+
+/**
+ * Ironic's API-side rescue checks, before the state machine: a non-empty rescue_password (a string),
+ * and a rescue interface that can rescue (no-rescue cannot: Ironic's validation failure).
+ */
+function checkRescue(node: Node, password: unknown): void {
+  if (typeof password !== 'string' || password.trim() === '') {
+    throw new BadRequestError('A non-empty "rescue_password" is required when setting target provision state to rescue');
+  }
+  if (password.length > RESCUE_PASSWORD_MAX) {
+    throw new BadRequestError(`"rescue_password" is ${password.length} characters long; the limit is ${RESCUE_PASSWORD_MAX}.`);
+  }
+  const name = interfacesOf(node).rescue;
+  if (name === 'no-rescue') {
+    const other = findHardwareType(node.driver)?.enabled.rescue.filter((r) => r !== 'no-rescue') ?? [];
+    throw new BadRequestError(
+      `Failed to rescue instance ${node.instanceUuid ?? 'None'} for node ${node.uuid}: Validation failed. Reason: Driver ${node.driver} does not support rescue (disabled or not implemented): its rescue interface is "no-rescue".${
+        other.length ? ` Set rescue_interface to ${other.join(' or ')} first.` : ''
+      }`,
+    );
+  }
 }
 
 /** The step table's answer for this node, or a 400 saying what is wrong with the user's steps. */
@@ -137,7 +176,8 @@ export class ProvisioningService {
     const event = VERBS[target];
     if (target === 'inspect' && (state === 'manageable' || state === 'inspect failed')) await this.checkInspectable(node);
     if (target === 'service') this.refuseService(node, state, req.service_steps);
-    if (node.maintenance && (event === 'deploy' || event === 'rebuild' || event === 'clean')) {
+    if (target === 'rescue') checkRescue(node, req.rescue_password);
+    if (node.maintenance && (event === 'deploy' || event === 'rebuild' || event === 'clean' || event === 'rescue')) {
       throw new BadRequestError(`The provisioning operation can't be performed on node ${node.uuid} because it's in maintenance mode.`);
     }
     const transition = findTransition(state, event);
@@ -157,8 +197,8 @@ export class ProvisioningService {
       throw new BadRequestError('"clean_steps" is required when setting target provision state to clean');
     }
     if (target === 'clean') this.refuseRaidSteps(node, req.clean_steps as unknown[]);
-    if (transition.event === 'abort' && (transition.from === 'wait call-back' || transition.from === 'inspect wait')) {
-      // The deploy (inspect) workflow holds the node: tell it to stop; it cleans up and ends in deploy (inspect) failed.
+    if (transition.event === 'abort' && ABORT_BY_SIGNAL.includes(transition.from)) {
+      // The deploy, inspect or rescue workflow holds the node: tell it to stop; it cleans up and ends in its failed state.
       await this.workflows.signal(nodeOperationId(node.uuid), '', abortSignal, { actor: ctx.actor, requestId: ctx.requestId });
       return;
     }
@@ -185,7 +225,7 @@ export class ProvisioningService {
       callbackTimeoutSec: workflowType === 'inspectNode' ? this.settings.inspectTimeoutSec : this.settings.callbackTimeoutSec,
       bootMode: bootModeFor(node, this.settings.defaultBootMode),
     };
-    let input: DeployInput | CleanInput;
+    let input: DeployInput | CleanInput | RescueInput;
     if (workflowType === 'cleanNode' || workflowType === 'teardownNode') {
       const automated = node.automatedClean === false ? 'none' : this.settings.automatedClean;
       const cleanSteps = stepsOr400(() =>
@@ -195,6 +235,8 @@ export class ProvisioningService {
         ? (cleanStepSpec(cleanSteps[0].key, deployInterface)?.eraseMode ?? 'none')
         : 'none';
       input = { ...base, eraseMode, cleanSteps };
+    } else if (workflowType === 'rescueNode' || workflowType === 'unrescueNode') {
+      input = { ...base, rescueInterface: interfacesOf(node).rescue };
     } else if (workflowType === 'deployNode') {
       // Deploy templates named by the instance's traits add their steps; the request's own deploy_steps win.
       const templates = await this.templates.forTraits(parseJson(node.instanceInfo).traits);
@@ -205,8 +247,14 @@ export class ProvisioningService {
     } else {
       input = base;
     }
+    if (workflowType === 'rescueNode') await this.checkRescuable(node);
     if (req.configdrive !== undefined) await this.storeConfigDrive(node, req.configdrive);
-    const run = await this.workflows.startNodeOperation(node.uuid, workflowType, input, this.lock.busy(node));
+    if (workflowType === 'rescueNode') await this.storeRescuePassword(node, req.rescue_password as string);
+    const run = await this.workflows.startNodeOperation(node.uuid, workflowType, input, this.lock.busy(node)).catch(async (e: unknown) => {
+      // Refused (e.g. the node is busy): the request changed nothing, so the hash goes again.
+      if (workflowType === 'rescueNode') await this.db.node.update({ where: { id: node.id }, data: { instanceInfo: node.instanceInfo } });
+      throw e;
+    });
     // Record the transition before answering 202 (clients poll at once). If this
     // process dies here, the workflow's first activity records it instead.
     await beginOperation(this.db, {
@@ -317,6 +365,26 @@ export class ProvisioningService {
     if (needs.pxePort)
       problems.push(...bootModeProblems({ properties: parseJson(node.properties), instanceInfo: parseJson(node.instanceInfo) }));
     if (problems.length) throw new BadRequestError(`Failed to validate deploy or power info for node ${node.uuid}: ${problems.join(' ')}`);
+  }
+
+  /** What rescue boots through (the deploy ramdisk, by the node's boot interface) must be there, as for a deploy: 400 now. */
+  private async checkRescuable(node: Node): Promise<void> {
+    const fields = driverFieldsOf(node, this.store.open(parseJson(node.driverInfo)));
+    const problems = driverInfoProblems(fields);
+    if (deployNeeds(fields).pxePort && (await this.db.port.count({ where: { nodeId: node.id, pxeEnabled: true } })) === 0)
+      problems.push('the node has no port with PXE enabled.');
+    if (problems.length) throw new BadRequestError(`Failed to validate rescue or power info for node ${node.uuid}: ${problems.join(' ')}`);
+  }
+
+  /**
+   * Keeps only the password's SHA-512 crypt hash (instance_info.hashed_rescue_password, as Ironic names it),
+   * sealed like every secret there: the clear password is never stored, and the workflow never sees either.
+   */
+  private async storeRescuePassword(node: Node, password: string): Promise<void> {
+    const info = this.store.open(parseJson(node.instanceInfo));
+    delete info.rescue_password;
+    info.hashed_rescue_password = sha512Crypt(password);
+    await this.db.node.update({ where: { id: node.id }, data: { instanceInfo: JSON.stringify(this.store.seal(info)) } });
   }
 
   /** Stores a configdrive that checkConfigDrive accepted, sealed (as every secret in instance_info). */
