@@ -16,6 +16,8 @@ export interface DeployKernelParams {
   iscsi?: { iqn: string; port: number; chapUser?: string; chapSecret?: string };
   /** Which disk to use (root device hint, e.g. `sda` or `/dev/disk/by-path/...`). */
   disk?: string;
+  /** Root-device hints, encoded (workflows/domain/root-device-hints.ts encodeRootDeviceHints); '' or absent = none. */
+  rootDevice?: string;
   /** direct mode: where the ramdisk pulls the image from, and its checksum. */
   imageUrl?: string;
   imageChecksum?: string;
@@ -72,6 +74,7 @@ export function deployKernelParams(p: DeployKernelParams): string[] {
     out.push(`ironflow.iscsi_port=${port('iSCSI port', p.iscsi.port)}`);
   }
   if (p.disk !== undefined) out.push(`ironflow.disk=${safeValue('disk hint', p.disk, 256)}`);
+  if (p.rootDevice) out.push(`ironflow.root_device=${safeValue('root device hints', p.rootDevice, 1024)}`);
   if (p.mode === 'direct') {
     if (!p.imageUrl || !p.imageChecksum) throw new InvalidBootParameterError('direct mode needs imageUrl and imageChecksum');
     out.push(`ironflow.image_url=${httpUrl('image URL', p.imageUrl)}`);
