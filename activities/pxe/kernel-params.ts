@@ -83,3 +83,15 @@ export function deployKernelParams(p: DeployKernelParams): string[] {
   out.push(...appendParams(p.append));
   return out;
 }
+
+/** What the discovery boot (the default config for unknown MACs) tells the ramdisk: no deployment, no secret. */
+export interface DiscoverKernelParams {
+  /** Where the ramdisk posts its inventory (POST /v1/discovery). */
+  callbackUrl: string;
+  append?: string | readonly string[];
+}
+
+/** The ordered `key=value` list for a discovery boot (ramdisk/PROTOCOL.md "discover"). */
+export function discoverKernelParams(p: DiscoverKernelParams): string[] {
+  return ['ironflow.mode=discover', `ironflow.callback=${httpUrl('discovery URL', p.callbackUrl)}`, ...appendParams(p.append)];
+}

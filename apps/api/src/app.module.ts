@@ -2,6 +2,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CallbackController } from './deployments/callback.controller';
 import { CallbackService } from './deployments/callback.service';
+import { DiscoveryController } from './discovery/discovery.controller';
+import { DiscoveryService } from './discovery/discovery.service';
 import { DriversController } from './drivers/drivers.controller';
 import { OperationController } from './provisioning/operation.controller';
 import { OperationService } from './provisioning/operation.service';
@@ -41,6 +43,7 @@ export class AppModule {
       controllers: [
         RootController,
         CallbackController,
+        DiscoveryController,
         DriversController,
         OperationController,
         HistoryController,
@@ -63,6 +66,7 @@ export class AppModule {
         ProvisioningService,
         PowerService,
         CallbackService,
+        DiscoveryService,
         HistoryService,
         OperationService,
         TraitsService,

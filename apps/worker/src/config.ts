@@ -1,7 +1,7 @@
 // The worker's settings, read once from the environment.
 import path from 'node:path';
 import { repoRoot } from '#apps/shared/repo-root';
-import { ConfigError, imageNetworks, loadCommonConfig, type CommonConfig } from '../../shared/config';
+import { ConfigError, discoveryEnabled, imageNetworks, loadCommonConfig, type CommonConfig } from '../../shared/config';
 import { siteTaskQueue, type PowerSyncSettings } from '#workflows/contracts/power';
 import type { Cidr } from '#workflows/domain/image-networks';
 
@@ -33,6 +33,8 @@ export interface DataPathConfig {
   dhcpHostsDir: string;
   /** IRONFLOW_HTTP_BOOT_URL: the boot root served over HTTP; iPXE then loads kernels and ramdisks from it. */
   httpBootUrl?: string;
+  /** IRONFLOW_DISCOVERY=1: unknown MACs boot the discovery ramdisk (activities/deploy/discovery-boot.ts). */
+  discovery?: boolean;
 }
 
 export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): DataPathConfig {
@@ -56,6 +58,7 @@ export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): 
     deploymentTtlSec: Number(env.IRONFLOW_DEPLOYMENT_TTL ?? 3 * 3600),
     dhcpHostsDir: env.IRONFLOW_DHCP_HOSTS_DIR ?? path.join(dataDir, 'dnsmasq', 'hosts'),
     httpBootUrl: httpBootUrl(env.IRONFLOW_HTTP_BOOT_URL),
+    discovery: discoveryEnabled(env),
   };
 }
 
