@@ -123,7 +123,10 @@ describe('VM lab: discovery of an unknown VM, then a deploy with a root-device h
     assert.equal(n.driver, 'ipmi');
     assert.deepEqual(n.driver_info, {});
     assert.deepEqual(n.properties, { cpus: 1, memory_mb: 1024, local_gb: 0, cpu_arch: 'x86_64', capabilities: 'boot_mode:bios' });
-    const ports = (await api(stack, 'GET', `/v1/ports?node=${nodeUuid}&fields=address,pxe_enabled`)).body.ports;
+    const ports = (await api(stack, 'GET', `/v1/ports?node=${nodeUuid}&fields=address,pxe_enabled`)).body.ports.map((p: any) => ({
+      address: p.address,
+      pxe_enabled: p.pxe_enabled,
+    }));
     assert.deepEqual(ports, [{ address: vm.mac, pxe_enabled: true }]);
     const hist = (await api(stack, 'GET', `/v1/nodes/${nodeUuid}/history`)).body.history as { event: string; severity: string }[];
     const ev = hist.find((h) => /Discovered by PXE boot/.test(h.event));
