@@ -129,11 +129,18 @@ describe('VM lab: discovery of an unknown VM, then a deploy with a root-device h
     }));
     assert.deepEqual(ports, [{ address: vm.mac, pxe_enabled: true }]);
     const hist = (await api(stack, 'GET', `/v1/nodes/${nodeUuid}/history`)).body.history as { event: string; severity: string }[];
-    const ev = hist.find((h) => /Discovered by PXE boot/.test(h.event));
+    const ev = hist.find((h) => /^Discovered by PXE boot/.test(h.event));
     assert.ok(ev, JSON.stringify(hist));
     assert.equal(ev.severity, 'WARNING');
-    assert.match(ev.event, new RegExp(`NICs ${vm.mac} \\(PXE from ${vm.mac}\\)`));
-    assert.match(ev.event, /No BMC address could be read .* set driver_info\/ipmi_address, ipmi_username and ipmi_password/);
+    assert.equal(
+      ev.event,
+      'Discovered by PXE boot from 127.0.0.1. No BMC address readable (a VM has none): set driver_info ipmi_address, ipmi_username, ipmi_password ' +
+        `(ipmi_port if not 623) before manage. NICs ${vm.mac} (PXE: ${vm.mac}).`,
+    );
+    assert.ok(
+      hist.some((h) => /^Discovered hardware: 1 CPU x86_64, 1024 MiB; 2 disk\(s\); QEMU Standard PC/.test(h.event)),
+      JSON.stringify(hist),
+    );
   });
 
   test('a second boot of the same server creates no second node', async () => {

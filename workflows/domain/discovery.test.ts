@@ -48,13 +48,14 @@ test('a discovered server: properties as Ironic inspection sets them, ports with
   ]);
   assert.deepEqual(d.driverInfo, { ipmi_address: '10.1.0.7' });
   assert.equal(d.severity, 'INFO');
-  assert.match(
+  assert.equal(
     d.event,
-    /^Discovered by PXE boot \(report from 10\.0\.0\.5\); NICs aa:bb:cc:00:00:01, aa:bb:cc:00:00:02 \(PXE from aa:bb:cc:00:00:02\)/,
+    'Discovered by PXE boot from 10.0.0.5. BMC 10.1.0.7 read from the machine: set driver_info ipmi_username and ipmi_password, then manage. ' +
+      'NICs aa:bb:cc:00:00:01, aa:bb:cc:00:00:02 (PXE: aa:bb:cc:00:00:02).',
   );
-  assert.match(
-    d.event,
-    /Dell Inc\. PowerEdge R650; serial ABC123; boot mode uefi\. BMC address 10\.1\.0\.7 read from the machine: set driver_info\/ipmi_username/,
+  assert.equal(
+    d.summary,
+    'Discovered hardware: 8 CPU x86_64, 32768 MiB; 2 disk(s); Dell Inc. PowerEdge R650; serial ABC123; boot mode uefi.',
   );
 });
 
@@ -64,7 +65,15 @@ test('no BMC address (a VM): no driver_info, a warning telling the operator what
   assert.equal(d.severity, 'WARNING');
   assert.match(
     d.event,
-    /No BMC address could be read .* set driver_info\/ipmi_address, ipmi_username and ipmi_password .* before `baremetal node manage`/,
+    /^Discovered by PXE boot from 127\.0\.0\.1\. No BMC address readable \(a VM has none\): set driver_info ipmi_address, ipmi_username, ipmi_password/,
+  );
+  const many = inventory({
+    interfaces: Array.from({ length: 8 }, (_, i) => ({ ...inventory().interfaces[0]!, mac_address: `aa:bb:cc:00:01:0${i}` })),
+  });
+  assert.match(
+    discoveredNode(many, '192.168.100.200').event.slice(0, 251),
+    /before manage\. NICs aa:bb/,
+    "what to do survives history's 255 characters",
   );
   assert.deepEqual(discoveredNode({ ...inventory(), bmc_address: '0.0.0.0' }, 'x').driverInfo, {}, 'an unset BMC address is none');
 });

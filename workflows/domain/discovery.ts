@@ -13,8 +13,10 @@ export interface DiscoveredNode {
   properties: { cpus: number; memory_mb: number; local_gb: number; cpu_arch: string; capabilities: string };
   driverInfo: Record<string, string>;
   ports: { address: string; pxeEnabled: boolean }[];
-  /** The admin-visible history event: what was found and what the operator must add. */
+  /** The admin-visible history event: that it was discovered, and what the operator must add (at most 255 characters, as history keeps). */
   event: string;
+  /** A second event: what the machine is (CPU, memory, disks, vendor, serial, boot mode). */
+  summary: string;
   /** WARNING when the node cannot be managed as it is (no BMC address), else INFO. */
   severity: 'INFO' | 'WARNING';
 }
@@ -46,24 +48,24 @@ export function discoveredNode(inv: Inventory, source: string): DiscoveredNode {
     capabilities: `boot_mode:${inv.boot.current_boot_mode}`,
   };
   const bmc = isIpv4(inv.bmc_address) ? inv.bmc_address : undefined;
-  const what = [
-    `Discovered by PXE boot (report from ${source})`,
-    `NICs ${macs.join(', ') || 'none'}${known ? ` (PXE from ${macs.filter((m) => booted.has(m)).join(', ')})` : ''}`,
-    `${inv.cpu.count} CPU ${inv.cpu.architecture}, ${inv.memory.physical_mb} MiB`,
+  const nics = `NICs ${macs.join(', ')}${known ? ` (PXE: ${macs.filter((m) => booted.has(m)).join(', ')})` : ''}.`;
+  const summary = [
+    `Discovered hardware: ${inv.cpu.count} CPU ${inv.cpu.architecture}, ${inv.memory.physical_mb} MiB`,
     `${inv.disks.length} disk(s)`,
     `${[inv.system_vendor.manufacturer, inv.system_vendor.product_name].filter(Boolean).join(' ') || 'unknown vendor'}`,
     `serial ${inv.system_vendor.serial_number ?? 'unknown'}`,
     `boot mode ${inv.boot.current_boot_mode}`,
   ].join('; ');
   const todo = bmc
-    ? `BMC address ${bmc} read from the machine: set driver_info/ipmi_username and ipmi_password, then \`baremetal node manage\`.`
-    : 'No BMC address could be read from the machine (none, or no IPMI driver; a VM has none): set driver_info/ipmi_address, ' +
-      'ipmi_username and ipmi_password (and ipmi_port if not 623) before `baremetal node manage`; until then Ironflow cannot power it or boot it.';
+    ? `BMC ${bmc} read from the machine: set driver_info ipmi_username and ipmi_password, then manage.`
+    : 'No BMC address readable (a VM has none): set driver_info ipmi_address, ipmi_username, ipmi_password (ipmi_port if not 623) before manage.';
   return {
     properties,
     driverInfo: bmc ? { ipmi_address: bmc } : {},
     ports: macs.map((address) => ({ address, pxeEnabled: known ? booted.has(address) : true })),
-    event: `${what}. ${todo}`,
+    // What to do comes before the NIC list, which may be long: history keeps 255 characters.
+    event: `Discovered by PXE boot from ${source}. ${todo} ${nics}`,
+    summary: `${summary}.`,
     severity: bmc ? 'INFO' : 'WARNING',
   };
 }

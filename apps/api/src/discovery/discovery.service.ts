@@ -64,6 +64,14 @@ export class DiscoveryService {
           severity: d.severity,
           event: d.event,
         });
+        await writeHistory(tx, {
+          nodeId: node.id,
+          nodeUuid: uuid,
+          eventType: 'discovery',
+          actor: 'discovery-ramdisk',
+          requestId,
+          event: d.summary,
+        });
       });
     } catch (e) {
       // Another report of the same server won the race for a MAC: that node is the answer.
