@@ -132,3 +132,44 @@ test('no disk matching: the ramdisk fails naming the hints and the disks it foun
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('find_disks: hints choose one disk in every mode (erase too); without hints the largest, or every disk to erase', async () => {
+  const init = fs.readFileSync(path.join(repoRoot(), 'ramdisk', 'init'), 'utf8');
+  const dir = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'rootdev-'));
+  try {
+    for (const [n, size, serial] of [
+      ['a', GiB, 'SER-A'],
+      ['b', 2 * GiB, 'SER-B'],
+    ] as const) {
+      fs.closeSync(fs.openSync(path.join(dir, n), 'w'));
+      fs.truncateSync(path.join(dir, n), size);
+      fs.writeFileSync(path.join(dir, `${n}.facts`), `serial=${serial}\n`);
+    }
+    const head = init.slice(0, init.indexOf('# ---------------------------------------------------------------- iSCSI --'));
+    const script = `${head}\nfail() { echo "FAIL: $1"; exit 0; }\nfind_disks\necho "DISKS=$DISKS"\n`;
+    const run = async (mode: string, hints?: string) => {
+      fs.writeFileSync(
+        path.join(dir, 'cmdline'),
+        `ironflow.deployment=d1 ironflow.secret=s ironflow.callback=http://127.0.0.1:9/ ironflow.mode=${mode}${hints ? ` ironflow.root_device=${hints}` : ''}\n`,
+      );
+      const out = await runCommand({
+        file: 'busybox',
+        args: ['sh', '-c', script],
+        env: {
+          IRONFLOW_CMDLINE_FILE: path.join(dir, 'cmdline'),
+          IRONFLOW_STATE_DIR: path.join(dir, 's'),
+          IRONFLOW_DISK: `${dir}/a ${dir}/b`,
+        },
+        timeoutMs: 20_000,
+      });
+      return out.stdout.trim().replace(`DISKS=`, '').split(`${dir}/`).join('');
+    };
+    assert.equal(await run('iscsi'), 'b', 'no hints: the largest');
+    assert.equal(await run('erase'), 'a b', 'no hints, erase: every disk');
+    assert.equal(await run('iscsi', 'serial:seq:ser-a'), 'a');
+    assert.equal(await run('direct', 'size:lt:2'), 'a');
+    assert.equal(await run('erase', 'serial:seq:ser-a'), 'a', 'erase with hints: the hinted disk only');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
