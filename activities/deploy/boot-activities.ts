@@ -3,8 +3,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { openSecrets } from '#prisma/sealed-json';
-import { removeBootConfigs, writeBootConfigs, type BootSpec, type DeployMode } from '../pxe';
-import { typed } from '../shared/failure';
+import { InvalidBootParameterError, removeBootConfigs, writeBootConfigs, type BootSpec, type DeployMode } from '../pxe';
+import { asActivityError, typed } from '../shared/failure';
+import { encodeRootDeviceHints, parseRootDeviceHints } from '#workflows/domain/root-device-hints';
 import { bootFileDirs, resolveBootFile } from './boot-file-source';
 import { json, nodeWithPorts, type DeployActivityDeps } from './deploy-deps';
 import { removeDhcpHosts, writeDhcpHosts } from './dhcp-hosts';
@@ -27,6 +28,11 @@ export function createBootActivities({ db, keys, cache, deployments, deploy }: D
         ? { iqn: `${deploy.iqnPrefix}:${n.uuid}`, port: 3260, chapUser: s.chap.user, chapSecret: s.chap.secret }
         : undefined;
       const d = await db.deployment.findUniqueOrThrow({ where: { id: i.deploymentId } });
+      // properties.root_device was checked when written; a bad one (written before the check) is refused here.
+      const hints = parseRootDeviceHints(json(n.properties).root_device);
+      if ('problems' in hints) {
+        throw asActivityError(new InvalidBootParameterError(`Bad root device hints: ${hints.problems.join(' ')}`));
+      }
       const boot: BootSpec = {
         kind: 'deploy',
         kernelFile: await typed(() =>
@@ -40,6 +46,7 @@ export function createBootActivities({ db, keys, cache, deployments, deploy }: D
         callbackUrl: `${deploy.callbackBase}/v1/deployments/${i.deploymentId}/callback`,
         mode: i.mode,
         iscsi,
+        rootDevice: encodeRootDeviceHints(hints.hints) || undefined,
         imageUrl: i.mode === 'direct' && s.imageToken ? `${deploy.imageServerBase}/images/${i.deploymentId}/${s.imageToken}` : undefined,
         // The ramdisk verifies the raw bytes it wrote, so it gets the raw image's digest (not the qcow2's).
         imageChecksum:

@@ -42,6 +42,8 @@ export function prepareBootRoot(
   root: string,
   files: readonly (readonly [string, string])[] = BOOT_ROOT_FILES,
   httpBootUrl?: string,
+  /** Discovery on: boot.ipxe falls back to ipxe.cfg/default for a MAC without a script. */
+  discovery = false,
 ): string[] {
   fs.mkdirSync(path.join(root, 'pxelinux.cfg'), { recursive: true });
   fs.mkdirSync(path.join(root, 'ipxe.cfg'), { recursive: true });
@@ -53,6 +55,6 @@ export function prepareBootRoot(
     }
     placeFile(path.join(root, name), fs.readFileSync(src));
   }
-  placeFile(path.join(root, 'boot.ipxe'), Buffer.from(renderIpxeChainScript({ httpBootUrl })));
+  placeFile(path.join(root, 'boot.ipxe'), Buffer.from(renderIpxeChainScript({ httpBootUrl, fallbackToDefault: discovery })));
   return missing;
 }

@@ -30,3 +30,23 @@ export async function writeDhcpHosts(dir: string, macs: readonly string[]): Prom
 export async function removeDhcpHosts(dir: string, macs: readonly string[]): Promise<void> {
   for (const mac of macs) await fs.rm(fileFor(dir, mac), { force: true });
 }
+
+/**
+ * Discovery (IRONFLOW_DISCOVERY=1): one wildcard entry that tags every MAC, so that a server no
+ * node has a port for gets boot files too, and boots the default config (the discovery ramdisk).
+ * Without it only the MACs of nodes being provisioned are tagged.
+ */
+export const DISCOVERY_HOST_FILE = 'discovery';
+
+export async function writeDiscoveryDhcpHost(dir: string): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  const file = path.join(dir, DISCOVERY_HOST_FILE);
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, `*:*:*:*:*:*,set:${PROVISIONING_TAG}\n`);
+  await fs.rename(tmp, file);
+  return file;
+}
+
+export async function removeDiscoveryDhcpHost(dir: string): Promise<void> {
+  await fs.rm(path.join(dir, DISCOVERY_HOST_FILE), { force: true });
+}

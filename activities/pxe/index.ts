@@ -10,10 +10,13 @@ export {
   type RenderOptions,
   type DnsmasqHostOptions,
 } from './render';
-export { deployKernelParams, type DeployKernelParams, type DeployMode } from './kernel-params';
+export { deployKernelParams, discoverKernelParams, type DeployKernelParams, type DeployMode } from './kernel-params';
 export {
   writeBootConfigs,
   removeBootConfigs,
+  writeDefaultBootConfig,
+  removeDefaultBootConfig,
+  DEFAULT_BOOT_FILES,
   BootRootEscapeError,
   type BootSpec,
   type WriteBootConfigsInput,

@@ -16,6 +16,8 @@ export interface DeployKernelParams {
   iscsi?: { iqn: string; port: number; chapUser?: string; chapSecret?: string };
   /** Which disk to use (root device hint, e.g. `sda` or `/dev/disk/by-path/...`). */
   disk?: string;
+  /** Root-device hints, encoded (workflows/domain/root-device-hints.ts encodeRootDeviceHints); '' or absent = none. */
+  rootDevice?: string;
   /** direct mode: where the ramdisk pulls the image from, and its checksum. */
   imageUrl?: string;
   imageChecksum?: string;
@@ -73,6 +75,7 @@ export function deployKernelParams(p: DeployKernelParams): string[] {
     out.push(`ironflow.iscsi_port=${port('iSCSI port', p.iscsi.port)}`);
   }
   if (p.disk !== undefined) out.push(`ironflow.disk=${safeValue('disk hint', p.disk, 256)}`);
+  if (p.rootDevice) out.push(`ironflow.root_device=${safeValue('root device hints', p.rootDevice, 1024)}`);
   if (p.mode === 'direct') {
     if (!p.imageUrl || !p.imageChecksum) throw new InvalidBootParameterError('direct mode needs imageUrl and imageChecksum');
     out.push(`ironflow.image_url=${httpUrl('image URL', p.imageUrl)}`);
@@ -80,4 +83,16 @@ export function deployKernelParams(p: DeployKernelParams): string[] {
   }
   out.push(...appendParams(p.append));
   return out;
+}
+
+/** What the discovery boot (the default config for unknown MACs) tells the ramdisk: no deployment, no secret. */
+export interface DiscoverKernelParams {
+  /** Where the ramdisk posts its inventory (POST /v1/discovery). */
+  callbackUrl: string;
+  append?: string | readonly string[];
+}
+
+/** The ordered `key=value` list for a discovery boot (ramdisk/PROTOCOL.md "discover"). */
+export function discoverKernelParams(p: DiscoverKernelParams): string[] {
+  return ['ironflow.mode=discover', `ironflow.callback=${httpUrl('discovery URL', p.callbackUrl)}`, ...appendParams(p.append)];
 }

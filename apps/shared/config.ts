@@ -66,3 +66,11 @@ export function imageNetworks(env: NodeJS.ProcessEnv): Cidr[] {
     throw new ConfigError((e as Error).message);
   }
 }
+
+/** IRONFLOW_DISCOVERY=1 (or true/yes/on): unknown servers that PXE-boot are discovered (API and worker read the same). */
+export function discoveryEnabled(env: NodeJS.ProcessEnv): boolean {
+  const v = (env.IRONFLOW_DISCOVERY ?? '0').trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  throw new ConfigError(`IRONFLOW_DISCOVERY=${env.IRONFLOW_DISCOVERY}: use 1 (on) or 0 (off).`);
+}

@@ -32,6 +32,12 @@ export interface LabOptions {
   tftpRoot?: string;
   /** Disk size in bytes (default 1 GiB). */
   diskSize?: number;
+  /**
+   * More disks per node (disk1.img, disk2.img, ...), for root-device hints: the ramdisk chooses
+   * among all of them. Every disk has the serial `<node>-disk<i>` (disk.img is disk 0) and the
+   * model `lab-disk`, in `<disk>.facts` (ramdisk/init's disk_facts).
+   */
+  extraDisks?: { size: number; model?: string; rotational?: boolean }[];
   /** BMC password for every node (default "password"), or 'per-node' for random ones. */
   password?: string;
   /** Extra IRONFLOW_* variables for the ramdisk in the lab (e.g. a faster poll interval). */
@@ -77,6 +83,8 @@ export interface LabNode {
   mac: string;
   bmc: LabBmc;
   diskPath: string;
+  /** The extraDisks, in order. */
+  extraDiskPaths: string[];
   nodeDir: string;
   /** Portal port and tgtd control channel of this node's ramdisk. */
   iscsiPort: number;
@@ -225,8 +233,10 @@ function makeNode(
   iscsiPort: number,
   tgtControl: number,
   hardware: LabNode['hardware'],
+  extraDiskPaths: string[] = [],
 ): LabNode {
   return {
+    extraDiskPaths,
     name: labNodeName(index),
     index,
     mac: labNodeMac(index),
@@ -334,6 +344,16 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         fs.closeSync(fs.openSync(diskPath, 'w'));
         fs.truncateSync(diskPath, diskSize);
       }
+      fs.writeFileSync(`${diskPath}.facts`, `serial=${name}-disk0\nmodel=lab-disk\n`);
+      const extraDiskPaths = (opts.extraDisks ?? []).map((x, k) => {
+        const p = path.join(nodeDir, `disk${k + 1}.img`);
+        fs.closeSync(fs.openSync(p, 'w'));
+        fs.truncateSync(p, x.size);
+        const facts = [`serial=${name}-disk${k + 1}`, `model=${x.model ?? 'lab-disk'}`];
+        if (x.rotational !== undefined) facts.push(`rotational=${x.rotational}`);
+        fs.writeFileSync(`${p}.facts`, `${facts.join('\n')}\n`);
+        return p;
+      });
       const password = opts.password === 'per-node' ? crypto.randomBytes(8).toString('hex') : (opts.password ?? 'password');
       const passwordFile = path.join(bmcDir, 'password');
       fs.writeFileSync(passwordFile, password, { mode: 0o600 });
@@ -355,6 +375,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         LAB_NAME: name,
         LAB_MAC: labNodeMac(i),
         LAB_DISK: diskPath,
+        LAB_EXTRA_DISKS: extraDiskPaths.join(' '),
         LAB_TFTP_HOST: '127.0.0.1',
         LAB_TFTP_PORT: String(tftpPort),
         LAB_BOOTFILE: opts.bootfile ?? 'pxelinux.0',
@@ -400,7 +421,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       );
       started.push(sim);
       processes.push({ role: `bmc ${name}`, pid: sim.pid, exe: sim.exe });
-      nodes.push(makeNode(i, nodeDir, bmc, iscsiPort, tgtControl, hardware));
+      nodes.push(makeNode(i, nodeDir, bmc, iscsiPort, tgtControl, hardware, extraDiskPaths));
     }
     await Promise.all(
       nodes.map((n, i) =>

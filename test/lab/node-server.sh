@@ -144,7 +144,7 @@ pxe_boot() {
   log "starting the deploy ramdisk"
   IRONFLOW_CMDLINE_FILE=$d/cmdline \
     IRONFLOW_STATE_DIR=$d/ramdisk \
-    IRONFLOW_DISK=$LAB_DISK \
+    IRONFLOW_DISK="$LAB_DISK${LAB_EXTRA_DISKS:+ $LAB_EXTRA_DISKS}" \
     IRONFLOW_DISK_MODEL="lab-disk $LAB_NAME" \
     IRONFLOW_TGTD=$(command -v tgtd) \
     IRONFLOW_TGTADM=$(command -v tgtadm) \

@@ -201,4 +201,44 @@ describe('ramdisk/inventory on a fake machine', () => {
     assert.equal(inv.body.deployment, 'insp-1');
     assert.deepEqual(inv.body.inventory, EXPECTED(false));
   });
+
+  test('init in discover mode (no deployment, no secret) adds the BMC address ipmitool reads, ends on `done`', async () => {
+    const root = path.join(work, 'bios');
+    const cmdline = path.join(work, 'cmdline-discover');
+    const discovery = await startControlPlaneStub({ secret: '' });
+    try {
+      fs.writeFileSync(cmdline, `ironflow.callback=${discovery.url('discovery')} ironflow.mode=discover BOOTIF=01-52-54-00-ab-cd-01`);
+      const ipmitool = path.join(work, 'ipmitool');
+      fs.writeFileSync(
+        ipmitool,
+        '#!/bin/sh\n[ "$1 $2" = "lan print" ] || exit 1\necho "IP Address Source       : Static Address"\necho "IP Address              : 10.9.8.7"\n',
+      );
+      fs.chmodSync(ipmitool, 0o755);
+      discovery.decide = () => ({ command: 'done' });
+      const child = spawn('busybox', ['sh', path.join(repoRoot(), 'ramdisk', 'init')], {
+        env: {
+          ...env(root),
+          IRONFLOW_CMDLINE_FILE: cmdline,
+          IRONFLOW_STATE_DIR: path.join(work, 'state-discover'),
+          IRONFLOW_DISK: '/dev/null',
+          IRONFLOW_IPMITOOL: ipmitool,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      assert.equal(code, 0, stderr);
+      assert.deepEqual(
+        discovery.callbacks.map((c) => c.event),
+        ['inventory'],
+      );
+      const [inv] = discovery.callbacks;
+      assert.equal(inv.body.deployment, '');
+      assert.deepEqual(inv.body.inventory, { ...EXPECTED(false), bmc_address: '10.9.8.7' });
+      assert.match(stderr, /BMC address 10\.9\.8\.7/);
+    } finally {
+      await discovery.stop();
+    }
+  });
 });

@@ -8,6 +8,8 @@ import { DeployTemplatesController } from './deploy-templates/deploy-templates.c
 import { DeployTemplatesService } from './deploy-templates/deploy-templates.service';
 import { NodeVolumeController, VolumeController } from './volume/volume.controller';
 import { VolumeService } from './volume/volume.service';
+import { DiscoveryController } from './discovery/discovery.controller';
+import { DiscoveryService } from './discovery/discovery.service';
 import { DriversController } from './drivers/drivers.controller';
 import { OperationController } from './provisioning/operation.controller';
 import { OperationService } from './provisioning/operation.service';
@@ -56,6 +58,7 @@ export class AppModule {
       controllers: [
         RootController,
         CallbackController,
+        DiscoveryController,
         DriversController,
         ConductorsController,
         DeployTemplatesController,
@@ -88,6 +91,7 @@ export class AppModule {
         ProvisioningService,
         PowerService,
         CallbackService,
+        DiscoveryService,
         HistoryService,
         OperationService,
         TraitsService,

@@ -15,6 +15,8 @@ import { BadRequestError } from './common/errors';
 import { formatVersion, MAX_VERSION, MIN_VERSION, microversionMiddleware } from './common/microversion';
 import { authMiddleware, type AuthConfig } from './common/request-context';
 import { callbackRateLimit, CallbackLimiter, type CallbackLimits } from './deployments/callback-limiter';
+import { DEFAULT_DISCOVERY_SOURCES, discoveryGuard, type DiscoverySettings } from './discovery/discovery-guard';
+import { parseCidrList } from '#workflows/domain/image-networks';
 import { ApiSettings } from './infra/settings';
 import { Store } from './infra/store';
 import { Workflows } from './infra/workflows';
@@ -42,6 +44,8 @@ export interface BuildAppOptions {
   defaultBootMode?: BootMode;
   /** How long an inspection waits for the ramdisk's inventory (default 1800 s). */
   inspectTimeoutSec?: number;
+  /** POST /v1/discovery (default off; when on, from loopback only unless sources say otherwise). */
+  discovery?: DiscoverySettings;
 }
 
 function parseJsonBody(req: Request, _res: Response, next: NextFunction): void {
@@ -100,6 +104,7 @@ export async function buildApp(o: BuildAppOptions): Promise<NestExpressApplicati
   app.use('/v1', microversionMiddleware);
   // Before the body parser: a throttled callback flood costs no body reading and no database lookup.
   app.use(callbackRateLimit(new CallbackLimiter(o.callbackLimits)));
+  app.use(discoveryGuard(o.discovery ?? { enabled: false, sources: parseCidrList(DEFAULT_DISCOVERY_SOURCES) }));
   // Ironic is JSON only: read every body as JSON whatever its Content-Type (DELETE sends octet-stream).
   app.use(express.text({ limit: o.bodyLimitBytes, type: () => true }));
   app.use(parseJsonBody);

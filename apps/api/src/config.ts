@@ -1,7 +1,9 @@
 // The API's configuration, read once from the environment.
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, imageNetworks, loadCommonConfig, type CommonConfig } from '../../shared/config';
+import { ConfigError, discoveryEnabled, imageNetworks, loadCommonConfig, type CommonConfig } from '../../shared/config';
+import { DEFAULT_DISCOVERY_SOURCES, type DiscoverySettings } from './discovery/discovery-guard';
+import { parseCidrList } from '#workflows/domain/image-networks';
 import type { Cidr } from '#workflows/domain/image-networks';
 import { DEFAULT_CALLBACK_LIMITS, type CallbackLimits } from './deployments/callback-limiter';
 import type { ApiToken, AuthConfig, Role } from './common/request-context';
@@ -25,6 +27,8 @@ export interface ApiConfig {
   /** IRONFLOW_CONSOLE_LOG_DIR: `<node name>/console.log` files (default <data dir>/lab, where the VM lab writes them). */
   consoleLogDir: string;
   defaultBootMode: BootMode;
+  /** IRONFLOW_DISCOVERY, IRONFLOW_DISCOVERY_SOURCES: POST /v1/discovery for unknown servers. */
+  discovery: DiscoverySettings;
 }
 
 const ROLES: Role[] = ['admin', 'member', 'observer'];
@@ -61,6 +65,16 @@ function defaultBootMode(v: string): BootMode {
   const m = v.trim().toLowerCase();
   if (isBootMode(m)) return m;
   throw new ConfigError(`IRONFLOW_DEFAULT_BOOT_MODE=${v}: use ${BOOT_MODES.join(' or ')}.`);
+}
+
+/** IRONFLOW_DISCOVERY=1 turns discovery on; IRONFLOW_DISCOVERY_SOURCES lists where reports may come from. */
+function discoverySettings(env: NodeJS.ProcessEnv): DiscoverySettings {
+  try {
+    return { enabled: discoveryEnabled(env), sources: parseCidrList(env.IRONFLOW_DISCOVERY_SOURCES ?? DEFAULT_DISCOVERY_SOURCES) };
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`IRONFLOW_DISCOVERY_SOURCES: ${(e as Error).message}`);
+  }
 }
 
 export function isLoopback(host: string): boolean {
@@ -108,5 +122,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     callbackLimits: callbackLimits(env),
     consoleLogDir: env.IRONFLOW_CONSOLE_LOG_DIR ?? path.join(common.dataDir, 'lab'),
     defaultBootMode: defaultBootMode(env.IRONFLOW_DEFAULT_BOOT_MODE ?? 'bios'),
+    discovery: discoverySettings(env),
   };
 }

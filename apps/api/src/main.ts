@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     callbackLimits: cfg.callbackLimits,
     consoleLogDir: cfg.consoleLogDir,
     defaultBootMode: cfg.defaultBootMode,
+    discovery: cfg.discovery,
   });
   await app.listen(cfg.port, cfg.host);
   log.info({ url: `http://${cfg.host}:${cfg.port}`, auth: cfg.auth.mode }, 'api listening');

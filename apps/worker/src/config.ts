@@ -1,7 +1,7 @@
 // The worker's settings, read once from the environment.
 import path from 'node:path';
 import { repoRoot } from '#apps/shared/repo-root';
-import { ConfigError, imageNetworks, loadCommonConfig, type CommonConfig } from '../../shared/config';
+import { ConfigError, discoveryEnabled, imageNetworks, loadCommonConfig, type CommonConfig } from '../../shared/config';
 import { siteTaskQueue, type PowerSyncSettings } from '#workflows/contracts/power';
 import type { Cidr } from '#workflows/domain/image-networks';
 
@@ -35,6 +35,8 @@ export interface DataPathConfig {
   httpBootUrl?: string;
   /** IRONFLOW_DNSMASQ_LOG: dnsmasq's log file (--log-facility, --log-dhcp), read to explain a ramdisk that never called back. */
   dnsmasqLog?: string;
+  /** IRONFLOW_DISCOVERY=1: unknown MACs boot the discovery ramdisk (activities/deploy/discovery-boot.ts). */
+  discovery?: boolean;
 }
 
 export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): DataPathConfig {
@@ -59,6 +61,7 @@ export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): 
     dhcpHostsDir: env.IRONFLOW_DHCP_HOSTS_DIR ?? path.join(dataDir, 'dnsmasq', 'hosts'),
     httpBootUrl: httpBootUrl(env.IRONFLOW_HTTP_BOOT_URL),
     dnsmasqLog: env.IRONFLOW_DNSMASQ_LOG || undefined,
+    discovery: discoveryEnabled(env),
   };
 }
 

@@ -8,6 +8,7 @@ import { fakePower } from '#activities/fake-hardware/fake-power';
 import { createDeploymentStore } from '#activities/deploy/deployments';
 import { startImageServer } from '#activities/deploy/image-server';
 import { prepareBootRoot } from '#activities/deploy/boot-root';
+import { applyDiscoveryBoot } from '#activities/deploy/discovery-boot';
 import { ImageCache } from '#activities/images';
 import { IpmitoolDriver, NativeIpmiDriver } from '#activities/ipmi';
 import { ipmiPower } from '#activities/power/ipmi-power';
@@ -47,7 +48,8 @@ export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): 
     fake: fakePower(db),
   };
   const data = opts.data ?? dataPathDefaults(cfg.dataDir);
-  const missingBootFiles = prepareBootRoot(data.bootRoot, undefined, data.httpBootUrl);
+  const missingBootFiles = prepareBootRoot(data.bootRoot, undefined, data.httpBootUrl, data.discovery ?? false);
+  await applyDiscoveryBoot({ ...data, enabled: data.discovery ?? false });
   const cache = new ImageCache({
     root: data.imageCacheRoot,
     imageDir: data.imageDir,

@@ -60,6 +60,12 @@ export function authMiddleware(auth: AuthConfig) {
       next();
       return;
     }
+    // An unknown server has neither: discovery-guard.ts decides who may report (apps/api/src/discovery).
+    if (req.method === 'POST' && /^\/v1\/discovery\/?$/.test(req.path)) {
+      req.ctx = { requestId, actor: 'discovery-ramdisk', role: 'observer', project: null };
+      next();
+      return;
+    }
     if (auth.mode === 'none') {
       // No auth configured: the API only listens on loopback (checked at start-up).
       req.ctx = { requestId, actor: 'anonymous@loopback', role: 'admin', project: null };

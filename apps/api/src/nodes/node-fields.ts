@@ -3,6 +3,7 @@
 import { BadRequestError } from '../common/errors';
 import { isUuidLike, normalizeUuid, readBool, readObject, readOptBool, readOptString, readUuid, type Json } from '../common/input';
 import { bootModeProblems } from '#workflows/domain/boot-mode';
+import { rootDeviceProblems } from '#workflows/domain/root-device-hints';
 import { driverInfoProblems, findHardwareType, HARDWARE_TYPES, INTERFACE_TYPES } from '#workflows/domain/drivers';
 
 export const RESERVED_NAMES = ['maintenance', 'management', 'states', 'vendor_passthru', 'detail', 'validate'];
@@ -180,6 +181,8 @@ export function nodeColumns(doc: Json, verb: 'create' | 'update'): NodeColumns {
   const obj = (k: string): Json => (doc[k] === undefined || doc[k] === null ? {} : readObject(doc[k], k));
   const bootProblems = bootModeProblems({ properties: obj('properties'), instanceInfo: obj('instance_info') });
   if (bootProblems.length) throw new BadRequestError(bootProblems.join(' '));
+  const hintProblems = rootDeviceProblems(obj('properties'));
+  if (hintProblems.length) throw new BadRequestError(hintProblems.join(' '));
   return {
     name,
     driver: hw.name,

@@ -120,7 +120,8 @@ export class NodesService {
     return findNode(this.db, ident, nodeScope(ctx));
   }
 
-  private toData(cols: NodeColumns) {
+  /** The row of a node's columns (secrets sealed); also what discovery enrolls with. */
+  toData(cols: NodeColumns) {
     return {
       name: cols.name,
       driver: cols.driver,
