@@ -44,6 +44,8 @@ export interface FetchOptions {
   allowedNetworks?: readonly Cidr[];
   /** Resolves a host name to all its addresses (default: the system resolver). Tests inject one. */
   resolve?: Resolver;
+  /** Refuse a source longer than this many bytes (announced or sent). */
+  maxBytes?: number;
 }
 
 export type Resolver = (host: string) => Promise<{ address: string; family: number }[]>;
@@ -165,6 +167,11 @@ async function get(url: string, o: GetOptions, redirects = 0): Promise<http.Inco
   });
 }
 
+function tooLarge(source: ImageSource, max: number): ImageDownloadError {
+  const what = source.kind === 'file' ? source.path : redactUrl(source.url);
+  return new ImageDownloadError(`${what} is larger than the ${max} bytes allowed`, false);
+}
+
 /** Copies the source into dest (which must not exist), returning its length and digest. */
 export async function fetchToFile(source: ImageSource, dest: string, opts: FetchOptions): Promise<FetchResult> {
   const hash = crypto.createHash(opts.algo);
@@ -174,6 +181,10 @@ export async function fetchToFile(source: ImageSource, dest: string, opts: Fetch
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
       bytes += chunk.length;
+      if (opts.maxBytes !== undefined && bytes > opts.maxBytes) {
+        cb(tooLarge(source, opts.maxBytes));
+        return;
+      }
       if (opts.onProgress && bytes - lastReport >= 4 * 1024 * 1024) {
         lastReport = bytes;
         opts.onProgress(bytes);
@@ -197,6 +208,10 @@ export async function fetchToFile(source: ImageSource, dest: string, opts: Fetch
     });
     const len = res.headers['content-length'];
     expected = len !== undefined ? Number(len) : undefined;
+    if (expected !== undefined && opts.maxBytes !== undefined && expected > opts.maxBytes) {
+      res.destroy();
+      throw tooLarge(source, opts.maxBytes);
+    }
     input = res;
   }
   const out = fs.createWriteStream(dest, { flags: 'wx', mode: 0o644 });
