@@ -51,6 +51,10 @@ fi
 # --- Temporal CLI -------------------------------------------------------------
 bash scripts/temporal-cli.sh >/dev/null
 
+# --- gophercloud consumer program (Go, fetched from the module proxy if missing) -------
+# Its test skips, saying why, when this cannot build it (no Go and no module proxy).
+bash scripts/gophercloud-roundtrip.sh >/dev/null || log "gophercloud consumer program not built: test/consumers/gophercloud.test.ts will be skipped"
+
 # --- Prisma clients (SQLite and PostgreSQL) ----------------------------------
 bash scripts/prisma.sh generate
 
