@@ -44,7 +44,7 @@ describe('gophercloud baremetal v1', { skip: built.skip }, () => {
     );
     console.log(r.stdout.trimEnd().replace(/^/gm, '# '));
     assert.equal(r.code, 0, `gophercloud round trip failed:\n${r.stderr}\n${r.stdout}`);
-    for (const name of ['versions', 'nodes', 'ports', 'traits', 'provision states', 'allocations', 'errors', 'delete'])
+    for (const name of ['versions', 'nodes', 'metal3 enrollment', 'ports', 'traits', 'provision states', 'allocations', 'errors', 'delete'])
       assert.match(r.stdout, new RegExp(`^ok ${name}\\b`, 'm'), name);
   });
 

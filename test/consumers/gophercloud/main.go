@@ -124,6 +124,31 @@ func main() {
 	equal(updated.Extra["rack"], any("r1"), "patched extra.rack")
 	fmt.Println("ok nodes")
 
+	// Enrolled exactly as metal3's provisioner enrolls an IPMI host: inspect_interface agent,
+	// raid_interface no-raid, ipmi_port as a string, deploy kernel/ramdisk as http URLs.
+	m3, err := nodes.Create(ctx, client, nodes.CreateOpts{
+		Name:             "gc-metal3-" + suffix,
+		Driver:           "ipmi",
+		BootInterface:    "ipxe",
+		InspectInterface: "agent",
+		RAIDInterface:    "no-raid",
+		DisablePowerOff:  &disable,
+		Properties:       map[string]any{"capabilities": "boot_mode:bios"},
+		DriverInfo: map[string]any{
+			"ipmi_address":   "192.0.2.10",
+			"ipmi_port":      "623",
+			"ipmi_username":  "admin",
+			"ipmi_password":  "secret",
+			"deploy_kernel":  "http://192.0.2.1:6180/images/ironic-python-agent.kernel",
+			"deploy_ramdisk": "http://192.0.2.1:6180/images/ironic-python-agent.initramfs",
+		},
+	}).Extract()
+	must(err, "create node as metal3 does")
+	equal(m3.DriverInfo["deploy_kernel"], any("http://192.0.2.1:6180/images/ironic-python-agent.kernel"), "deploy_kernel URL kept")
+	equal(m3.DriverInfo["ipmi_password"], any("******"), "ipmi_password masked")
+	must(nodes.Delete(ctx, client, m3.UUID).ExtractErr(), "delete the metal3-style node")
+	fmt.Println("ok metal3 enrollment")
+
 	// Ports.
 	mac := fmt.Sprintf("52:54:00:%02x:%02x:%02x", time.Now().Nanosecond()&0xff, (time.Now().Nanosecond()>>8)&0xff, (time.Now().Nanosecond()>>16)&0xff)
 	port, err := ports.Create(ctx, client, ports.CreateOpts{NodeUUID: node.UUID, Address: mac}).Extract()
