@@ -200,6 +200,7 @@ export class ImageCache {
    * it once. Identical content under several URLs is stored once.
    */
   async ensureFile(url: string, opts: { signal?: AbortSignal } = {}): Promise<EnsureFileResult> {
+    if (!/^https?:/i.test(url)) throw new InvalidImageSourceError(`${redactUrl(url)} is not an http(s) URL`);
     const source = await parseImageSource(url, { allowedNetworks: this.allowed });
     if (source.kind !== 'http') throw new InvalidImageSourceError(`${redactUrl(url)} is not an http(s) URL`);
     opts.signal?.throwIfAborted();
