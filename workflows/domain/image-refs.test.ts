@@ -171,7 +171,7 @@ describe('deployBootFileProblem', () => {
       ['http://', /not a usable URL/],
       ['https:// x/k', /whitespace/],
       [`http://x/${'a'.repeat(5000)}`, /longer than 4096/],
-      ['ftp://10.0.0.1/k', /ftp:\/\/ boot files are not supported/],
+      ['ftp://10.0.0.1/k', /ftp:\/\/ boot files are not supported: give an http:\/\/ or https:\/\/ URL/],
       ['vmlinuz', /not an absolute path/],
     ];
     for (const [v, msg] of cases) assert.match(deployBootFileProblem('driver_info.deploy_kernel', v) ?? 'accepted', msg, String(v));

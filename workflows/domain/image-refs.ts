@@ -221,7 +221,12 @@ export function isHttpBootFile(raw: unknown): raw is string {
  * the image networks' rules) or a local file as bootFileProblem reads it.
  */
 export function deployBootFileProblem(field: string, raw: unknown): string | undefined {
-  if (!isHttpBootFile(raw)) return bootFileProblem(field, raw);
+  if (!isHttpBootFile(raw)) {
+    const local = readBootFile(raw);
+    if (isBootFileFault(local) && local.fault === 'unsupported-scheme')
+      return `${field} ${show(raw as string)}: ${local.scheme}// boot files are not supported: give an http:// or https:// URL, a file:// URL or an absolute path.`;
+    return bootFileProblem(field, raw);
+  }
   const ref = readImageUrl(raw, { maxLength: MAX_REF_LENGTH });
   if (!isImageUrlFault(ref)) return undefined;
   const fix = 'give an http:// or https:// URL with a host, a file:// URL or an absolute path';
