@@ -11,15 +11,15 @@
 //   root/pins/<key>/<holder>      pins: never evicted while any exists
 //   root/links/<holder>/<key>.raw hard links for per-node use
 //   root/tmp/                     downloads and conversions in progress
-//   root/urls/<sha256 of URL>     boot files fetched by URL (ensureFile): the key
-//                                 their content landed under (objects/<key>/disk.raw
-//                                 then holds the file as it came, not a disk image)
+//   root/urls/<sha256 of URL>     boot files fetched by URL (ensureFile): {key, etag,
+//                                 lastModified}; objects/<key>/disk.raw then holds
+//                                 the file as it came, not a disk image
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { acquireLock, tryLock, type HeldLock } from './cache-lock';
 import { fetchToFile } from './download';
-import { ImageChecksumMismatchError, InvalidImageSourceError } from './errors';
+import { ImageChecksumMismatchError, ImageDownloadError, InvalidImageSourceError } from './errors';
 import { inspectImage } from './image-format';
 import { formatChecksum, parseChecksum, parseImageSource, redactUrl, type Checksum, type ImageSource } from './image-source';
 import { convertToRaw, type DiskFormat } from './qemu-img';
@@ -194,10 +194,12 @@ export class ImageCache {
   /**
    * Returns the cached copy of the file an http(s) URL serves, fetching it
    * the first time (under the same network rules as images, at most
-   * maxFileBytes). A URL is taken to name fixed content: once fetched it is
-   * not fetched again while its content stays cached (a new ramdisk needs a
-   * new URL, or the cache entry evicted). Concurrent calls for one URL fetch
-   * it once. Identical content under several URLs is stored once.
+   * maxFileBytes). When the server gave an ETag or Last-Modified, each later
+   * use asks again with a conditional GET (as Ironic re-checks its cached
+   * deploy images): 304 keeps the copy, 200 replaces it, and a transient
+   * failure (network, 5xx) uses the copy. Without validators the URL is taken
+   * to name fixed content and is not fetched again while cached. Concurrent
+   * calls for one URL fetch it once; identical content is stored once.
    */
   async ensureFile(url: string, opts: { signal?: AbortSignal } = {}): Promise<EnsureFileResult> {
     if (!/^https?:/i.test(url)) throw new InvalidImageSourceError(`${redactUrl(url)} is not an http(s) URL`);
@@ -217,33 +219,60 @@ export class ImageCache {
     return { ...(await flight), downloaded: false };
   }
 
-  private async fileHit(urlKey: string): Promise<EnsureFileResult | undefined> {
-    const key = (await fs.readFile(this.dir('urls', urlKey), 'utf8').catch(() => '')).trim();
-    if (!KEY.test(key)) return undefined;
-    const hit = await this.lookup(key);
-    return hit && { key, path: hit.rawPath, sizeBytes: hit.sizeBytes, downloaded: false };
+  /** The cached file a URL was last fetched into, with the validators its server gave. */
+  private async fileHit(urlKey: string): Promise<{ hit: EnsureFileResult; etag?: string; lastModified?: string } | undefined> {
+    let idx: { key?: unknown; etag?: unknown; lastModified?: unknown };
+    try {
+      idx = JSON.parse(await fs.readFile(this.dir('urls', urlKey), 'utf8')) as typeof idx;
+    } catch {
+      return undefined;
+    }
+    if (typeof idx.key !== 'string' || !KEY.test(idx.key)) return undefined;
+    const found = await this.lookup(idx.key);
+    if (!found) return undefined;
+    return {
+      hit: { key: idx.key, path: found.rawPath, sizeBytes: found.sizeBytes, downloaded: false },
+      etag: typeof idx.etag === 'string' ? idx.etag : undefined,
+      lastModified: typeof idx.lastModified === 'string' ? idx.lastModified : undefined,
+    };
   }
 
   private async produceFile(urlKey: string, source: ImageSource & { kind: 'http' }, signal?: AbortSignal): Promise<EnsureFileResult> {
-    const hit = await this.fileHit(urlKey);
-    if (hit) {
+    const first = await this.fileHit(urlKey);
+    if (first && !first.etag && !first.lastModified) {
       this.counters.hits++;
-      return hit;
+      return first.hit;
     }
     const lock = await acquireLock(this.dir('locks', `url-${urlKey}.lock`), { signal, staleMs: this.opts.lockStaleMs });
     const part = this.dir('tmp', `url-${urlKey}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.part`);
     try {
-      const again = await this.fileHit(urlKey);
-      if (again) {
+      const cached = await this.fileHit(urlKey);
+      if (cached && !cached.etag && !cached.lastModified) {
         this.counters.hits++;
-        return again;
+        return cached.hit;
       }
-      const got = await fetchToFile(source, part, {
-        algo: 'sha256',
-        allowedNetworks: this.allowed,
-        signal,
-        maxBytes: this.opts.maxFileBytes ?? 2 * 1024 ** 3,
-      });
+      let got: Awaited<ReturnType<typeof fetchToFile>>;
+      try {
+        got = await fetchToFile(source, part, {
+          algo: 'sha256',
+          allowedNetworks: this.allowed,
+          signal,
+          maxBytes: this.opts.maxFileBytes ?? 2 * 1024 ** 3,
+          ifNoneMatch: cached?.etag,
+          ifModifiedSince: cached?.etag ? undefined : cached?.lastModified,
+        });
+      } catch (e) {
+        // The server is away for now: the copy we have is what it served last.
+        if (cached && e instanceof ImageDownloadError && e.retryable && !signal?.aborted) {
+          this.counters.hits++;
+          return cached.hit;
+        }
+        throw e;
+      }
+      if (got.notModified && cached) {
+        this.counters.hits++;
+        return cached.hit;
+      }
       this.counters.downloads++;
       const key = `sha256-${got.hex}`;
       const objLock = await acquireLock(this.dir('locks', `${key}.lock`), { signal, staleMs: this.opts.lockStaleMs });
@@ -277,7 +306,7 @@ export class ImageCache {
         await objLock.release();
       }
       const index = this.dir('tmp', `url-${urlKey}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.idx`);
-      await fs.writeFile(index, `${key}\n`);
+      await fs.writeFile(index, JSON.stringify({ key, etag: got.etag, lastModified: got.lastModified }));
       await fs.rename(index, this.dir('urls', urlKey));
       await this.evict(key).catch(() => undefined);
       return { key, path: this.dir('objects', key, 'disk.raw'), sizeBytes: got.bytes, downloaded: true };

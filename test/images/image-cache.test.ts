@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runCommand } from '#activities/shared/command-runner';
@@ -346,5 +348,40 @@ describe('ImageCache', () => {
     assert.deepEqual(fs.readdirSync(path.join(root, 'objects')), []);
     assert.deepEqual(fs.readdirSync(path.join(root, 'urls')), []);
     assert.deepEqual(fs.readdirSync(path.join(root, 'tmp')), []);
+  });
+
+  test('ensureFile: with an ETag each use revalidates: 304 keeps the copy, new content replaces it, a server away falls back to the copy', async () => {
+    let body = Buffer.from('ramdisk v1');
+    let etag = '"v1"';
+    let down = false;
+    const seen: Array<string | undefined> = [];
+    const srv = http.createServer((req, res) => {
+      seen.push(req.headers['if-none-match']);
+      if (down) res.writeHead(503).end();
+      else if (req.headers['if-none-match'] === etag) res.writeHead(304).end();
+      else res.writeHead(200, { etag, 'content-length': body.length }).end(body);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/ipa.initramfs`;
+      const cache = new ImageCache({ root: freshRoot() });
+      const first = await cache.ensureFile(url);
+      assert.equal(first.downloaded, true);
+      const same = await cache.ensureFile(url);
+      assert.deepEqual([same.downloaded, same.path], [false, first.path]);
+      assert.deepEqual(seen, [undefined, '"v1"'], 'the second use was a conditional GET');
+      body = Buffer.from('ramdisk v2, bigger');
+      etag = '"v2"';
+      const changed = await cache.ensureFile(url);
+      assert.equal(changed.downloaded, true);
+      assert.notEqual(changed.key, first.key);
+      assert.ok(fs.readFileSync(changed.path).equals(body));
+      down = true;
+      const away = await cache.ensureFile(url);
+      assert.deepEqual([away.downloaded, away.path], [false, changed.path], 'a 503 uses the cached copy');
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((r) => srv.close(r));
+    }
   });
 });
