@@ -12,7 +12,7 @@ log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
 APT_PACKAGES=(
   ipmitool openipmi tgt qemu-utils qemu-block-extra libiscsi-bin
   tftpd-hpa tftp-hpa pxelinux syslinux-common busybox-static
-  python3-ironicclient postgresql sqlite3 build-essential python3 qemu-system-x86 linux-image-amd64
+  python3-ironicclient python3-openstacksdk postgresql sqlite3 build-essential python3 qemu-system-x86 linux-image-amd64
   xorriso gdisk fdisk cloud-init
   binutils kmod openssl
   dnsmasq-base iproute2 ovmf ipxe openssh-client dropbear-bin syslinux-efi mtools dosfstools jq
@@ -50,6 +50,10 @@ fi
 
 # --- Temporal CLI -------------------------------------------------------------
 bash scripts/temporal-cli.sh >/dev/null
+
+# --- gophercloud consumer program (Go, fetched from the module proxy if missing) -------
+# Its test skips, saying why, when this cannot build it (no Go and no module proxy).
+bash scripts/gophercloud-roundtrip.sh >/dev/null || log "gophercloud consumer program not built: test/consumers/gophercloud.test.ts will be skipped"
 
 # --- Prisma clients (SQLite and PostgreSQL) ----------------------------------
 bash scripts/prisma.sh generate

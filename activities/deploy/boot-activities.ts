@@ -2,10 +2,13 @@
 // the deploy ramdisk, then the installed image, and their removal.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { Context } from '@temporalio/activity';
 import { openSecrets } from '#prisma/sealed-json';
+import { isHttpBootFile } from '#workflows/domain/image-refs';
+import { encodeRootDeviceHints, parseRootDeviceHints } from '#workflows/domain/root-device-hints';
+import type { ImageCache } from '../images';
 import { InvalidBootParameterError, removeBootConfigs, writeBootConfigs, type BootSpec, type DeployMode } from '../pxe';
 import { asActivityError, typed } from '../shared/failure';
-import { encodeRootDeviceHints, parseRootDeviceHints } from '#workflows/domain/root-device-hints';
 import { bootFileDirs, resolveBootFile } from './boot-file-source';
 import { json, nodeWithPorts, type DeployActivityDeps } from './deploy-deps';
 import { removeDhcpHosts, writeDhcpHosts } from './dhcp-hosts';
@@ -14,6 +17,22 @@ async function sha256File(file: string): Promise<string> {
   const h = crypto.createHash('sha256');
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })) h.update(chunk as Buffer);
   return h.digest('hex');
+}
+
+/**
+ * A deploy ramdisk file: an http(s) URL is fetched into the image cache (once;
+ * the boot root then gets a copy), anything else is a local file as before.
+ * A fetch failure names the field and the URL (credentials removed).
+ */
+async function deployBootFile(cache: ImageCache, deploy: DeployActivityDeps['deploy'], field: string, value: unknown, fallback: string) {
+  if (!isHttpBootFile(value)) return resolveBootFile(field, value, fallback, bootFileDirs(deploy));
+  try {
+    return (await cache.ensureFile(value, { signal: Context.current().cancellationSignal })).path;
+  } catch (e) {
+    const err = e as Error & { retryable?: boolean; type?: string };
+    if (err.retryable === undefined) throw e;
+    throw Object.assign(new Error(`${field} could not be fetched: ${err.message}`), { retryable: err.retryable, type: err.type });
+  }
 }
 
 export function createBootActivities({ db, keys, cache, deployments, deploy }: DeployActivityDeps) {
@@ -35,11 +54,9 @@ export function createBootActivities({ db, keys, cache, deployments, deploy }: D
       }
       const boot: BootSpec = {
         kind: 'deploy',
-        kernelFile: await typed(() =>
-          resolveBootFile('driver_info.deploy_kernel', info.deploy_kernel, deploy.deployKernel, bootFileDirs(deploy)),
-        ),
+        kernelFile: await typed(() => deployBootFile(cache, deploy, 'driver_info.deploy_kernel', info.deploy_kernel, deploy.deployKernel)),
         ramdiskFile: await typed(() =>
-          resolveBootFile('driver_info.deploy_ramdisk', info.deploy_ramdisk, deploy.deployRamdisk, bootFileDirs(deploy)),
+          deployBootFile(cache, deploy, 'driver_info.deploy_ramdisk', info.deploy_ramdisk, deploy.deployRamdisk),
         ),
         deploymentId: i.deploymentId,
         secret: s.secret,

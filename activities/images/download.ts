@@ -30,6 +30,11 @@ import { redactUrl, resolveInside, type ChecksumAlgo, type ImageSource } from '.
 export interface FetchResult {
   bytes: number;
   hex: string;
+  /** The server's validators for a later conditional GET (http sources). */
+  etag?: string;
+  lastModified?: string;
+  /** A conditional GET answered 304: nothing was written (bytes 0, hex ''). */
+  notModified?: true;
 }
 
 export interface FetchOptions {
@@ -44,6 +49,11 @@ export interface FetchOptions {
   allowedNetworks?: readonly Cidr[];
   /** Resolves a host name to all its addresses (default: the system resolver). Tests inject one. */
   resolve?: Resolver;
+  /** Refuse a source longer than this many bytes (announced or sent). */
+  maxBytes?: number;
+  /** Make it a conditional GET (http sources): a 304 answer returns notModified and writes nothing. */
+  ifNoneMatch?: string;
+  ifModifiedSince?: string;
 }
 
 export type Resolver = (host: string) => Promise<{ address: string; family: number }[]>;
@@ -98,6 +108,8 @@ interface GetOptions {
   idleTimeoutMs: number;
   allowed: readonly Cidr[];
   resolve?: Resolver;
+  /** Extra request headers (the conditional ones); a 304 is then an answer, not an error. */
+  headers?: Record<string, string>;
 }
 
 const MAX_REDIRECTS = 5;
@@ -120,7 +132,7 @@ async function get(url: string, o: GetOptions, redirects = 0): Promise<http.Inco
     // The Host header and TLS server name stay the URL's host; only the address is pinned.
     const req = mod.get(
       url,
-      { signal, lookup: pinnedLookup(pin.address, pin.family), headers: { 'user-agent': 'ironflow-image-cache' } },
+      { signal, lookup: pinnedLookup(pin.address, pin.family), headers: { ...o.headers, 'user-agent': 'ironflow-image-cache' } },
       (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && res.headers.location) {
@@ -137,6 +149,11 @@ async function get(url: string, o: GetOptions, redirects = 0): Promise<http.Inco
           }
           // The next hop is checked like the first (get re-resolves and re-pins).
           get(next, o, redirects + 1).then(resolve, reject);
+          return;
+        }
+        if (status === 304 && o.headers) {
+          res.resume();
+          resolve(res);
           return;
         }
         if (status !== 200) {
@@ -165,6 +182,11 @@ async function get(url: string, o: GetOptions, redirects = 0): Promise<http.Inco
   });
 }
 
+function tooLarge(source: ImageSource, max: number): ImageDownloadError {
+  const what = source.kind === 'file' ? source.path : redactUrl(source.url);
+  return new ImageDownloadError(`${what} is larger than the ${max} bytes allowed`, false);
+}
+
 /** Copies the source into dest (which must not exist), returning its length and digest. */
 export async function fetchToFile(source: ImageSource, dest: string, opts: FetchOptions): Promise<FetchResult> {
   const hash = crypto.createHash(opts.algo);
@@ -174,6 +196,10 @@ export async function fetchToFile(source: ImageSource, dest: string, opts: Fetch
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
       bytes += chunk.length;
+      if (opts.maxBytes !== undefined && bytes > opts.maxBytes) {
+        cb(tooLarge(source, opts.maxBytes));
+        return;
+      }
       if (opts.onProgress && bytes - lastReport >= 4 * 1024 * 1024) {
         lastReport = bytes;
         opts.onProgress(bytes);
@@ -182,6 +208,7 @@ export async function fetchToFile(source: ImageSource, dest: string, opts: Fetch
     },
   });
   let expected: number | undefined;
+  let validators: { etag?: string; lastModified?: string } = {};
   let input: NodeJS.ReadableStream;
   if (source.kind === 'file') {
     if (!opts.imageDir) throw new ImageDownloadError('file:// sources need the image directory', false);
@@ -189,14 +216,25 @@ export async function fetchToFile(source: ImageSource, dest: string, opts: Fetch
     const fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     input = fs.createReadStream('', { fd });
   } else {
+    const conditional: Record<string, string> = {};
+    if (opts.ifNoneMatch) conditional['if-none-match'] = opts.ifNoneMatch;
+    if (opts.ifModifiedSince) conditional['if-modified-since'] = opts.ifModifiedSince;
     const res = await get(source.url, {
       signal: opts.signal,
       idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
       allowed: opts.allowedNetworks ?? DEFAULT_ALLOWED,
       resolve: opts.resolve,
+      headers: Object.keys(conditional).length ? conditional : undefined,
     });
+    if (res.statusCode === 304) return { bytes: 0, hex: '', notModified: true };
+    const header = (h: string | string[] | undefined) => (typeof h === 'string' && h.length <= 512 ? h : undefined);
+    validators = { etag: header(res.headers.etag), lastModified: header(res.headers['last-modified']) };
     const len = res.headers['content-length'];
     expected = len !== undefined ? Number(len) : undefined;
+    if (expected !== undefined && opts.maxBytes !== undefined && expected > opts.maxBytes) {
+      res.destroy();
+      throw tooLarge(source, opts.maxBytes);
+    }
     input = res;
   }
   const out = fs.createWriteStream(dest, { flags: 'wx', mode: 0o644 });
@@ -211,5 +249,10 @@ export async function fetchToFile(source: ImageSource, dest: string, opts: Fetch
     throw new ImageDownloadError(`${redactUrl(source.url)} sent ${bytes} bytes but announced ${expected}`, true);
   }
   opts.onProgress?.(bytes);
-  return { bytes, hex: hash.digest('hex') };
+  return {
+    bytes,
+    hex: hash.digest('hex'),
+    ...(validators.etag && { etag: validators.etag }),
+    ...(validators.lastModified && { lastModified: validators.lastModified }),
+  };
 }

@@ -11,12 +11,15 @@
 //   root/pins/<key>/<holder>      pins: never evicted while any exists
 //   root/links/<holder>/<key>.raw hard links for per-node use
 //   root/tmp/                     downloads and conversions in progress
+//   root/urls/<sha256 of URL>     boot files fetched by URL (ensureFile): {key, etag,
+//                                 lastModified}; objects/<key>/disk.raw then holds
+//                                 the file as it came, not a disk image
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { acquireLock, tryLock, type HeldLock } from './cache-lock';
 import { fetchToFile } from './download';
-import { ImageChecksumMismatchError, InvalidImageSourceError } from './errors';
+import { ImageChecksumMismatchError, ImageDownloadError, InvalidImageSourceError } from './errors';
 import { inspectImage } from './image-format';
 import { formatChecksum, parseChecksum, parseImageSource, redactUrl, type Checksum, type ImageSource } from './image-source';
 import { convertToRaw, type DiskFormat } from './qemu-img';
@@ -32,6 +35,19 @@ export interface ImageCacheOptions {
   maxBytes?: number;
   /** A lock not refreshed for this long is considered abandoned (default 30 s). */
   lockStaleMs?: number;
+  /** The largest boot file (ensureFile) fetched (default 2 GiB). */
+  maxFileBytes?: number;
+}
+
+/** A file fetched by URL as it is (a deploy kernel or ramdisk): no checksum given, no conversion. */
+export interface EnsureFileResult {
+  /** sha256-<hex> of its content. */
+  key: string;
+  /** The cached file. Read-only; copy it where it is needed. */
+  path: string;
+  sizeBytes: number;
+  /** This call downloaded it (false: the URL was fetched before). */
+  downloaded: boolean;
 }
 
 export type EnsurePhase = 'download' | 'convert';
@@ -72,6 +88,8 @@ interface Meta {
   source: string;
   checksum: string;
   cachedAt: string;
+  /** 'file': a boot file fetched by URL, kept as it came. */
+  kind?: 'image' | 'file';
 }
 
 interface Flight {
@@ -86,6 +104,8 @@ const HOLDER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 // Shared by every ImageCache in this process, keyed by root + image key.
 const flights = new Map<string, Flight>();
+// Boot file fetches in progress in this process, keyed by root + URL digest.
+const fileFlights = new Map<string, Promise<EnsureFileResult>>();
 
 export function cacheKey(c: Checksum): string {
   return `${c.algo}-${c.hex}`;
@@ -169,6 +189,131 @@ export class ImageCache {
       if (!(await this.lookup(key))) return this.ensure(sourceText, checksum, opts);
     }
     return leader ? result : { ...result, downloaded: false, converted: false };
+  }
+
+  /**
+   * Returns the cached copy of the file an http(s) URL serves, fetching it
+   * the first time (under the same network rules as images, at most
+   * maxFileBytes). When the server gave an ETag or Last-Modified, each later
+   * use asks again with a conditional GET (as Ironic re-checks its cached
+   * deploy images): 304 keeps the copy, 200 replaces it, and a transient
+   * failure (network, 5xx) uses the copy. Without validators the URL is taken
+   * to name fixed content and is not fetched again while cached. Concurrent
+   * calls for one URL fetch it once; identical content is stored once.
+   */
+  async ensureFile(url: string, opts: { signal?: AbortSignal } = {}): Promise<EnsureFileResult> {
+    if (!/^https?:/i.test(url)) throw new InvalidImageSourceError(`${redactUrl(url)} is not an http(s) URL`);
+    const source = await parseImageSource(url, { allowedNetworks: this.allowed });
+    if (source.kind !== 'http') throw new InvalidImageSourceError(`${redactUrl(url)} is not an http(s) URL`);
+    opts.signal?.throwIfAborted();
+    await this.init();
+    await fs.mkdir(this.dir('urls'), { recursive: true });
+    const urlKey = crypto.createHash('sha256').update(source.url).digest('hex');
+    const flightId = `${this.root}\0${urlKey}`;
+    let flight = fileFlights.get(flightId);
+    if (!flight) {
+      flight = this.produceFile(urlKey, source, opts.signal).finally(() => fileFlights.delete(flightId));
+      fileFlights.set(flightId, flight);
+      return flight;
+    }
+    return { ...(await flight), downloaded: false };
+  }
+
+  /** The cached file a URL was last fetched into, with the validators its server gave. */
+  private async fileHit(urlKey: string): Promise<{ hit: EnsureFileResult; etag?: string; lastModified?: string } | undefined> {
+    let idx: { key?: unknown; etag?: unknown; lastModified?: unknown };
+    try {
+      idx = JSON.parse(await fs.readFile(this.dir('urls', urlKey), 'utf8')) as typeof idx;
+    } catch {
+      return undefined;
+    }
+    if (typeof idx.key !== 'string' || !KEY.test(idx.key)) return undefined;
+    const found = await this.lookup(idx.key);
+    if (!found) return undefined;
+    return {
+      hit: { key: idx.key, path: found.rawPath, sizeBytes: found.sizeBytes, downloaded: false },
+      etag: typeof idx.etag === 'string' ? idx.etag : undefined,
+      lastModified: typeof idx.lastModified === 'string' ? idx.lastModified : undefined,
+    };
+  }
+
+  private async produceFile(urlKey: string, source: ImageSource & { kind: 'http' }, signal?: AbortSignal): Promise<EnsureFileResult> {
+    const first = await this.fileHit(urlKey);
+    if (first && !first.etag && !first.lastModified) {
+      this.counters.hits++;
+      return first.hit;
+    }
+    const lock = await acquireLock(this.dir('locks', `url-${urlKey}.lock`), { signal, staleMs: this.opts.lockStaleMs });
+    const part = this.dir('tmp', `url-${urlKey}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.part`);
+    try {
+      const cached = await this.fileHit(urlKey);
+      if (cached && !cached.etag && !cached.lastModified) {
+        this.counters.hits++;
+        return cached.hit;
+      }
+      let got: Awaited<ReturnType<typeof fetchToFile>>;
+      try {
+        got = await fetchToFile(source, part, {
+          algo: 'sha256',
+          allowedNetworks: this.allowed,
+          signal,
+          maxBytes: this.opts.maxFileBytes ?? 2 * 1024 ** 3,
+          ifNoneMatch: cached?.etag,
+          ifModifiedSince: cached?.etag ? undefined : cached?.lastModified,
+        });
+      } catch (e) {
+        // The server is away for now: the copy we have is what it served last.
+        if (cached && e instanceof ImageDownloadError && e.retryable && !signal?.aborted) {
+          this.counters.hits++;
+          return cached.hit;
+        }
+        throw e;
+      }
+      if (got.notModified && cached) {
+        this.counters.hits++;
+        return cached.hit;
+      }
+      this.counters.downloads++;
+      const key = `sha256-${got.hex}`;
+      const objLock = await acquireLock(this.dir('locks', `${key}.lock`), { signal, staleMs: this.opts.lockStaleMs });
+      try {
+        if (!(await this.lookup(key))) {
+          const staging = this.dir('tmp', `${key}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.d`);
+          try {
+            await fs.mkdir(staging);
+            const file = path.join(staging, 'disk.raw');
+            await fs.rename(part, file);
+            await fs.chmod(file, 0o444);
+            const meta: Meta = {
+              key,
+              kind: 'file',
+              format: 'raw',
+              sizeBytes: got.bytes,
+              source: redactUrl(source.url),
+              checksum: `sha256:${got.hex}`,
+              cachedAt: new Date().toISOString(),
+            };
+            await fs.writeFile(path.join(staging, 'meta.json'), JSON.stringify(meta, null, 2));
+            await syncFile(file);
+            await syncFile(path.join(staging, 'meta.json'));
+            await fs.rm(this.dir('objects', key), { recursive: true, force: true });
+            await fs.rename(staging, this.dir('objects', key));
+          } finally {
+            await fs.rm(staging, { recursive: true, force: true });
+          }
+        }
+      } finally {
+        await objLock.release();
+      }
+      const index = this.dir('tmp', `url-${urlKey}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.idx`);
+      await fs.writeFile(index, JSON.stringify({ key, etag: got.etag, lastModified: got.lastModified }));
+      await fs.rename(index, this.dir('urls', urlKey));
+      await this.evict(key).catch(() => undefined);
+      return { key, path: this.dir('objects', key, 'disk.raw'), sizeBytes: got.bytes, downloaded: true };
+    } finally {
+      await fs.rm(part, { force: true });
+      await lock.release();
+    }
   }
 
   private join(f: Flight, opts: EnsureOptions): Promise<EnsureResult> {

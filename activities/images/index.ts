@@ -1,5 +1,13 @@
 // Public surface of the images unit: the cache, source/checksum parsing, format inspection.
-export { ImageCache, cacheKey, type ImageCacheOptions, type EnsureOptions, type EnsureResult, type ImageCacheStats } from './image-cache';
+export {
+  ImageCache,
+  cacheKey,
+  type ImageCacheOptions,
+  type EnsureOptions,
+  type EnsureResult,
+  type ImageCacheStats,
+  type EnsureFileResult,
+} from './image-cache';
 export {
   parseImageSource,
   parseChecksum,

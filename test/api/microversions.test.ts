@@ -25,7 +25,9 @@ function metal3Enrollment(name: string): Record<string, unknown> {
       ipmi_port: '623',
       ipmi_username: 'admin',
       ipmi_password: 'password',
-      // metal3 also sends deploy_kernel/deploy_ramdisk as http(s) URLs: their fetching is another part of issue 13.
+      // metal3 sends the deploy ramdisk as http(s) URLs (fetched by the worker when a boot needs them).
+      deploy_kernel: 'http://192.0.2.1:6180/images/ironic-python-agent.kernel',
+      deploy_ramdisk: 'http://192.0.2.1:6180/images/ironic-python-agent.initramfs',
     },
     properties: { capabilities: 'boot_mode:bios', cpu_arch: 'x86_64' },
   };

@@ -54,6 +54,18 @@ describe('versions', () => {
     assert.equal(r.headers.get('x-openstack-ironic-api-maximum-version'), '1.95');
   });
 
+  test('OpenStack-API-Version: baremetal 1.x is honoured over the legacy header and answered in both', async () => {
+    const r = await api(stack, 'GET', '/v1/nodes', undefined, { 'OpenStack-API-Version': 'compute 2.1, baremetal 1.89' });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('x-openstack-ironic-api-version'), '1.89', 'the standard header wins over the legacy 1.78');
+    assert.equal(r.headers.get('openstack-api-version'), 'baremetal 1.89');
+    const bad = await api(stack, 'GET', '/v1/nodes', undefined, { 'OpenStack-API-Version': 'baremetal 1.200' });
+    assert.equal(bad.status, 406);
+    assert.match(faultOf(bad.body), /Version 1\.200 was requested .* \[1\.1, 1\.95\]/);
+    const other = await api(stack, 'GET', '/v1/nodes', undefined, { 'OpenStack-API-Version': 'compute 2.90' });
+    assert.equal(other.headers.get('x-openstack-ironic-api-version'), '1.78', "another service's entry leaves the legacy header in charge");
+  });
+
   test('non-GET on /v1 is 405', async () => {
     assert.equal((await api(stack, 'POST', '/v1', {})).status, 405);
   });

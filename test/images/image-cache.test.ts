@@ -4,11 +4,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runCommand } from '#activities/shared/command-runner';
 import { ImageCache } from '#activities/images/image-cache';
-import { CorruptImageError, ImageChecksumMismatchError, ImageDownloadError } from '#activities/images/errors';
+import { CorruptImageError, ImageChecksumMismatchError, ImageDownloadError, ImageSourceRefusedError } from '#activities/images/errors';
 import { startImageServer, type ImageServer } from './image-server';
 import { waitFor } from '../support/procs';
 
@@ -294,5 +296,92 @@ describe('ImageCache', () => {
     const cache = new ImageCache({ root: freshRoot() });
     await assert.rejects(cache.pin(`sha256-${'a'.repeat(64)}`, '../evil'), /invalid cache holder/);
     await assert.rejects(cache.linkFor('../../etc', 'node-1'), /invalid image cache key/);
+  });
+
+  // Boot files by URL (driver_info.deploy_kernel/deploy_ramdisk): no checksum, no conversion.
+  test('ensureFile: concurrent calls fetch a URL once, later calls fetch nothing, the file is kept as it came', async () => {
+    const cache = new ImageCache({ root: freshRoot() });
+    const url = server.url('/a.raw');
+    const before = server.gets('/a.raw');
+    const results = await Promise.all([1, 2, 3].map(() => cache.ensureFile(url)));
+    assert.equal(server.gets('/a.raw') - before, 1, 'one GET');
+    assert.equal(results.filter((r) => r.downloaded).length, 1);
+    for (const r of results) {
+      assert.equal(r.path, results[0].path);
+      assert.equal(r.key, `sha256-${sha256(f('a.raw'))}`);
+      assert.equal(r.sizeBytes, MiB);
+    }
+    assert.ok(fs.readFileSync(results[0].path).equals(fs.readFileSync(f('a.raw'))));
+    // A new ImageCache on the same root (a restarted worker) finds it by URL.
+    const again = await new ImageCache({ root: (cache as unknown as { root: string }).root }).ensureFile(url);
+    assert.equal(again.downloaded, false);
+    assert.equal(again.path, results[0].path);
+    assert.equal(server.gets('/a.raw') - before, 1, 'still one GET');
+  });
+
+  test('ensureFile: the same bytes under two URLs are stored once', async () => {
+    const cache = new ImageCache({ root: freshRoot() });
+    const viaRedirect = await cache.ensureFile(server.url('/redirect/b.raw'));
+    const direct = await cache.ensureFile(server.url('/b.raw'));
+    assert.equal(direct.key, viaRedirect.key);
+    assert.equal(direct.path, viaRedirect.path);
+    assert.equal(direct.downloaded, true, 'each URL is fetched once');
+  });
+
+  test('ensureFile: 404, a file over the size limit and a refused address fail clearly and cache nothing', async () => {
+    const root = freshRoot();
+    const cache = new ImageCache({ root, maxFileBytes: MiB - 1 });
+    await assert.rejects(cache.ensureFile(server.url('/missing.kernel')), (e: unknown) => {
+      assert.ok(e instanceof ImageDownloadError, String(e));
+      assert.equal(e.retryable, false);
+      assert.match(e.message, /missing\.kernel answered HTTP 404/);
+      return true;
+    });
+    await assert.rejects(cache.ensureFile(server.url('/c.raw')), (e: unknown) => {
+      assert.ok(e instanceof ImageDownloadError, String(e));
+      assert.equal(e.retryable, false);
+      assert.match(e.message, /c\.raw is larger than the 1048575 bytes allowed/);
+      return true;
+    });
+    await assert.rejects(cache.ensureFile('http://10.1.2.3/ipa.kernel'), ImageSourceRefusedError);
+    await assert.rejects(cache.ensureFile(`file://${f('c.raw')}`), /not an http\(s\) URL/);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'objects')), []);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'urls')), []);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'tmp')), []);
+  });
+
+  test('ensureFile: with an ETag each use revalidates: 304 keeps the copy, new content replaces it, a server away falls back to the copy', async () => {
+    let body = Buffer.from('ramdisk v1');
+    let etag = '"v1"';
+    let down = false;
+    const seen: Array<string | undefined> = [];
+    const srv = http.createServer((req, res) => {
+      seen.push(req.headers['if-none-match']);
+      if (down) res.writeHead(503).end();
+      else if (req.headers['if-none-match'] === etag) res.writeHead(304).end();
+      else res.writeHead(200, { etag, 'content-length': body.length }).end(body);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/ipa.initramfs`;
+      const cache = new ImageCache({ root: freshRoot() });
+      const first = await cache.ensureFile(url);
+      assert.equal(first.downloaded, true);
+      const same = await cache.ensureFile(url);
+      assert.deepEqual([same.downloaded, same.path], [false, first.path]);
+      assert.deepEqual(seen, [undefined, '"v1"'], 'the second use was a conditional GET');
+      body = Buffer.from('ramdisk v2, bigger');
+      etag = '"v2"';
+      const changed = await cache.ensureFile(url);
+      assert.equal(changed.downloaded, true);
+      assert.notEqual(changed.key, first.key);
+      assert.ok(fs.readFileSync(changed.path).equals(body));
+      down = true;
+      const away = await cache.ensureFile(url);
+      assert.deepEqual([away.downloaded, away.path], [false, changed.path], 'a 503 uses the cached copy');
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((r) => srv.close(r));
+    }
   });
 });

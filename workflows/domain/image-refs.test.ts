@@ -1,6 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootFileProblem, imageSourceProblem, literalAddressRefusal, readBootFile, readImageUrl, urlHost } from './image-refs';
+import {
+  bootFileProblem,
+  deployBootFileProblem,
+  imageSourceProblem,
+  literalAddressRefusal,
+  readBootFile,
+  readImageUrl,
+  urlHost,
+} from './image-refs';
 import { parseCidrList } from './image-networks';
 
 describe('readImageUrl', () => {
@@ -145,5 +153,27 @@ describe('bootFileProblem', () => {
       assert.match(p ?? 'accepted', msg, String(v));
       if (typeof v === 'string' && v.startsWith('/srv/images/..')) assert.match(p!, /IRONFLOW_IMAGE_DIR/);
     }
+  });
+});
+
+describe('deployBootFileProblem', () => {
+  test('accepts http(s) URLs with a host besides what bootFileProblem accepts', () => {
+    for (const ok of [
+      'http://10.0.0.1:6180/images/ironic-python-agent.kernel',
+      'https://boot.example/ipa.initramfs',
+      '/srv/images/k',
+      'file:///srv/k',
+    ])
+      assert.equal(deployBootFileProblem('driver_info.deploy_kernel', ok), undefined, ok);
+  });
+  test('refuses URLs without a host, with spaces, other schemes and what bootFileProblem refuses', () => {
+    const cases: [unknown, RegExp][] = [
+      ['http://', /not a usable URL/],
+      ['https:// x/k', /whitespace/],
+      [`http://x/${'a'.repeat(5000)}`, /longer than 4096/],
+      ['ftp://10.0.0.1/k', /ftp:\/\/ boot files are not supported: give an http:\/\/ or https:\/\/ URL/],
+      ['vmlinuz', /not an absolute path/],
+    ];
+    for (const [v, msg] of cases) assert.match(deployBootFileProblem('driver_info.deploy_kernel', v) ?? 'accepted', msg, String(v));
   });
 });

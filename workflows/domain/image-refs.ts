@@ -209,3 +209,33 @@ export function bootFileProblem(field: string, raw: unknown): string | undefined
   const ref = readBootFile(raw);
   return isBootFileFault(ref) ? bootFileFaultText(field, raw, ref) : undefined;
 }
+
+/** Whether a deploy boot file reference is meant as an http(s) URL (what metal3 and devstack-style setups send). */
+export function isHttpBootFile(raw: unknown): raw is string {
+  return typeof raw === 'string' && /^https?:/i.test(raw);
+}
+
+/**
+ * Why driver_info.deploy_kernel/deploy_ramdisk cannot be used, or undefined:
+ * an http(s) URL with a host (the worker fetches it into its image cache, under
+ * the image networks' rules) or a local file as bootFileProblem reads it.
+ */
+export function deployBootFileProblem(field: string, raw: unknown): string | undefined {
+  if (!isHttpBootFile(raw)) {
+    const local = readBootFile(raw);
+    if (isBootFileFault(local) && local.fault === 'unsupported-scheme')
+      return `${field} ${show(raw as string)}: ${local.scheme}// boot files are not supported: give an http:// or https:// URL, a file:// URL or an absolute path.`;
+    return bootFileProblem(field, raw);
+  }
+  const ref = readImageUrl(raw, { maxLength: MAX_REF_LENGTH });
+  if (!isImageUrlFault(ref)) return undefined;
+  const fix = 'give an http:// or https:// URL with a host, a file:// URL or an absolute path';
+  switch (ref.fault) {
+    case 'too-long':
+      return `${field} is longer than ${ref.max} characters.`;
+    case 'unsafe-characters':
+      return `${field} contains whitespace or control characters: percent-encode them.`;
+    default:
+      return `${field} ${show(raw)} is not a usable URL: ${fix}.`;
+  }
+}

@@ -23,6 +23,8 @@ export interface DataPathConfig {
   /** Non-public networks http(s) images may come from (IRONFLOW_IMAGE_ALLOWED_NETWORKS; default loopback). */
   imageAllowedNetworks: Cidr[];
   imageCacheMaxBytes: number;
+  /** The largest deploy kernel/ramdisk fetched by URL (IRONFLOW_BOOT_FILE_MAX_BYTES). */
+  bootFileMaxBytes: number;
   deployKernel: string;
   deployRamdisk: string;
   callbackBase: string;
@@ -47,6 +49,7 @@ export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): 
     imageDir: env.IRONFLOW_IMAGE_DIR ?? path.join(dataDir, 'image-store'),
     imageAllowedNetworks: imageNetworks(env),
     imageCacheMaxBytes: Number(env.IRONFLOW_IMAGE_CACHE_MAX_BYTES ?? 50 * 1024 ** 3),
+    bootFileMaxBytes: num(env, 'IRONFLOW_BOOT_FILE_MAX_BYTES', 2 * 1024 ** 3, 1),
     deployKernel: env.IRONFLOW_DEPLOY_KERNEL ?? path.join(ramdisk, 'kernel'),
     deployRamdisk: env.IRONFLOW_DEPLOY_RAMDISK ?? path.join(ramdisk, 'initramfs.cpio.gz'),
     callbackBase: env.IRONFLOW_CALLBACK_URL ?? `http://127.0.0.1:${env.IRONFLOW_API_PORT ?? 6385}`,

@@ -54,6 +54,7 @@ export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): 
     root: data.imageCacheRoot,
     imageDir: data.imageDir,
     maxBytes: data.imageCacheMaxBytes,
+    maxFileBytes: data.bootFileMaxBytes,
     allowedNetworks: data.imageAllowedNetworks,
   });
   const images = await startImageServer({ db, keys: cfg.keys, cache, host: data.imageServer.host, port: data.imageServer.port });
