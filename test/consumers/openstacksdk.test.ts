@@ -48,7 +48,7 @@ describe('openstacksdk baremetal proxy', { skip }, () => {
     await stack?.stop();
   });
 
-  test('nodes, ports, provision/power states, validate, traits, allocations and the error cases round-trip', async () => {
+  test('nodes, ports, provision/power states, validate, traits, allocations, chassis, port groups, VIFs, conductors, deploy templates, volumes and the error cases round-trip', async () => {
     const r = await run(proxy.url);
     console.log(r.stdout.trimEnd().replace(/^/gm, '# '));
     assert.equal(r.code, 0, `openstacksdk_roundtrip.py failed:\n${r.stderr}\n${r.stdout}`);
@@ -61,6 +61,11 @@ describe('openstacksdk baremetal proxy', { skip }, () => {
       'validate',
       'traits',
       'allocations',
+      'chassis',
+      'port groups and VIFs',
+      'conductors',
+      'deploy templates',
+      'volume connectors and targets',
     ])
       assert.match(r.stdout, new RegExp(`^ok ${name} \\(`, 'm'), name);
   });

@@ -88,6 +88,14 @@ export class ConductorsController {
     return collection('conductors', page, baseUrl(req), '/v1/conductors');
   }
 
+  /** openstacksdk's conductors(details=True) asks for /v1/conductors/detail: the same as ?detail=True. */
+  @Get('detail')
+  @ApiOperation({ summary: 'List conductors with every field (API >= 1.49)' })
+  async detail(@Query() query: Record<string, unknown>, @Req() req: Request) {
+    if (query.detail !== undefined) throw new BadRequestError('/v1/conductors/detail takes no ?detail argument.');
+    return this.list({ ...query, detail: 'True' }, req);
+  }
+
   @Get(':hostname')
   @ApiOperation({ summary: 'Show a conductor by hostname (API >= 1.49)' })
   async show(@Param('hostname') hostname: string, @Query('fields') fields: string | undefined, @Req() req: Request) {

@@ -53,7 +53,10 @@ export class RootController {
       drivers: res(base, 'drivers'),
       chassis: res(base, 'chassis'),
       ...(minor >= 24 ? { portgroups: res(base, 'portgroups') } : {}),
+      ...(minor >= 32 ? { volume: res(base, 'volume') } : {}),
+      ...(minor >= 49 ? { conductors: res(base, 'conductors') } : {}),
       ...(minor >= 52 ? { allocations: res(base, 'allocations') } : {}),
+      ...(minor >= 55 ? { deploy_templates: res(base, 'deploy_templates') } : {}),
       ...(minor >= 82 ? { shards: res(base, 'shards') } : {}),
       version: version(base),
     };
