@@ -11,7 +11,33 @@ export const FIXTURE_WORKFLOWS = {
   'power-soft-off': 'changePowerState',
   'boot-device': 'setBootDevice',
   'undeploy-erase-metadata': 'teardownNode',
+  adopt: 'adoptNode',
+  inspect: 'inspectNode',
+  rescue: 'rescueNode',
+  unrescue: 'unrescueNode',
+  'inject-nmi': 'injectNmi',
+  'inject-nmi-refused': 'injectNmi',
 } as const;
 
 export type FixtureName = keyof typeof FIXTURE_WORKFLOWS;
 export const FIXTURES = Object.keys(FIXTURE_WORKFLOWS) as FixtureName[];
+
+/**
+ * What each earlier release's folder (histories/<release>/) holds: the fixtures that existed
+ * when it was recorded. A fixture added later has no history from that release.
+ */
+export const RELEASE_FIXTURES: Record<string, readonly FixtureName[]> = {
+  'before-steps': [
+    'manage',
+    'provide-erase-metadata',
+    'provide-no-erase',
+    'deploy-iscsi',
+    'deploy-direct',
+    'deploy-failed-checksum',
+    'power-off',
+    'power-on',
+    'power-soft-off',
+    'boot-device',
+    'undeploy-erase-metadata',
+  ],
+};
