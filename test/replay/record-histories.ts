@@ -25,8 +25,23 @@ const MiB = 1024 * 1024;
 const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 const log = (s: string) => process.stderr.write(`record-histories: ${s}\n`);
 
-/** A history as text with every payload (inputs, activity arguments and results, signals) decoded. */
-const readable = (h: unknown) => JSON.stringify(h, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+/**
+ * Every payload of a history file (inputs, activity arguments and results, signals, failures'
+ * details), decoded: the file holds them in base64, where a plain search finds no secret.
+ */
+function decodedPayloads(file: string): string {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'data' && typeof x === 'string') out.push(Buffer.from(x, 'base64').toString('utf8'));
+        else walk(x);
+      }
+  };
+  walk(JSON.parse(file));
+  return out.join('\n');
+}
 
 /** The operations, in the order they run, each on its own lab node(s), and the fixtures each makes. */
 const SCENARIOS = {
@@ -85,7 +100,7 @@ async function main(args: string[]): Promise<void> {
     ramdiskEnv: { IRONFLOW_POLL_INTERVAL: '0.2', IRONFLOW_BACKOFF_MS: '100', IRONFLOW_BACKOFF_MAX_MS: '1000' },
   });
   /** Each fixture's file, and the same history with its payloads decoded (the file holds them in base64). */
-  const recorded = new Map<FixtureName, { file: string; readable: string }>();
+  const recorded = new Map<FixtureName, { file: string; payloads: string }>();
   // Secrets only a scenario knows (rescue passwords and their hashes); the rest are gathered at the end.
   const secrets: string[] = [];
   try {
@@ -123,8 +138,8 @@ async function main(args: string[]): Promise<void> {
       );
       if (d.type !== FIXTURE_WORKFLOWS[name])
         throw new Error(`${name}: the newest operation is a ${d.type}, not a ${FIXTURE_WORKFLOWS[name]}`);
-      const history = await h.fetchHistory();
-      recorded.set(name, { file: historyToFile(history), readable: readable(history) });
+      const file = historyToFile(await h.fetchHistory());
+      recorded.set(name, { file, payloads: decodedPayloads(file) });
       log(`${name}: ${d.type} ${d.status.name}`);
     };
     const enroll = async (n: LabNode, deployInterface: string, extra: Record<string, unknown>) => {
@@ -284,8 +299,8 @@ async function main(args: string[]): Promise<void> {
       const s = await store.secrets(d.id);
       secrets.push(s.secret, ...(s.chap ? [s.chap.secret] : []), ...(s.imageToken ? [s.imageToken] : []));
     }
-    for (const [name, { file, readable }] of recorded) {
-      const leaked = secrets.filter((s) => s && (file.includes(s) || readable.includes(s)));
+    for (const [name, { file, payloads }] of recorded) {
+      const leaked = secrets.filter((s) => s && (file.includes(s) || payloads.includes(s)));
       if (leaked.length) throw new Error(`${name}: the history holds ${leaked.length} secret(s); nothing written`);
     }
     const missing = [...wanted].filter((f) => !recorded.has(f));
