@@ -6,6 +6,7 @@
 // history, operations, logs, the boot config or the ramdisk's command line. Then the failure
 // paths: a ramdisk that reports an error, an abort in `rescue wait`, and Ironic's 4xx cases.
 import { after, before, describe, test } from 'node:test';
+import { decodedPayloads, historyToFile } from '../replay/history-file';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -201,7 +202,8 @@ describe('rescue mode on a lab node, through the baremetal CLI', () => {
     let seen = 0;
     for await (const wf of wfs) {
       const h = await stack.temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-      const text = JSON.stringify(h, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+      const text = decodedPayloads(historyToFile(h));
+      assert.ok(text.includes('nodeUuid'), `the workflow input of ${wf.type} was decoded (it names the node)`);
       for (const secret of [PASSWORD, `${PASSWORD}-2`, hash[1], '$6$']) assert.ok(!text.includes(secret), `not in workflow ${wf.type}`);
       seen++;
     }

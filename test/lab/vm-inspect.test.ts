@@ -3,7 +3,8 @@
 // `ironflow.mode=inspect`, and its `inventory` callback reaches a control-plane stub through the lab
 // relay. The inventory must match the QEMU command line: CPUs, memory, each disk's exact size, the
 // NIC's MAC and that it PXE-booted, the firmware, QEMU's DMI vendor. No stack: the PXE config is
-// written here. Needs root, QEMU, OVMF, dnsmasq, ipmi_sim; IRONFLOW_VM_TESTS=0 skips it.
+// written here. Needs root, QEMU, OVMF, dnsmasq, ipmi_sim. Opt-in (IRONFLOW_VM_TESTS=1): the same VMs are
+// inspected through the whole stack by test/inspection/vm-inspect-cli.test.ts in every run.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -31,7 +32,10 @@ const MEMORY_MIB = 768;
 const DISK = 64 * MiB;
 const EXTRA_DISK = 96 * MiB + 512 * 1024; // not a round MiB: the exact size must come through
 
-const missingPrerequisite = (): string | false => vmLabSkipReason(['/usr/share/OVMF/OVMF_CODE_4M.fd']);
+const missingPrerequisite = (): string | false =>
+  process.env.IRONFLOW_VM_TESTS === '1'
+    ? vmLabSkipReason(['/usr/share/OVMF/OVMF_CODE_4M.fd'])
+    : 'set IRONFLOW_VM_TESTS=1 (vm-inspect-cli inspects the same VMs through the stack in every run)';
 
 describe('VM lab: the ramdisk inspects a VM', { skip: missingPrerequisite() }, () => {
   let kernel: string;

@@ -14,3 +14,21 @@ export function historyToFile(h: temporal.api.history.v1.IHistory): string {
 export function historyFromFile(text: string): History {
   return History.fromObject(JSON.parse(text));
 }
+
+/**
+ * Every payload of a history file (inputs, activity arguments and results, signals, failures'
+ * details), decoded: the file holds them in base64, where a plain search finds no secret.
+ */
+export function decodedPayloads(file: string): string {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'data' && typeof x === 'string') out.push(Buffer.from(x, 'base64').toString('utf8'));
+        else walk(x);
+      }
+  };
+  walk(JSON.parse(file));
+  return out.join('\n');
+}

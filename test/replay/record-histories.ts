@@ -19,29 +19,12 @@ import { makeDemoImage } from '../lab/demo-image';
 import { startImageServer } from '../lab/image-server';
 import { ipmitool } from '../lab/ipmitool';
 import { FIXTURE_WORKFLOWS, FIXTURES, type FixtureName } from './fixtures';
-import { historyToFile } from './history-file';
+import { decodedPayloads, historyToFile } from './history-file';
 
 const MiB = 1024 * 1024;
 const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 const log = (s: string) => process.stderr.write(`record-histories: ${s}\n`);
 
-/**
- * Every payload of a history file (inputs, activity arguments and results, signals, failures'
- * details), decoded: the file holds them in base64, where a plain search finds no secret.
- */
-function decodedPayloads(file: string): string {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object')
-      for (const [k, x] of Object.entries(v)) {
-        if (k === 'data' && typeof x === 'string') out.push(Buffer.from(x, 'base64').toString('utf8'));
-        else walk(x);
-      }
-  };
-  walk(JSON.parse(file));
-  return out.join('\n');
-}
 
 /** The operations, in the order they run, each on its own lab node(s), and the fixtures each makes. */
 const SCENARIOS = {
