@@ -9,16 +9,18 @@
 #
 # Inputs (their hash decides whether to rebuild): ramdisk/init, inventory, rdinit,
 # udhcpc.script, this script, and the exact versions of the packages used
-# (the kernel image linux-image-amd64 points at, busybox-static, tgt, dropbear-bin
-# and the packages of the shared libraries tgtd/tgtadm/dropbear need, found with
-# readelf and `dpkg -S` on this machine, which must have tgt and dropbear-bin installed).
+# (the kernel image linux-image-amd64 points at, busybox-static, tgt, dropbear-bin, ipmitool
+# and the packages of the shared libraries tgtd/tgtadm/dropbear/ipmitool need, found with
+# readelf and `dpkg -S` on this machine, which must have tgt, dropbear-bin and ipmitool installed).
 #
 # initramfs layout: /init (= rdinit, PID 1), /ironflow/init (= ramdisk/init),
 # /ironflow/inventory (= ramdisk/inventory, run by init in inspect mode),
 # /bin/busybox + applet links, /usr/sbin/tgtd + tgtadm + their libraries,
 # /usr/sbin/dropbear + /usr/bin/dropbearkey + theirs (rescue mode's SSH server),
+# /usr/bin/ipmitool + its libraries (discover and inspect modes read the BMC's address),
 # /lib/modules/<ver>/ with the drivers below and a modules.dep from busybox
-# depmod (so busybox modprobe resolves dependencies).
+# depmod (so busybox modprobe resolves dependencies). The IPMI drivers (IPMI_MODULES) are in
+# that tree but not loaded at boot: init loads them where it reads the BMC's address.
 set -euo pipefail
 # No `cmd | grep -q` below, nor `cmd | head` where cmd writes more: under pipefail, a writer killed by SIGPIPE when
 # the reader stops early fails the pipeline (seen here: 26 of 9000 `echo "$MANIFEST" | grep -q`
@@ -36,6 +38,8 @@ ARGS=("$@")
 # Drivers for QEMU/KVM guests and common servers (NICs, disks). Their
 # dependencies are added from the modules' own `depends` fields.
 MODULES="e1000 e1000e igb virtio_pci virtio_net virtio_blk virtio_scsi ata_piix ahci sd_mod nvme af_packet"
+# The system interface to a BMC (KCS/SMIC/BT: ipmi_si) and /dev/ipmi0 (ipmi_devintf), for ipmitool.
+IPMI_MODULES="ipmi_si ipmi_devintf"
 
 log() { echo "build.sh: $*" >&2; }
 
@@ -70,11 +74,11 @@ KVER=${KPKG#linux-image-}
 
 needed() { readelf -d "$@" 2> /dev/null | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort -u; }
 
-# Library packages of tgtd, tgtadm and dropbear (closure over NEEDED, one dpkg -S
+# Library packages of tgtd, tgtadm, dropbear and ipmitool (closure over NEEDED, one dpkg -S
 # per level), via this host's package database.
 lib_packages() {
   local todo seen=" " next so hits pkgs=""
-  todo=$(needed /usr/sbin/tgtd /usr/sbin/tgtadm /usr/sbin/dropbear /usr/bin/dropbearkey)
+  todo=$(needed /usr/sbin/tgtd /usr/sbin/tgtadm /usr/sbin/dropbear /usr/bin/dropbearkey /usr/bin/ipmitool)
   while [ -n "$todo" ]; do
     next=
     for so in $todo; do
@@ -92,8 +96,9 @@ lib_packages() {
 }
 [ -x /usr/sbin/tgtd ] || { log "tgt must be installed on the build machine (to resolve tgtd's libraries)"; exit 1; }
 [ -x /usr/sbin/dropbear ] || { log "dropbear-bin must be installed on the build machine (to resolve dropbear's libraries)"; exit 1; }
+[ -x /usr/bin/ipmitool ] || { log "ipmitool must be installed on the build machine (to resolve ipmitool's libraries)"; exit 1; }
 LIBPKGS=$(lib_packages)
-PKGS="$KPKG busybox-static tgt dropbear-bin libc6 $LIBPKGS"
+PKGS="$KPKG busybox-static tgt dropbear-bin ipmitool libc6 $LIBPKGS"
 PKGS=$(echo $PKGS | tr ' ' '\n' | sort -u | tr '\n' ' ')
 
 # One apt-cache call for every candidate version.
@@ -107,6 +112,7 @@ MANIFEST="$MANIFEST"$'\n'
 HASH=$( (
   cat "$HERE/init" "$HERE/inventory" "$HERE/rdinit" "$HERE/udhcpc.script" "$HERE/build.sh"
   echo "$MODULES"
+  echo "$IPMI_MODULES"
   printf '%s' "$MANIFEST"
 ) | sha256sum | cut -d ' ' -f 1)
 
@@ -162,7 +168,9 @@ copy_lib() {
 # dropbear and dropbearkey (rescue mode)
 install -m 0755 "$STAGE/usr/sbin/dropbear" "$ROOT/usr/sbin/"
 install -m 0755 "$STAGE/usr/bin/dropbearkey" "$ROOT/usr/bin/"
-for b in usr/sbin/tgtd usr/sbin/tgtadm usr/sbin/dropbear usr/bin/dropbearkey; do
+# ipmitool (reads the BMC's LAN address through /dev/ipmi0)
+install -m 0755 "$STAGE/usr/bin/ipmitool" "$ROOT/usr/bin/"
+for b in usr/sbin/tgtd usr/sbin/tgtadm usr/sbin/dropbear usr/bin/dropbearkey usr/bin/ipmitool; do
   for n in $(readelf -d "$ROOT/$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do copy_lib "$n"; done
 done
 cp -L "$STAGE/lib64/ld-linux-x86-64.so.2" "$ROOT/lib64/ld-linux-x86-64.so.2"
@@ -188,7 +196,7 @@ add_module() {
   cp "$f" "$MODDST/${f#$MODSRC/}"
   for d in $(modinfo -F depends "$f" | tr ',' ' '); do add_module "$d"; done
 }
-for m in $MODULES; do add_module "$m"; done
+for m in $MODULES $IPMI_MODULES; do add_module "$m"; done
 cp "$MODSRC/modules.builtin" "$MODSRC/modules.order" "$MODDST/" 2> /dev/null || true
 "$ROOT/bin/busybox" depmod -b "$ROOT" "$KVER"
 echo "$MODULES" | tr ' ' '\n' > "$ROOT/etc/ironflow/modules"

@@ -38,6 +38,8 @@ export interface LabUpOptions {
   /** QEMU VMs vm-0… on the lab's provisioning network. */
   vms?: number;
   firmware?: Firmware;
+  /** VMs get a KCS system interface to their BMC (`ipmitool lan print` inside answers its address). */
+  ipmiSystemInterface?: boolean;
   dir: string;
   bootRoot: string;
   /** Ironflow's dhcp-hostsdir (IRONFLOW_DHCP_HOSTS_DIR); needed with vms. */
@@ -107,6 +109,7 @@ export async function labUp(o: LabUpOptions): Promise<LabState> {
       dhcpHostsDir: o.dhcpHostsDir,
       forwardPorts: o.forwardPorts,
       diskSize: o.vmDiskSize,
+      ipmiSystemInterface: o.ipmiSystemInterface,
     });
     state = { ...state, vm: vmLab.state() };
     writeLabState(o.dir, state);
@@ -210,6 +213,7 @@ async function main(): Promise<void> {
       nodes: Number(opt('nodes', vms > 0 ? '0' : '3')),
       vms,
       firmware: opt('firmware', 'bios') as Firmware,
+      ipmiSystemInterface: rest.includes('--ipmi-si'),
       dir,
       bootRoot,
       dhcpHostsDir: process.env.IRONFLOW_DHCP_HOSTS_DIR ?? path.join(dataDir, 'dnsmasq', 'hosts'),
@@ -227,7 +231,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(st ? labStatus(st) : [], null, 2));
   } else {
     console.log(
-      'usage: npm run lab -- up [--nodes N] [--vms M [--firmware bios|uefi]] [--disk-size-mib M] [--no-enroll] | status [--json] | down [--keep-nodes]',
+      'usage: npm run lab -- up [--nodes N] [--vms M [--firmware bios|uefi] [--ipmi-si]] [--disk-size-mib M] [--no-enroll] | status [--json] | down [--keep-nodes]',
     );
   }
 }

@@ -34,3 +34,10 @@ test('a VM BMC points Serial-over-LAN at the VM serial socket on loopback; nothi
   assert.throws(() => renderLanConf({ ...base, sol: 'tcp:10.0.0.1:5123' }));
   assert.throws(() => renderLanConf({ ...base, sol: '/dev/ttyS0" x' }));
 });
+
+test('a VM BMC can wait for the VM system interface (KCS over QEMU ipmi-bmc-extern) on a loopback port', () => {
+  assert.match(renderLanConf({ ...base, systemInterfacePort: 6300 }), /^ {2}serial 15 127\.0\.0\.1 6300 codec VM$/m);
+  assert.doesNotMatch(renderLanConf(base), /serial/);
+  assert.throws(() => renderLanConf({ ...base, systemInterfacePort: 0 }));
+  assert.throws(() => renderLanConf({ ...base, systemInterfacePort: 70000 }));
+});

@@ -16,6 +16,11 @@ export interface LanConfParams {
   nodeDir: string;
   /** Serial-over-LAN target, e.g. `tcp:127.0.0.1:5555` (a VM's serial socket); none if absent. */
   sol?: string;
+  /**
+   * TCP port on 127.0.0.1 where the BMC waits for a VM's system interface (QEMU's ipmi-bmc-extern:
+   * `serial 15 … codec VM`), so the guest's ipmitool reaches this BMC through KCS; none if absent.
+   */
+  systemInterfacePort?: number;
 }
 
 const SAFE = /^[A-Za-z0-9._-]+$/;
@@ -27,6 +32,8 @@ export function renderLanConf(p: LanConfParams): string {
   if (!SAFE_PATH.test(p.chassisScript) || !SAFE_PATH.test(p.nodeDir)) throw new Error('paths must not contain spaces or quotes');
   if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) throw new Error(`bad port ${p.port}`);
   if (p.sol !== undefined && !/^tcp:127\.0\.0\.1:\d{1,5}$/.test(p.sol)) throw new Error(`bad SOL target ${p.sol}`);
+  const si = p.systemInterfacePort;
+  if (si !== undefined && (!Number.isInteger(si) || si < 1 || si > 65535)) throw new Error(`bad system interface port ${si}`);
   const guid = `1f0a1ab0${p.index.toString(16).padStart(24, '0')}`;
   return [
     `name "${p.name}"`,
@@ -41,6 +48,7 @@ export function renderLanConf(p: LanConfParams): string {
     `    guid ${guid}`,
     '  endlan',
     ...(p.sol ? [`  sol "${p.sol}" 115200`] : []),
+    ...(si !== undefined ? [`  serial 15 127.0.0.1 ${si} codec VM`] : []),
     `  chassis_control "${p.chassisScript} ${p.nodeDir} 0x20"`,
     `  user 2 true "${p.username}" "${p.password}" admin 10 none md2 md5 straight`,
     '',

@@ -155,6 +155,22 @@ describe('ramdisk/inventory on a fake machine', () => {
 
   const env = (root: string) => ({ PATH: process.env.PATH ?? '', IRONFLOW_INVENTORY_ROOT: root, IRONFLOW_IP: path.join(root, 'bin/ip') });
 
+  /** A shell script in the work dir (a fake ipmitool or modprobe). */
+  const script = (name: string, body: string): string => {
+    const f = path.join(work, name);
+    fs.writeFileSync(f, `#!/bin/sh\n${body}`, { mode: 0o755 });
+    return f;
+  };
+  /** ipmitool on a machine whose BMC has this LAN address (`lan print` as ipmitool prints it). */
+  const ipmitoolWithBmc = (address: string): string =>
+    script(
+      `ipmitool-${address}`,
+      `[ "$1 $2" = "lan print" ] || exit 1\necho "IP Address Source       : Static Address"\necho "IP Address              : ${address}"\necho "Subnet Mask             : 255.255.255.0"\n`,
+    );
+  /** ipmitool on a machine without a BMC (no /dev/ipmi0). */
+  const ipmitoolWithoutBmc = () =>
+    script('ipmitool-none', 'echo "Could not open device at /dev/ipmi0 or /dev/ipmi/0 or /dev/ipmidev/0: No such file or directory" >&2\nexit 1\n');
+
   for (const uefi of [false, true]) {
     test(`prints exactly the agent-shaped inventory (${uefi ? 'UEFI' : 'BIOS'})`, async () => {
       const root = path.join(work, uefi ? 'uefi' : 'bios');
@@ -186,6 +202,8 @@ describe('ramdisk/inventory on a fake machine', () => {
         IRONFLOW_STATE_DIR: path.join(work, 'state'),
         IRONFLOW_DISK: '/dev/null',
         IRONFLOW_POLL_INTERVAL: '0.1',
+        // This host's own ipmitool would answer for this host's BMC, if it has one.
+        IRONFLOW_IPMITOOL: ipmitoolWithoutBmc(),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -200,6 +218,76 @@ describe('ramdisk/inventory on a fake machine', () => {
     const [inv] = cp.callbacks;
     assert.equal(inv.body.deployment, 'insp-1');
     assert.deepEqual(inv.body.inventory, EXPECTED(false));
+    assert.match(stderr, /no BMC address readable/);
+  });
+
+  test('init in inspect mode loads the IPMI drivers, then reports the BMC address ipmitool reads, as the agent does', async () => {
+    const root = path.join(work, 'bios');
+    const cmdline = path.join(work, 'cmdline-inspect-bmc');
+    const insp = await startControlPlaneStub({ secret });
+    try {
+      fs.writeFileSync(
+        cmdline,
+        `ironflow.deployment=insp-2 ironflow.secret=${secret} ironflow.callback=${insp.url('insp-2')} ironflow.mode=inspect BOOTIF=01-52-54-00-ab-cd-01`,
+      );
+      insp.decide = () => ({ command: 'done' });
+      const loaded = path.join(work, 'modprobe.log');
+      // modprobe fails (a machine without a BMC would): init goes on all the same.
+      const modprobe = script('modprobe', `echo "$*" >> ${loaded}\nexit 1\n`);
+      const child = spawn('busybox', ['sh', path.join(repoRoot(), 'ramdisk', 'init')], {
+        env: {
+          ...env(root),
+          IRONFLOW_CMDLINE_FILE: cmdline,
+          IRONFLOW_STATE_DIR: path.join(work, 'state-inspect-bmc'),
+          IRONFLOW_DISK: '/dev/null',
+          IRONFLOW_POLL_INTERVAL: '0.1',
+          IRONFLOW_IPMITOOL: ipmitoolWithBmc('192.0.2.41'),
+          IRONFLOW_MODPROBE: modprobe,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      assert.equal(code, 0, stderr);
+      assert.equal(fs.readFileSync(loaded, 'utf8'), 'ipmi_si\nipmi_devintf\n');
+      const [inv] = insp.callbacks;
+      assert.equal(inv.event, 'inventory');
+      assert.deepEqual(inv.body.inventory, { ...EXPECTED(false), bmc_address: '192.0.2.41' });
+      assert.match(stderr, /BMC address 192\.0\.2\.41/);
+    } finally {
+      await insp.stop();
+    }
+  });
+
+  test('init in discover mode without a readable BMC address posts the inventory without one', async () => {
+    const root = path.join(work, 'bios');
+    const cmdline = path.join(work, 'cmdline-discover-nobmc');
+    const discovery = await startControlPlaneStub({ secret: '' });
+    try {
+      fs.writeFileSync(cmdline, `ironflow.callback=${discovery.url('discovery')} ironflow.mode=discover BOOTIF=01-52-54-00-ab-cd-01`);
+      discovery.decide = () => ({ command: 'done' });
+      const child = spawn('busybox', ['sh', path.join(repoRoot(), 'ramdisk', 'init')], {
+        env: {
+          ...env(root),
+          IRONFLOW_CMDLINE_FILE: cmdline,
+          IRONFLOW_STATE_DIR: path.join(work, 'state-discover-nobmc'),
+          IRONFLOW_DISK: '/dev/null',
+          // A BMC not configured yet answers 0.0.0.0.
+          IRONFLOW_IPMITOOL: ipmitoolWithBmc('0.0.0.0'),
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      assert.equal(code, 0, stderr);
+      const [inv] = discovery.callbacks;
+      assert.deepEqual(inv.body.inventory, EXPECTED(false));
+      assert.match(stderr, /no BMC address readable/);
+    } finally {
+      await discovery.stop();
+    }
   });
 
   test('init in discover mode (no deployment, no secret) adds the BMC address ipmitool reads, ends on `done`', async () => {

@@ -60,6 +60,12 @@ power_on() {
     set -- "$@" -drive "file=$x,format=raw,if=none,id=d$i" -device "virtio-blk-pci,drive=d$i,serial=extra$i"
     i=$((i + 1))
   done
+  # A system interface (KCS) to the VM's own ipmi_sim (VM_IPMI_PORT: its `serial 15 … codec VM` port),
+  # so the guest's ipmitool reads that BMC as a server's would read its own.
+  if [ -n "${VM_IPMI_PORT:-}" ]; then
+    set -- "$@" -chardev "socket,id=ipmi0,host=127.0.0.1,port=$VM_IPMI_PORT,reconnect=10" \
+      -device ipmi-bmc-extern,chardev=ipmi0,id=bmc0 -device isa-ipmi-kcs,bmc=bmc0
+  fi
   if [ "$VM_FIRMWARE" = uefi ]; then
     set -- "$@" -drive "if=pflash,format=raw,readonly=on,file=$VM_OVMF_CODE" -drive "if=pflash,format=raw,file=$d/OVMF_VARS.fd"
   fi

@@ -25,6 +25,7 @@ import { freeTcpPort, freeUdpPort, waitFor } from '../support/procs';
 import { renderLanConf } from './bmc-config';
 import { isAlive, runsExe, spawnDetached, stopDetached, type DetachedProcess } from './detached-process';
 import { bmcAnswers, type LabBmc } from './lab';
+import { ipmitool } from './ipmitool';
 import {
   chooseVmNetwork,
   createVmNetwork,
@@ -60,6 +61,12 @@ export interface VmLabOptions {
   extraDiskSizes?: number[];
   /** BMC password for every VM (default "password"), or 'per-node'. */
   password?: string;
+  /**
+   * Give each VM a system interface (KCS, QEMU's ipmi-bmc-extern) to its own ipmi_sim, whose LAN
+   * address is then set to the BMC's (bmc.address): `ipmitool lan print` in the guest answers it,
+   * as on a server (default off).
+   */
+  ipmiSystemInterface?: boolean;
 }
 
 export interface VmLabNode {
@@ -385,6 +392,7 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
       fs.writeFileSync(passwordFile, password, { mode: 0o600 });
       const bmc: LabBmc = { address: '127.0.0.1', port: await freeUdpPort(), username: 'admin', password, passwordFile };
       const serialPort = await freeTcpPort();
+      const ipmiPort = opts.ipmiSystemInterface ? await freeTcpPort() : undefined;
       const consolePath = path.join(nodeDir, 'console.log');
       const env: Record<string, string> = {
         VM_NAME: name,
@@ -399,6 +407,7 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
         VM_CPUS: String(opts.cpus ?? 1),
         VM_EXTRA_DISKS: extraDiskPaths.join(' '),
         VM_SERIAL_PORT: String(serialPort),
+        ...(ipmiPort !== undefined ? { VM_IPMI_PORT: String(ipmiPort) } : {}),
         VM_TAP: `${net.tapPrefix}${i}`,
         VM_NETNS: net.namespace,
         VM_BRIDGE: net.bridge,
@@ -422,6 +431,7 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
           chassisScript: path.join(root, 'test', 'lab', 'vm-chassis.sh'),
           nodeDir,
           sol: `tcp:127.0.0.1:${serialPort}`,
+          systemInterfacePort: ipmiPort,
         }),
         { mode: 0o600 },
       );
@@ -463,6 +473,13 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
         ),
       ),
     );
+    // ipmi_sim's LAN address parameters start at 0.0.0.0: set them as an admin sets a server's BMC.
+    if (opts.ipmiSystemInterface) {
+      for (const n of nodes) {
+        await ipmitool(n.bmc, 'lan', 'set', '1', 'ipsrc', 'static');
+        await ipmitool(n.bmc, 'lan', 'set', '1', 'ipaddr', n.bmc.address);
+      }
+    }
   } catch (e) {
     await stop();
     throw e;
