@@ -169,7 +169,10 @@ describe('ramdisk/inventory on a fake machine', () => {
     );
   /** ipmitool on a machine without a BMC (no /dev/ipmi0). */
   const ipmitoolWithoutBmc = () =>
-    script('ipmitool-none', 'echo "Could not open device at /dev/ipmi0 or /dev/ipmi/0 or /dev/ipmidev/0: No such file or directory" >&2\nexit 1\n');
+    script(
+      'ipmitool-none',
+      'echo "Could not open device at /dev/ipmi0 or /dev/ipmi/0 or /dev/ipmidev/0: No such file or directory" >&2\nexit 1\n',
+    );
 
   for (const uefi of [false, true]) {
     test(`prints exactly the agent-shaped inventory (${uefi ? 'UEFI' : 'BIOS'})`, async () => {

@@ -78,6 +78,9 @@ describe('VM lab: discovery of a VM with a BMC reads its address', { skip }, () 
     const ev = hist.find((h) => /^Discovered by PXE boot/.test(h.event));
     assert.ok(ev, JSON.stringify(hist));
     assert.equal(ev.severity, 'INFO');
-    assert.match(ev.event, new RegExp(`BMC ${vm.bmc.address.replace(/\./g, '\\.')} read from the machine: set driver_info ipmi_username and ipmi_password`));
+    assert.match(
+      ev.event,
+      new RegExp(`BMC ${vm.bmc.address.replace(/\./g, '\\.')} read from the machine: set driver_info ipmi_username and ipmi_password`),
+    );
   });
 });

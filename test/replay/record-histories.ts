@@ -25,7 +25,6 @@ const MiB = 1024 * 1024;
 const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 const log = (s: string) => process.stderr.write(`record-histories: ${s}\n`);
 
-
 /** The operations, in the order they run, each on its own lab node(s), and the fixtures each makes. */
 const SCENARIOS = {
   iscsi: {
