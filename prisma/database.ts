@@ -4,6 +4,7 @@ import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client';
+import { withConnectionLock } from './connection-lock';
 
 export type Database = SqliteClient;
 export type DatabaseProvider = 'sqlite' | 'postgresql';
@@ -25,7 +26,8 @@ const TRANSACTIONS = { maxWait: 15_000, timeout: 15_000 };
 export function openDatabase(url: string): Database {
   if (providerOf(url) === 'sqlite') {
     // SQLite: WAL and a busy timeout let the API and the worker share one file.
-    const adapter = new PrismaBetterSQLite3({ url, timeout: 5000 });
+    // One connection per process: plain queries wait for it like transactions (connection-lock.ts).
+    const adapter = withConnectionLock(new PrismaBetterSQLite3({ url, timeout: 5000 }));
     return retryBusyTransactions(new SqliteClient({ adapter, transactionOptions: TRANSACTIONS }));
   }
   const adapter = new PrismaPg({ connectionString: url, max: 10 });
