@@ -25,7 +25,9 @@ export class ConnectionLock {
     return before.then(() => {
       let done = false;
       return () => {
-        if (!done) (done = true), release();
+        if (done) return;
+        done = true;
+        release();
       };
     });
   }
