@@ -49,7 +49,11 @@ describe('ramdisk long-poll', () => {
   before(async () => {
     stack = await startStack({ worker: false });
     workflowId = `node-${crypto.randomUUID()}`;
-    const h = await stack.temporal.workflow.start('deployNode', { workflowId, taskQueue: `${stack.cfg.temporal.taskQueue}-idle`, args: [{}] });
+    const h = await stack.temporal.workflow.start('deployNode', {
+      workflowId,
+      taskQueue: `${stack.cfg.temporal.taskQueue}-idle`,
+      args: [{}],
+    });
     runId = h.firstExecutionRunId;
   });
   after(async () => {
@@ -120,7 +124,13 @@ describe('ramdisk long-poll', () => {
 
   test('a bad hold_ms is a 400', async () => {
     const id = await deployment();
-    const r = await api(stack, 'POST', `/v1/deployments/${id}/callback`, { seq: 600, event: 'poll', hold_ms: -1 }, { 'X-Ironflow-Secret': secret });
+    const r = await api(
+      stack,
+      'POST',
+      `/v1/deployments/${id}/callback`,
+      { seq: 600, event: 'poll', hold_ms: -1 },
+      { 'X-Ironflow-Secret': secret },
+    );
     assert.equal(r.status, 400);
   });
 });
