@@ -40,6 +40,7 @@ import { MemorySampler } from './lib/deploy-memory';
 import { plainQemuImgWrite } from './lib/deploy-plain';
 import { formatDeployBench, type DeployBenchResult, type MemoryFigures } from './lib/deploy-report';
 import { deployAndTime, enrollAvailable, writeStepMiBps } from './lib/deploy-run';
+import { formatOverheadBench, runOverheadBench } from './lib/deploy-overhead';
 
 export { formatDeployBench };
 
@@ -185,11 +186,14 @@ if (require.main === module) {
   const log = (line: string) => console.error(`# ${line}`);
   const cleanups = new Cleanups(log);
   const off = cleanups.onSignals();
-  runDeployBench(args, log, cleanups)
-    .then((r) => {
-      console.log(formatDeployBench(r));
-      if (args.json) console.log(JSON.stringify(r));
-    })
+  const overhead = args.overhead;
+  (overhead
+    ? runOverheadBench({ sizeMiB: args.sizeMiB, rounds: overhead.rounds }, log, cleanups).then(
+        (r) => formatOverheadBench(r) + (args.json ? `\n${JSON.stringify(r)}` : ''),
+      )
+    : runDeployBench(args, log, cleanups).then((r) => formatDeployBench(r) + (args.json ? `\n${JSON.stringify(r)}` : ''))
+  )
+    .then((text) => console.log(text))
     .catch((e: unknown) => {
       console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
       process.exitCode = 1;

@@ -8,6 +8,7 @@ import {
   defineSignal,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '#activities';
@@ -30,6 +31,9 @@ const LATE_TIMER_MS = 15_000;
 const OUTAGE_GRACE_MS = 120_000;
 
 export const db = proxyActivities<Activities>(presets.db);
+/** The same database activities run locally by the workflow's worker (no server round trip per write). */
+export const localDb = proxyLocalActivities<Activities>(presets.dbLocal);
+export type Bookkeeping = typeof db;
 
 export function errorText(err: unknown): string {
   let e = err as Error & { cause?: unknown };
@@ -42,6 +46,8 @@ export class RamdiskSession {
   readonly hw: ReturnType<typeof proxyActivities<Activities>>;
   readonly hwWait: ReturnType<typeof proxyActivities<Activities>>;
   readonly data: ReturnType<typeof proxyActivities<Activities>>;
+  /** Database bookkeeping (history rows, power state, deployment records): `db` or `localDb`. */
+  readonly db: Bookkeeping;
   private readonly events: RamdiskEvent[] = [];
   /** Index of the first event waitFor has not looked at yet. */
   private consumed = 0;
@@ -56,9 +62,11 @@ export class RamdiskSession {
   constructor(
     readonly input: DeployInput,
     kind: string,
+    bookkeeping: Bookkeeping = db,
   ) {
+    this.db = bookkeeping;
     this.timeline = new Timeline(kind, (event, severity) =>
-      db.recordEvent({ nodeUuid: input.nodeUuid, eventType: kind, event, severity, actor: input.actor, requestId: input.requestId }),
+      this.db.recordEvent({ nodeUuid: input.nodeUuid, eventType: kind, event, severity, actor: input.actor, requestId: input.requestId }),
     );
     const q = { taskQueue: input.hardwareQueue };
     this.hw = proxyActivities<Activities>({ ...presets.bmcCall, ...q });
@@ -104,7 +112,7 @@ export class RamdiskSession {
       throw ApplicationFailure.nonRetryable(`The BMC of node ${n} did not report power off within 60 s.`, 'PowerStateTimeout');
     }
     // The node's power_state follows what the BMC read back (a history event when it changed).
-    await db.recordPowerState(n, 'power off', { actor: this.input.actor, requestId: this.input.requestId });
+    await this.db.recordPowerState(n, 'power off', { actor: this.input.actor, requestId: this.input.requestId });
   }
 
   async powerOn(): Promise<void> {
@@ -113,7 +121,7 @@ export class RamdiskSession {
     if (!(await this.hwWait.waitForPowerState(n, 'power on', 60_000))) {
       throw ApplicationFailure.nonRetryable(`The BMC of node ${n} did not report power on within 60 s.`, 'PowerStateTimeout');
     }
-    await db.recordPowerState(n, 'power on', { actor: this.input.actor, requestId: this.input.requestId });
+    await this.db.recordPowerState(n, 'power on', { actor: this.input.actor, requestId: this.input.requestId });
     this.poweredOnAt = new Date().toISOString();
   }
 
@@ -130,9 +138,9 @@ export class RamdiskSession {
   /** A deployment record, its PXE config, then power off → boot device pxe → power on. */
   async bootRamdisk(mode: DeployMode, imageKey?: string): Promise<string> {
     const n = this.input.nodeUuid;
-    const dep = await db.createDeployment({ nodeUuid: n, mode, imageKey });
+    const dep = await this.db.createDeployment({ nodeUuid: n, mode, imageKey });
     this.deploymentId = dep;
-    this.onUndo('close the deployment', () => db.closeDeployment(dep));
+    this.onUndo('close the deployment', () => this.db.closeDeployment(dep));
     await this.timeline.step('write the deploy boot config', () => this.hw.writeDeployBootConfig({ nodeUuid: n, deploymentId: dep, mode }));
     this.onUndo('remove boot configs', () => this.hw.removeBootConfigs(n));
     this.onUndo('power off', () => this.powerOff());
@@ -238,7 +246,7 @@ export class RamdiskSession {
   /** Tells the ramdisk `done`, waits briefly until it has fetched it, closes the deployment. */
   async sayDone(): Promise<void> {
     const dep = this.deploymentId!;
-    await db.setRamdiskCommand({ deploymentId: dep, command: 'done' });
+    await this.db.setRamdiskCommand({ deploymentId: dep, command: 'done' });
     await this.timeline.step('tell the ramdisk done', () => db.waitDoneDelivered({ deploymentId: dep, timeoutMs: 15_000 }));
   }
 }

@@ -15,7 +15,7 @@ import {
   type StepKey,
   type StepRef,
 } from './contracts/steps';
-import { db, RamdiskSession } from './ramdisk-session';
+import type { RamdiskSession } from './ramdisk-session';
 
 /** What deploy steps share while a deploy runs. */
 export interface DeployRun {
@@ -35,7 +35,7 @@ export interface DeployRun {
 export type StepRunner = (r: DeployRun, args: Record<string, unknown>) => Promise<void>;
 
 async function move(r: DeployRun, to: ProvisionState): Promise<void> {
-  await db.moveProvisionState({ nodeUuid: r.nodeUuid, from: r.state, to, actor: r.s.input.actor, requestId: r.s.input.requestId });
+  await r.s.db.moveProvisionState({ nodeUuid: r.nodeUuid, from: r.state, to, actor: r.s.input.actor, requestId: r.s.input.requestId });
   r.state = to;
 }
 
@@ -94,7 +94,7 @@ const direct: Record<string, StepRunner> = {
     await move(r, 'deploying');
     // The config drive goes on over iSCSI, as in iscsi mode: the ramdisk exports its disk when told.
     if (r.img?.configDrive && patched('deploy-configdrive-direct')) {
-      await db.setRamdiskCommand({ deploymentId: r.s.deploymentId!, command: 'export' });
+      await r.s.db.setRamdiskCommand({ deploymentId: r.s.deploymentId!, command: 'export' });
       const ready = await r.s.timeline.step('wait for the ramdisk to export its disk', () => r.s.waitFor(['ready'], false));
       const t: IscsiTarget = {
         nodeUuid: r.nodeUuid,
@@ -148,7 +148,7 @@ export function deployPlan(iface: string, given: ResolvedStep[] | undefined): (R
 export async function showStep(s: RamdiskSession, kind: 'deploy' | 'clean', step: StepRef): Promise<void> {
   // Runs started before steps existed have no such activity in their history.
   if (!patched('node-step-field')) return;
-  await db.setCurrentStep({ nodeUuid: s.input.nodeUuid, kind, step, actor: s.input.actor, requestId: s.input.requestId });
+  await s.db.setCurrentStep({ nodeUuid: s.input.nodeUuid, kind, step, actor: s.input.actor, requestId: s.input.requestId });
 }
 
 /**
@@ -159,7 +159,7 @@ export async function erase(s: RamdiskSession, mode: EraseMode): Promise<void> {
   const n = s.input.nodeUuid;
   await s.bootRamdisk('erase');
   const disks = await s.timeline.step('wait for the ramdisk', () => s.waitFor(['disks'], true));
-  await db.setRamdiskCommand({ deploymentId: s.deploymentId!, command: 'erase', args: { mode } });
+  await s.db.setRamdiskCommand({ deploymentId: s.deploymentId!, command: 'erase', args: { mode } });
   const started = Date.now();
   const result = await s.timeline.step(`erase (${mode})`, () => s.waitFor(['result'], false));
   // One verify object per disk: ends zero (and, after a full erase, no non-zero sample).
@@ -171,7 +171,7 @@ export async function erase(s: RamdiskSession, mode: EraseMode): Promise<void> {
     duration_s: Math.round((Date.now() - started) / 100) / 10,
     verified: verify.length > 0 && verify.every((v) => v.clean === true),
   };
-  await db.recordEvent({
+  await s.db.recordEvent({
     nodeUuid: n,
     eventType: 'erase',
     actor: s.input.actor,
@@ -182,7 +182,7 @@ export async function erase(s: RamdiskSession, mode: EraseMode): Promise<void> {
   if (!result.ok) throw ApplicationFailure.nonRetryable(`Erase failed: ${result.error ?? 'unknown error'}`, 'EraseFailed');
   if (!record.verified) throw ApplicationFailure.nonRetryable('Erase verification found data left on the disk.', 'EraseNotVerified');
   await s.sayDone();
-  await db.closeDeployment(s.deploymentId!);
+  await s.db.closeDeployment(s.deploymentId!);
   await s.timeline.step('power off', () => s.powerOff());
   await s.timeline.step('remove boot configs', () => s.hw.removeBootConfigs(n));
 }

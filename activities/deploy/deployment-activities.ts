@@ -27,7 +27,7 @@ export function createDeploymentActivities({ deployments, deploy }: Pick<DeployA
         if (await deployments.doneDelivered(i.deploymentId)) return true;
         if (performance.now() > deadline) return false;
         Context.current().heartbeat();
-        await Context.current().sleep(250);
+        await Context.current().sleep(50);
       }
     },
   };

@@ -16,6 +16,20 @@ describe('parseDeployBenchArgs', () => {
     });
   });
 
+  test('--overhead: 64 MiB unless sized, 3 warm rounds unless told', () => {
+    assert.deepEqual(parseDeployBenchArgs(['--overhead']), {
+      sizeMiB: 64,
+      concurrent: 5,
+      json: false,
+      help: false,
+      overhead: { rounds: 3 },
+    });
+    const r = parseDeployBenchArgs(['--overhead', '--size-mib=128', '--rounds', '5']);
+    assert.equal(r.sizeMiB, 128);
+    assert.deepEqual(r.overhead, { rounds: 5 });
+    assert.throws(() => parseDeployBenchArgs(['--overhead=1']), /takes no value/);
+  });
+
   test('bad values and unknown options are usage errors', () => {
     assert.throws(() => parseDeployBenchArgs(['--size-mib', '0']), DeployBenchUsageError);
     assert.throws(() => parseDeployBenchArgs(['--size-mib']), /needs a whole number/);

@@ -7,12 +7,17 @@ export interface DeployBenchArgs {
   concurrent: number;
   json: boolean;
   help: boolean;
+  /** --overhead: only the fixed cost of a deploy (bench/lib/deploy-overhead.ts), over this many warm rounds. */
+  overhead?: { rounds: number };
 }
 
 export const DEPLOY_BENCH_USAGE = `usage: npm run bench -- deploy [options]
   --size-mib N       image size in MiB: pseudo-random raw converted to qcow2, cached in .cache/bench/ (default 1024)
   --concurrent C     lab nodes deployed at once in the concurrent phase (default 5)
-  --json             also print the results as one JSON line`;
+  --json             also print the results as one JSON line
+  --overhead         only the deploy's fixed cost outside the image bytes: one cold deploy, then warm
+                     deploys (--rounds, default 3) of a 64 MiB image unless --size-mib says otherwise
+  --rounds R         warm deploys measured with --overhead (default 3)`;
 
 export class DeployBenchUsageError extends Error {}
 
@@ -26,6 +31,9 @@ function positiveInt(name: string, text: string | undefined): number {
 
 export function parseDeployBenchArgs(argv: readonly string[]): DeployBenchArgs {
   const out: DeployBenchArgs = { sizeMiB: 1024, concurrent: 5, json: false, help: false };
+  let sized = false;
+  let rounds = 3;
+  let overhead = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
@@ -34,6 +42,14 @@ export function parseDeployBenchArgs(argv: readonly string[]): DeployBenchArgs {
     switch (flag) {
       case '--size-mib':
         out.sizeMiB = positiveInt('size-mib', value());
+        sized = true;
+        break;
+      case '--overhead':
+        if (eq > 0) throw new DeployBenchUsageError('--overhead takes no value');
+        overhead = true;
+        break;
+      case '--rounds':
+        rounds = positiveInt('rounds', value());
         break;
       case '--concurrent':
         out.concurrent = positiveInt('concurrent', value());
@@ -49,6 +65,10 @@ export function parseDeployBenchArgs(argv: readonly string[]): DeployBenchArgs {
       default:
         throw new DeployBenchUsageError(`unknown option ${a}\n${DEPLOY_BENCH_USAGE}`);
     }
+  }
+  if (overhead) {
+    out.overhead = { rounds };
+    if (!sized) out.sizeMiB = 64;
   }
   return out;
 }

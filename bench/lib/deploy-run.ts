@@ -99,10 +99,10 @@ export async function activityResults(temporal: Client, workflowId: string, runI
 }
 
 /** PUT active, wait for `active`, then read the operation's steps. */
-export async function deployAndTime(stack: Stack, id: string, name: string, timeoutMs: number): Promise<DeployTiming> {
+export async function deployAndTime(stack: Stack, id: string, name: string, timeoutMs: number, pollMs = 200): Promise<DeployTiming> {
   const t0 = process.hrtime.bigint();
   await provision(stack, id, 'active');
-  await settle(stack, id, 'active', timeoutMs);
+  await settle(stack, id, 'active', timeoutMs, pollMs);
   const totalMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const op = await waitFor(
     async () => {

@@ -40,4 +40,6 @@ export const RELEASE_FIXTURES: Record<string, readonly FixtureName[]> = {
     'boot-device',
     'undeploy-erase-metadata',
   ],
+  // Deploys before their bookkeeping became local activities (patched('deploy-local-bookkeeping')).
+  'before-local-bookkeeping': ['deploy-iscsi', 'deploy-direct', 'deploy-failed-checksum'],
 };

@@ -2,6 +2,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CallbackController } from './deployments/callback.controller';
 import { CallbackService } from './deployments/callback.service';
+import { CommandWatch } from './deployments/command-watch';
 import { ConductorsController } from './conductors/conductors.controller';
 import { ConductorsService } from './conductors/conductors.service';
 import { DeployTemplatesController } from './deploy-templates/deploy-templates.controller';
@@ -91,6 +92,7 @@ export class AppModule {
         ProvisioningService,
         PowerService,
         CallbackService,
+        CommandWatch,
         DiscoveryService,
         HistoryService,
         OperationService,

@@ -17,6 +17,8 @@ export interface CallbackRequest {
   seq: number;
   event: CallbackEvent;
   report: CallbackReport;
+  /** `poll` only: how long the ramdisk lets us hold the answer until its command changes (0: answer now). */
+  holdMs: number;
 }
 
 function num(v: unknown): number | undefined {
@@ -46,6 +48,7 @@ const FIELD_RULES: Record<string, [(v: unknown) => boolean, string]> = {
     'an array of at most 64 objects',
   ],
   verify: [(v) => Array.isArray(v), 'an array'],
+  hold_ms: [(v) => Number.isSafeInteger(v) && (v as number) >= 0, 'a non-negative integer'],
 };
 
 export function parseCallback(body: unknown): CallbackRequest {
@@ -66,6 +69,7 @@ export function parseCallback(body: unknown): CallbackRequest {
   return {
     seq,
     event: b.event as CallbackEvent,
+    holdMs: b.event === 'poll' && typeof b.hold_ms === 'number' ? b.hold_ms : 0,
     report: {
       address: str(b.address, 255),
       port: num(b.port),

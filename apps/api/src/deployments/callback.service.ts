@@ -12,11 +12,14 @@ import { ApiError, BadRequestError, NotFoundError, UnauthorizedError } from '../
 import { Store } from '../infra/store';
 import { Workflows } from '../infra/workflows';
 import type { CallbackRequest } from './callback-request';
+import { CommandWatch } from './command-watch';
 
 export interface CallbackAnswer {
   ack: number;
   command: string;
   args: Record<string, unknown>;
+  /** To a ramdisk that long-polls (it sent `hold_ms`): poll again after this long (0: at once; we hold the poll). */
+  next_poll_ms?: number;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -28,6 +31,7 @@ export class CallbackService {
   constructor(
     private readonly store: Store,
     private readonly workflows: Workflows,
+    private readonly watch: CommandWatch,
   ) {}
 
   /** One row per deployment (a re-sent inventory with a new seq replaces it); its id. */
@@ -57,8 +61,8 @@ export class CallbackService {
     return { ack: seq, command: 'wait', args: { password_hash: hash } };
   }
 
-  async handle(id: string, secret: string | undefined, req: CallbackRequest): Promise<CallbackAnswer> {
-    const { seq, event, report } = req;
+  /** The deployment, authenticated and still active. */
+  private async activeDeployment(id: string, secret: string | undefined) {
     const dep = /^[0-9a-f-]{36}$/.test(id) ? await this.store.db.deployment.findUnique({ where: { id } }) : null;
     // Unknown deployment and wrong secret look alike from outside.
     if (!dep) throw new NotFoundError(`Deployment ${id} could not be found.`);
@@ -66,10 +70,29 @@ export class CallbackService {
       throw new UnauthorizedError('Callback: wrong or missing X-Ironflow-Secret.');
     if (dep.status !== 'active' || dep.expiresAt < new Date())
       throw new ApiError(410, `Deployment ${id} is over: the ramdisk should stop.`);
+    return dep;
+  }
+
+  async handle(id: string, secret: string | undefined, req: CallbackRequest): Promise<CallbackAnswer> {
+    const { seq, event, report, holdMs } = req;
+    let dep = await this.activeDeployment(id, secret);
     if (event === 'credentials') return this.credentials(dep, seq);
-    const answer = (): CallbackAnswer => ({ ack: seq, command: dep.command, args: JSON.parse(dep.commandArgs) as Record<string, unknown> });
-    const last = dep.lastSeq === null ? -1 : Number(dep.lastSeq);
-    if (seq === last && dep.lastAnswer) return JSON.parse(dep.lastAnswer) as CallbackAnswer; // replay: same answer, no action
+    const lastSeq = (d: typeof dep) => (d.lastSeq === null ? -1 : Number(d.lastSeq));
+    // Long-poll: a new `poll` with nothing to do waits here for the workflow's next command. The command
+    // is in the database, so an API killed while holding loses nothing: the ramdisk re-sends the poll.
+    if (event === 'poll' && holdMs > 0 && seq > lastSeq(dep) && dep.command === 'wait') {
+      await this.watch.until(dep.id, holdMs);
+      dep = await this.activeDeployment(id, secret);
+    }
+    const d = dep;
+    const last = lastSeq(d);
+    if (seq === last && d.lastAnswer) return JSON.parse(d.lastAnswer) as CallbackAnswer; // replay: same answer, no action
+    const answer = (): CallbackAnswer => ({
+      ack: seq,
+      command: d.command,
+      args: JSON.parse(d.commandArgs) as Record<string, unknown>,
+      ...(holdMs > 0 ? { next_poll_ms: 0 } : {}),
+    });
     if (seq < last) return answer(); // an old callback arriving late: answered, not acted on
     if (event !== 'poll') {
       const { inventory, ...rest } = report;
