@@ -15,6 +15,7 @@ import { Store } from '../infra/store';
 import { ConductorsService } from '../conductors/conductors.service';
 import { NODE_PATCH_KEYS, nodeColumns, type NodeColumns } from './node-fields';
 import { findNode } from './node-lookup';
+import { findMarker, selectNodeRows } from './node-rows';
 import { SORTABLE, type NodeListQuery } from './node-list-query';
 import type { NodeCreateRequest } from './node-request';
 import { DEFAULT_LIST_FIELDS, nodePatchDocument, nodeView, parseJson } from './node-view';
@@ -189,20 +190,20 @@ export class NodesService {
   }
 
   async list(q: NodeListQuery, base: string, ctx: RequestContext, apiMinor: number): Promise<Page> {
-    const col = SORTABLE[q.sortKey];
+    const sortField = SORTABLE[q.sortKey] as keyof Node;
     const scope = nodeScope(ctx);
-    if (q.marker !== undefined && !(await this.db.node.findFirst({ where: { uuid: q.marker, ...scope }, select: { id: true } }))) {
-      throw new NodeNotFoundError(q.marker);
-    }
+    const after = q.marker === undefined ? undefined : await findMarker(this.db, q.marker, scope, sortField);
+    if (q.marker !== undefined && !after) throw new NodeNotFoundError(q.marker);
     // ?conductor= (1.49): the nodes whose group that live worker is the conductor of (none if it is not one).
     const byConductor =
       q.carry.conductor === undefined ? {} : { conductorGroup: { in: await this.conductors.groupsOf(q.carry.conductor) } };
     // AND, not a merge: a member's own `owner`/`project` filters narrow its scope, never widen it.
-    const rows = await this.db.node.findMany({
+    const rows = await selectNodeRows(this.db, {
       where: { AND: [q.where, scope, byConductor] },
-      orderBy: col === 'id' ? [{ id: q.sortDir }] : [{ [col]: q.sortDir }, { id: q.sortDir }],
-      take: q.limit,
-      ...(q.marker ? { cursor: { uuid: q.marker }, skip: 1 } : {}),
+      sortField,
+      sortDir: q.sortDir,
+      limit: q.limit,
+      after,
     });
     const res = await this.lock.holders(rows.map((r) => r.id));
     const fields = q.detail ? undefined : (q.fields ?? DEFAULT_LIST_FIELDS);
