@@ -7,61 +7,7 @@
 // (prisma/connection-lock.ts) still holds. The API tests run it on both databases.
 import { databaseProvider, type Database, type DatabaseProvider } from '#prisma/database';
 import type { Node } from '#prisma/generated/sqlite/client';
-
-/** Each Node field's column (the schema's @map names); a new field fails to compile until it is added here. */
-const COLUMNS: Readonly<Record<keyof Node, string>> = {
-  id: 'id',
-  uuid: 'uuid',
-  name: 'name',
-  driver: 'driver',
-  driverInfo: 'driver_info',
-  driverInternalInfo: 'driver_internal_info',
-  properties: 'properties',
-  instanceInfo: 'instance_info',
-  extra: 'extra',
-  interfaces: 'interfaces',
-  instanceUuid: 'instance_uuid',
-  provisionState: 'provision_state',
-  targetProvisionState: 'target_provision_state',
-  powerState: 'power_state',
-  targetPowerState: 'target_power_state',
-  maintenance: 'maintenance',
-  maintenanceReason: 'maintenance_reason',
-  fault: 'fault',
-  lastError: 'last_error',
-  resourceClass: 'resource_class',
-  conductorGroup: 'conductor_group',
-  owner: 'owner',
-  lessee: 'lessee',
-  description: 'description',
-  automatedClean: 'automated_clean',
-  protected: 'protected',
-  protectedReason: 'protected_reason',
-  retired: 'retired',
-  retiredReason: 'retired_reason',
-  shard: 'shard',
-  parentNode: 'parent_node',
-  disablePowerOff: 'disable_power_off',
-  targetRaidConfig: 'target_raid_config',
-  allocationUuid: 'allocation_uuid',
-  powerSyncFailures: 'power_sync_failures',
-  deployStep: 'deploy_step',
-  cleanStep: 'clean_step',
-  bootMode: 'boot_mode',
-  inspectionStartedAt: 'inspection_started_at',
-  inspectionFinishedAt: 'inspection_finished_at',
-  provisionUpdatedAt: 'provision_updated_at',
-  createdAt: 'created_at',
-  updatedAt: 'updated_at',
-  chassisUuid: 'chassis_uuid',
-};
-const BOOLEANS: readonly (keyof Node)[] = ['maintenance', 'automatedClean', 'protected', 'retired', 'disablePowerOff'];
-const DATES: readonly (keyof Node)[] = ['inspectionStartedAt', 'inspectionFinishedAt', 'provisionUpdatedAt', 'createdAt', 'updatedAt'];
-const INTEGERS: readonly (keyof Node)[] = ['id', 'powerSyncFailures'];
-
-const SELECT_ALL = Object.entries(COLUMNS)
-  .map(([field, col]) => (field === col ? `"${col}"` : `"${col}" AS "${field}"`))
-  .join(', ');
+import { decodeNode, NODE_COLUMNS as COLUMNS, SELECT_NODE, Sql } from '#prisma/raw-rows';
 
 export type NodeWhere = Record<string, unknown>;
 
@@ -73,21 +19,6 @@ export interface NodeRowsQuery {
   limit: number;
   /** Rows after this node's (its id and whether its sort value is NULL), in the list's order. */
   after?: { id: number; sortIsNull: boolean };
-}
-
-class Sql {
-  readonly params: unknown[] = [];
-  constructor(readonly provider: DatabaseProvider) {}
-
-  param(v: unknown): string {
-    this.params.push(v);
-    return this.provider === 'sqlite' ? '?' : `$${this.params.length}`;
-  }
-
-  bool(b: boolean): string {
-    if (this.provider === 'sqlite') return b ? '1' : '0';
-    return b ? 'TRUE' : 'FALSE';
-  }
 }
 
 function column(field: string): string {
@@ -148,26 +79,6 @@ function afterSql(q: NodeRowsQuery, sql: Sql): string {
   return nullsFirst ? later : `(${later} OR ${col} IS NULL)`;
 }
 
-function toDate(v: unknown): Date | null {
-  if (v === null || v === undefined) return null;
-  if (v instanceof Date) return v;
-  if (typeof v === 'number' || typeof v === 'bigint') return new Date(Number(v));
-  const s = String(v);
-  // SQLite's CURRENT_TIMESTAMP form is UTC without saying so
-  return new Date(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(s) ? `${s.replace(' ', 'T')}Z` : s);
-}
-
-/** A raw row as Prisma would have given it: booleans, Dates and numbers whatever the driver returned. */
-function decodeRow(r: Record<string, unknown>): Node {
-  for (const f of BOOLEANS) {
-    const v = r[f];
-    if (v !== null && v !== undefined && typeof v !== 'boolean') r[f] = v === 1 || v === 1n || v === '1' || v === 't' || v === 'true';
-  }
-  for (const f of DATES) r[f] = toDate(r[f]);
-  for (const f of INTEGERS) if (typeof r[f] === 'bigint' || typeof r[f] === 'string') r[f] = Number(r[f]);
-  return r as unknown as Node;
-}
-
 /** The query selectNodeRows runs (pure, for its tests). */
 export function nodeRowsSql(provider: DatabaseProvider, q: NodeRowsQuery): { text: string; params: unknown[] } {
   const sql = new Sql(provider);
@@ -176,7 +87,7 @@ export function nodeRowsSql(provider: DatabaseProvider, q: NodeRowsQuery): { tex
   const dir = q.sortDir === 'asc' ? 'ASC' : 'DESC';
   const order = q.sortField === 'id' ? `"id" ${dir}` : `${column(q.sortField)} ${dir}, "id" ${dir}`;
   if (!Number.isInteger(q.limit) || q.limit <= 0) throw new Error(`node-rows: bad limit ${q.limit}`);
-  const text = `SELECT ${SELECT_ALL} FROM "nodes" WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT ${q.limit}`;
+  const text = `SELECT ${SELECT_NODE} FROM "nodes" WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT ${q.limit}`;
   return { text, params: sql.params };
 }
 
@@ -184,7 +95,7 @@ export function nodeRowsSql(provider: DatabaseProvider, q: NodeRowsQuery): { tex
 export async function selectNodeRows(db: Database, q: NodeRowsQuery): Promise<Node[]> {
   const { text, params } = nodeRowsSql(databaseProvider(db), q);
   const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(text, ...params);
-  return rows.map(decodeRow);
+  return rows.map(decodeNode);
 }
 
 /** The marker node (by UUID, within `where`) as NodeRowsQuery.after wants it, or undefined if it is not there. */
