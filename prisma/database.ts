@@ -22,8 +22,23 @@ export function providerOf(url: string): DatabaseProvider {
  */
 const TRANSACTIONS = { maxWait: 15_000, timeout: 15_000 };
 
+const PROVIDERS = new WeakMap<object, DatabaseProvider>();
+
+/** The provider of a client openDatabase opened (raw SQL differs between them). */
+export function databaseProvider(db: Database): DatabaseProvider {
+  const p = PROVIDERS.get(db);
+  if (!p) throw new Error('databaseProvider: this client was not opened by openDatabase');
+  return p;
+}
+
 /** Both generated clients have the same models; the SQLite client's type stands for both. */
 export function openDatabase(url: string): Database {
+  const db = openClient(url);
+  PROVIDERS.set(db, providerOf(url));
+  return db;
+}
+
+function openClient(url: string): Database {
   if (providerOf(url) === 'sqlite') {
     // SQLite: WAL and a busy timeout let the API and the worker share one file.
     // One connection per process: plain queries wait for it like transactions (connection-lock.ts).

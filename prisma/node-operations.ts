@@ -4,7 +4,7 @@
 // keyed by the workflow's run id, makes whichever comes second a no-op.
 import crypto from 'node:crypto';
 import type { Database } from './database';
-import type { Prisma } from './generated/sqlite/client';
+import type { HistoryEvent, Prisma } from './generated/sqlite/client';
 import type { OperationEnd, OperationStart } from '#workflows/contracts/operations';
 import type { ProvisionState } from '#workflows/contracts/states';
 
@@ -33,35 +33,36 @@ export type FinishOperation = OperationEnd & {
 
 type Tx = Parameters<Parameters<Database['$transaction']>[0]>[0];
 
-export async function writeHistory(
-  tx: Tx | Database,
-  e: {
-    nodeId?: number | null;
-    nodeUuid: string;
-    eventType: string;
-    event: string;
-    severity?: string;
-    actor?: string | null;
-    requestId?: string | null;
-    fromState?: string | null;
-    toState?: string | null;
-  },
-): Promise<void> {
-  const event = e.event.length > 255 ? `${e.event.slice(0, 251)}...` : e.event;
-  await tx.historyEvent.create({
-    data: {
-      uuid: crypto.randomUUID(),
-      nodeId: e.nodeId ?? null,
-      nodeUuid: e.nodeUuid,
-      eventType: e.eventType,
-      event,
-      severity: e.severity ?? 'INFO',
-      actor: e.actor ?? null,
-      requestId: e.requestId ?? null,
-      fromState: e.fromState ?? null,
-      toState: e.toState ?? null,
-    },
-  });
+export interface HistoryEntry {
+  nodeId?: number | null;
+  nodeUuid: string;
+  eventType: string;
+  event: string;
+  severity?: string;
+  actor?: string | null;
+  requestId?: string | null;
+  fromState?: string | null;
+  toState?: string | null;
+}
+
+/** A history row's columns (a new uuid, the event cut to 255 characters, INFO unless told), without node_id. */
+export function historyRow(e: HistoryEntry, createdAt = new Date()): Omit<HistoryEvent, 'id' | 'nodeId'> {
+  return {
+    uuid: crypto.randomUUID(),
+    nodeUuid: e.nodeUuid,
+    eventType: e.eventType,
+    event: e.event.length > 255 ? `${e.event.slice(0, 251)}...` : e.event,
+    severity: e.severity ?? 'INFO',
+    actor: e.actor ?? null,
+    requestId: e.requestId ?? null,
+    fromState: e.fromState ?? null,
+    toState: e.toState ?? null,
+    createdAt,
+  };
+}
+
+export async function writeHistory(tx: Tx | Database, e: HistoryEntry): Promise<void> {
+  await tx.historyEvent.create({ data: { ...historyRow(e), nodeId: e.nodeId ?? null } });
 }
 
 export type MoveResult = 'moved' | 'already' | 'conflict';

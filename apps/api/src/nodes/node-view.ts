@@ -4,11 +4,13 @@ import { resolveBootMode, type BootMode } from '#workflows/domain/boot-mode';
 import { findHardwareType, INTERFACE_TYPES, type InterfaceType, type NodeDriverFields } from '#workflows/domain/drivers';
 import { MASK, maskSecrets } from '#workflows/domain/secrets';
 import { links, type Link } from '../common/links';
-import { hideNewerFields } from './node-versions';
+import { fieldAllowed } from './node-versions';
 
 export function isoTime(d: Date | null | undefined): string | null {
   if (!d) return null;
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+  const s = d.toISOString();
+  // YYYY-MM-DDTHH:MM:SS.mmmZ -> Python's isoformat with microseconds and +00:00 (other years keep toISOString's form)
+  return s.length === 24 && s.charCodeAt(23) === 90 ? `${s.slice(0, 23)}000+00:00` : s.replace(/\.(\d{3})Z$/, '.$1000+00:00');
 }
 
 export function parseJson(text: string): Record<string, unknown> {
@@ -114,18 +116,6 @@ export interface NodeViewContext {
   lesseeView?: boolean;
 }
 
-/**
- * What Ironic's policy shows only to a node's owner (and system readers): a lessee sees these
- * values replaced with Ironic's redaction text (the BMC's address and user, the lock holder,
- * the owner's errors). Unset values stay unset.
- */
-function redactForLessee(full: Record<string, unknown>): void {
-  full.driver_info = { content: '** Redacted - requires baremetal:node:get:driver_info permission. **' };
-  full.driver_internal_info = { content: '** Redacted - Requires baremetal:node:get:driver_internal_info permission. **' };
-  if (full.last_error !== null) full.last_error = '** Value Redacted - Requires baremetal:node:get:last_error permission. **';
-  if (full.reservation !== null) full.reservation = '** Redacted - requires baremetal:node:get:reservation permission. **';
-}
-
 /** The document JSON Patch operates on: all patchable fields, secrets unmasked. */
 export function nodePatchDocument(node: Node, driverInfo: Record<string, unknown>): Record<string, unknown> {
   const ifaces = interfacesOf(node);
@@ -158,76 +148,132 @@ export function nodePatchDocument(node: Node, driverInfo: Record<string, unknown
   return doc;
 }
 
+/** The redaction texts a lessee sees in place of what Ironic's policy shows only to owners (and system readers). */
+const REDACTED = {
+  driver_info: { content: '** Redacted - requires baremetal:node:get:driver_info permission. **' },
+  driver_internal_info: { content: '** Redacted - Requires baremetal:node:get:driver_internal_info permission. **' },
+  last_error: '** Value Redacted - Requires baremetal:node:get:last_error permission. **',
+  reservation: '** Redacted - requires baremetal:node:get:reservation permission. **',
+};
+
+/** One node row being shown: each JSON column decoded at most once, only if a shown field needs it. */
+class RowView {
+  private ifaces?: Record<InterfaceType, string>;
+  private iface?: Record<string, unknown>;
+  constructor(
+    readonly node: Node,
+    readonly ctx: NodeViewContext,
+  ) {}
+  interfaceOverrides(): Record<string, unknown> {
+    return (this.iface ??= parseJson(this.node.interfaces));
+  }
+  interfaces(): Record<InterfaceType, string> {
+    if (this.ifaces) return this.ifaces;
+    const overrides = this.interfaceOverrides() as Partial<Record<InterfaceType, string>>;
+    const hw = findHardwareType(this.node.driver);
+    const out = {} as Record<InterfaceType, string>;
+    for (const t of INTERFACE_TYPES) out[t] = overrides[t] ?? hw?.defaults[t] ?? 'noop';
+    return (this.ifaces = out);
+  }
+  sub(name: string): Link[] {
+    return links(this.ctx.base, 'nodes', `${this.node.uuid}/${name}`);
+  }
+}
+
+type Field = (v: RowView) => unknown;
+
+/**
+ * Every field of a node's view, in the order the API has always written them, and how to
+ * compute it; a lessee sees the REDACTED texts instead (unset last_error and reservation stay unset).
+ */
+const VIEW_FIELDS: Readonly<Record<string, Field>> = {
+  uuid: (v) => v.node.uuid,
+  created_at: (v) => isoTime(v.node.createdAt),
+  updated_at: (v) => isoTime(v.node.updatedAt),
+  automated_clean: (v) => v.node.automatedClean,
+  // The mode Ironflow last booted the node in; secure boot is not something IPMI can report.
+  boot_mode: (v) => v.node.bootMode,
+  clean_step: (v) => parseJson(v.node.cleanStep),
+  conductor_group: (v) => v.node.conductorGroup,
+  console_enabled: () => false,
+  deploy_step: (v) => parseJson(v.node.deployStep),
+  description: (v) => v.node.description,
+  driver: (v) => v.node.driver,
+  driver_info: (v) => (v.ctx.lesseeView ? REDACTED.driver_info : maskSecrets(parseJson(v.node.driverInfo))),
+  driver_internal_info: (v) =>
+    v.ctx.lesseeView ? REDACTED.driver_internal_info : (maskSecrets(parseJson(v.node.driverInternalInfo)) as Record<string, unknown>),
+  extra: (v) => parseJson(v.node.extra),
+  fault: (v) => v.node.fault,
+  inspection_finished_at: (v) => isoTime(v.node.inspectionFinishedAt),
+  inspection_started_at: (v) => isoTime(v.node.inspectionStartedAt),
+  instance_info: (v) => {
+    const info = maskSecrets(parseJson(v.node.instanceInfo)) as Record<string, unknown>;
+    if (info.configdrive !== undefined) info.configdrive = MASK;
+    return info;
+  },
+  instance_uuid: (v) => v.node.instanceUuid,
+  last_error: (v) => (v.ctx.lesseeView && v.node.lastError !== null ? REDACTED.last_error : v.node.lastError),
+  lessee: (v) => v.node.lessee,
+  maintenance: (v) => v.node.maintenance,
+  maintenance_reason: (v) => v.node.maintenanceReason,
+  name: (v) => v.node.name,
+  network_data: (v) => v.interfaceOverrides().network_data ?? {},
+  owner: (v) => v.node.owner,
+  power_state: (v) => v.node.powerState,
+  properties: (v) => parseJson(v.node.properties),
+  protected: (v) => v.node.protected,
+  protected_reason: (v) => v.node.protectedReason,
+  provision_state: (v) => v.node.provisionState,
+  provision_updated_at: (v) => isoTime(v.node.provisionUpdatedAt),
+  raid_config: () => ({}),
+  reservation: (v) => (v.ctx.lesseeView && v.ctx.reservation !== null ? REDACTED.reservation : v.ctx.reservation),
+  resource_class: (v) => v.node.resourceClass,
+  retired: (v) => v.node.retired,
+  retired_reason: (v) => v.node.retiredReason,
+  secure_boot: () => null,
+  target_power_state: (v) => v.node.targetPowerState,
+  target_provision_state: (v) => v.node.targetProvisionState,
+  target_raid_config: (v) => parseJson(v.node.targetRaidConfig),
+  traits: (v) => v.ctx.traits,
+  conductor: (v) => v.ctx.conductor,
+  allocation_uuid: (v) => v.node.allocationUuid,
+  shard: (v) => v.node.shard,
+  parent_node: (v) => v.node.parentNode,
+  disable_power_off: (v) => v.node.disablePowerOff,
+  service_step: () => ({}),
+  chassis_uuid: (v) => v.node.chassisUuid,
+  links: (v) => links(v.ctx.base, 'nodes', v.node.uuid),
+  ports: (v) => v.sub('ports'),
+  states: (v) => v.sub('states'),
+  portgroups: (v) => v.sub('portgroups'),
+  volume: (v) => v.sub('volume'),
+  ...Object.fromEntries(INTERFACE_TYPES.map((t): [string, Field] => [`${t}_interface`, (v) => v.interfaces()[t]])),
+};
+
+/** The fields a view writes, in order: all the request's version knows, or those asked for (that it knows) and links. */
+function shownFields(apiMinor: number, fields: readonly string[] | undefined): string[] {
+  const known = Object.keys(VIEW_FIELDS).filter((f) => fieldAllowed(f, apiMinor));
+  if (!fields) return known;
+  return [...fields.filter((f) => known.includes(f)), 'links'];
+}
+
+const shownCache = new Map<string, string[]>();
+
+/** shownFields, remembered: a list asks the same question for every row. */
+function shownFieldsOf(apiMinor: number, fields: readonly string[] | undefined): string[] {
+  const key = `${apiMinor}:${fields?.join(',') ?? '*'}`;
+  let shown = shownCache.get(key);
+  if (!shown) {
+    shown = shownFields(apiMinor, fields);
+    if (shownCache.size < 1000) shownCache.set(key, shown);
+  }
+  return shown;
+}
+
+/** The node's view: every field the request's version knows, or only `fields` (and links). */
 export function nodeView(node: Node, ctx: NodeViewContext, fields?: readonly string[]): Record<string, unknown> {
-  const ifaces = interfacesOf(node);
-  const extraState = parseJson(node.interfaces);
-  const internal = maskSecrets(parseJson(node.driverInternalInfo)) as Record<string, unknown>;
-  const instanceInfo = maskSecrets(parseJson(node.instanceInfo)) as Record<string, unknown>;
-  if (instanceInfo.configdrive !== undefined) instanceInfo.configdrive = MASK;
-  const sub = (name: string): Link[] => links(ctx.base, 'nodes', `${node.uuid}/${name}`);
-  const full: Record<string, unknown> = {
-    uuid: node.uuid,
-    created_at: isoTime(node.createdAt),
-    updated_at: isoTime(node.updatedAt),
-    automated_clean: node.automatedClean,
-    // The mode Ironflow last booted the node in; secure boot is not something IPMI can report.
-    boot_mode: node.bootMode,
-    clean_step: parseJson(node.cleanStep),
-    conductor_group: node.conductorGroup,
-    console_enabled: false,
-    deploy_step: parseJson(node.deployStep),
-    description: node.description,
-    driver: node.driver,
-    driver_info: maskSecrets(parseJson(node.driverInfo)),
-    driver_internal_info: internal,
-    extra: parseJson(node.extra),
-    fault: node.fault,
-    inspection_finished_at: isoTime(node.inspectionFinishedAt),
-    inspection_started_at: isoTime(node.inspectionStartedAt),
-    instance_info: instanceInfo,
-    instance_uuid: node.instanceUuid,
-    last_error: node.lastError,
-    lessee: node.lessee,
-    maintenance: node.maintenance,
-    maintenance_reason: node.maintenanceReason,
-    name: node.name,
-    network_data: extraState.network_data ?? {},
-    owner: node.owner,
-    power_state: node.powerState,
-    properties: parseJson(node.properties),
-    protected: node.protected,
-    protected_reason: node.protectedReason,
-    provision_state: node.provisionState,
-    provision_updated_at: isoTime(node.provisionUpdatedAt),
-    raid_config: {},
-    reservation: ctx.reservation,
-    resource_class: node.resourceClass,
-    retired: node.retired,
-    retired_reason: node.retiredReason,
-    secure_boot: null,
-    target_power_state: node.targetPowerState,
-    target_provision_state: node.targetProvisionState,
-    target_raid_config: parseJson(node.targetRaidConfig),
-    traits: ctx.traits,
-    conductor: ctx.conductor,
-    allocation_uuid: node.allocationUuid,
-    shard: node.shard,
-    parent_node: node.parentNode,
-    disable_power_off: node.disablePowerOff,
-    service_step: {},
-    chassis_uuid: node.chassisUuid,
-    links: links(ctx.base, 'nodes', node.uuid),
-    ports: sub('ports'),
-    states: sub('states'),
-    portgroups: sub('portgroups'),
-    volume: sub('volume'),
-  };
-  for (const t of INTERFACE_TYPES) full[`${t}_interface`] = ifaces[t];
-  if (ctx.lesseeView) redactForLessee(full);
-  hideNewerFields(full, ctx.apiMinor);
-  if (!fields) return full;
+  const row = new RowView(node, ctx);
   const out: Record<string, unknown> = {};
-  for (const f of fields) if (f in full) out[f] = full[f];
-  out.links = full.links;
+  for (const f of shownFieldsOf(ctx.apiMinor, fields)) out[f] = VIEW_FIELDS[f](row);
   return out;
 }

@@ -52,7 +52,7 @@ export class NodesController {
       rejectNewerCreateFields(body as Record<string, unknown>, apiMinorOf(req));
     const node = await this.nodes.create(parseNodeCreate(body), ctx);
     res.status(201).setHeader('Location', `${baseUrl(req)}/v1/nodes/${node.uuid}`);
-    return this.nodes.view(node, baseUrl(req), apiMinorOf(req), ctxOf(req));
+    return this.nodes.view(node, baseUrl(req), apiMinorOf(req), ctxOf(req), undefined, true);
   }
 
   @Get()

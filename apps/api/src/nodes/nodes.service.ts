@@ -2,7 +2,8 @@
 import crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Node } from '#prisma/generated/sqlite/client';
-import { writeHistory } from '#prisma/node-operations';
+import { historyRow, writeHistory } from '#prisma/node-operations';
+import { insertNodeWithHistory } from '#prisma/raw-rows';
 import { asProvisionState, DELETE_ALLOWED_STATES, UPDATE_ALLOWED_STATES } from '#workflows/contracts/states';
 import { checkLesseePatch, checkMemberPatch, isLesseeOnly, nodeScope, requireAdmin } from '../common/access';
 import { BadRequestError, ConflictError, ForbiddenError, NodeNotFoundError } from '../common/errors';
@@ -13,8 +14,10 @@ import { NodeLock } from '../infra/node-lock';
 import { ApiSettings } from '../infra/settings';
 import { Store } from '../infra/store';
 import { ConductorsService } from '../conductors/conductors.service';
+import { uniqueViolation } from '../common/unique-violation';
 import { NODE_PATCH_KEYS, nodeColumns, type NodeColumns } from './node-fields';
 import { findNode } from './node-lookup';
+import { findMarker, selectNodeRows } from './node-rows';
 import { SORTABLE, type NodeListQuery } from './node-list-query';
 import type { NodeCreateRequest } from './node-request';
 import { DEFAULT_LIST_FIELDS, nodePatchDocument, nodeView, parseJson } from './node-view';
@@ -23,15 +26,6 @@ export interface Page {
   items: Record<string, unknown>[];
   /** Query for the next page, or undefined on the last page. */
   next?: Record<string, string>;
-}
-
-function uniqueViolation(e: unknown): string[] | undefined {
-  const err = e as { code?: string; meta?: { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } } };
-  if (err?.code !== 'P2002') return undefined;
-  const t = err.meta?.target;
-  if (Array.isArray(t)) return t.map(String);
-  if (typeof t === 'string') return [t];
-  return err.meta?.driverAdapterError?.cause?.constraint?.fields ?? [];
 }
 
 /** Ironic's rules for `retired`: not settable on an available node (409); a reason only with retired set (400). */
@@ -59,15 +53,17 @@ export class NodesService {
     return this.store.db;
   }
 
+  /** `created`: the node was inserted by this request just now, so it holds no lock and has no traits yet. */
   async view(
     node: Node,
     base: string,
     apiMinor: number,
     ctx: RequestContext,
     fields?: readonly string[],
+    created = false,
   ): Promise<Record<string, unknown>> {
-    const res = await this.lock.holders([node.id]);
-    const traits = await this.traitsOf([node.id]);
+    const res = created ? new Map<number, string>() : await this.lock.holders([node.id]);
+    const traits = created ? new Map<number, string[]>() : await this.traitsOf([node.id]);
     const conductor = await this.conductorOf(node.conductorGroup, apiMinor);
     return nodeView(
       node,
@@ -169,40 +165,44 @@ export class NodesService {
     const cols = { ...request.columns, parentNode: await this.parentUuid(request.columns.parentNode, ctx, uuid) };
     checkRetired(cols, 'enroll', uuid);
     await this.checkChassis(cols.chassisUuid);
+    const now = new Date();
     try {
-      return await this.db.$transaction(async (tx) => {
-        const node = await tx.node.create({ data: { uuid, ...this.toData(cols), provisionState: 'enroll', createdAt: new Date() } });
-        await writeHistory(tx, {
-          nodeId: node.id,
-          nodeUuid: uuid,
-          eventType: 'inventory',
-          actor: ctx.actor,
-          requestId: ctx.requestId,
-          toState: 'enroll',
-          event: `Node ${node.name ?? uuid} enrolled with driver ${node.driver}`,
-        });
-        return node;
-      });
+      // Two plain INSERTs in one transaction (raw-rows.ts): enrollment is the hot write path.
+      return await insertNodeWithHistory(
+        this.db,
+        { uuid, ...this.toData(cols), provisionState: 'enroll', createdAt: now },
+        historyRow(
+          {
+            nodeUuid: uuid,
+            eventType: 'inventory',
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            toState: 'enroll',
+            event: `Node ${cols.name ?? uuid} enrolled with driver ${cols.driver}`,
+          },
+          now,
+        ),
+      );
     } catch (e) {
       this.duplicate(e, cols, uuid);
     }
   }
 
   async list(q: NodeListQuery, base: string, ctx: RequestContext, apiMinor: number): Promise<Page> {
-    const col = SORTABLE[q.sortKey];
+    const sortField = SORTABLE[q.sortKey] as keyof Node;
     const scope = nodeScope(ctx);
-    if (q.marker !== undefined && !(await this.db.node.findFirst({ where: { uuid: q.marker, ...scope }, select: { id: true } }))) {
-      throw new NodeNotFoundError(q.marker);
-    }
+    const after = q.marker === undefined ? undefined : await findMarker(this.db, q.marker, scope, sortField);
+    if (q.marker !== undefined && !after) throw new NodeNotFoundError(q.marker);
     // ?conductor= (1.49): the nodes whose group that live worker is the conductor of (none if it is not one).
     const byConductor =
       q.carry.conductor === undefined ? {} : { conductorGroup: { in: await this.conductors.groupsOf(q.carry.conductor) } };
     // AND, not a merge: a member's own `owner`/`project` filters narrow its scope, never widen it.
-    const rows = await this.db.node.findMany({
+    const rows = await selectNodeRows(this.db, {
       where: { AND: [q.where, scope, byConductor] },
-      orderBy: col === 'id' ? [{ id: q.sortDir }] : [{ [col]: q.sortDir }, { id: q.sortDir }],
-      take: q.limit,
-      ...(q.marker ? { cursor: { uuid: q.marker }, skip: 1 } : {}),
+      sortField,
+      sortDir: q.sortDir,
+      limit: q.limit,
+      after,
     });
     const res = await this.lock.holders(rows.map((r) => r.id));
     const fields = q.detail ? undefined : (q.fields ?? DEFAULT_LIST_FIELDS);

@@ -2,7 +2,8 @@
 import crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Node, Port, Portgroup } from '#prisma/generated/sqlite/client';
-import { writeHistory } from '#prisma/node-operations';
+import { historyRow, writeHistory } from '#prisma/node-operations';
+import { insertPortWithHistory } from '#prisma/raw-rows';
 import { asProvisionState, type ProvisionState } from '#workflows/contracts/states';
 import { nodeScope, requireAdmin, requireOwner, type NodeScope } from '../common/access';
 import { BadRequestError, ConflictError, PortNotFoundError } from '../common/errors';
@@ -17,6 +18,7 @@ import { PORT_PATCH_KEYS, portColumns, type PortColumns } from './port-fields';
 import { PORT_SORTABLE, type PortCreateRequest, type PortListFilter, type PortListPage } from './port-request';
 import { PORT_FIELD_VERSIONS, portView } from './port-view';
 import { vifOf } from '../vifs/vif-record';
+import { uniqueViolation } from '../common/unique-violation';
 
 const CONFIG_STATES: readonly ProvisionState[] = ['enroll', 'inspecting', 'inspect wait', 'manageable'];
 
@@ -34,13 +36,8 @@ export class PortsService {
   }
 
   private duplicate(e: unknown, cols: PortColumns): never {
-    const err = e as {
-      code?: string;
-      meta?: { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } };
-    };
-    if (err?.code === 'P2002') {
-      const t = err.meta?.target ?? err.meta?.driverAdapterError?.cause?.constraint?.fields ?? [];
-      const fields = Array.isArray(t) ? t.map(String) : [String(t)];
+    const fields = uniqueViolation(e);
+    if (fields !== undefined) {
       if (fields.some((f) => f.includes('name')) && cols.name !== null)
         throw new ConflictError(`A port with name ${cols.name} already exists.`);
       throw new ConflictError(`A port with MAC address ${cols.address} already exists.`);
@@ -111,19 +108,24 @@ export class PortsService {
     requireAdmin(ctx, 'enroll ports (a MAC decides which machine netboots)');
     await this.checkGroup(cols, node, nodeScope(ctx));
     await this.lock.assertUnlocked(node);
+    const now = new Date();
     try {
-      return await this.db.$transaction(async (tx) => {
-        const port = await tx.port.create({ data: { uuid, ...this.data(cols, node.id), createdAt: new Date() }, include: { node: true } });
-        await writeHistory(tx, {
-          nodeId: node.id,
-          nodeUuid: node.uuid,
-          eventType: 'inventory',
-          actor: ctx.actor,
-          requestId: ctx.requestId,
-          event: `Port ${uuid} (${cols.address}) created`,
-        });
-        return port;
-      });
+      // Two plain INSERTs in one transaction (raw-rows.ts): enrollment is the hot write path.
+      const port = await insertPortWithHistory(
+        this.db,
+        { uuid, ...this.data(cols, node.id), createdAt: now },
+        historyRow(
+          {
+            nodeUuid: node.uuid,
+            eventType: 'inventory',
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            event: `Port ${uuid} (${cols.address}) created`,
+          },
+          now,
+        ),
+      );
+      return { ...port, node };
     } catch (e) {
       this.duplicate(e, cols);
     }
