@@ -127,15 +127,15 @@ interface LibraryResult {
   ipmitool: PassStats;
 }
 
+function libraryTargets(bmcs: readonly Bmc[]): { targets: BmcTarget[]; expected: PowerState[] } {
+  return {
+    expected: bmcs.map((b) => (b.readPower() === 1 ? 'power on' : 'power off')),
+    targets: bmcs.map((b) => ({ address: b.address, port: b.port, username: b.username, password: b.password, cipherSuite: 3 })),
+  };
+}
+
 async function libraryPasses(bmcs: readonly Bmc[], concurrency: number, passes: number): Promise<LibraryResult> {
-  const expected: PowerState[] = bmcs.map((b) => (b.readPower() === 1 ? 'power on' : 'power off'));
-  const targets: BmcTarget[] = bmcs.map((b) => ({
-    address: b.address,
-    port: b.port,
-    username: b.username,
-    password: b.password,
-    cipherSuite: 3,
-  }));
+  const { targets, expected } = libraryTargets(bmcs);
   const native = new NativeIpmiDriver({ maxConcurrency: concurrency });
   const nativePasses: PassStats[] = [];
   try {
@@ -179,7 +179,13 @@ export async function runPowerSyncBench(opts: PowerSyncBenchOptions): Promise<Po
 
     log('starting the Ironflow stack (Temporal dev server, SQLite, worker, API) ...');
     const stack = await startBenchStack(concurrency, cleanups);
+    // The library's baseline beside each steady stack pass (same load): its own warm client.
+    const beside = libraryTargets(bmcs);
+    const besideDriver = new NativeIpmiDriver({ maxConcurrency: concurrency });
+    cleanups.add('library client beside the stack', () => besideDriver.close());
+    await syncPass(besideDriver, beside.targets, beside.expected, concurrency);
     const sync = await measureStackSync(stack, bmcs, {
+      libraryPass: async () => (await syncPass(besideDriver, beside.targets, beside.expected, concurrency)).totalMs,
       concurrency,
       intervalSec: opts.intervalSec ?? 5,
       batchSize: opts.batchSize ?? 250,
