@@ -34,6 +34,12 @@
 // queries); prefetching them per batch halved the pass in a local, uncommitted test (100 BMCs: median
 // 569-732 -> 268-391 ms; 200: 746-1024 -> 500-564 ms). Smaller batches (25) made it slower (845 vs 622 ms).
 // A power action is ~11 sequential Temporal round trips (5 activities, 6 workflow tasks), not IPMI time.
+//
+// 2026-12-03 (branch ssync, load 16-25, the machine shared with six other benches): one activity per pass
+// (syncPowerPass: one query, the reads, one transaction only for changes). Each steady stack pass is
+// now printed beside a warm library pass taken right after it (same load): stack 1725-3016 ms,
+// library 1194-1623 ms, stack / library 1.15-2.35 (median 1.49); before, the stack cost ~2-3x the
+// library pass (figures above, not paired). Absolute times were 5-10x a quiet machine's.
 import type { BmcTarget, PowerDriver, PowerState } from '#activities/ipmi/driver';
 import { IpmitoolDriver } from '#activities/ipmi/ipmitool-driver';
 import { NativeIpmiDriver } from '#activities/ipmi/native-driver';

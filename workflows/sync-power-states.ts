@@ -9,7 +9,7 @@ import type { SyncResult } from '#activities/power/power-sync';
 import { presets } from './activity-options';
 import type { PowerSyncSettings } from './contracts/power';
 
-// Both run on the workflow's own task queue: the site worker that started this sync.
+// All run on the workflow's own task queue: the site worker that started this sync.
 const { listPowerSyncNodes } = proxyActivities<Activities>(presets.db);
 const { syncPowerBatch, syncPowerPass } = proxyActivities<Activities>(presets.powerSync);
 
