@@ -5,13 +5,15 @@ export type IronflowProcess = 'api' | 'worker';
 
 /**
  * Node flags per process (before the entry file).
- * --max-semi-space-size=1: V8's young generation grows to 16 MiB semi-spaces by default and
- * keeps them resident; ours allocate at a modest rate (requests, activity payloads), so 1 MiB
- * semi-spaces cost more, cheap scavenges and saved 67 MiB of RSS for the two processes
- * (memory bench, 64 MiB deploy: 421 -> 354 MiB, 2026-12-03).
+ * Worker, --max-semi-space-size=1: V8's young generation grows to 16 MiB semi-spaces by default
+ * and keeps them resident; the worker allocates at a modest rate (activity payloads, IPMI
+ * datagrams), so 1 MiB semi-spaces cost it a few more cheap scavenges. Both processes with it:
+ * 421 -> 354 MiB RSS (memory bench, one 64 MiB deploy, 2026-12-03).
+ * Not the API: with it, GET /v1/nodes/detail of 1,000 nodes took 35-40% more CPU per request
+ * (api bench, two paired runs: 93/108 -> 131/145 ms at load 16-20) for 12-59 MiB less RSS.
  */
 export const NODE_FLAGS: Readonly<Record<IronflowProcess, readonly string[]>> = {
-  api: ['--max-semi-space-size=1'],
+  api: [],
   worker: ['--max-semi-space-size=1'],
 };
 
