@@ -34,6 +34,12 @@
 // queries); prefetching them per batch halved the pass in a local, uncommitted test (100 BMCs: median
 // 569-732 -> 268-391 ms; 200: 746-1024 -> 500-564 ms). Smaller batches (25) made it slower (845 vs 622 ms).
 // A power action is ~11 sequential Temporal round trips (5 activities, 6 workflow tasks), not IPMI time.
+//
+// 2026-12-03 (branch ssync, load 16-25, the machine shared with six other benches): one activity per pass
+// (syncPowerPass: one query, the reads, one transaction only for changes). Each steady stack pass is
+// now printed beside a warm library pass taken right after it (same load): stack 1725-3016 ms,
+// library 1194-1623 ms, stack / library 1.15-2.35 (median 1.49); before, the stack cost ~2-3x the
+// library pass (figures above, not paired). Absolute times were 5-10x a quiet machine's.
 import type { BmcTarget, PowerDriver, PowerState } from '#activities/ipmi/driver';
 import { IpmitoolDriver } from '#activities/ipmi/ipmitool-driver';
 import { NativeIpmiDriver } from '#activities/ipmi/native-driver';
@@ -127,15 +133,15 @@ interface LibraryResult {
   ipmitool: PassStats;
 }
 
+function libraryTargets(bmcs: readonly Bmc[]): { targets: BmcTarget[]; expected: PowerState[] } {
+  return {
+    expected: bmcs.map((b) => (b.readPower() === 1 ? 'power on' : 'power off')),
+    targets: bmcs.map((b) => ({ address: b.address, port: b.port, username: b.username, password: b.password, cipherSuite: 3 })),
+  };
+}
+
 async function libraryPasses(bmcs: readonly Bmc[], concurrency: number, passes: number): Promise<LibraryResult> {
-  const expected: PowerState[] = bmcs.map((b) => (b.readPower() === 1 ? 'power on' : 'power off'));
-  const targets: BmcTarget[] = bmcs.map((b) => ({
-    address: b.address,
-    port: b.port,
-    username: b.username,
-    password: b.password,
-    cipherSuite: 3,
-  }));
+  const { targets, expected } = libraryTargets(bmcs);
   const native = new NativeIpmiDriver({ maxConcurrency: concurrency });
   const nativePasses: PassStats[] = [];
   try {
@@ -179,7 +185,13 @@ export async function runPowerSyncBench(opts: PowerSyncBenchOptions): Promise<Po
 
     log('starting the Ironflow stack (Temporal dev server, SQLite, worker, API) ...');
     const stack = await startBenchStack(concurrency, cleanups);
+    // The library's baseline beside each steady stack pass (same load): its own warm client.
+    const beside = libraryTargets(bmcs);
+    const besideDriver = new NativeIpmiDriver({ maxConcurrency: concurrency });
+    cleanups.add('library client beside the stack', () => besideDriver.close());
+    await syncPass(besideDriver, beside.targets, beside.expected, concurrency);
     const sync = await measureStackSync(stack, bmcs, {
+      libraryPass: async () => (await syncPass(besideDriver, beside.targets, beside.expected, concurrency)).totalMs,
       concurrency,
       intervalSec: opts.intervalSec ?? 5,
       batchSize: opts.batchSize ?? 250,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { repoRoot } from '#apps/shared/repo-root';
 import { migrate } from '#prisma/migrate';
 import { loadCommonConfig } from '#apps/shared/config';
+import { nodeProcess } from '#apps/shared/node-flags';
 import { vmLabWorkerEnv, type Firmware } from '#test/lab/vm-lab';
 import { labDown, labUp } from './lab';
 
@@ -132,8 +133,23 @@ async function main(): Promise<void> {
   }
   // Migrate once here so the worker and the API don't race to do it.
   await migrate(cfg.databaseUrl, root);
-  run('worker', process.execPath, [path.join(root, 'dist', 'apps', 'worker', 'src', 'main.js')], env, path.join(logs, 'worker.log'));
-  run('api', process.execPath, [path.join(root, 'dist', 'apps', 'api', 'src', 'main.js')], env, path.join(logs, 'api.log'));
+  // Their Node flags and memory settings: apps/shared/node-flags.ts (the memory bench starts them the same way).
+  const worker = nodeProcess('worker', env);
+  run(
+    'worker',
+    process.execPath,
+    [...worker.args, path.join(root, 'dist', 'apps', 'worker', 'src', 'main.js')],
+    worker.env,
+    path.join(logs, 'worker.log'),
+  );
+  const apiProc = nodeProcess('api', env);
+  run(
+    'api',
+    process.execPath,
+    [...apiProc.args, path.join(root, 'dist', 'apps', 'api', 'src', 'main.js')],
+    apiProc.env,
+    path.join(logs, 'api.log'),
+  );
   await waitPort(apiPort, 'the API', 60_000);
   const labNodes = Number(env.IRONFLOW_LAB_NODES ?? 0);
   if (labNodes > 0 || (labVms ?? 0) > 0) {

@@ -37,6 +37,7 @@ const result: PowerSyncBenchResult = {
     firstPass: summary(900, 100),
     secondPass: summary(400, 0),
     steadyPassesMs: [400, 380, 420, 500],
+    libraryBesideMs: [200, 190, 210, 250],
     flipVisibleMs: 5600,
     flipPass: summary(1200, 100),
     actions: { on: [300, 310, 320, 330, 900], off: [280, 290, 300, 310, 320] },
@@ -56,7 +57,16 @@ describe('power-sync bench report', () => {
     assert.equal(col('library: ipmitool'), '4000.0');
     assert.equal(col('Ironflow stack: periodic sync, 2nd pass'), '400.0');
     assert.equal(col('Ironflow stack: steady passes, median of 4'), '410.0');
+    assert.equal(col('library: warm pass right after each, median'), '205.0');
     assert.equal(col('Ironic: periodic pass, median'), '2800.0');
+  });
+
+  test('each steady stack pass beside the library pass taken right after it, as a ratio', () => {
+    const text = formatPowerSyncResult(result);
+    assert.match(
+      text,
+      /library warm pass right after each \(ms\): 200, 190, 210, 250; stack \/ library: 2\.00, 2\.00, 2\.00, 2\.00 \(median 2\.00\)/,
+    );
   });
 
   test('flip time, action p50/max, and Ironic cited as measured', () => {

@@ -31,6 +31,7 @@ export function formatPowerSyncResult(r: PowerSyncBenchResult): string {
     lines.push(
       passRow('Ironflow stack: periodic sync, 2nd pass', s.secondPass.durationMs),
       passRow(`Ironflow stack: steady passes, median of ${s.steadyPassesMs.length}`, median(s.steadyPassesMs)),
+      ...(s.libraryBesideMs.length ? [passRow(`library: warm pass right after each, median`, median(s.libraryBesideMs))] : []),
       passRow(`Ironflow stack: 1st pass (cold, ${s.firstPass.changed} writes)`, s.firstPass.durationMs),
       passRow(`Ironflow stack: flip pass (${s.flipPass.changed} changes)`, s.flipPass.durationMs),
     );
@@ -45,6 +46,12 @@ export function formatPowerSyncResult(r: PowerSyncBenchResult): string {
   if (s) {
     lines.push(
       `stack steady passes (ms): ${s.steadyPassesMs.join(', ')}`,
+      ...(s.libraryBesideMs.length
+        ? [
+            `library warm pass right after each (ms): ${s.libraryBesideMs.map((x) => x.toFixed(0)).join(', ')}; ` +
+              `stack / library: ${s.steadyPassesMs.map((x, i) => (x / s.libraryBesideMs[i]).toFixed(2)).join(', ')} (median ${(median(s.steadyPassesMs) / median(s.libraryBesideMs)).toFixed(2)})`,
+          ]
+        : []),
       `stack: ${s.nodes} nodes, worker IPMI concurrency ${s.workerConcurrency}, batch ${s.batchSize}, jitter ${s.jitterMs} ms, interval ${s.intervalSec} s; ` +
         `enroll ${sec(s.enrollMs)}, manage all ${sec(s.manageMs)} (last PUT answered at ${sec(s.managePutMs)})`,
       '',

@@ -21,6 +21,12 @@ export interface StackSyncOptions {
   jitterMs: number;
   /** Steady passes to time, the second pass first (default 2). */
   steadyPasses?: number;
+  /**
+   * Run right after each steady pass ended (the sync then sleeps its interval): the library's
+   * own warm pass over the same BMCs, so each stack pass has a baseline taken under the same
+   * load. Returns its duration, ms.
+   */
+  libraryPass?: () => Promise<number>;
   log: (line: string) => void;
 }
 
@@ -42,6 +48,8 @@ export interface StackSyncResult {
   secondPass: PassSummary;
   /** Durations of the steady passes (the second and those after it, nothing changed), ms. */
   steadyPassesMs: number[];
+  /** The library's warm pass right after each steady pass (with opts.libraryPass), ms. */
+  libraryBesideMs: number[];
   /** All N BMCs flipped right after a pass ended; until GET /v1/nodes/detail shows all N. */
   flipVisibleMs: number;
   /** The pass that found the flip (N changes, N history rows). */
@@ -214,16 +222,20 @@ export async function measureStackSync(
   const firstPass = await watcher.next(passTimeout);
   checkPass(firstPass, n, 'first sync pass');
   const steady: PassSummary[] = [];
+  const libraryBesideMs: number[] = [];
   while (steady.length < Math.max(1, opts.steadyPasses ?? 2)) {
     const p = await watcher.next(passTimeout);
     checkPass(p, n, `sync pass ${steady.length + 2}`);
     if (p.changed !== 0) throw new Error(`sync pass ${steady.length + 2} changed ${p.changed} nodes; nothing was touched`);
     steady.push(p);
+    if (opts.libraryPass) libraryBesideMs.push(await opts.libraryPass());
   }
   const secondPass = steady[0];
   const steadyPassesMs = steady.map((p) => p.durationMs);
   opts.log(
-    `sync passes: first ${firstPass.durationMs} ms (${firstPass.changed} changed), then ${steadyPassesMs.join(', ')} ms; flipping all ${n} BMCs ...`,
+    `sync passes: first ${firstPass.durationMs} ms (${firstPass.changed} changed), then ${steadyPassesMs.join(', ')} ms` +
+      (libraryBesideMs.length ? ` (library beside them: ${libraryBesideMs.map((x) => x.toFixed(0)).join(', ')} ms)` : '') +
+      `; flipping all ${n} BMCs ...`,
   );
 
   // Right after a pass ends, flip every BMC: the next pass (≈ interval later) must find them all.
@@ -251,6 +263,7 @@ export async function measureStackSync(
     firstPass,
     secondPass,
     steadyPassesMs,
+    libraryBesideMs,
     flipVisibleMs,
     flipPass,
     uuids,

@@ -8,6 +8,8 @@ import { startUdpRelay, type UdpRelay } from '../support/udp-relay';
 import { waitFor } from '../support/procs';
 import { baremetal, baremetalJson } from '../support/baremetal';
 import { runCommand } from '#activities/shared/command-runner';
+import { powerSyncWorkflowId } from '#workflows/contracts/power';
+import type { PassSummary } from '#workflows/sync-power-states';
 
 async function ipmitoolPower(bmc: Bmc): Promise<string> {
   const r = await runCommand({
@@ -223,5 +225,51 @@ describe('power sync', () => {
     assert.equal(after.power_state, 'power on');
     const back = (await api(stack, 'GET', `/v1/nodes/${deadNode}/history`)).body.history;
     assert.ok(back.some((h: any) => h.severity === 'INFO' && /answers again: maintenance for power failure cleared/.test(h.event)));
+  });
+
+  test('a pass that finds nothing new writes nothing; a site bigger than one batch is still read whole', async () => {
+    const h = stack.temporal.workflow.getHandle(powerSyncWorkflowId(stack.cfg.temporal.taskQueue));
+    const nextPass = (after: string | undefined) =>
+      waitFor(
+        async () => {
+          const p = await h.query<PassSummary | null>('lastPowerSyncPass');
+          return p && p.passId !== after ? p : undefined;
+        },
+        30_000,
+        'a power-sync pass',
+      );
+    const rows = () => stack.db.node.findMany({ where: { uuid: { in: [node, deadNode] } }, orderBy: { id: 'asc' } });
+    // Settled: a pass that read both nodes and found nothing to change or count.
+    let p = await waitFor(
+      async () => {
+        const x = await h.query<PassSummary | null>('lastPowerSyncPass');
+        const r = await rows();
+        return x && x.read === 2 && x.changed === 0 && x.failed === 0 && r.every((n) => n.powerSyncFailures === 0) ? x : undefined;
+      },
+      60_000,
+      'a quiet pass',
+    );
+    const before = await rows();
+    const historyBefore = await stack.db.historyEvent.count();
+    for (let i = 0; i < 2; i++) {
+      p = await nextPass(p.passId);
+      assert.deepEqual([p.nodes, p.read, p.changed, p.failed], [2, 2, 0, 0]);
+    }
+    assert.deepEqual(
+      (await rows()).map((n) => n.updatedAt?.getTime()),
+      before.map((n) => n.updatedAt?.getTime()),
+    );
+    assert.equal(await stack.db.historyEvent.count(), historyBefore);
+
+    // Batches of one node: the first pass lists and reads one, the next ones list, then read both side by side.
+    await stack.startPowerSync({ intervalSec: 1, failureLimit: 2, batchSize: 1 });
+    const want = bmc.readPower() === 1 ? 'power off' : 'power on';
+    bmc.writePower(want === 'power on' ? 1 : 0);
+    await waitFor(async () => (await api(stack, 'GET', `/v1/nodes/${node}`)).body.power_state === want, 30_000, 'sync sees the flip');
+    p = await nextPass(p.passId);
+    p = await nextPass(p.passId);
+    assert.deepEqual([p.nodes, p.read, p.failed], [2, 2, 0]);
+    const hist = (await api(stack, 'GET', `/v1/nodes/${node}/history`)).body.history;
+    assert.ok(hist.some((x: any) => new RegExp(`to ${want} \\(found by power sync\\)`).test(x.event)));
   });
 });

@@ -17,6 +17,7 @@ export const FIXTURE_WORKFLOWS = {
   unrescue: 'unrescueNode',
   'inject-nmi': 'injectNmi',
   'inject-nmi-refused': 'injectNmi',
+  'power-sync': 'syncPowerStates',
 } as const;
 
 export type FixtureName = keyof typeof FIXTURE_WORKFLOWS;
@@ -42,4 +43,6 @@ export const RELEASE_FIXTURES: Record<string, readonly FixtureName[]> = {
   ],
   // Deploys before their bookkeeping became local activities (patched('deploy-local-bookkeeping')).
   'before-local-bookkeeping': ['deploy-iscsi', 'deploy-direct', 'deploy-failed-checksum'],
+  // The power sync as it was before one activity listed and read a pass (ONE_ACTIVITY_PASS_PATCH).
+  'before-sync-pass': ['power-sync'],
 };

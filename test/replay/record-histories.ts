@@ -18,6 +18,7 @@ import { startLab, type LabNode } from '../lab/lab';
 import { makeDemoImage } from '../lab/demo-image';
 import { startImageServer } from '../lab/image-server';
 import { ipmitool } from '../lab/ipmitool';
+import { powerSyncWorkflowId } from '#workflows/contracts/power';
 import { FIXTURE_WORKFLOWS, FIXTURES, type FixtureName } from './fixtures';
 import { decodedPayloads, historyToFile } from './history-file';
 
@@ -45,6 +46,7 @@ const SCENARIOS = {
   inspect: { labNodes: 1, fixtures: ['inspect'] },
   rescue: { labNodes: 1, fixtures: ['rescue', 'unrescue'] },
   nmi: { labNodes: 1, fixtures: ['inject-nmi', 'inject-nmi-refused'] },
+  powerSync: { labNodes: 1, fixtures: ['power-sync'] },
 } satisfies Record<string, { labNodes: number; fixtures: FixtureName[] }>;
 type ScenarioName = keyof typeof SCENARIOS;
 
@@ -264,6 +266,31 @@ async function main(args: string[]): Promise<void> {
         if (refused.status !== 500 || !/0xcc/i.test(refused.text))
           throw new Error(`inject nmi (ipmi_sim): expected its 0xcc refusal, got HTTP ${refused.status} ${refused.text}`);
         await record('inject-nmi-refused', ipmi);
+      },
+      powerSync: async (ln) => {
+        // The periodic power sync (it never ends by itself): three passes over one manageable
+        // node (the first records its power state, the others find nothing changed), then
+        // terminated so the history has an end.
+        const id = await enroll(ln[0]!, 'iscsi', {});
+        await act(id, 'manage');
+        await settle(id, 'manageable');
+        await stack.db.node.update({ where: { uuid: id }, data: { powerState: null } });
+        await stack.startPowerSync({ intervalSec: 1, jitterMs: 0 });
+        const h = stack.temporal.workflow.getHandle(powerSyncWorkflowId(stack.cfg.temporal.taskQueue));
+        const seen = new Set<string>();
+        await waitFor(
+          async () => {
+            const p = await h.query<{ passId: string; changed: number } | null>('lastPowerSyncPass').catch(() => null);
+            if (p) seen.add(p.passId);
+            return seen.size >= 3;
+          },
+          60_000,
+          'power-sync: three passes',
+        );
+        await h.terminate('recorded');
+        const file = historyToFile(await h.fetchHistory());
+        recorded.set('power-sync', { file, payloads: decodedPayloads(file) });
+        log(`power-sync: syncPowerStates, ${seen.size} passes`);
       },
     };
     let next = 0;
