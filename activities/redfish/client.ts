@@ -191,7 +191,9 @@ export class RedfishClient {
           auth = { kind: 'session', token, location: loc ? new URL(loc, t.baseUrl).pathname : undefined, target: t };
           this.stats.sessionsOpened++;
         } else if (r.status === 401 || r.status === 403) {
-          throw new RedfishAuthError(`Redfish login to ${originOf(t)} as "${t.username}" was refused (HTTP ${r.status}).`);
+          throw new RedfishAuthError(
+            `Redfish login at ${originOf(t)}: the BMC refused the credentials of user "${t.username}" (HTTP ${r.status}).`,
+          );
         } else if (t.authType === 'session') {
           throw new RedfishHttpError('POST', sessions, r.status, redfishErrorDetail(r.body) || 'no X-Auth-Token in the answer');
         }
