@@ -118,11 +118,7 @@ describe('redfish nodes through the baremetal CLI', () => {
     // Someone holds the power button: power sync notices.
     await stack.startPowerSync({ intervalSec: 1, failureLimit: 1000 }); // the wrong password below must not send lab-1 to maintenance
     backends['lab-0'].setPower('On');
-    await waitFor(
-      async () => ((await node('lab-0')).power_state === 'power on' ? true : undefined),
-      60_000,
-      'power sync to see power on',
-    );
+    await waitFor(async () => ((await node('lab-0')).power_state === 'power on' ? true : undefined), 60_000, 'power sync to see power on');
     const hist = (await api(stack, 'GET', `/v1/nodes/${created.uuid}/history?detail=True&limit=1000`)).body.history;
     assert.ok(
       hist.some((h: any) => /from power off to power on \(found by power sync\)/.test(h.event) && h.user === 'ironflow:power-sync'),
