@@ -34,6 +34,11 @@ export interface PowerInterface {
   injectNmi(n: NodeHardware): Promise<void>;
   /** Releases sessions and processes when the worker stops. */
   close(): Promise<void>;
+  /** Virtual media (Redfish): eject whatever is in the slot, then insert url; eject empties it. Absent where the BMC has none. */
+  virtualMedia?: {
+    insert(n: NodeHardware, slot: 'cd' | 'usb', url: string): Promise<void>;
+    eject(n: NodeHardware, slot: 'cd' | 'usb'): Promise<void>;
+  };
 }
 
 /** Interface name (power_interface / management_interface) -> implementation. */

@@ -79,7 +79,7 @@ const emptyResult = (): SyncResult => ({ read: 0, changed: 0, forced: 0, failed:
 /** Nodes the sync reads: ipmi nodes not in enroll, not in maintenance (except for power failure), not locked. */
 function syncableWhere(conductorGroup: string): Prisma.NodeWhereInput {
   return {
-    driver: 'ipmi',
+    driver: { in: ['ipmi', 'redfish'] },
     conductorGroup,
     // enroll: the BMC may not be configured yet (Ironic skips it too).
     provisionState: { not: 'enroll' },
@@ -226,7 +226,7 @@ export function createPowerSyncActivities({
   }
 
   return {
-    /** Nodes the sync reads: ipmi nodes not in maintenance (except for power failure), not locked. */
+    /** Nodes the sync reads: ipmi and redfish nodes not in maintenance (except for power failure), not locked. */
     async listPowerSyncNodes(conductorGroup = ''): Promise<string[]> {
       const rows = await db.node.findMany({ where: syncableWhere(conductorGroup), select: { uuid: true }, orderBy: { id: 'asc' } });
       return rows.map((r) => r.uuid);

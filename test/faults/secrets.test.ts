@@ -2,7 +2,8 @@
 // goes through every path a secret can take: enroll, PATCH, power on/off and boot
 // device against a real ipmi_sim BMC, manage, provide (cleaning), deploy over iSCSI on
 // a lab node, undeploy, a power action that fails on a wrong password, the periodic
-// power sync, and every read route. Then we look for the passwords, the API token and
+// power sync, and every read route; a redfish node's password (redfish_password) the same against the lab's
+// Redfish BMC. Then we look for the passwords, the API token and
 // the per-deployment secrets (ramdisk secret, CHAP) everywhere they could leak: every
 // response body and header; the API's log; the log file of the worker (its own process,
 // IRONFLOW_LOG_LEVEL=debug, Temporal's own log lines included); process command lines,
@@ -26,6 +27,8 @@ import { startLab, type Lab } from '../lab/lab';
 import { makeDemoImage } from '../lab/demo-image';
 import { startImageServer, type ImageServer } from '../lab/image-server';
 import { fastRamdisk, startWorkerProcess } from './fault-kit';
+import { MemoryBackend } from '../lab/redfish-bmc/memory-backend';
+import { startRedfishBmc, type RedfishBmc } from '../lab/redfish-bmc/server';
 
 const MiB = 1024 * 1024;
 // IPMI passwords are at most 20 bytes: 'pw-' and 16 hex digits.
@@ -68,14 +71,19 @@ describe('secrets never appear in clear', () => {
   const OLD = pw(); // enrolled with it, then replaced
   const REAL = pw(); // the lab BMC's password
   const WRONG = pw(); // set at the end: a power action fails on it
+  // A redfish node's password (redfish_password) takes the same paths against the lab's Redfish BMC.
+  const RF_OLD = pw();
+  const RF_REAL = pw();
+  const RF_WRONG = pw();
   /** What must never show, by name; the deploy adds its deployment secret and CHAP password. */
-  const SECRETS: Record<string, string> = { OLD, REAL, WRONG, ADMIN };
+  const SECRETS: Record<string, string> = { OLD, REAL, WRONG, ADMIN, RF_OLD, RF_REAL, RF_WRONG };
   const image = makeDemoImage({ sizeBytes: 8 * MiB, marker: 'secrets' });
   const digest = crypto.createHash('sha256').update(image).digest('hex');
   let stack: TestStack;
   let lab: Lab;
   let images: ImageServer;
   let worker: Proc;
+  let redfish: RedfishBmc;
   let work: string;
   let argv: { samples: number; text: string } | undefined;
   /** Every response the test saw: status line, headers and body. */
@@ -120,12 +128,18 @@ describe('secrets never appear in clear', () => {
       password: REAL,
       ramdiskEnv: fastRamdisk,
     });
+    redfish = await startRedfishBmc({
+      dir: path.join(work, 'redfish'),
+      password: RF_REAL,
+      systems: [{ id: 'rf', backend: new MemoryBackend() }],
+    });
     // The worker as its own process, logging everything it logs at debug level to a file.
     worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker.log'), logLevel: 'debug', powerSyncIntervalSec: 2 });
   });
   after(async () => {
     await worker?.stop();
     await lab?.stop();
+    await redfish?.stop();
     await stack?.stop();
     await images?.stop();
     fs.rmSync(work, { recursive: true, force: true });
@@ -162,7 +176,7 @@ describe('secrets never appear in clear', () => {
       SECRETS[`deployment ${i} secret`] = openValue(d.secret, stack.cfg.keys);
       if (d.chap) SECRETS[`deployment ${i} CHAP secret`] = (JSON.parse(openValue(d.chap, stack.cfg.keys)) as { secret: string }).secret;
     }
-    assert.ok(Object.keys(SECRETS).length >= 7, 'cleaning, deploy and undeploy each had a deployment with a CHAP secret');
+    assert.ok(Object.keys(SECRETS).length >= 10, 'cleaning, deploy and undeploy each had a deployment with a CHAP secret');
 
     // Let the power sync read the BMC at least once more with the real password.
     await new Promise((r) => setTimeout(r, 3000));
@@ -181,6 +195,46 @@ describe('secrets never appear in clear', () => {
       'the power action to fail',
     );
     assert.match(failed.last_error, /./);
+
+    // A redfish node: enroll, PATCH the password, manage (power sync reads it from then on), power, boot device, a failed login.
+    const rf = await call('POST', '/v1/nodes', {
+      driver: 'redfish',
+      name: 'secret-redfish',
+      driver_info: {
+        redfish_address: redfish.url,
+        redfish_system_id: redfish.systemPath('rf'),
+        redfish_username: redfish.username,
+        redfish_password: RF_OLD,
+        redfish_verify_ca: redfish.caFile,
+      },
+    });
+    assert.equal(rf.status, 201, rf.text);
+    assert.equal(rf.body.driver_info.redfish_password, '******');
+    const rfId = rf.body.uuid;
+    const rp = await call('PATCH', `/v1/nodes/${rfId}`, [{ op: 'replace', path: '/driver_info/redfish_password', value: RF_REAL }]);
+    assert.equal(rp.status, 200, rp.text);
+    await act(rfId, 'states/provision', { target: 'manage' }, { provision: 'manageable' });
+    await act(rfId, 'states/power', { target: 'power on' }, { power: 'power on' });
+    await act(rfId, 'states/power', { target: 'power off' }, { power: 'power off' });
+    assert.equal((await call('PUT', `/v1/nodes/${rfId}/management/boot_device`, { boot_device: 'pxe' })).status, 204);
+    assert.equal((await call('GET', `/v1/nodes/${rfId}/management/boot_device`)).body.boot_device, 'pxe');
+    await new Promise((r) => setTimeout(r, 3000)); // power sync reads the Redfish BMC too
+    assert.ok(redfish.stats.sessionsCreated >= 1);
+    assert.equal(
+      (await call('PATCH', `/v1/nodes/${rfId}`, [{ op: 'replace', path: '/driver_info/redfish_password', value: RF_WRONG }])).status,
+      200,
+    );
+    assert.equal((await call('PUT', `/v1/nodes/${rfId}/states/power`, { target: 'power on' })).status, 202);
+    const rfFailed = await waitFor(
+      async () => {
+        const x = await node(rfId);
+        return x.target_power_state === null && x.reservation === null && x.last_error ? x : undefined;
+      },
+      180_000,
+      'the redfish power action to fail',
+    );
+    assert.match(rfFailed.last_error, /refused the credentials/);
+    for (const r of ['', '/validate', '/history']) assert.equal((await call('GET', `/v1/nodes/${rfId}${r}`)).status, 200, r);
 
     for (const r of ['', '/states', '/validate', '/ports', '/history', '/history/detail', '/operation']) {
       assert.equal((await call('GET', `/v1/nodes/${id}${r}`)).status, 200, r);
@@ -252,6 +306,8 @@ describe('secrets never appear in clear', () => {
     assert.deepEqual(leaks(JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))), []);
     const info = JSON.parse(rows[0][0]!.driverInfo) as Record<string, unknown>;
     assert.ok(isSealed(info.ipmi_password), 'ipmi_password is stored sealed');
+    const rfRow = rows[0].find((r) => r.name === 'secret-redfish')!;
+    assert.ok(isSealed((JSON.parse(rfRow.driverInfo) as Record<string, unknown>).redfish_password), 'redfish_password is stored sealed');
     if (stack.database.provider === 'sqlite') {
       // Pages, WAL and journal: a value ever written in clear could linger in free pages.
       const file = stack.database.url.slice('file:'.length);

@@ -61,6 +61,8 @@ export interface StackOptions {
    * VM lab's callback URL (`http://<lab host address>:<api port>`) and the real ramdisk.
    */
   data?: (apiPort: number) => Partial<DataPathConfig>;
+  /** The worker's Redfish client settings (a short request deadline for hung-BMC tests). */
+  redfish?: { requestTimeoutMs?: number; maxConcurrency?: number };
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
@@ -130,7 +132,7 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
     logs: () => logText,
     data,
     async startWorker() {
-      stack.worker = await startWorker(cfg, { migrate: false, data });
+      stack.worker = await startWorker(cfg, { migrate: false, data, redfish: opts.redfish });
       return stack.worker;
     },
     async startSiteWorker(group) {

@@ -8,6 +8,7 @@ import { INTERFACE_TYPES, type DriverInfoOptions, type DriverInterface, type Har
 export { HARDWARE_TYPES } from './hardware-types';
 export { INTERFACE_TYPES, type DriverInfoOptions, type DriverInterface, type HardwareType, type InterfaceType } from './interface';
 export { ipmiCoordinates, type IpmiCoordinates } from './ipmi';
+export { redfishCoordinates, type RedfishCoordinates } from './redfish';
 
 export function findHardwareType(name: string): HardwareType | undefined {
   return HARDWARE_TYPES.find((h) => h.name === name);
