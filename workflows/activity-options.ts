@@ -1,11 +1,20 @@
 // Named timeout and retry presets for proxyActivities.
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 export const presets = {
   /** Short database work: compare-and-set state changes, history rows. */
   db: {
     startToCloseTimeout: '60 seconds',
     heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
+  },
+  /**
+   * Short database work as a local activity (run by the workflow's worker in its workflow task:
+   * no round trip through the task queues). Retried locally; a dead worker's task is retried
+   * by the next, which runs it again (each is a compare-and-set).
+   */
+  dbLocal: {
+    startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
   },
   /** One BMC call: the IPMI client retries datagrams itself; Temporal retries whole calls a few times. */
@@ -37,4 +46,4 @@ export const presets = {
     heartbeatTimeout: '1 minute',
     retry: { initialInterval: '1 second', maximumAttempts: 2 },
   },
-} satisfies Record<string, ActivityOptions>;
+} satisfies Record<string, ActivityOptions | LocalActivityOptions>;

@@ -40,4 +40,6 @@ export const RELEASE_FIXTURES: Record<string, readonly FixtureName[]> = {
     'boot-device',
     'undeploy-erase-metadata',
   ],
+  // changePowerState before POWER_ONE_TRIP_PATCH: five activities in a row.
+  'before-power-one-trip': ['power-off', 'power-on', 'power-soft-off'],
 };
