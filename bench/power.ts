@@ -2,8 +2,9 @@
 //
 //   npm run bench -- power [--iterations 30] [--quick] [--poll-ms 5] [--json]
 //
-// One ipmi_sim BMC, enrolled as an Ironflow node behind a real API, worker, SQLite database
-// and Temporal dev server (all in this process but Temporal). Each iteration times, in turn:
+// One ipmi_sim BMC, enrolled as an Ironflow node behind a real API (in this process, with
+// the client), a worker in its own process (as deployed: the client's GETs do not share its
+// event loop), SQLite and a Temporal dev server. Each iteration times, in turn:
 // - the baseline: one native RMCP+ chassis control from this process, then Get Chassis Status
 //   until it reports the target (a warm session, as the worker holds one), for on and for off;
 // - the API: PUT /v1/nodes/{id}/states/power, then GET /v1/nodes/{id} every --poll-ms until
@@ -15,12 +16,18 @@
 import { NativeIpmiDriver } from '#activities/ipmi/native-driver';
 import type { BmcTarget, PowerState } from '#activities/ipmi/driver';
 import { nodeOperationId } from '#workflows/contracts/ids';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startBmc } from '#test/support/bmc-sim';
+import { startStack, type TestStack } from '#test/support/stack';
+import { startTemporal } from '#test/support/temporal';
+import { startWorkerProcess } from '#test/faults/fault-kit';
 import { Cleanups } from './lib/cleanups';
 import { machineInfo, type MachineInfo } from './lib/machine';
 import { parsePowerActionBenchArgs, POWER_ACTION_BENCH_USAGE, PowerActionBenchUsageError } from './lib/power-action-args';
 import { timePowerAction, type PowerTarget } from './lib/power-actions';
-import { enrollNodes, startBenchStack } from './lib/power-stack';
+import { enrollNodes } from './lib/power-stack';
 import { summarise, type LatencySummary } from './lib/stats';
 
 export interface PowerActionBenchResult {
@@ -48,7 +55,7 @@ async function nativeSetGet(driver: NativeIpmiDriver, t: BmcTarget, target: Powe
   }
 }
 
-async function historyCounts(stack: Awaited<ReturnType<typeof startBenchStack>>, uuid: string): Promise<PowerActionBenchResult['history']> {
+async function historyCounts(stack: TestStack, uuid: string): Promise<PowerActionBenchResult['history']> {
   const handle = stack.temporal.workflow.getHandle(nodeOperationId(uuid));
   await handle.result(); // GET reads the state back before the run closes
   const h = await handle.fetchHistory();
@@ -79,8 +86,15 @@ export async function runPowerActionBench(opts: {
     const driver = new NativeIpmiDriver();
     cleanups.add('native IPMI client', () => driver.close());
 
-    log('starting the Ironflow stack (Temporal dev server, SQLite, worker, API) ...');
-    const stack = await startBenchStack(16, cleanups);
+    log('starting the Ironflow stack (Temporal dev server, SQLite, API, worker process) ...');
+    const temporal = await startTemporal();
+    cleanups.add(`Temporal dev server (pid ${temporal.proc.pid})`, () => temporal.stop());
+    const stack = await startStack({ worker: false, temporal });
+    cleanups.add('Ironflow stack (API, database)', () => stack.stop());
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ironflow-bench-power-'));
+    cleanups.add(`work dir ${work}`, () => fs.rmSync(work, { recursive: true, force: true }));
+    const worker = startWorkerProcess(stack, { logFile: path.join(work, 'worker.log') });
+    cleanups.add(`worker (pid ${worker.pid})`, () => worker.stop());
     const [uuid] = await enrollNodes(stack, [bmc]);
 
     // Untimed: the first session, the first workflow run (bundle load, caches).
