@@ -87,11 +87,11 @@ describe('kill -9 the worker during a power action', () => {
 
     const op = await stack.db.operation.findFirstOrThrow({ where: { nodeUuid: id, kind: 'power' } });
     assert.equal(op.status, 'succeeded');
-    const changes = await stack.db.historyEvent.findMany({ where: { nodeUuid: id, eventType: 'power' } });
+    const changes = await stack.db.historyEvent.findMany({ where: { nodeUuid: id, eventType: 'power' }, orderBy: { id: 'asc' } });
     assert.deepEqual(
       changes.map((e) => e.event),
-      ['Power state changed from unknown to power on'],
-      'the state recorded once',
+      ['power started', 'Power state changed from unknown to power on', 'power finished'],
+      'started, the state recorded and finished once each',
     );
     const runs = activityRuns((await stack.temporal.workflow.getHandle(op.workflowId, op.runId).fetchHistory()).events ?? []);
     assert.deepEqual(
