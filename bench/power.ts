@@ -25,6 +25,7 @@ import { startTemporal } from '#test/support/temporal';
 import { startWorkerProcess } from '#test/faults/fault-kit';
 import { Cleanups } from './lib/cleanups';
 import { machineInfo, type MachineInfo } from './lib/machine';
+import { cpuSecondsOf } from './lib/proc-usage';
 import { parsePowerActionBenchArgs, POWER_ACTION_BENCH_USAGE, PowerActionBenchUsageError } from './lib/power-action-args';
 import { timePowerAction, type PowerTarget } from './lib/power-actions';
 import { enrollNodes } from './lib/power-stack';
@@ -40,8 +41,18 @@ export interface PowerActionBenchResult {
   api: { on: LatencySummary; off: LatencySummary; both: LatencySummary };
   /** api.both.p50 / native.both.p50. */
   ratio: number;
+  /**
+   * CPU time per timed API action (ms), by process: this one (the API and the polling client),
+   * the worker, the Temporal dev server. Unlike latency, it hardly depends on the machine's load.
+   */
+  cpuPerAction: { apiAndClient: number; worker: number; temporal: number };
   /** The last action's workflow history, by kind of round trip. */
   history: { workflowTasks: number; activityTasks: number; localActivities: number; events: number };
+}
+
+/** User + system CPU time of a process so far, ms (/proc, 10 ms ticks). */
+function cpuMs(pid: number): number {
+  return cpuSecondsOf(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')) * 1000;
 }
 
 /** One chassis control, then status reads until the BMC reports `want`. */
@@ -106,12 +117,20 @@ export async function runPowerActionBench(opts: {
     log(`timing ${opts.iterations} x (native on, native off, API on, API off) ...`);
     const native = { on: [] as number[], off: [] as number[] };
     const viaApi = { on: [] as number[], off: [] as number[] };
+    const cpu = { apiAndClient: 0, worker: 0, temporal: 0 };
     for (let i = 0; i < opts.iterations; i++) {
       native.on.push(await nativeSetGet(driver, target, 'power on'));
       native.off.push(await nativeSetGet(driver, target, 'power off'));
+      const before = { self: process.cpuUsage(), worker: cpuMs(worker.pid), temporal: cpuMs(temporal.proc.pid) };
       viaApi.on.push(await timePowerAction(stack, uuid, 'power on', opts.pollMs));
       viaApi.off.push(await timePowerAction(stack, uuid, 'power off', opts.pollMs));
+      await stack.temporal.workflow.getHandle(nodeOperationId(uuid)).result(); // its bookkeeping after the read-back
+      const self = process.cpuUsage(before.self);
+      cpu.apiAndClient += (self.user + self.system) / 1000;
+      cpu.worker += cpuMs(worker.pid) - before.worker;
+      cpu.temporal += cpuMs(temporal.proc.pid) - before.temporal;
     }
+    const actions = 2 * opts.iterations;
     const both = (x: { on: number[]; off: number[] }) => ({
       on: summarise(x.on),
       off: summarise(x.off),
@@ -126,6 +145,7 @@ export async function runPowerActionBench(opts: {
       native: n,
       api: a,
       ratio: a.both.p50Ms / n.both.p50Ms,
+      cpuPerAction: { apiAndClient: cpu.apiAndClient / actions, worker: cpu.worker / actions, temporal: cpu.temporal / actions },
       history: await historyCounts(stack, uuid),
     };
   } finally {
@@ -151,6 +171,7 @@ export function formatPowerActionResult(r: PowerActionBenchResult): string {
     row(`API PUT -> GET reads it, off`, r.api.off),
     row(`API PUT -> GET reads it, both`, r.api.both),
     `  API p50 / native p50: ${r.ratio.toFixed(1)}x; goal: API p50 <= 150 ms (${r.api.both.p50Ms <= 150 ? 'met' : 'not met'}); client polls GET every ${r.pollMs} ms`,
+    `  CPU per API action (the timed ones): API + client ${r.cpuPerAction.apiAndClient.toFixed(1)} ms, worker ${r.cpuPerAction.worker.toFixed(1)} ms, Temporal ${r.cpuPerAction.temporal.toFixed(1)} ms (each action whole, its bookkeeping after the read-back included)`,
     `  one action in Temporal: ${h.workflowTasks} workflow tasks, ${h.activityTasks} activity tasks, ${h.localActivities} local activities, ${h.events} history events`,
   ].join('\n');
 }

@@ -91,8 +91,12 @@ export function createPowerActivities({ db, keys, powerInterfaces, pollMs = 500 
       const ctx = Context.current();
       const earlier = ctx.info.heartbeatDetails as { deadline?: number } | undefined;
       const deadline = earlier?.deadline ?? Date.now() + timeoutMs;
-      const bmc = await loadBmc(db, nodeUuid, keys, powerInterfaces);
+      // A BMC call retries its datagrams for up to 15 s (a lossy link): the beat says this worker
+      // lives while one is in flight; a dead worker stops it, and Temporal retries elsewhere.
+      ctx.heartbeat({ deadline });
+      const beat = setInterval(() => ctx.heartbeat({ deadline }), 5000);
       try {
+        const bmc = await loadBmc(db, nodeUuid, keys, powerInterfaces);
         await bmc.setPower(action);
         for (let wait = Math.min(25, pollMs); ; wait = Math.min(wait * 2, pollMs)) {
           const now = await bmc.getPowerState();
@@ -103,6 +107,8 @@ export function createPowerActivities({ db, keys, powerInterfaces, pollMs = 500 
         }
       } catch (e) {
         throw asActivityError(e);
+      } finally {
+        clearInterval(beat);
       }
       if (recordAs) await recordPowerState(nodeUuid, want, recordAs);
       return true;
