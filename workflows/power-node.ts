@@ -1,12 +1,22 @@
 // Short power and boot-device operations, each holding the node's lock (node-<uuid>).
 // Success is reported only after the BMC reads back the new state.
-import { ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '#activities';
 import { presets } from './activity-options';
-import { BOOT_MODE_PATCH, resultingPowerState, type BootDeviceInput, type NmiInput, type PowerInput } from './contracts/power';
+import {
+  BOOT_MODE_PATCH,
+  POWER_ONE_TRIP_PATCH,
+  resultingPowerState,
+  type BootDeviceInput,
+  type NmiInput,
+  type PowerInput,
+  type PowerState,
+} from './contracts/power';
 import type { BootDeviceSetting } from '#activities/ipmi/driver';
 
 const db = proxyActivities<Activities>(presets.db);
+/** The operation's bookkeeping rows, run by the workflow's own worker inside its workflow task. */
+const book = proxyLocalActivities<Activities>(presets.dbLocal);
 
 /** BMC activities on the node's site queue (undefined: the workflow's own queue). */
 function site(taskQueue: string | undefined) {
@@ -36,7 +46,72 @@ async function softOff(s: Site, nodeUuid: string, timeoutSec: number): Promise<v
   await hard(s, nodeUuid, 'power off'); // the OS ignored the ACPI request: fall through to hard off
 }
 
+interface Who {
+  actor: string;
+  requestId: string;
+}
+
+/**
+ * One BMC activity per power state: ask, read back until it reports `want`. With `recordAs`
+ * (the last state of the action) the same activity records it on the node.
+ */
+async function confirm({ waits }: Site, nodeUuid: string, want: PowerState, recordAs?: Who): Promise<void> {
+  const action = want === 'power on' ? 'on' : 'off';
+  if (!(await waits.powerAndConfirm(nodeUuid, action, want, 60_000, recordAs))) {
+    throw ApplicationFailure.nonRetryable(`The BMC of node ${nodeUuid} did not report ${want} within 60 s.`, 'PowerStateTimeout');
+  }
+}
+
+async function confirmSoftOff(s: Site, nodeUuid: string, timeoutSec: number, recordAs?: Who): Promise<void> {
+  if (await s.waits.powerAndConfirm(nodeUuid, 'soft', 'power off', timeoutSec * 1000, recordAs)) return;
+  await confirm(s, nodeUuid, 'power off', recordAs); // the OS ignored the ACPI request: fall through to hard off
+}
+
+/**
+ * A power action in one round trip: the bookkeeping runs as local activities (no task through
+ * Temporal's queues), and one BMC activity per state asks, reads back and, for the last state,
+ * records it: the client reads the new power_state as soon as the BMC confirmed it.
+ */
+async function changePowerOneTrip(input: PowerInput): Promise<void> {
+  const who = { actor: input.actor, requestId: input.requestId };
+  const op = { nodeUuid: input.nodeUuid, kind: 'power', ...who, fromState: '' as const, viaState: '' as const, target: '' as const };
+  await book.beginOperation({ ...op, targetPowerState: resultingPowerState(input.target) });
+  const s = site(input.hardwareQueue);
+  try {
+    switch (input.target) {
+      case 'power on':
+      case 'power off':
+        await confirm(s, input.nodeUuid, input.target, who);
+        break;
+      case 'rebooting':
+        await confirm(s, input.nodeUuid, 'power off');
+        await confirm(s, input.nodeUuid, 'power on', who);
+        break;
+      case 'soft power off':
+        await confirmSoftOff(s, input.nodeUuid, input.timeoutSec, who);
+        break;
+      case 'soft rebooting':
+        await confirmSoftOff(s, input.nodeUuid, input.timeoutSec);
+        await confirm(s, input.nodeUuid, 'power on', who);
+        break;
+    }
+    await book.finishOperation({ ...op, from: '', to: '', status: 'succeeded' });
+  } catch (err) {
+    const msg = `Failed to change power state of node ${input.nodeUuid} to "${input.target}": ${messageOf(err)}`;
+    await book.recordPowerFailure(input.nodeUuid, msg, who);
+    await book.finishOperation({ ...op, from: '', to: '', status: 'failed', error: msg });
+    throw ApplicationFailure.nonRetryable(msg, 'PowerActionFailed');
+  }
+}
+
 export async function changePowerState(input: PowerInput): Promise<void> {
+  // Runs started before the one-round-trip shape replay their five activities in a row.
+  if (patched(POWER_ONE_TRIP_PATCH)) return changePowerOneTrip(input);
+  return changePowerFiveSteps(input);
+}
+
+/** The shape before POWER_ONE_TRIP_PATCH: begin, set, wait, record, finish, each an activity. */
+async function changePowerFiveSteps(input: PowerInput): Promise<void> {
   const who = { actor: input.actor, requestId: input.requestId };
   const op = { nodeUuid: input.nodeUuid, kind: 'power', ...who, fromState: '' as const, viaState: '' as const, target: '' as const };
   await db.beginOperation({ ...op, targetPowerState: resultingPowerState(input.target) });

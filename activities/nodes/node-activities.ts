@@ -26,7 +26,10 @@ export function createNodeActivities({ db, keys }: NodeActivityDeps) {
   }
   return {
     async beginOperation(i: OperationStep & OperationStart & { targetPowerState?: string }): Promise<void> {
-      await beginOperation(db, { ...i, ...run() });
+      const r = run();
+      // The API recorded the start before it answered (it records it too): one cheap read, no transaction.
+      if (await db.operation.findUnique({ where: { runId: r.runId }, select: { id: true } })) return;
+      await beginOperation(db, { ...i, ...r });
     },
 
     async finishOperation(

@@ -45,4 +45,6 @@ export const RELEASE_FIXTURES: Record<string, readonly FixtureName[]> = {
   'before-local-bookkeeping': ['deploy-iscsi', 'deploy-direct', 'deploy-failed-checksum'],
   // The power sync as it was before one activity listed and read a pass (ONE_ACTIVITY_PASS_PATCH).
   'before-sync-pass': ['power-sync'],
+  // changePowerState before POWER_ONE_TRIP_PATCH: five activities in a row.
+  'before-power-one-trip': ['power-off', 'power-on', 'power-soft-off'],
 };

@@ -27,32 +27,17 @@ describe('power workflows with stub activities', { concurrency: true }, () => {
       args: [{ nodeUuid: NODE, target, timeoutSec, hardwareQueue: rig.taskQueue, ...who } satisfies PowerInput],
     });
 
+  // One BMC activity per state (ask, read back); the last one also records the state.
   const cases: [PowerTarget, boolean, string[]][] = [
-    ['power on', false, ['setPower(on)', 'waitForPowerState(power on)', 'recordPowerState(power on)']],
-    ['power off', false, ['setPower(off)', 'waitForPowerState(power off)', 'recordPowerState(power off)']],
-    [
-      'rebooting',
-      false,
-      ['setPower(off)', 'waitForPowerState(power off)', 'setPower(on)', 'waitForPowerState(power on)', 'recordPowerState(power on)'],
-    ],
-    ['soft power off', true, ['setPower(soft)', 'waitForPowerState(power off)', 'recordPowerState(power off)']],
-    [
-      'soft power off',
-      false,
-      ['setPower(soft)', 'waitForPowerState(power off)', 'setPower(off)', 'waitForPowerState(power off)', 'recordPowerState(power off)'],
-    ],
+    ['power on', false, ['powerAndConfirm(on → power on, recorded)']],
+    ['power off', false, ['powerAndConfirm(off → power off, recorded)']],
+    ['rebooting', false, ['powerAndConfirm(off → power off)', 'powerAndConfirm(on → power on, recorded)']],
+    ['soft power off', true, ['powerAndConfirm(soft → power off, recorded)']],
+    ['soft power off', false, ['powerAndConfirm(soft → power off, recorded)', 'powerAndConfirm(off → power off, recorded)']],
     [
       'soft rebooting',
       false,
-      [
-        'setPower(soft)',
-        'waitForPowerState(power off)',
-        'setPower(off)',
-        'waitForPowerState(power off)',
-        'setPower(on)',
-        'waitForPowerState(power on)',
-        'recordPowerState(power on)',
-      ],
+      ['powerAndConfirm(soft → power off)', 'powerAndConfirm(off → power off)', 'powerAndConfirm(on → power on, recorded)'],
     ],
   ];
   for (const [target, softOffWorks, want] of cases) {
@@ -63,29 +48,51 @@ describe('power workflows with stub activities', { concurrency: true }, () => {
       assert.deepEqual(lines(node.run.calls), ['beginOperation', ...want, 'finishOperation(succeeded → )']);
       const begin = node.run.calls[0]!.args[0] as { targetPowerState: string };
       assert.equal(begin.targetPowerState, target === 'power off' || target === 'soft power off' ? 'power off' : 'power on');
-      const soft = node.run.calls.find(
-        (c) => c.name === 'waitForPowerState' && node.run.calls[node.run.calls.indexOf(c) - 1]?.args[1] === 'soft',
-      );
-      if (soft) assert.equal(soft.args[2], 7000, 'the soft off wait is timeoutSec');
+      const soft = node.run.calls.find((c) => c.name === 'powerAndConfirm' && c.args[1] === 'soft');
+      if (soft) assert.equal(soft.args[3], 7000, 'the soft off wait is timeoutSec');
+      for (const c of node.run.calls.filter((x) => x.name === 'powerAndConfirm' && x.args[1] !== 'soft'))
+        assert.equal(c.args[3], 60_000, 'a hard action waits 60 s');
+      const recorded = node.run.calls.filter((c) => c.args[4] !== undefined);
+      assert.deepEqual(recorded.at(-1)?.args[4], who, 'the last state is recorded with who asked');
     });
   }
 
+  test('power on in one round trip: the history schedules one activity (the BMC); the bookkeeping is local', async () => {
+    const node = simulatedNode(rig);
+    await power(node.run.id, 'power on');
+    const { events } = await rig.client.workflow.getHandle(node.run.id).fetchHistory();
+    const scheduled = (events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    assert.deepEqual(scheduled, ['powerAndConfirm']);
+    const markers = (events ?? []).flatMap((e) => e.markerRecordedEventAttributes?.markerName ?? []);
+    assert.deepEqual(markers.filter((m) => m === 'core_local_activity').length, 2, 'beginOperation and finishOperation');
+    assert.deepEqual(lines(node.run.calls), [
+      'beginOperation',
+      'powerAndConfirm(on → power on, recorded)',
+      'finishOperation(succeeded → )',
+    ]);
+  });
+
   test('a BMC that fails: the failure is recorded (power fault, failed operation) and the workflow fails', async () => {
-    const node = simulatedNode(rig, { overrides: { setPower: () => fails('IPMI session refused') } });
+    const node = simulatedNode(rig, { overrides: { powerAndConfirm: () => fails('IPMI session refused') } });
     await assert.rejects(power(node.run.id, 'power on'), (e: unknown) => {
       assert.ok(e instanceof WorkflowFailedError);
       assert.ok(e.cause instanceof ApplicationFailure);
       assert.equal(e.cause.type, 'PowerActionFailed');
       return true;
     });
-    assert.deepEqual(lines(node.run.calls), ['beginOperation', 'setPower(on)', 'recordPowerFailure', 'finishOperation(failed → )']);
+    assert.deepEqual(lines(node.run.calls), [
+      'beginOperation',
+      'powerAndConfirm(on → power on, recorded)',
+      'recordPowerFailure',
+      'finishOperation(failed → )',
+    ]);
     const msg = 'Failed to change power state of node 11111111-2222-3333-4444-777777777777 to "power on": IPMI session refused';
     assert.deepEqual(node.run.calls.find((c) => c.name === 'recordPowerFailure')!.args, [NODE, msg, who]);
     assert.equal((node.run.calls.at(-1)!.args[0] as { error: string }).error, msg);
   });
 
   test('a node that never reaches the state: PowerStateTimeout words in the failure', async () => {
-    const node = simulatedNode(rig, { overrides: { waitForPowerState: async () => false } });
+    const node = simulatedNode(rig, { overrides: { powerAndConfirm: async () => false } });
     await assert.rejects(power(node.run.id, 'power off'));
     assert.match((node.run.calls.at(-1)!.args[0] as { error: string }).error, /did not report power off within 60 s/);
   });

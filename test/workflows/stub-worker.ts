@@ -131,6 +131,16 @@ export function simulatedNode(
         .signal(ramdiskEventSignal, { deploymentId, seq: ++seq, event: 'progress', ...e } as RamdiskEvent);
     }
   };
+  const setPower = async (action: string): Promise<void> => {
+    if (action === 'off') power = 'off';
+    if (action === 'soft' && opts.softOffWorks) power = 'off';
+    if (action !== 'on' || power === 'on') return;
+    power = 'on';
+    if (bootDevice === 'pxe' && deployConfig) {
+      boots++;
+      await send(opts.ramdisk?.onBoot?.(boots) ?? []);
+    }
+  };
   const behaviours: Behaviours = {
     beginOperation: async () => undefined,
     finishOperation: async () => undefined,
@@ -163,17 +173,12 @@ export function simulatedNode(
     },
     assertBootDevice: async () => undefined,
     getBootDevice: async () => ({ bootDevice: bootDevice as 'pxe', persistent: false }),
-    setPower: async (_n, action) => {
-      if (action === 'off') power = 'off';
-      if (action === 'soft' && opts.softOffWorks) power = 'off';
-      if (action !== 'on' || power === 'on') return;
-      power = 'on';
-      if (bootDevice === 'pxe' && deployConfig) {
-        boots++;
-        await send(opts.ramdisk?.onBoot?.(boots) ?? []);
-      }
-    },
+    setPower: async (_n, action) => setPower(action),
     waitForPowerState: async (_n, want) => want === `power ${power}`,
+    powerAndConfirm: async (_n, action, want) => {
+      await setPower(action);
+      return want === `power ${power}`;
+    },
     recordPowerState: async () => undefined,
     recordPowerFailure: async () => undefined,
     explainRamdiskSilence: async () => 'Evidence: (stub). First step that never happened: a DHCP request.',
@@ -195,6 +200,8 @@ export function lines(calls: Call[]): string[] {
         case 'waitForPowerState':
         case 'recordPowerState':
           return `${c.name}(${String(c.args[1])})`;
+        case 'powerAndConfirm':
+          return `${c.name}(${String(c.args[1])} → ${String(c.args[2])}${c.args[4] ? ', recorded' : ''})`;
         case 'moveProvisionState':
           return `${c.name}(${String(a.to)})`;
         case 'recordEvent':

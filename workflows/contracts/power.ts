@@ -27,6 +27,9 @@ export type BootMode = (typeof BOOT_MODES)[number];
 /** patched() id: boot-device requests carry the node's boot mode (histories from before it replay without). */
 export const BOOT_MODE_PATCH = 'boot-device-boot-mode';
 
+/** patched() id: a power action's bookkeeping as local activities, one BMC activity per state (earlier runs: five activities). */
+export const POWER_ONE_TRIP_PATCH = 'power-one-round-trip';
+
 export interface PowerInput {
   nodeUuid: string;
   target: PowerTarget;
