@@ -19,9 +19,9 @@ export interface IronicPeer {
   stop(): Promise<void>;
 }
 
-/** Where the peer harness is: ../shared/peers/ironic next to the repository. */
+/** Where the peer harness is: $IRONFLOW_IRONIC_PEER_DIR, else ../shared/peers/ironic next to the repository (a worktree names it). */
 export function ironicPeerDir(root = repoRoot()): string {
-  return path.resolve(root, '..', 'shared', 'peers', 'ironic');
+  return process.env.IRONFLOW_IRONIC_PEER_DIR ?? path.resolve(root, '..', 'shared', 'peers', 'ironic');
 }
 
 /** Why the peer cannot run here, or undefined when it can. */
