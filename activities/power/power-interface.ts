@@ -32,8 +32,19 @@ export interface PowerInterface {
   setBootDevice(n: NodeHardware, device: BootDevice, opts: { persistent: boolean; uefi?: boolean }): Promise<void>;
   /** Sends the host a non-maskable interrupt (management interfaces; Ironic's inject_nmi). */
   injectNmi(n: NodeHardware): Promise<void>;
+  /** Absent on BMCs without virtual media (IPMI): the redfish-virtual-media boot interface needs it. */
+  virtualMedia?: VirtualMedia;
   /** Releases sessions and processes when the worker stops. */
   close(): Promise<void>;
+}
+
+/** A BMC's virtual media slots as Ironflow uses them: the deploy ISO in `cd`, a config drive in `usb`. */
+export type VirtualMediaSlot = 'cd' | 'usb';
+
+/** Virtual media of a BMC that has it (Redfish): insert ejects what is in the slot first. */
+export interface VirtualMedia {
+  insert(n: NodeHardware, slot: VirtualMediaSlot, url: string): Promise<void>;
+  eject(n: NodeHardware, slot: VirtualMediaSlot): Promise<void>;
 }
 
 /** Interface name (power_interface / management_interface) -> implementation. */

@@ -14,8 +14,8 @@ export interface StaticNetwork {
 }
 
 export interface DeployIsoParams extends DeployKernelParams {
-  /** The NIC the ramdisk reports as its boot interface (and configures statically): the node's PXE port. */
-  mac: string;
+  /** The NIC the ramdisk reports as its boot interface (and configures statically): the node's PXE port, if it has one. */
+  mac?: string;
   /** Absent: the ramdisk asks DHCP, as when PXE-booted. */
   network?: StaticNetwork;
 }
@@ -42,7 +42,7 @@ export function staticAddress(v: string): { ip: string; prefix: number } {
 export function isoKernelParams(p: DeployIsoParams): string[] {
   const out = deployKernelParams(p);
   // What pxelinux's `ipappend 2` and iPXE add: the NIC to report (and, here, to configure).
-  out.push(`BOOTIF=01-${normalizeMac(p.mac).split(':').join('-')}`);
+  if (p.mac !== undefined) out.push(`BOOTIF=01-${normalizeMac(p.mac).split(':').join('-')}`);
   if (p.network) {
     const a = staticAddress(p.network.address);
     out.push(`ironflow.ip=${a.ip}/${a.prefix}`);
