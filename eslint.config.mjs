@@ -185,8 +185,8 @@ export default tseslint.config(
     },
   },
   {
-    // The IPMI protocol library knows nothing of Temporal, NestJS or Prisma.
-    files: ['activities/ipmi/rmcp/**/*.ts'],
+    // The IPMI protocol library and the Redfish unit know nothing of Temporal, NestJS or Prisma.
+    files: ['activities/ipmi/rmcp/**/*.ts', 'activities/redfish/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -204,7 +204,7 @@ export default tseslint.config(
                 '**/apps/**',
                 '**/workflows/**',
               ],
-              message: 'The IPMI library is protocol only.',
+              message: 'The IPMI library and the Redfish unit are protocol only.',
             },
           ],
         },

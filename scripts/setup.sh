@@ -12,7 +12,7 @@ log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
 APT_PACKAGES=(
   ipmitool openipmi tgt qemu-utils qemu-block-extra libiscsi-bin
   tftpd-hpa tftp-hpa pxelinux syslinux-common busybox-static
-  python3-ironicclient python3-openstacksdk postgresql sqlite3 build-essential python3 qemu-system-x86 linux-image-amd64
+  python3-ironicclient python3-openstacksdk python3-sushy postgresql sqlite3 build-essential python3 qemu-system-x86 linux-image-amd64
   xorriso gdisk fdisk cloud-init
   binutils kmod openssl
   dnsmasq-base iproute2 ovmf ipxe openssh-client dropbear-bin syslinux-efi mtools dosfstools jq

@@ -32,10 +32,10 @@ export interface PowerInterface {
   setBootDevice(n: NodeHardware, device: BootDevice, opts: { persistent: boolean; uefi?: boolean }): Promise<void>;
   /** Sends the host a non-maskable interrupt (management interfaces; Ironic's inject_nmi). */
   injectNmi(n: NodeHardware): Promise<void>;
-  /** Absent on BMCs without virtual media (IPMI): the redfish-virtual-media boot interface needs it. */
-  virtualMedia?: VirtualMedia;
   /** Releases sessions and processes when the worker stops. */
   close(): Promise<void>;
+  /** Virtual media (Redfish): eject whatever is in the slot, then insert url; eject empties it. Absent where the BMC has none. */
+  virtualMedia?: VirtualMedia;
 }
 
 /** A BMC's virtual media slots as Ironflow uses them: the deploy ISO in `cd`, a config drive in `usb`. */

@@ -148,12 +148,12 @@ export function createPowerSyncActivities({
   }
 
   return {
-    /** Nodes the sync reads: ipmi nodes not in maintenance (except for power failure), not locked. */
+    /** Nodes the sync reads: ipmi and redfish nodes not in maintenance (except for power failure), not locked. */
     async listPowerSyncNodes(conductorGroup = ''): Promise<string[]> {
       const rows = await db.node.findMany({
         // enroll: the BMC may not be configured yet (Ironic skips it too).
         where: {
-          driver: 'ipmi',
+          driver: { in: ['ipmi', 'redfish'] },
           conductorGroup,
           provisionState: { not: 'enroll' },
           OR: [{ maintenance: false }, { fault: POWER_FAILURE }],

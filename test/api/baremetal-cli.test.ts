@@ -18,7 +18,7 @@ describe('baremetal CLI against Ironflow', () => {
     const list = await baremetalJson(stack.url, ['driver', 'list']);
     assert.deepEqual(
       list.map((d: any) => d['Supported driver(s)']),
-      ['fake-hardware', 'ipmi'],
+      ['fake-hardware', 'ipmi', 'redfish'],
     );
     const show = await baremetalJson(stack.url, ['driver', 'show', 'ipmi']);
     assert.equal(show.default_power_interface, 'ipmi');

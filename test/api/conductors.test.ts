@@ -30,7 +30,7 @@ describe('conductors with a worker', () => {
     assert.equal(show.hostname, host);
     assert.equal(show.alive, true);
     assert.equal(show.conductor_group, '');
-    assert.deepEqual([...show.drivers].sort(), ['fake-hardware', 'ipmi']);
+    assert.deepEqual([...show.drivers].sort(), ['fake-hardware', 'ipmi', 'redfish']);
     assert.ok(Date.parse(show.updated_at) <= Date.now() + 1000);
   });
 

@@ -59,7 +59,7 @@ describe('fake-hardware through the baremetal CLI', () => {
     const list = await baremetalJson(stack.url, ['driver', 'list']);
     assert.deepEqual(
       list.map((d: any) => d['Supported driver(s)']),
-      ['fake-hardware', 'ipmi'],
+      ['fake-hardware', 'ipmi', 'redfish'],
     );
     const show = await baremetalJson(stack.url, ['driver', 'show', 'fake-hardware']);
     for (const t of ['power', 'management', 'boot', 'deploy', 'bios', 'console', 'inspect', 'raid', 'rescue', 'vendor']) {

@@ -10,6 +10,8 @@ export interface WorkerConfig {
   /** null: no periodic power sync. */
   powerSync: PowerSyncSettings | null;
   ipmi: { maxConcurrency: number; ipmitoolConcurrency: number };
+  /** Redfish BMCs: requests in flight across all of them, and the deadline of one request. */
+  redfish: { maxConcurrency: number; requestTimeoutMs: number };
   data: DataPathConfig;
   conductorGroup: string;
 }
@@ -116,6 +118,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     ipmi: {
       maxConcurrency: num(env, 'IRONFLOW_IPMI_CONCURRENCY', 64, 1),
       ipmitoolConcurrency: num(env, 'IRONFLOW_IPMITOOL_CONCURRENCY', 16, 1),
+    },
+    redfish: {
+      maxConcurrency: num(env, 'IRONFLOW_REDFISH_CONCURRENCY', 64, 1),
+      requestTimeoutMs: num(env, 'IRONFLOW_REDFISH_TIMEOUT_MS', 15000, 100),
     },
   };
 }

@@ -12,6 +12,8 @@ import { applyDiscoveryBoot } from '#activities/deploy/discovery-boot';
 import { ImageCache } from '#activities/images';
 import { IpmitoolDriver, NativeIpmiDriver } from '#activities/ipmi';
 import { ipmiPower } from '#activities/power/ipmi-power';
+import { redfishPower } from '#activities/power/redfish-power';
+import { RedfishDriver } from '#activities/redfish';
 import type { PowerInterfaces } from '#activities/power/power-interface';
 import { openDatabase } from '#prisma/database';
 import { migrate } from '#prisma/migrate';
@@ -34,6 +36,7 @@ export interface WorkerOptions {
   taskQueue?: string;
   migrate?: boolean;
   ipmi?: WorkerConfig['ipmi'];
+  redfish?: Partial<WorkerConfig['redfish']>;
   data?: DataPathConfig;
 }
 
@@ -45,6 +48,9 @@ export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): 
   const powerInterfaces: PowerInterfaces = {
     ipmi: ipmiPower(new NativeIpmiDriver({ maxConcurrency: opts.ipmi?.maxConcurrency ?? 64 })),
     ipmitool: ipmiPower(new IpmitoolDriver({ maxConcurrency: opts.ipmi?.ipmitoolConcurrency ?? 16 })),
+    redfish: redfishPower(
+      new RedfishDriver({ maxConcurrency: opts.redfish?.maxConcurrency ?? 64, requestTimeoutMs: opts.redfish?.requestTimeoutMs }),
+    ),
     fake: fakePower(db),
   };
   const data = opts.data ?? dataPathDefaults(cfg.dataDir);
@@ -120,7 +126,7 @@ async function main(): Promise<void> {
       log.info({ meta: entry.meta }, entry.message),
     ),
   });
-  const running = await startWorker(cfg.common, { ipmi: cfg.ipmi, data: cfg.data });
+  const running = await startWorker(cfg.common, { ipmi: cfg.ipmi, redfish: cfg.redfish, data: cfg.data });
   if (running.missingBootFiles.length) {
     log.warn({ missing: running.missingBootFiles }, 'boot files missing from the boot root (install pxelinux, syslinux-common, ipxe)');
   }

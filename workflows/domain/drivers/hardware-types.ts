@@ -17,6 +17,7 @@ import {
 } from './no-op';
 import { AGENT_INSPECT, AGENT_RAID, AGENT_RESCUE } from './agent';
 import { DIRECT_DEPLOY, IPXE_BOOT, ISCSI_DEPLOY, PXE_BOOT } from './pxe';
+import { REDFISH_MANAGEMENT, REDFISH_POWER, REDFISH_VIRTUAL_MEDIA_BOOT } from './redfish';
 
 const IPMI = hardwareType('ipmi', {
   bios: [NO_BIOS],
@@ -35,4 +36,21 @@ const IPMI = hardwareType('ipmi', {
   vendor: [NO_VENDOR],
 });
 
-export const HARDWARE_TYPES: readonly HardwareType[] = [IPMI, FAKE_HARDWARE];
+// Ironic's redfish type, with the network boots ipmi has; redfish-virtual-media is accepted at enrollment (deploying with it is the vmedia work).
+const REDFISH = hardwareType('redfish', {
+  bios: [NO_BIOS],
+  boot: [PXE_BOOT, IPXE_BOOT, REDFISH_VIRTUAL_MEDIA_BOOT],
+  console: [NO_CONSOLE],
+  deploy: [ISCSI_DEPLOY, DIRECT_DEPLOY],
+  firmware: [NO_FIRMWARE],
+  inspect: [NO_INSPECT, AGENT_INSPECT],
+  management: [REDFISH_MANAGEMENT],
+  network: [NOOP_NETWORK, FLAT_NETWORK],
+  power: [REDFISH_POWER],
+  raid: [NO_RAID, AGENT_RAID],
+  rescue: [NO_RESCUE, AGENT_RESCUE],
+  storage: [NOOP_STORAGE],
+  vendor: [NO_VENDOR],
+});
+
+export const HARDWARE_TYPES: readonly HardwareType[] = [IPMI, REDFISH, FAKE_HARDWARE];

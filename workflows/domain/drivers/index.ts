@@ -9,6 +9,7 @@ export { HARDWARE_TYPES } from './hardware-types';
 export { INTERFACE_TYPES, type DriverInfoOptions, type DriverInterface, type HardwareType, type InterfaceType } from './interface';
 export { ipmiCoordinates, type IpmiCoordinates } from './ipmi';
 export { REDFISH_VIRTUAL_MEDIA_BOOT } from './virtual-media';
+export { redfishCoordinates, type RedfishCoordinates } from './redfish';
 
 export function findHardwareType(name: string): HardwareType | undefined {
   return HARDWARE_TYPES.find((h) => h.name === name);
