@@ -14,6 +14,7 @@
 //   <dir>/vm-<i>/power.log           every power on with its boot order
 //   <dir>/vm-<i>/bmc-requests.log    every chassis `set` the BMC passed on (power, boot, reset)
 //   <dir>/vm-<i>/OVMF_VARS.fd        UEFI only: the VM's own NVRAM
+//   <dir>/vm-<i>/qmp.sock, vmedia-cd.iso  virtualMedia only: QEMU's monitor, the inserted CD
 //   <dir>/vm-<i>/bmc/                lan.conf (0600), ipmi_sim state and log, password
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -67,6 +68,11 @@ export interface VmLabOptions {
    * as on a server (default off).
    */
   ipmiSystemInterface?: boolean;
+  /**
+   * Give each VM a virtual CD for a Redfish BMC (redfish-bmc/qemu-backend.ts): an empty ide-cd drive
+   * and a QMP socket (<dir>/vm-<i>/qmp.sock) it changes the medium through (default off).
+   */
+  virtualMedia?: boolean;
 }
 
 export interface VmLabNode {
@@ -408,6 +414,7 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
         VM_EXTRA_DISKS: extraDiskPaths.join(' '),
         VM_SERIAL_PORT: String(serialPort),
         ...(ipmiPort !== undefined ? { VM_IPMI_PORT: String(ipmiPort) } : {}),
+        ...(opts.virtualMedia ? { VM_VMEDIA: '1' } : {}),
         VM_TAP: `${net.tapPrefix}${i}`,
         VM_NETNS: net.namespace,
         VM_BRIDGE: net.bridge,
