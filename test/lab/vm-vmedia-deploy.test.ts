@@ -112,8 +112,9 @@ describe('VM lab, Redfish virtual media: deploy without DHCP for the ramdisk, ss
     fs.writeFileSync(noDhcp, renderDnsmasqHost(vm.mac, { ignore: true }));
     const pub = fs.readFileSync(`${key}.pub`, 'utf8').trim();
     const drive = { meta_data: { hostname: 'vmedia-vm', public_keys: { tenant: pub } } };
-    const consoleFrom = fs.statSync(vm.console).size;
-    const consoleText = () => fs.readFileSync(vm.console, 'utf8').slice(consoleFrom);
+    // The VM has not been powered on yet (no cleaning): its console log may not exist.
+    const consoleFrom = fs.existsSync(vm.console) ? fs.statSync(vm.console).size : 0;
+    const consoleText = () => (fs.existsSync(vm.console) ? fs.readFileSync(vm.console, 'utf8').slice(consoleFrom) : '');
     const dnsmasqLog = path.join(labDir, 'net', 'dnsmasq.log');
     const logFrom = fs.statSync(dnsmasqLog).size;
     const deploying = baremetal(
