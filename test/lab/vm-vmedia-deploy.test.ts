@@ -125,8 +125,14 @@ describe('VM lab, Redfish virtual media: deploy without DHCP for the ramdisk, ss
     );
 
     // The ramdisk comes up on its static address and calls back: then DHCP back on for the deployed OS.
+    // (deploying → wait call-back while the ramdisk boots → deploying once it called back.)
     await waitFor(
-      async () => (await api(stack, 'GET', '/v1/nodes/vm-0')).body.provision_state === 'deploying',
+      async () => (await api(stack, 'GET', '/v1/nodes/vm-0')).body.provision_state === 'wait call-back',
+      300_000,
+      'the deploy to wait for its ramdisk',
+    );
+    await waitFor(
+      async () => (await api(stack, 'GET', '/v1/nodes/vm-0')).body.provision_state !== 'wait call-back',
       600_000,
       'the ramdisk to call back',
     );
