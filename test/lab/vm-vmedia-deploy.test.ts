@@ -148,9 +148,9 @@ describe('VM lab, Redfish virtual media: deploy without DHCP for the ramdisk, ss
     assert.equal(n.last_error, null);
     assert.equal(fs.existsSync(path.join(vm.nodeDir, 'vmedia-cd.iso')), false, 'the CD was ejected');
     assert.deepEqual(
-      fs.readdirSync(stack.data.vmediaDir!).filter((f) => f.endsWith('.iso')),
+      fs.readdirSync(path.join(work, 'vmedia')).filter((f) => f.endsWith('.iso')),
       [],
-      'the ISO (it holds the deployment secret) is gone',
+      "the ISO (it holds the deployment secret) is gone from the worker process's <data dir>/vmedia",
     );
     assert.match(fs.readFileSync(path.join(vm.nodeDir, 'power.log'), 'utf8').trim().split('\n').pop()!, /boot order: disk, network/);
     const ready = await waitFor(
