@@ -1,5 +1,5 @@
 // createActivities: the one place activity groups are merged. Only the worker calls it.
-import { createBootActivities } from './deploy/boot-activities';
+import { createBootActivities, createVirtualMediaActivities } from './deploy/boot-activities';
 import { createBootEvidenceActivities } from './deploy/boot-evidence-activities';
 import type { DeployActivityDeps } from './deploy/deploy-deps';
 import { createDeploymentActivities } from './deploy/deployment-activities';
@@ -26,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createImageActivities(deps),
     ...createDeploymentActivities(deps),
     ...createBootActivities(deps),
+    ...createVirtualMediaActivities(deps),
     ...createDiskActivities(deps),
     ...createNodeStateActivities(deps),
     ...createBootEvidenceActivities(deps),

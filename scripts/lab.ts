@@ -1,4 +1,4 @@
-// `npm run lab -- up [--nodes N] [--vms M [--firmware bios|uefi]] | status [--json] | down`:
+// `npm run lab -- up [--nodes N] [--vms M [--firmware bios|uefi] [--bmc redfish]] | status [--json] | down`:
 // the virtual lab of test/lab, wired to a running Ironflow. Simulated servers
 // (`--nodes`) PXE-boot from Ironflow's boot root on the host; QEMU VMs (`--vms`)
 // PXE-boot on a real provisioning network (namespace, bridge, dnsmasq; see
@@ -40,6 +40,8 @@ export interface LabUpOptions {
   firmware?: Firmware;
   /** VMs get a KCS system interface to their BMC (`ipmitool lan print` inside answers its address). */
   ipmiSystemInterface?: boolean;
+  /** redfish: the VMs are enrolled with driver redfish behind the lab's Redfish BMC (virtual CDs included). */
+  bmc?: 'ipmi' | 'redfish';
   dir: string;
   bootRoot: string;
   /** Ironflow's dhcp-hostsdir (IRONFLOW_DHCP_HOSTS_DIR); needed with vms. */
@@ -57,6 +59,7 @@ interface Enrollable {
   name: string;
   mac: string;
   bmc: { address: string; port: number; username: string; passwordFile: string };
+  redfish?: { address: string; systemId: string; username: string; passwordFile: string; caFile: string };
   properties: Record<string, unknown>;
 }
 
@@ -69,14 +72,22 @@ async function enroll(api: string, n: Enrollable): Promise<string> {
   }
   const node = await call(api, 'POST', '/v1/nodes', {
     name: n.name,
-    driver: 'ipmi',
+    driver: n.redfish ? 'redfish' : 'ipmi',
     resource_class: 'lab',
-    driver_info: {
-      ipmi_address: n.bmc.address,
-      ipmi_port: n.bmc.port,
-      ipmi_username: n.bmc.username,
-      ipmi_password: fs.readFileSync(n.bmc.passwordFile, 'utf8').trim(),
-    },
+    driver_info: n.redfish
+      ? {
+          redfish_address: n.redfish.address,
+          redfish_system_id: n.redfish.systemId,
+          redfish_username: n.redfish.username,
+          redfish_password: fs.readFileSync(n.redfish.passwordFile, 'utf8').trim(),
+          redfish_verify_ca: n.redfish.caFile,
+        }
+      : {
+          ipmi_address: n.bmc.address,
+          ipmi_port: n.bmc.port,
+          ipmi_username: n.bmc.username,
+          ipmi_password: fs.readFileSync(n.bmc.passwordFile, 'utf8').trim(),
+        },
     properties: n.properties,
   });
   await call(api, 'POST', '/v1/ports', { address: n.mac, node_uuid: node.uuid });
@@ -110,6 +121,7 @@ export async function labUp(o: LabUpOptions): Promise<LabState> {
       forwardPorts: o.forwardPorts,
       diskSize: o.vmDiskSize,
       ipmiSystemInterface: o.ipmiSystemInterface,
+      bmc: o.bmc,
     });
     state = { ...state, vm: vmLab.state() };
     writeLabState(o.dir, state);
@@ -143,7 +155,9 @@ export async function labUp(o: LabUpOptions): Promise<LabState> {
     })),
   ];
   for (const n of all) {
-    let line = `${n.name}  ${n.mac}  BMC 127.0.0.1:${n.bmc.port} (admin, password in ${n.bmc.passwordFile})  disk ${n.disk}`;
+    let line = n.redfish
+      ? `${n.name}  ${n.mac}  Redfish ${n.redfish.address}${n.redfish.systemId} (${n.redfish.username}, password in ${n.redfish.passwordFile})  disk ${n.disk}`
+      : `${n.name}  ${n.mac}  BMC 127.0.0.1:${n.bmc.port} (admin, password in ${n.bmc.passwordFile})  disk ${n.disk}`;
     if (o.enroll !== false) line += `  enrolled ${await enroll(o.api, n)} (available)`;
     console.log(`  ${line}`);
   }
@@ -173,6 +187,11 @@ export function labStatus(st: LabState): Record<string, unknown>[] {
       disk: n.diskPath,
       console: n.console,
       serial: `127.0.0.1:${n.serialPort}`,
+      ...(n.redfish
+        ? {
+            redfish: { address: n.redfish.address, system_id: n.redfish.systemId, username: n.redfish.username, ca_file: n.redfish.caFile },
+          }
+        : {}),
     })),
   ];
 }
@@ -214,6 +233,7 @@ async function main(): Promise<void> {
       vms,
       firmware: opt('firmware', 'bios') as Firmware,
       ipmiSystemInterface: rest.includes('--ipmi-si'),
+      bmc: opt('bmc', 'ipmi') === 'redfish' ? 'redfish' : 'ipmi',
       dir,
       bootRoot,
       dhcpHostsDir: process.env.IRONFLOW_DHCP_HOSTS_DIR ?? path.join(dataDir, 'dnsmasq', 'hosts'),
@@ -231,7 +251,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(st ? labStatus(st) : [], null, 2));
   } else {
     console.log(
-      'usage: npm run lab -- up [--nodes N] [--vms M [--firmware bios|uefi] [--ipmi-si]] [--disk-size-mib M] [--no-enroll] | status [--json] | down [--keep-nodes]',
+      'usage: npm run lab -- up [--nodes N] [--vms M [--firmware bios|uefi] [--ipmi-si] [--bmc ipmi|redfish]] [--disk-size-mib M] [--no-enroll] | status [--json] | down [--keep-nodes]',
     );
   }
 }

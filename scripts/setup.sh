@@ -16,6 +16,7 @@ APT_PACKAGES=(
   xorriso gdisk fdisk cloud-init
   binutils kmod openssl
   dnsmasq-base iproute2 ovmf ipxe openssh-client dropbear-bin syslinux-efi mtools dosfstools jq
+  isolinux grub-efi-amd64-bin grub-common
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -21,6 +21,7 @@ export async function deployNode(input: DeployInput): Promise<void> {
   try {
     const v = await s.timeline.step('validate', () => book.validateDeploy(n));
     run.mode = v.mode;
+    s.virtualMedia = v.virtualMedia === true;
     // Runs recorded before deploy steps returned the mode only; it named the interface then.
     for (const step of deployPlan(v.deployInterface ?? v.mode, input.deploySteps)) {
       await showStep(s, 'deploy', step);

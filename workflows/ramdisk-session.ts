@@ -35,6 +35,9 @@ export const db = proxyActivities<Activities>(presets.db);
 export const localDb = proxyLocalActivities<Activities>(presets.dbLocal);
 export type Bookkeeping = typeof db;
 
+/** patched() id: the deploy ramdisk boots from the deploy ISO in the BMC's virtual CD (boot interface redfish-virtual-media). */
+export const VIRTUAL_MEDIA_PATCH = 'virtual-media-boot';
+
 export function errorText(err: unknown): string {
   let e = err as Error & { cause?: unknown };
   while (e?.cause instanceof Error) e = e.cause as Error & { cause?: unknown };
@@ -55,6 +58,8 @@ export class RamdiskSession {
   private readonly undo: { name: string; fn: () => Promise<unknown> }[] = [];
   aborted?: { actor: string; requestId: string };
   deploymentId?: string;
+  /** The node's boot interface boots the ramdisk from virtual media (the deploy ISO in the BMC's CD), not PXE. */
+  virtualMedia = false;
   /** Workflow time of the last ramdisk boot's power on, and of the BMC confirming it (evidence when the ramdisk stays silent). */
   private bootStartedMs?: number;
   private poweredOnAt?: string;
@@ -135,12 +140,29 @@ export class RamdiskSession {
     await (mode ? this.hw.setBootDevice(n, device, persistent, mode) : this.hw.setBootDevice(n, device, persistent));
   }
 
-  /** A deployment record, its PXE config, then power off → boot device pxe → power on. */
+  /**
+   * A deployment record, its PXE config, then power off → boot device pxe → power on. With
+   * virtual media: the deploy ISO in the BMC's CD, then power off → boot once from cdrom → power on.
+   */
   async bootRamdisk(mode: DeployMode, imageKey?: string): Promise<string> {
     const n = this.input.nodeUuid;
     const dep = await this.db.createDeployment({ nodeUuid: n, mode, imageKey });
     this.deploymentId = dep;
     this.onUndo('close the deployment', () => this.db.closeDeployment(dep));
+    // Only virtual-media nodes take this branch (no history before it has one): the marker makes that explicit.
+    if (this.virtualMedia && patched(VIRTUAL_MEDIA_PATCH)) {
+      await this.timeline.step('insert the deploy ISO', () => this.hw.insertDeployIso({ nodeUuid: n, deploymentId: dep, mode }));
+      this.onUndo('remove the deploy ISO', () => this.hw.removeBootConfigs(n));
+      this.onUndo('eject the deploy ISO', () => this.hw.ejectVirtualMedia(n));
+      this.onUndo('power off', () => this.powerOff());
+      await this.timeline.step('boot the deploy ramdisk from virtual media', async () => {
+        await this.powerOff();
+        await this.setBootDevice('cdrom', false);
+        this.bootStartedMs = Date.now();
+        await this.powerOn();
+      });
+      return dep;
+    }
     await this.timeline.step('write the deploy boot config', () => this.hw.writeDeployBootConfig({ nodeUuid: n, deploymentId: dep, mode }));
     this.onUndo('remove boot configs', () => this.hw.removeBootConfigs(n));
     this.onUndo('power off', () => this.powerOff());

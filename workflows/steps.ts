@@ -15,7 +15,7 @@ import {
   type StepKey,
   type StepRef,
 } from './contracts/steps';
-import type { RamdiskSession } from './ramdisk-session';
+import { type RamdiskSession, VIRTUAL_MEDIA_PATCH } from './ramdisk-session';
 
 /** What deploy steps share while a deploy runs. */
 export interface DeployRun {
@@ -116,6 +116,17 @@ const finish: Record<string, StepRunner> = {
   },
   async 'deploy.boot_instance'(r) {
     const { s, nodeUuid: n } = r;
+    if (s.virtualMedia && patched(VIRTUAL_MEDIA_PATCH)) {
+      // The CD out, the ISO (it holds the deployment secret) gone, then boot from disk as after PXE.
+      await s.timeline.step('boot from the installed image', async () => {
+        await s.hw.ejectVirtualMedia(n);
+        await s.hw.removeBootConfigs(n);
+        await s.setBootDevice('disk', true);
+        await s.powerOff();
+        await s.powerOn();
+      });
+      return;
+    }
     await s.timeline.step('boot from the installed image', async () => {
       await s.hw.writeFinalBootConfig(n);
       await s.setBootDevice('disk', true);

@@ -29,6 +29,8 @@ export interface DeployConfig {
   dhcpHostsDir: string;
   /** iPXE fetches kernels and ramdisks from here (the boot root over HTTP) instead of TFTP. */
   httpBootUrl?: string;
+  /** Where virtual-media deploy ISOs are built and served from (the image server's /vmedia/); unset: no virtual media. */
+  vmediaDir?: string;
   /** dnsmasq's log (--log-facility, --log-dhcp): evidence of DHCP and TFTP when a ramdisk stays silent. */
   dnsmasqLog?: string;
 }

@@ -3,7 +3,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { openSecrets } from '#prisma/sealed-json';
 import { configDriveProblem } from '#workflows/domain/config-drive';
-import { deployNeeds, resolveInterfaces } from '#workflows/domain/drivers';
+import { bootsFromVirtualMedia, deployNeeds, resolveInterfaces } from '#workflows/domain/drivers';
 import { nodeGunzip } from '../configdrive';
 import { checksumFromIronic } from '../images';
 import type { DeployMode } from '../pxe';
@@ -12,14 +12,16 @@ import { json, nodeWithPorts, type DeployActivityDeps } from './deploy-deps';
 
 export function createImageActivities({ db, keys, cache }: Pick<DeployActivityDeps, 'db' | 'keys' | 'cache'>) {
   return {
-    /** Checks what a deploy needs before touching anything. Returns the deploy mode and interface. */
-    async validateDeploy(nodeUuid: string): Promise<{ mode: DeployMode; deployInterface: string }> {
+    /** Checks what a deploy needs before touching anything. Returns the deploy mode and interface (and virtualMedia for a virtual-media boot). */
+    async validateDeploy(nodeUuid: string): Promise<{ mode: DeployMode; deployInterface: string; virtualMedia?: true }> {
       const n = await nodeWithPorts(db, nodeUuid);
       const fields = { driver: n.driver, interfaces: json(n.interfaces) };
       const deployInterface = resolveInterfaces(fields).interfaces.deploy?.name ?? 'iscsi';
       const mode: DeployMode = deployInterface === 'direct' ? 'direct' : 'iscsi';
       const needs = deployNeeds(fields);
-      if (!needs.image) return { mode, deployInterface };
+      // Only virtual-media nodes carry the flag: every other result stays as it was.
+      const vm = bootsFromVirtualMedia(fields) ? { virtualMedia: true as const } : {};
+      if (!needs.image) return { mode, deployInterface, ...vm };
       const info = openSecrets(json(n.instanceInfo), keys);
       const problems: string[] = [];
       if (typeof info.image_source !== 'string' || !info.image_source) problems.push('instance_info.image_source is not set');
@@ -37,7 +39,7 @@ export function createImageActivities({ db, keys, cache }: Pick<DeployActivityDe
       }
       if (problems.length)
         throw ApplicationFailure.nonRetryable(`Cannot deploy node ${nodeUuid}: ${problems.join('; ')}.`, 'InvalidDeployParameters');
-      return { mode, deployInterface };
+      return { mode, deployInterface, ...vm };
     },
 
     /** Downloads, verifies and converts the image once (single-flight), pinned for holder. */

@@ -14,6 +14,7 @@ import type {
   PowerInterface,
   PowerInterfaces,
   PowerState,
+  VirtualMediaSlot,
 } from './power-interface';
 
 /** A node bound to its power and management implementations. */
@@ -24,6 +25,9 @@ export interface Bmc {
   getBootDevice(): Promise<BootDeviceSetting>;
   setBootDevice(device: BootDevice, persistent: boolean, uefi?: boolean): Promise<void>;
   injectNmi(): Promise<void>;
+  /** Virtual media through the management interface; fails (not retried) on a BMC without it. */
+  insertMedia(slot: VirtualMediaSlot, url: string): Promise<void>;
+  ejectMedia(slot: VirtualMediaSlot): Promise<void>;
 }
 
 function implementation(node: Node, type: 'power' | 'management', name: string | undefined, interfaces: PowerInterfaces): PowerInterface {
@@ -47,6 +51,13 @@ export function bmcFor(node: Node, keys: SealKeys, interfaces: PowerInterfaces):
   const power = implementation(node, 'power', resolved.power?.name, interfaces);
   const management = implementation(node, 'management', resolved.management?.name, interfaces);
   const hw: NodeHardware = { node, driverInfo: info };
+  const media = () => {
+    if (management.virtualMedia) return management.virtualMedia;
+    throw ApplicationFailure.nonRetryable(
+      `Node ${node.uuid}: its management interface ${resolved.management?.name ?? '(none)'} has no virtual media.`,
+      'NoVirtualMedia',
+    );
+  };
   return {
     node,
     getPowerState: () => power.getPowerState(hw),
@@ -54,6 +65,8 @@ export function bmcFor(node: Node, keys: SealKeys, interfaces: PowerInterfaces):
     getBootDevice: () => management.getBootDevice(hw),
     setBootDevice: (device, persistent, uefi) => management.setBootDevice(hw, device, { persistent, uefi }),
     injectNmi: () => management.injectNmi(hw),
+    insertMedia: async (slot, url) => media().insert(hw, slot, url),
+    ejectMedia: async (slot) => media().eject(hw, slot),
   };
 }
 

@@ -35,10 +35,16 @@ export interface PowerInterface {
   /** Releases sessions and processes when the worker stops. */
   close(): Promise<void>;
   /** Virtual media (Redfish): eject whatever is in the slot, then insert url; eject empties it. Absent where the BMC has none. */
-  virtualMedia?: {
-    insert(n: NodeHardware, slot: 'cd' | 'usb', url: string): Promise<void>;
-    eject(n: NodeHardware, slot: 'cd' | 'usb'): Promise<void>;
-  };
+  virtualMedia?: VirtualMedia;
+}
+
+/** A BMC's virtual media slots as Ironflow uses them: the deploy ISO in `cd`, a config drive in `usb`. */
+export type VirtualMediaSlot = 'cd' | 'usb';
+
+/** Virtual media of a BMC that has it (Redfish): insert ejects what is in the slot first. */
+export interface VirtualMedia {
+  insert(n: NodeHardware, slot: VirtualMediaSlot, url: string): Promise<void>;
+  eject(n: NodeHardware, slot: VirtualMediaSlot): Promise<void>;
 }
 
 /** Interface name (power_interface / management_interface) -> implementation. */

@@ -44,7 +44,12 @@ power_off() {
 power_on() {
   running && return 0
   rm -f "$d/qemu.pid"
-  if [ "$(cat "$d/boot" 2> /dev/null)" = pxe ]; then nic=1 disk=2; else disk=1 nic=2; fi
+  cd=
+  case $(cat "$d/boot" 2> /dev/null) in
+    pxe) nic=1 disk=2 ;;
+    cdrom) cd=1 nic=3 disk=2 ;;
+    *) disk=1 nic=2 ;;
+  esac
   set -- -name "$VM_NAME" -machine "$VM_MACHINE" -accel "$VM_ACCEL" -m "$VM_MEMORY_MIB" -smp "${VM_CPUS:-1}" \
     -nodefaults -vga none -display none -monitor none \
     -chardev "socket,id=ser0,host=127.0.0.1,port=$VM_SERIAL_PORT,server=on,wait=off,logfile=$d/console.log,logappend=on" \
@@ -54,6 +59,14 @@ power_on() {
     -drive "file=$VM_DISK,format=$VM_DISK_FORMAT,if=none,id=d0" \
     -device "virtio-blk-pci,drive=d0,bootindex=$disk" \
     -pidfile "$d/qemu.pid" -daemonize
+  # Virtual media (VM_VMEDIA=1, the lab's Redfish BMC): an ide-cd drive the BMC changes over QMP
+  # (qmp.sock), holding vmedia-cd.iso when one is inserted; first in the boot order for `cdrom`.
+  if [ "${VM_VMEDIA:-}" = 1 ]; then
+    medium=
+    [ -f "$d/vmedia-cd.iso" ] && medium="file=$d/vmedia-cd.iso,format=raw,"
+    set -- "$@" -qmp "unix:$d/qmp.sock,server=on,wait=off" \
+      -drive "${medium}if=none,id=cd0,media=cdrom,readonly=on" -device "ide-cd,drive=cd0,id=cd,bootindex=${cd:-4}"
+  fi
   # Extra disks (VM_EXTRA_DISKS, space separated raw files): virtio-blk, serial extra<i>, never booted from.
   i=1
   for x in ${VM_EXTRA_DISKS:-}; do
@@ -69,7 +82,7 @@ power_on() {
   if [ "$VM_FIRMWARE" = uefi ]; then
     set -- "$@" -drive "if=pflash,format=raw,readonly=on,file=$VM_OVMF_CODE" -drive "if=pflash,format=raw,file=$d/OVMF_VARS.fd"
   fi
-  echo "$(date -u +%FT%TZ) power on, boot order: $([ $nic = 1 ] && echo 'network, disk' || echo 'disk, network')" >> "$d/power.log"
+  echo "$(date -u +%FT%TZ) power on, boot order: $([ -n "$cd" ] && echo 'cdrom, disk, network' || { [ $nic = 1 ] && echo 'network, disk' || echo 'disk, network'; })" >> "$d/power.log"
   setsid qemu-system-x86_64 "$@" >> "$d/qemu.log" 2>&1 < /dev/null || {
     echo "$(date -u +%FT%TZ) qemu failed to start (see qemu.log)" >> "$d/power.log"
     return 1

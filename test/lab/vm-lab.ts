@@ -14,6 +14,7 @@
 //   <dir>/vm-<i>/power.log           every power on with its boot order
 //   <dir>/vm-<i>/bmc-requests.log    every chassis `set` the BMC passed on (power, boot, reset)
 //   <dir>/vm-<i>/OVMF_VARS.fd        UEFI only: the VM's own NVRAM
+//   <dir>/vm-<i>/qmp.sock, vmedia-cd.iso  virtualMedia only: QEMU's monitor, the inserted CD
 //   <dir>/vm-<i>/bmc/                lan.conf (0600), ipmi_sim state and log, password
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -67,6 +68,28 @@ export interface VmLabOptions {
    * as on a server (default off).
    */
   ipmiSystemInterface?: boolean;
+  /**
+   * Give each VM a virtual CD for a Redfish BMC (redfish-bmc/qemu-backend.ts): an empty ide-cd drive
+   * and a QMP socket (<dir>/vm-<i>/qmp.sock) it changes the medium through (default off).
+   */
+  virtualMedia?: boolean;
+  /**
+   * redfish: one HTTPS Redfish BMC emulator for the lab (redfish-bmc/, QEMU backend; CA and password
+   * in <dir>/redfish/) with a System per VM, and virtual CDs (virtualMedia). The ipmi_sim BMCs stay.
+   */
+  bmc?: 'ipmi' | 'redfish';
+}
+
+/** The lab's Redfish BMC as a node uses it (never the password: it is in passwordFile). */
+export interface VmRedfishBmc {
+  /** https://127.0.0.1:<port> */
+  address: string;
+  /** /redfish/v1/Systems/vm-<i> */
+  systemId: string;
+  username: string;
+  passwordFile: string;
+  /** The lab CA's certificate (driver_info.redfish_verify_ca). */
+  caFile: string;
 }
 
 export interface VmLabNode {
@@ -102,6 +125,7 @@ export interface VmLabNodeState {
   nodeDir: string;
   console: string;
   serialPort: number;
+  redfish?: VmRedfishBmc;
 }
 
 export interface VmLabState {
@@ -303,7 +327,16 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
       console: n.consolePath,
       serialPort: n.serialPort,
     }));
-  const state = (): VmLabState => ({ network: net, accel, accelWhy, firmware, placedBootFiles, processes, nodes: describe() });
+  const redfish: Record<string, VmRedfishBmc> = {};
+  const state = (): VmLabState => ({
+    network: net,
+    accel,
+    accelWhy,
+    firmware,
+    placedBootFiles,
+    processes,
+    nodes: describe().map((n) => (redfish[n.name] ? { ...n, redfish: redfish[n.name] } : n)),
+  });
   const stop = () => stopVmLab(state());
 
   try {
@@ -408,6 +441,7 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
         VM_EXTRA_DISKS: extraDiskPaths.join(' '),
         VM_SERIAL_PORT: String(serialPort),
         ...(ipmiPort !== undefined ? { VM_IPMI_PORT: String(ipmiPort) } : {}),
+        ...(opts.virtualMedia || opts.bmc === 'redfish' ? { VM_VMEDIA: '1' } : {}),
         VM_TAP: `${net.tapPrefix}${i}`,
         VM_NETNS: net.namespace,
         VM_BRIDGE: net.bridge,
@@ -473,6 +507,44 @@ export async function startVmLab(opts: VmLabOptions): Promise<VmLab> {
         ),
       ),
     );
+    if (opts.bmc === 'redfish') {
+      const rdir = path.join(dir, 'redfish');
+      fs.mkdirSync(rdir, { recursive: true, mode: 0o700 });
+      const log = path.join(rdir, 'redfish-bmc.log');
+      fs.rmSync(log, { force: true });
+      const rf = spawnDetached(
+        process.execPath,
+        [
+          path.join(root, 'dist', 'test', 'lab', 'redfish-bmc', 'cli.js'),
+          ...['--dir', rdir, '--vm-dirs', nodes.map((n) => n.nodeDir).join(','), '--cert-address', net.hostAddress],
+        ],
+        { logFile: log },
+      );
+      started.push(rf);
+      processes.push({ role: 'redfish bmc', pid: rf.pid, exe: rf.exe });
+      let info: { url: string; caFile: string; username: string; systems: string[] } | undefined;
+      await waitFor(
+        async () => {
+          if (!isAlive(rf.pid)) throw new Error(`the Redfish BMC exited: ${readText(log)}`);
+          const line = readText(log)
+            .split('\n')
+            .find((l) => l.startsWith('{'));
+          if (line) info = JSON.parse(line) as typeof info;
+          return info !== undefined;
+        },
+        15000,
+        'the Redfish BMC',
+      );
+      for (const [k, n] of nodes.entries()) {
+        redfish[n.name] = {
+          address: info!.url,
+          systemId: info!.systems[k]!,
+          username: info!.username,
+          passwordFile: path.join(rdir, 'password'),
+          caFile: info!.caFile,
+        };
+      }
+    }
     // ipmi_sim's LAN address parameters start at 0.0.0.0: set them as an admin sets a server's BMC.
     if (opts.ipmiSystemInterface) {
       for (const n of nodes) {

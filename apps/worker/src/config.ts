@@ -37,6 +37,8 @@ export interface DataPathConfig {
   dhcpHostsDir: string;
   /** IRONFLOW_HTTP_BOOT_URL: the boot root served over HTTP; iPXE then loads kernels and ramdisks from it. */
   httpBootUrl?: string;
+  /** IRONFLOW_VMEDIA_DIR: where virtual-media deploy ISOs are built (served by the image server under /vmedia/). */
+  vmediaDir?: string;
   /** IRONFLOW_DNSMASQ_LOG: dnsmasq's log file (--log-facility, --log-dhcp), read to explain a ramdisk that never called back. */
   dnsmasqLog?: string;
   /** IRONFLOW_DISCOVERY=1: unknown MACs boot the discovery ramdisk (activities/deploy/discovery-boot.ts). */
@@ -66,6 +68,7 @@ export function dataPathDefaults(dataDir: string, env: NodeJS.ProcessEnv = {}): 
     dhcpHostsDir: env.IRONFLOW_DHCP_HOSTS_DIR ?? path.join(dataDir, 'dnsmasq', 'hosts'),
     httpBootUrl: httpBootUrl(env.IRONFLOW_HTTP_BOOT_URL),
     dnsmasqLog: env.IRONFLOW_DNSMASQ_LOG || undefined,
+    vmediaDir: env.IRONFLOW_VMEDIA_DIR ?? path.join(dataDir, 'vmedia'),
     discovery: discoveryEnabled(env),
   };
 }

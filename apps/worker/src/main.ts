@@ -63,7 +63,14 @@ export async function startWorker(cfg: CommonConfig, opts: WorkerOptions = {}): 
     maxFileBytes: data.bootFileMaxBytes,
     allowedNetworks: data.imageAllowedNetworks,
   });
-  const images = await startImageServer({ db, keys: cfg.keys, cache, host: data.imageServer.host, port: data.imageServer.port });
+  const images = await startImageServer({
+    db,
+    keys: cfg.keys,
+    cache,
+    host: data.imageServer.host,
+    port: data.imageServer.port,
+    vmediaDir: data.vmediaDir,
+  });
   const connection = await NativeConnection.connect({ address: cfg.temporal.address });
   const worker = await Worker.create({
     connection,

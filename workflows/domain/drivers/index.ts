@@ -8,6 +8,7 @@ import { INTERFACE_TYPES, type DriverInfoOptions, type DriverInterface, type Har
 export { HARDWARE_TYPES } from './hardware-types';
 export { INTERFACE_TYPES, type DriverInfoOptions, type DriverInterface, type HardwareType, type InterfaceType } from './interface';
 export { ipmiCoordinates, type IpmiCoordinates } from './ipmi';
+export { REDFISH_VIRTUAL_MEDIA_BOOT } from './virtual-media';
 export { redfishCoordinates, type RedfishCoordinates } from './redfish';
 
 export function findHardwareType(name: string): HardwareType | undefined {
@@ -78,6 +79,11 @@ export function driverProperties(hw: HardwareType): Record<string, string> {
   const out: Record<string, string> = {};
   for (const t of CHECK_ORDER) Object.assign(out, hw.interfaces[t][0].properties ?? {});
   return out;
+}
+
+/** Does the node boot its deploy ramdisk from virtual media (the deploy ISO) rather than the network? */
+export function bootsFromVirtualMedia(node: Pick<NodeDriverFields, 'driver' | 'interfaces'>): boolean {
+  return resolveInterfaces(node).interfaces.boot?.virtualMedia === true;
 }
 
 /** What a deploy of this node needs besides driver_info (an unknown driver needs everything). */

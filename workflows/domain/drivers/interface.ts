@@ -32,6 +32,8 @@ export interface DriverInterface {
   driverInfoProblems?(info: Record<string, unknown>, opts: DriverInfoOptions): string[];
   /** Boot interfaces that network-boot the node: it needs a port with PXE enabled. */
   needsPxePort?: boolean;
+  /** Boot interfaces that boot the deploy ramdisk from a virtual CD the BMC mounts (the worker's deploy ISO). */
+  virtualMedia?: boolean;
   /** Deploy interfaces that write an image: instance_info must name one, with its checksum. */
   needsImage?: boolean;
   /** Accepted at enrollment, but its actions are not implemented yet: what is missing, for error messages. */

@@ -1,7 +1,6 @@
 // Redfish power and management: the driver_info keys as Ironic names them, how they
 // are checked, and what the worker's Redfish client reads from them. The
 // redfish-virtual-media boot interface reads the deploy ramdisk keys as pxe does.
-import { checkDeployRamdiskInfo, PXE_PROPERTIES } from './pxe';
 import type { DriverInfoOptions, DriverInterface, InterfaceType } from './interface';
 
 export const REDFISH_PROPERTIES: Readonly<Record<string, string>> = {
@@ -102,12 +101,5 @@ function redfishInterface(type: InterfaceType, name: string): DriverInterface {
 export const REDFISH_POWER = redfishInterface('power', 'redfish');
 export const REDFISH_MANAGEMENT = redfishInterface('management', 'redfish');
 
-/** Boot from an ISO the BMC mounts as a virtual CD: no DHCP/PXE needed. Deploying with it is the vmedia work. */
-export const REDFISH_VIRTUAL_MEDIA_BOOT: DriverInterface = {
-  type: 'boot',
-  name: 'redfish-virtual-media',
-  properties: PXE_PROPERTIES,
-  driverInfoProblems: checkDeployRamdiskInfo,
-  needsPxePort: false,
-  notImplemented: 'deploying over Redfish virtual media',
-};
+/** Boot from an ISO the BMC mounts as a virtual CD: no DHCP/PXE needed (virtual-media.ts). */
+export { REDFISH_VIRTUAL_MEDIA_BOOT } from './virtual-media';
