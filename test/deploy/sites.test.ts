@@ -92,8 +92,17 @@ describe('sites: per-rack worker pools', () => {
     for (const hw of ['cacheImage', 'writeDeployBootConfig', 'setPower', 'setBootDevice', 'writeImageToNode', 'writeFinalBootConfig']) {
       assert.deepEqual([...(queues.get(hw) ?? [])], [rack2.taskQueue], `${hw} ran on rack2's queue`);
     }
+    // Bookkeeping runs centrally: as an activity on the central queue, or (since
+    // patched('deploy-local-bookkeeping')) as a local activity of the workflow, whose own queue is central.
+    const h = await stack.temporal.workflow.getHandle(nodeOperationId(id), op.runId).fetchHistory();
+    const started = h.events?.find((e) => e.workflowExecutionStartedEventAttributes)?.workflowExecutionStartedEventAttributes;
+    assert.equal(started?.taskQueue?.name, central, 'the workflow runs on the central queue');
+    assert.ok(
+      (h.events ?? []).some((e) => e.markerRecordedEventAttributes),
+      'local activities ran in the workflow',
+    );
     for (const dbStep of ['beginOperation', 'createDeployment', 'finishOperation']) {
-      assert.deepEqual([...(queues.get(dbStep) ?? [])], [central], `${dbStep} ran centrally`);
+      for (const q of queues.get(dbStep) ?? []) assert.equal(q, central, `${dbStep} ran centrally`);
     }
     assert.equal(rack2.taskQueue, `${central}-rack2`);
     // The central worker's boot root never saw this node.
