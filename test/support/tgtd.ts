@@ -57,7 +57,7 @@ export async function startTgtd(dir: string): Promise<Tgtd> {
     const logFile = path.join(dir, `tgtd-${channel}.log`);
     const proc = startProcess('tgtd', ['-f', '--iscsi', `portal=127.0.0.1:${port}`, '-C', String(channel)], { logFile });
     try {
-      await waitForTcp(port, 5000);
+      await waitForTcp(port, 15_000); // a loaded CI machine (VMs under TCG beside it) was seen to need more than 5 s
       await waitFor(async () => (await tgtadm(channel, ['--op', 'show', '--mode', 'sys'])).length > 0, 5000, 'tgtadm');
       return handle(proc, port, channel, dir);
     } catch (e) {
